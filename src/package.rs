@@ -1,0 +1,248 @@
+//! The package traits: the Rust form of the SSP/AP function tables.
+//!
+//! `SecurityPackage` is `SpAcquireCredentialsHandle` and the package's `SecPkgInfo`;
+//! `Credentials` holds what `SpAcquireCredentialsHandle` returned and starts contexts;
+//! `Context` is `SpInitLsaModeContext` / `SpAcceptLsaModeContext` plus the
+//! `SECPKG_USER_FUNCTION_TABLE` entries (`SpSealMessage`, `SpUnsealMessage`,
+//! `SpMakeSignature`, `SpVerifySignature`, `SpQueryContextAttributes`, …).
+//!
+//! Every method takes `&self`: a context keeps its send and receive state apart (and locks
+//! each on its own), so EncryptMessage and DecryptMessage can run on two threads at once.
+
+use crate::buffers::SecBuffers;
+use crate::status::{Error, Outcome, SecResult};
+use std::sync::Arc;
+use zeroize::Zeroizing;
+
+/// What EnumerateSecurityPackages reports for a package (SecPkgInfo).
+#[derive(Debug)]
+pub struct PackageInfo {
+    /// `Name`, e.g. "NTLM".
+    pub name: &'static str,
+    /// Other names AcquireCredentialsHandle accepts (case-insensitive).
+    pub aliases: &'static [&'static str],
+    /// `Comment`.
+    pub comment: &'static str,
+    /// `fCapabilities` (SECPKG_FLAG_*).
+    pub capabilities: u32,
+    /// `wVersion`.
+    pub version: u16,
+    /// `wRPCID`.
+    pub rpc_id: u16,
+    /// `cbMaxToken`.
+    pub max_token: u32,
+}
+
+impl PackageInfo {
+    /// Case-insensitive match against the name and aliases, as Windows does.
+    pub fn matches(&self, name: &str) -> bool {
+        self.name.eq_ignore_ascii_case(name)
+            || self.aliases.iter().any(|a| a.eq_ignore_ascii_case(name))
+    }
+}
+
+/// A user name, domain and password from SEC_WINNT_AUTH_IDENTITY(_EX)_A/W, decoded to UTF-8.
+/// `None` is a NULL pointer; `Some("")` an empty string (they mean different things).
+#[derive(Default)]
+pub struct Identity {
+    pub user: Option<String>,
+    pub domain: Option<String>,
+    pub password: Option<Zeroizing<String>>,
+    /// PackageList of the _EX form (Negotiate), if any.
+    pub package_list: Option<String>,
+}
+
+impl core::fmt::Debug for Identity {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Identity")
+            .field("user", &self.user)
+            .field("domain", &self.domain)
+            .field("password", &self.password.as_ref().map(|_| "<hidden>"))
+            .finish()
+    }
+}
+
+/// The package-specific `pAuthData` of AcquireCredentialsHandle, decoded at the boundary.
+#[derive(Debug, Default)]
+pub enum AuthData {
+    /// NULL pAuthData: default credentials.
+    #[default]
+    None,
+    /// SEC_WINNT_AUTH_IDENTITY_A/W or SEC_WINNT_AUTH_IDENTITY_EXA/W.
+    Identity(Identity),
+}
+
+/// AcquireCredentialsHandle's arguments, decoded.
+#[derive(Debug)]
+pub struct CredentialRequest {
+    /// pszPrincipal.
+    pub principal: Option<String>,
+    /// fCredentialUse (SECPKG_CRED_INBOUND / OUTBOUND / BOTH).
+    pub usage: u32,
+    /// pAuthData.
+    pub auth: AuthData,
+}
+
+/// A registered security package.
+pub trait SecurityPackage: Send + Sync + 'static {
+    /// SecPkgInfo values.
+    fn info(&self) -> &'static PackageInfo;
+    /// AcquireCredentialsHandle.
+    fn acquire_credentials(&self, req: CredentialRequest) -> SecResult<Arc<dyn Credentials>>;
+}
+
+/// Values of QueryContextAttributes / QueryCredentialsAttributes, independent of A/W; the
+/// boundary writes each into its C struct.
+#[derive(Debug)]
+pub enum Attribute {
+    /// SECPKG_ATTR_SIZES.
+    Sizes {
+        max_token: u32,
+        max_signature: u32,
+        block_size: u32,
+        security_trailer: u32,
+    },
+    /// SECPKG_ATTR_STREAM_SIZES.
+    StreamSizes {
+        header: u32,
+        trailer: u32,
+        maximum_message: u32,
+        buffers: u32,
+        block_size: u32,
+    },
+    /// SECPKG_ATTR_NAMES / SECPKG_CRED_ATTR_NAMES.
+    Names(String),
+    /// SECPKG_ATTR_LIFESPAN (FILETIME values).
+    Lifespan { start: i64, expiry: i64 },
+    /// SECPKG_ATTR_DCE_INFO.
+    DceInfo { authz_svc: u32 },
+    /// SECPKG_ATTR_KEY_INFO.
+    KeyInfo {
+        signature_algorithm_name: &'static str,
+        encrypt_algorithm_name: &'static str,
+        key_size: u32,
+        signature_algorithm: u32,
+        encrypt_algorithm: u32,
+    },
+    /// SECPKG_ATTR_AUTHORITY.
+    Authority(String),
+    /// SECPKG_ATTR_SESSION_KEY.
+    SessionKey(Zeroizing<Vec<u8>>),
+    /// SECPKG_ATTR_PACKAGE_INFO: the context's package.
+    PackageInfo(&'static PackageInfo),
+    /// SECPKG_ATTR_NEGOTIATION_INFO: package and SECPKG_NEGOTIATION_* state.
+    NegotiationInfo {
+        package: &'static PackageInfo,
+        state: u32,
+    },
+    /// SECPKG_ATTR_NATIVE_NAMES.
+    NativeNames { client: String, server: String },
+    /// SECPKG_ATTR_FLAGS.
+    Flags(u32),
+    /// SECPKG_ATTR_PASSWORD_EXPIRY (FILETIME).
+    PasswordExpiry(i64),
+    /// SECPKG_ATTR_CLIENT_SPECIFIED_TARGET.
+    ClientSpecifiedTarget(String),
+    /// SECPKG_ATTR_UNIQUE_BINDINGS / SECPKG_ATTR_ENDPOINT_BINDINGS: a SEC_CHANNEL_BINDINGS
+    /// whose application data is these bytes.
+    Bindings(Vec<u8>),
+    /// SECPKG_ATTR_APPLICATION_PROTOCOL (Schannel): status and the protocol id.
+    ApplicationProtocol {
+        status: u32,
+        ext: u32,
+        protocol: Vec<u8>,
+    },
+    /// A package-specific struct the boundary copies as is (POD, no pointers).
+    Raw(Vec<u8>),
+}
+
+/// One step of InitializeSecurityContext / AcceptSecurityContext.
+pub struct Step<'s, 'a> {
+    /// pszTargetName (ISC only), UTF-8.
+    pub target: Option<&'s str>,
+    /// fContextReq (ISC_REQ_* / ASC_REQ_*).
+    pub req_flags: u32,
+    /// pInput (may be absent on the first ISC call).
+    pub input: Option<&'s mut SecBuffers<'a>>,
+    /// pOutput; its `allocate()` reflects ISC_REQ_ALLOCATE_MEMORY / ASC_REQ_ALLOCATE_MEMORY.
+    pub output: Option<&'s mut SecBuffers<'a>>,
+    /// Out: pfContextAttr (ISC_RET_* / ASC_RET_*).
+    pub ret_flags: u32,
+    /// Out: ptsExpiry (FILETIME, i64::MAX for never).
+    pub expiry: i64,
+}
+
+/// The result of an unseal or verify: the QOP the sender used (pfQOP) and the outcome
+/// (`Ok`, or Schannel's `Renegotiate` / `ContextExpired`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Unsealed {
+    pub qop: u32,
+    pub outcome: Outcome,
+}
+
+/// Credentials returned by AcquireCredentialsHandle.
+pub trait Credentials: Send + Sync + 'static {
+    /// The package these credentials belong to.
+    fn package(&self) -> &'static PackageInfo;
+    /// SECPKG_CRED_INBOUND / OUTBOUND / BOTH.
+    fn usage(&self) -> u32;
+    /// The first InitializeSecurityContext call: a new client context (no step run yet).
+    fn new_client_context(self: Arc<Self>) -> SecResult<Box<dyn Context>>;
+    /// The first AcceptSecurityContext call: a new server context (no step run yet).
+    fn new_server_context(self: Arc<Self>) -> SecResult<Box<dyn Context>>;
+    /// QueryCredentialsAttributes.
+    fn query_attribute(&self, _attr: u32) -> SecResult<Attribute> {
+        Err(Error::UnsupportedFunction)
+    }
+    /// SetCredentialsAttributes with the caller's struct bytes.
+    fn set_attribute(&self, _attr: u32, _value: &[u8]) -> SecResult<()> {
+        Err(Error::UnsupportedFunction)
+    }
+}
+
+/// A security context (SpInitLsaModeContext … SpVerifySignature).
+pub trait Context: Send + Sync + 'static {
+    /// The package this context belongs to.
+    fn package(&self) -> &'static PackageInfo;
+    /// InitializeSecurityContext step.
+    fn initialize(&self, step: &mut Step<'_, '_>) -> SecResult<Outcome>;
+    /// AcceptSecurityContext step.
+    fn accept(&self, step: &mut Step<'_, '_>) -> SecResult<Outcome>;
+    /// CompleteAuthToken.
+    fn complete_auth_token(&self, _token: &mut SecBuffers<'_>) -> SecResult<()> {
+        Ok(())
+    }
+    /// ApplyControlToken.
+    fn apply_control_token(&self, _input: &mut SecBuffers<'_>) -> SecResult<()> {
+        Err(Error::UnsupportedFunction)
+    }
+    /// EncryptMessage (SpSealMessage).
+    fn seal(&self, qop: u32, message: &mut SecBuffers<'_>, seq_no: u32) -> SecResult<()>;
+    /// DecryptMessage (SpUnsealMessage).
+    fn unseal(&self, message: &mut SecBuffers<'_>, seq_no: u32) -> SecResult<Unsealed>;
+    /// MakeSignature (SpMakeSignature).
+    fn make_signature(&self, qop: u32, message: &mut SecBuffers<'_>, seq_no: u32) -> SecResult<()>;
+    /// VerifySignature (SpVerifySignature); returns pfQOP.
+    fn verify_signature(&self, message: &mut SecBuffers<'_>, seq_no: u32) -> SecResult<u32>;
+    /// QueryContextAttributes.
+    fn query_attribute(&self, attr: u32) -> SecResult<Attribute>;
+    /// SetContextAttributes with the caller's struct bytes.
+    fn set_attribute(&self, _attr: u32, _value: &[u8]) -> SecResult<()> {
+        Err(Error::UnsupportedFunction)
+    }
+    /// ExportSecurityContext.
+    fn export(&self, _flags: u32) -> SecResult<Vec<u8>> {
+        Err(Error::UnsupportedFunction)
+    }
+}
+
+/// The registry behind EnumerateSecurityPackages: only packages that work.
+pub fn registry() -> &'static [&'static dyn SecurityPackage] {
+    static PACKAGES: &[&dyn SecurityPackage] = &[&crate::packages::ntlm::Ntlm];
+    PACKAGES
+}
+
+/// Finds a package by name, case-insensitively.
+pub fn find(name: &str) -> Option<&'static dyn SecurityPackage> {
+    registry().iter().copied().find(|p| p.info().matches(name))
+}

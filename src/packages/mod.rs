@@ -1,0 +1,3 @@
+//! Security packages, one folder each.
+
+pub mod ntlm;

@@ -377,3 +377,295 @@ pub struct SecPkgCredentials_NamesA {
 pub struct SecPkgCredentials_NamesW {
     pub sUserName: *mut SEC_WCHAR,
 }
+
+/// Key callback of AcquireCredentialsHandle (unused by the packages here).
+pub type SEC_GET_KEY_FN = Option<
+    unsafe extern "system" fn(
+        Arg: *mut c_void,
+        Principal: *mut c_void,
+        KeyVer: ULONG,
+        Key: *mut *mut c_void,
+        Status: *mut SECURITY_STATUS,
+    ),
+>;
+
+pub type ENUMERATE_SECURITY_PACKAGES_FN_W =
+    Option<unsafe extern "system" fn(*mut ULONG, *mut PSecPkgInfoW) -> SECURITY_STATUS>;
+pub type ENUMERATE_SECURITY_PACKAGES_FN_A =
+    Option<unsafe extern "system" fn(*mut ULONG, *mut PSecPkgInfoA) -> SECURITY_STATUS>;
+pub type QUERY_CREDENTIALS_ATTRIBUTES_FN_W =
+    Option<unsafe extern "system" fn(PCredHandle, ULONG, *mut c_void) -> SECURITY_STATUS>;
+pub type QUERY_CREDENTIALS_ATTRIBUTES_FN_A =
+    Option<unsafe extern "system" fn(PCredHandle, ULONG, *mut c_void) -> SECURITY_STATUS>;
+pub type ACQUIRE_CREDENTIALS_HANDLE_FN_W = Option<
+    unsafe extern "system" fn(
+        *mut SEC_WCHAR,
+        *mut SEC_WCHAR,
+        ULONG,
+        *mut c_void,
+        *mut c_void,
+        SEC_GET_KEY_FN,
+        *mut c_void,
+        PCredHandle,
+        PTimeStamp,
+    ) -> SECURITY_STATUS,
+>;
+pub type ACQUIRE_CREDENTIALS_HANDLE_FN_A = Option<
+    unsafe extern "system" fn(
+        *mut SEC_CHAR,
+        *mut SEC_CHAR,
+        ULONG,
+        *mut c_void,
+        *mut c_void,
+        SEC_GET_KEY_FN,
+        *mut c_void,
+        PCredHandle,
+        PTimeStamp,
+    ) -> SECURITY_STATUS,
+>;
+pub type FREE_CREDENTIALS_HANDLE_FN =
+    Option<unsafe extern "system" fn(PCredHandle) -> SECURITY_STATUS>;
+pub type INITIALIZE_SECURITY_CONTEXT_FN_W = Option<
+    unsafe extern "system" fn(
+        PCredHandle,
+        PCtxtHandle,
+        *mut SEC_WCHAR,
+        ULONG,
+        ULONG,
+        ULONG,
+        PSecBufferDesc,
+        ULONG,
+        PCtxtHandle,
+        PSecBufferDesc,
+        *mut ULONG,
+        PTimeStamp,
+    ) -> SECURITY_STATUS,
+>;
+pub type INITIALIZE_SECURITY_CONTEXT_FN_A = Option<
+    unsafe extern "system" fn(
+        PCredHandle,
+        PCtxtHandle,
+        *mut SEC_CHAR,
+        ULONG,
+        ULONG,
+        ULONG,
+        PSecBufferDesc,
+        ULONG,
+        PCtxtHandle,
+        PSecBufferDesc,
+        *mut ULONG,
+        PTimeStamp,
+    ) -> SECURITY_STATUS,
+>;
+pub type ACCEPT_SECURITY_CONTEXT_FN = Option<
+    unsafe extern "system" fn(
+        PCredHandle,
+        PCtxtHandle,
+        PSecBufferDesc,
+        ULONG,
+        ULONG,
+        PCtxtHandle,
+        PSecBufferDesc,
+        *mut ULONG,
+        PTimeStamp,
+    ) -> SECURITY_STATUS,
+>;
+pub type COMPLETE_AUTH_TOKEN_FN =
+    Option<unsafe extern "system" fn(PCtxtHandle, PSecBufferDesc) -> SECURITY_STATUS>;
+pub type DELETE_SECURITY_CONTEXT_FN =
+    Option<unsafe extern "system" fn(PCtxtHandle) -> SECURITY_STATUS>;
+pub type APPLY_CONTROL_TOKEN_FN =
+    Option<unsafe extern "system" fn(PCtxtHandle, PSecBufferDesc) -> SECURITY_STATUS>;
+pub type QUERY_CONTEXT_ATTRIBUTES_FN_W =
+    Option<unsafe extern "system" fn(PCtxtHandle, ULONG, *mut c_void) -> SECURITY_STATUS>;
+pub type QUERY_CONTEXT_ATTRIBUTES_FN_A =
+    Option<unsafe extern "system" fn(PCtxtHandle, ULONG, *mut c_void) -> SECURITY_STATUS>;
+pub type IMPERSONATE_SECURITY_CONTEXT_FN =
+    Option<unsafe extern "system" fn(PCtxtHandle) -> SECURITY_STATUS>;
+pub type REVERT_SECURITY_CONTEXT_FN =
+    Option<unsafe extern "system" fn(PCtxtHandle) -> SECURITY_STATUS>;
+pub type MAKE_SIGNATURE_FN =
+    Option<unsafe extern "system" fn(PCtxtHandle, ULONG, PSecBufferDesc, ULONG) -> SECURITY_STATUS>;
+pub type VERIFY_SIGNATURE_FN = Option<
+    unsafe extern "system" fn(PCtxtHandle, PSecBufferDesc, ULONG, *mut ULONG) -> SECURITY_STATUS,
+>;
+pub type FREE_CONTEXT_BUFFER_FN = Option<unsafe extern "system" fn(PVOID) -> SECURITY_STATUS>;
+pub type QUERY_SECURITY_PACKAGE_INFO_FN_W =
+    Option<unsafe extern "system" fn(*mut SEC_WCHAR, *mut PSecPkgInfoW) -> SECURITY_STATUS>;
+pub type QUERY_SECURITY_PACKAGE_INFO_FN_A =
+    Option<unsafe extern "system" fn(*mut SEC_CHAR, *mut PSecPkgInfoA) -> SECURITY_STATUS>;
+pub type EXPORT_SECURITY_CONTEXT_FN = Option<
+    unsafe extern "system" fn(PCtxtHandle, ULONG, PSecBuffer, *mut *mut c_void) -> SECURITY_STATUS,
+>;
+pub type IMPORT_SECURITY_CONTEXT_FN_W = Option<
+    unsafe extern "system" fn(
+        *mut SEC_WCHAR,
+        PSecBuffer,
+        *mut c_void,
+        PCtxtHandle,
+    ) -> SECURITY_STATUS,
+>;
+pub type IMPORT_SECURITY_CONTEXT_FN_A = Option<
+    unsafe extern "system" fn(
+        *mut SEC_CHAR,
+        PSecBuffer,
+        *mut c_void,
+        PCtxtHandle,
+    ) -> SECURITY_STATUS,
+>;
+pub type ADD_CREDENTIALS_FN_W = Option<
+    unsafe extern "system" fn(
+        PCredHandle,
+        *mut SEC_WCHAR,
+        *mut SEC_WCHAR,
+        ULONG,
+        *mut c_void,
+        SEC_GET_KEY_FN,
+        *mut c_void,
+        PTimeStamp,
+    ) -> SECURITY_STATUS,
+>;
+pub type ADD_CREDENTIALS_FN_A = Option<
+    unsafe extern "system" fn(
+        PCredHandle,
+        *mut SEC_CHAR,
+        *mut SEC_CHAR,
+        ULONG,
+        *mut c_void,
+        SEC_GET_KEY_FN,
+        *mut c_void,
+        PTimeStamp,
+    ) -> SECURITY_STATUS,
+>;
+pub type QUERY_SECURITY_CONTEXT_TOKEN_FN =
+    Option<unsafe extern "system" fn(PCtxtHandle, *mut *mut c_void) -> SECURITY_STATUS>;
+pub type ENCRYPT_MESSAGE_FN =
+    Option<unsafe extern "system" fn(PCtxtHandle, ULONG, PSecBufferDesc, ULONG) -> SECURITY_STATUS>;
+pub type DECRYPT_MESSAGE_FN = Option<
+    unsafe extern "system" fn(PCtxtHandle, PSecBufferDesc, ULONG, *mut ULONG) -> SECURITY_STATUS,
+>;
+pub type SET_CONTEXT_ATTRIBUTES_FN_W =
+    Option<unsafe extern "system" fn(PCtxtHandle, ULONG, *mut c_void, ULONG) -> SECURITY_STATUS>;
+pub type SET_CONTEXT_ATTRIBUTES_FN_A =
+    Option<unsafe extern "system" fn(PCtxtHandle, ULONG, *mut c_void, ULONG) -> SECURITY_STATUS>;
+pub type SET_CREDENTIALS_ATTRIBUTES_FN_W =
+    Option<unsafe extern "system" fn(PCredHandle, ULONG, *mut c_void, ULONG) -> SECURITY_STATUS>;
+pub type SET_CREDENTIALS_ATTRIBUTES_FN_A =
+    Option<unsafe extern "system" fn(PCredHandle, ULONG, *mut c_void, ULONG) -> SECURITY_STATUS>;
+pub type CHANGE_PASSWORD_FN_W = Option<
+    unsafe extern "system" fn(
+        *mut SEC_WCHAR,
+        *mut SEC_WCHAR,
+        *mut SEC_WCHAR,
+        *mut SEC_WCHAR,
+        *mut SEC_WCHAR,
+        BOOLEAN,
+        ULONG,
+        PSecBufferDesc,
+    ) -> SECURITY_STATUS,
+>;
+pub type CHANGE_PASSWORD_FN_A = Option<
+    unsafe extern "system" fn(
+        *mut SEC_CHAR,
+        *mut SEC_CHAR,
+        *mut SEC_CHAR,
+        *mut SEC_CHAR,
+        *mut SEC_CHAR,
+        BOOLEAN,
+        ULONG,
+        PSecBufferDesc,
+    ) -> SECURITY_STATUS,
+>;
+pub type QUERY_CONTEXT_ATTRIBUTES_EX_FN_W =
+    Option<unsafe extern "system" fn(PCtxtHandle, ULONG, *mut c_void, ULONG) -> SECURITY_STATUS>;
+pub type QUERY_CONTEXT_ATTRIBUTES_EX_FN_A =
+    Option<unsafe extern "system" fn(PCtxtHandle, ULONG, *mut c_void, ULONG) -> SECURITY_STATUS>;
+pub type QUERY_CREDENTIALS_ATTRIBUTES_EX_FN_W =
+    Option<unsafe extern "system" fn(PCredHandle, ULONG, *mut c_void, ULONG) -> SECURITY_STATUS>;
+pub type QUERY_CREDENTIALS_ATTRIBUTES_EX_FN_A =
+    Option<unsafe extern "system" fn(PCredHandle, ULONG, *mut c_void, ULONG) -> SECURITY_STATUS>;
+
+/// Windows BOOLEAN (one byte).
+pub type BOOLEAN = u8;
+
+/// The function table InitSecurityInterfaceW returns (SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_5 layout).
+#[repr(C)]
+pub struct SecurityFunctionTableW {
+    pub dwVersion: ULONG,
+    pub EnumerateSecurityPackagesW: ENUMERATE_SECURITY_PACKAGES_FN_W,
+    pub QueryCredentialsAttributesW: QUERY_CREDENTIALS_ATTRIBUTES_FN_W,
+    pub AcquireCredentialsHandleW: ACQUIRE_CREDENTIALS_HANDLE_FN_W,
+    pub FreeCredentialsHandle: FREE_CREDENTIALS_HANDLE_FN,
+    pub Reserved2: *mut c_void,
+    pub InitializeSecurityContextW: INITIALIZE_SECURITY_CONTEXT_FN_W,
+    pub AcceptSecurityContext: ACCEPT_SECURITY_CONTEXT_FN,
+    pub CompleteAuthToken: COMPLETE_AUTH_TOKEN_FN,
+    pub DeleteSecurityContext: DELETE_SECURITY_CONTEXT_FN,
+    pub ApplyControlToken: APPLY_CONTROL_TOKEN_FN,
+    pub QueryContextAttributesW: QUERY_CONTEXT_ATTRIBUTES_FN_W,
+    pub ImpersonateSecurityContext: IMPERSONATE_SECURITY_CONTEXT_FN,
+    pub RevertSecurityContext: REVERT_SECURITY_CONTEXT_FN,
+    pub MakeSignature: MAKE_SIGNATURE_FN,
+    pub VerifySignature: VERIFY_SIGNATURE_FN,
+    pub FreeContextBuffer: FREE_CONTEXT_BUFFER_FN,
+    pub QuerySecurityPackageInfoW: QUERY_SECURITY_PACKAGE_INFO_FN_W,
+    pub Reserved3: ENCRYPT_MESSAGE_FN,
+    pub Reserved4: DECRYPT_MESSAGE_FN,
+    pub ExportSecurityContext: EXPORT_SECURITY_CONTEXT_FN,
+    pub ImportSecurityContextW: IMPORT_SECURITY_CONTEXT_FN_W,
+    pub AddCredentialsW: ADD_CREDENTIALS_FN_W,
+    pub Reserved8: *mut c_void,
+    pub QuerySecurityContextToken: QUERY_SECURITY_CONTEXT_TOKEN_FN,
+    pub EncryptMessage: ENCRYPT_MESSAGE_FN,
+    pub DecryptMessage: DECRYPT_MESSAGE_FN,
+    pub SetContextAttributesW: SET_CONTEXT_ATTRIBUTES_FN_W,
+    pub SetCredentialsAttributesW: SET_CREDENTIALS_ATTRIBUTES_FN_W,
+    pub ChangeAccountPasswordW: CHANGE_PASSWORD_FN_W,
+    pub QueryContextAttributesExW: QUERY_CONTEXT_ATTRIBUTES_EX_FN_W,
+    pub QueryCredentialsAttributesExW: QUERY_CREDENTIALS_ATTRIBUTES_EX_FN_W,
+}
+/// Pointer to SecurityFunctionTableW.
+pub type PSecurityFunctionTableW = *mut SecurityFunctionTableW;
+
+/// The function table InitSecurityInterfaceA returns (SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_5 layout).
+#[repr(C)]
+pub struct SecurityFunctionTableA {
+    pub dwVersion: ULONG,
+    pub EnumerateSecurityPackagesA: ENUMERATE_SECURITY_PACKAGES_FN_A,
+    pub QueryCredentialsAttributesA: QUERY_CREDENTIALS_ATTRIBUTES_FN_A,
+    pub AcquireCredentialsHandleA: ACQUIRE_CREDENTIALS_HANDLE_FN_A,
+    pub FreeCredentialHandle: FREE_CREDENTIALS_HANDLE_FN,
+    pub Reserved2: *mut c_void,
+    pub InitializeSecurityContextA: INITIALIZE_SECURITY_CONTEXT_FN_A,
+    pub AcceptSecurityContext: ACCEPT_SECURITY_CONTEXT_FN,
+    pub CompleteAuthToken: COMPLETE_AUTH_TOKEN_FN,
+    pub DeleteSecurityContext: DELETE_SECURITY_CONTEXT_FN,
+    pub ApplyControlToken: APPLY_CONTROL_TOKEN_FN,
+    pub QueryContextAttributesA: QUERY_CONTEXT_ATTRIBUTES_FN_A,
+    pub ImpersonateSecurityContext: IMPERSONATE_SECURITY_CONTEXT_FN,
+    pub RevertSecurityContext: REVERT_SECURITY_CONTEXT_FN,
+    pub MakeSignature: MAKE_SIGNATURE_FN,
+    pub VerifySignature: VERIFY_SIGNATURE_FN,
+    pub FreeContextBuffer: FREE_CONTEXT_BUFFER_FN,
+    pub QuerySecurityPackageInfoA: QUERY_SECURITY_PACKAGE_INFO_FN_A,
+    pub Reserved3: ENCRYPT_MESSAGE_FN,
+    pub Reserved4: DECRYPT_MESSAGE_FN,
+    pub ExportSecurityContext: EXPORT_SECURITY_CONTEXT_FN,
+    pub ImportSecurityContextA: IMPORT_SECURITY_CONTEXT_FN_A,
+    pub AddCredentialsA: ADD_CREDENTIALS_FN_A,
+    pub Reserved8: *mut c_void,
+    pub QuerySecurityContextToken: QUERY_SECURITY_CONTEXT_TOKEN_FN,
+    pub EncryptMessage: ENCRYPT_MESSAGE_FN,
+    pub DecryptMessage: DECRYPT_MESSAGE_FN,
+    pub SetContextAttributesA: SET_CONTEXT_ATTRIBUTES_FN_A,
+    pub SetCredentialsAttributesA: SET_CREDENTIALS_ATTRIBUTES_FN_A,
+    pub ChangeAccountPasswordA: CHANGE_PASSWORD_FN_A,
+    pub QueryContextAttributesExA: QUERY_CONTEXT_ATTRIBUTES_EX_FN_A,
+    pub QueryCredentialsAttributesExA: QUERY_CREDENTIALS_ATTRIBUTES_EX_FN_A,
+}
+/// Pointer to SecurityFunctionTableA.
+pub type PSecurityFunctionTableA = *mut SecurityFunctionTableA;
+/// InitSecurityInterfaceW's type.
+pub type INIT_SECURITY_INTERFACE_W = Option<unsafe extern "system" fn() -> PSecurityFunctionTableW>;
+/// InitSecurityInterfaceA's type.
+pub type INIT_SECURITY_INTERFACE_A = Option<unsafe extern "system" fn() -> PSecurityFunctionTableA>;

@@ -92,7 +92,7 @@ fn add_calling_convention(text: &str) -> String {
             match line.find('(') {
                 Some(p) => {
                     let head = &line[..p];
-                    match head.rfind(|c: char| c == ' ' || c == '*') {
+                    match head.rfind([' ', '*']) {
                         Some(s) => {
                             format!("{} SEC_ENTRY {}", &line[..=s].trim_end(), &line[s + 1..])
                         }
@@ -142,20 +142,25 @@ fn add_name_macros(text: &str) -> String {
     let mut pairs = Vec::new();
     for id in &idents {
         if let Some(base) = id.strip_suffix('W') {
-            if base.len() > 2 && idents.contains(&format!("{base}A")) && !idents.contains(base) {
-                pairs.push(base.to_string());
+            // FOO_W / FOO_A → FOO, as sspi.h's __MINGW_NAME_UAW does; FooW / FooA → Foo.
+            let generic = base.strip_suffix('_').unwrap_or(base);
+            if generic.len() > 2
+                && idents.contains(&format!("{base}A"))
+                && !idents.contains(generic)
+            {
+                pairs.push((generic.to_string(), base.to_string()));
             }
         }
     }
     let mut macros = String::from(
         "\n/* Generic names: the W form with UNICODE, else the A form. */\n#ifdef UNICODE\n",
     );
-    for b in &pairs {
-        macros.push_str(&format!("#define {b} {b}W\n"));
+    for (g, b) in &pairs {
+        macros.push_str(&format!("#define {g} {b}W\n"));
     }
     macros.push_str("#else\n");
-    for b in &pairs {
-        macros.push_str(&format!("#define {b} {b}A\n"));
+    for (g, b) in &pairs {
+        macros.push_str(&format!("#define {g} {b}A\n"));
     }
     macros.push_str("#endif\n");
     let guard_end = text.rfind("#endif").unwrap_or(text.len());
@@ -172,7 +177,6 @@ const TRAILER: &str = "
 #define SEC_SUCCESS(Status) ((Status) >= 0)
 #define SecInvalidateHandle(x) ((PSecHandle)(x))->dwLower = ((PSecHandle)(x))->dwUpper = ((ULONG_PTR)((intptr_t)-1))
 #define SecIsValidHandle(x) ((((PSecHandle)(x))->dwLower != ((ULONG_PTR)((intptr_t)-1))) && (((PSecHandle)(x))->dwUpper != ((ULONG_PTR)((intptr_t)-1))))
-#define FreeCredentialHandle FreeCredentialsHandle
 #define SECURITY_ENTRYPOINT_ANSIA \"InitSecurityInterfaceA\"
 #define SECURITY_ENTRYPOINT_ANSIW \"InitSecurityInterfaceW\"
 #ifdef UNICODE

@@ -5,6 +5,14 @@
     non_upper_case_globals,
     missing_docs
 )]
+// The exports' safety contract is Microsoft's documentation of each function (valid pointers
+// or NULL where documented); the README's "API conventions" states it once for all.
+#![allow(clippy::missing_safety_doc)]
 
+pub mod attrs;
 pub mod consts;
+pub mod exports;
+pub mod identity;
+pub mod strings;
+pub mod table;
 pub mod types;

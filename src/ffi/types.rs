@@ -669,3 +669,69 @@ pub type PSecurityFunctionTableA = *mut SecurityFunctionTableA;
 pub type INIT_SECURITY_INTERFACE_W = Option<unsafe extern "system" fn() -> PSecurityFunctionTableW>;
 /// InitSecurityInterfaceA's type.
 pub type INIT_SECURITY_INTERFACE_A = Option<unsafe extern "system" fn() -> PSecurityFunctionTableA>;
+
+// Pointer typedefs sspi.h declares with each struct (`} X, *PX;`).
+/// Pointer to SECURITY_INTEGER_PARTS.
+pub type PSECURITY_INTEGER_PARTS = *mut SECURITY_INTEGER_PARTS;
+/// Pointer to SEC_WINNT_AUTH_IDENTITY_A.
+pub type PSEC_WINNT_AUTH_IDENTITY_A = *mut SEC_WINNT_AUTH_IDENTITY_A;
+/// Pointer to SEC_WINNT_AUTH_IDENTITY_W.
+pub type PSEC_WINNT_AUTH_IDENTITY_W = *mut SEC_WINNT_AUTH_IDENTITY_W;
+/// Pointer to SEC_WINNT_AUTH_IDENTITY_EXA.
+pub type PSEC_WINNT_AUTH_IDENTITY_EXA = *mut SEC_WINNT_AUTH_IDENTITY_EXA;
+/// Pointer to SEC_WINNT_AUTH_IDENTITY_EXW.
+pub type PSEC_WINNT_AUTH_IDENTITY_EXW = *mut SEC_WINNT_AUTH_IDENTITY_EXW;
+/// Pointer to SEC_CHANNEL_BINDINGS.
+pub type PSEC_CHANNEL_BINDINGS = *mut SEC_CHANNEL_BINDINGS;
+/// Pointer to SecPkgContext_Sizes.
+pub type PSecPkgContext_Sizes = *mut SecPkgContext_Sizes;
+/// Pointer to SecPkgContext_StreamSizes.
+pub type PSecPkgContext_StreamSizes = *mut SecPkgContext_StreamSizes;
+/// Pointer to SecPkgContext_NamesA.
+pub type PSecPkgContext_NamesA = *mut SecPkgContext_NamesA;
+/// Pointer to SecPkgContext_NamesW.
+pub type PSecPkgContext_NamesW = *mut SecPkgContext_NamesW;
+/// Pointer to SecPkgContext_Lifespan.
+pub type PSecPkgContext_Lifespan = *mut SecPkgContext_Lifespan;
+/// Pointer to SecPkgContext_DceInfo.
+pub type PSecPkgContext_DceInfo = *mut SecPkgContext_DceInfo;
+/// Pointer to SecPkgContext_KeyInfoA.
+pub type PSecPkgContext_KeyInfoA = *mut SecPkgContext_KeyInfoA;
+/// Pointer to SecPkgContext_KeyInfoW.
+pub type PSecPkgContext_KeyInfoW = *mut SecPkgContext_KeyInfoW;
+/// Pointer to SecPkgContext_AuthorityA.
+pub type PSecPkgContext_AuthorityA = *mut SecPkgContext_AuthorityA;
+/// Pointer to SecPkgContext_AuthorityW.
+pub type PSecPkgContext_AuthorityW = *mut SecPkgContext_AuthorityW;
+/// Pointer to SecPkgContext_PackageInfoA.
+pub type PSecPkgContext_PackageInfoA = *mut SecPkgContext_PackageInfoA;
+/// Pointer to SecPkgContext_PackageInfoW.
+pub type PSecPkgContext_PackageInfoW = *mut SecPkgContext_PackageInfoW;
+/// Pointer to SecPkgContext_NegotiationInfoA.
+pub type PSecPkgContext_NegotiationInfoA = *mut SecPkgContext_NegotiationInfoA;
+/// Pointer to SecPkgContext_NegotiationInfoW.
+pub type PSecPkgContext_NegotiationInfoW = *mut SecPkgContext_NegotiationInfoW;
+/// Pointer to SecPkgContext_NativeNamesA.
+pub type PSecPkgContext_NativeNamesA = *mut SecPkgContext_NativeNamesA;
+/// Pointer to SecPkgContext_NativeNamesW.
+pub type PSecPkgContext_NativeNamesW = *mut SecPkgContext_NativeNamesW;
+/// Pointer to SecPkgContext_SessionKey.
+pub type PSecPkgContext_SessionKey = *mut SecPkgContext_SessionKey;
+/// Pointer to SecPkgContext_Flags.
+pub type PSecPkgContext_Flags = *mut SecPkgContext_Flags;
+/// Pointer to SecPkgContext_PasswordExpiry.
+pub type PSecPkgContext_PasswordExpiry = *mut SecPkgContext_PasswordExpiry;
+/// Pointer to SecPkgContext_AccessToken.
+pub type PSecPkgContext_AccessToken = *mut SecPkgContext_AccessToken;
+/// Pointer to SecPkgContext_TargetInformation.
+pub type PSecPkgContext_TargetInformation = *mut SecPkgContext_TargetInformation;
+/// Pointer to SecPkgContext_ClientSpecifiedTarget.
+pub type PSecPkgContext_ClientSpecifiedTarget = *mut SecPkgContext_ClientSpecifiedTarget;
+/// Pointer to SecPkgContext_LastClientTokenStatus.
+pub type PSecPkgContext_LastClientTokenStatus = *mut SecPkgContext_LastClientTokenStatus;
+/// Pointer to SecPkgContext_Bindings.
+pub type PSecPkgContext_Bindings = *mut SecPkgContext_Bindings;
+/// Pointer to SecPkgCredentials_NamesA.
+pub type PSecPkgCredentials_NamesA = *mut SecPkgCredentials_NamesA;
+/// Pointer to SecPkgCredentials_NamesW.
+pub type PSecPkgCredentials_NamesW = *mut SecPkgCredentials_NamesW;

@@ -15,7 +15,12 @@ pub struct Challenge {
 }
 
 /// Builds a CHALLENGE_MESSAGE (strings always Unicode: UNICODE must be in `flags`).
-pub fn build(flags: u32, target_name: &str, server_challenge: &[u8; 8], target_info: &[u8]) -> SecResult<Vec<u8>> {
+pub fn build(
+    flags: u32,
+    target_name: &str,
+    server_challenge: &[u8; 8],
+    target_info: &[u8],
+) -> SecResult<Vec<u8>> {
     let mut b = Builder::new(CHALLENGE, 56);
     b.field(12, &utf16le(target_name))?;
     b.put_u32(20, flags);
@@ -32,7 +37,11 @@ pub fn parse(msg: &[u8]) -> SecResult<Challenge> {
     let target_name = decode_str(field(msg, 12)?, flags & NTLMSSP_NEGOTIATE_UNICODE != 0)?;
     let server_challenge = array_at::<8>(msg, 24)?;
     // TargetInfoFields is absent in the oldest (32-byte) form.
-    let target_info = if msg.len() >= 48 { field(msg, 40)?.to_vec() } else { Vec::new() };
+    let target_info = if msg.len() >= 48 {
+        field(msg, 40)?.to_vec()
+    } else {
+        Vec::new()
+    };
     Ok(Challenge {
         flags,
         target_name,

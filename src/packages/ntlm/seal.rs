@@ -10,7 +10,9 @@ use super::negotiate::{
 };
 use super::ntlmv2::{md5, Key16};
 use crate::buffers::SecBuffers;
-use crate::ffi::consts::{SECBUFFER_DATA, SECBUFFER_STREAM, SECBUFFER_TOKEN, SECQOP_WRAP_NO_ENCRYPT};
+use crate::ffi::consts::{
+    SECBUFFER_DATA, SECBUFFER_STREAM, SECBUFFER_TOKEN, SECQOP_WRAP_NO_ENCRYPT,
+};
 use crate::status::{Error, SecResult};
 use hmac::digest::KeyInit;
 use hmac::{Hmac, Mac};
@@ -89,7 +91,9 @@ impl Direction {
         };
         let seal_key = Zeroizing::new(md5(&[&exported[..n], seal_magic]));
         Direction {
-            sign: SignKey(<Hmac<Md5> as Mac>::new_from_slice(&sign_key[..]).expect("any key length")),
+            sign: SignKey(
+                <Hmac<Md5> as Mac>::new_from_slice(&sign_key[..]).expect("any key length"),
+            ),
             rc4: Rc4::new(&seal_key[..]),
             seal_key,
             seq: 0,
@@ -232,7 +236,10 @@ impl Session {
                 }
             }
             Regions::Stream(s) => {
-                let b = msg.bytes_mut(s)?.get_mut(SIGNATURE_LEN..).ok_or(Error::InvalidToken)?;
+                let b = msg
+                    .bytes_mut(s)?
+                    .get_mut(SIGNATURE_LEN..)
+                    .ok_or(Error::InvalidToken)?;
                 if crypt == Crypt::None {
                     mac.update(b);
                 } else {
@@ -282,17 +289,18 @@ impl Session {
     }
 
     fn check(&self, msg: &mut SecBuffers<'_>, seq_no: u32, crypt: Crypt) -> SecResult<()> {
-        let (regions, sig_buf, data_out) = match (msg.find(SECBUFFER_TOKEN), msg.find(SECBUFFER_STREAM)) {
-            (Some(t), _) => {
-                Self::validate(msg)?;
-                (Regions::Data, t, None)
-            }
-            (None, Some(s)) if crypt == Crypt::Decrypt => {
-                let d = msg.find(SECBUFFER_DATA).ok_or(Error::InvalidToken)?;
-                (Regions::Stream(s), s, Some(d))
-            }
-            _ => return Err(Error::InvalidToken),
-        };
+        let (regions, sig_buf, data_out) =
+            match (msg.find(SECBUFFER_TOKEN), msg.find(SECBUFFER_STREAM)) {
+                (Some(t), _) => {
+                    Self::validate(msg)?;
+                    (Regions::Data, t, None)
+                }
+                (None, Some(s)) if crypt == Crypt::Decrypt => {
+                    let d = msg.find(SECBUFFER_DATA).ok_or(Error::InvalidToken)?;
+                    (Regions::Stream(s), s, Some(d))
+                }
+                _ => return Err(Error::InvalidToken),
+            };
         let sig: [u8; SIGNATURE_LEN] = msg
             .bytes(sig_buf)?
             .get(..SIGNATURE_LEN)

@@ -898,3 +898,16 @@ fn credentials_usage_and_names() {
         Err(Error::InvalidHandle)
     );
 }
+
+#[test]
+fn oem_only_negotiate_gets_oem_challenge() {
+    let s = server_creds().new_server_context().unwrap();
+    let neg = build(BASE_FLAGS & !NTLMSSP_NEGOTIATE_UNICODE).unwrap();
+    let t = run_step(&*s, false, ASC, None, Some(&neg), None, 4096);
+    assert_eq!(t.r, Ok(Outcome::ContinueNeeded));
+    let f = u32::from_le_bytes(t.token[20..24].try_into().unwrap());
+    assert_eq!(
+        f & (NTLMSSP_NEGOTIATE_UNICODE | NTLMSSP_NEGOTIATE_OEM),
+        NTLMSSP_NEGOTIATE_OEM
+    );
+}

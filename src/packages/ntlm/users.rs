@@ -31,14 +31,9 @@ impl Account {
     /// Whether this account is `user` in `domain` (case-insensitive; an empty account domain
     /// matches any; a UPN with no domain also matches `realm` + `user`).
     pub fn matches(&self, user: &str, domain: &str) -> bool {
-        let dom_ok = |d: &str| {
-            self.domain.is_empty()
-                || self.domain.eq_ignore_ascii_case(d)
-                || self.domain.to_lowercase() == d.to_lowercase()
-        };
-        let user_ok = |u: &str| {
-            self.user.eq_ignore_ascii_case(u) || self.user.to_lowercase() == u.to_lowercase()
-        };
+        let eq = |a: &str, b: &str| a.to_lowercase() == b.to_lowercase();
+        let dom_ok = |d: &str| self.domain.is_empty() || eq(&self.domain, d);
+        let user_ok = |u: &str| eq(&self.user, u);
         if user_ok(user) && dom_ok(domain) {
             return true;
         }

@@ -1,6 +1,6 @@
 //! NTLMv2 computations (MS-NLMP §3.3.2, §3.4.5.1) and the MIC.
 
-use super::seal::Rc4;
+use super::seal::Keystream;
 use super::wire::{slice, u32_at, utf16le};
 use crate::status::{Error, SecResult};
 use hmac::{Hmac, Mac};
@@ -78,7 +78,7 @@ pub fn lmv2_response(ntowf: &[u8; 16], server: &[u8; 8], client: &[u8; 8]) -> [u
 /// RC4K(key, data) for the EncryptedRandomSessionKey (same operation both ways).
 pub fn rc4k(key: &[u8; 16], data: &[u8; 16]) -> Key16 {
     let mut out = Zeroizing::new(*data);
-    Rc4::new(key).apply(&mut out[..]);
+    Keystream::new(key).apply(&mut out[..]);
     out
 }
 

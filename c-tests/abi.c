@@ -7,6 +7,7 @@
 #include <string.h>
 #include <stdint.h>
 #include "check.h"
+#include "ntlm_util.h"
 
 static uint64_t rng = 0x9E3779B97F4A7C15ull;
 static ULONG_PTR rnd(void) {
@@ -250,10 +251,187 @@ static void test_bad_descs(void) {
   CHECK_STATUS(FreeCredentialsHandle(&cred), SEC_E_OK);
 }
 
+static int roundtrip_ok(pair_t *p) {
+  unsigned char sig[16], buf[8] = "rt-data";
+  ULONG qop;
+  return seal(&p->cctx, sig, buf, 7, 0) == SEC_E_OK && unseal(&p->sctx, sig, buf, 7, 0, &qop) == SEC_E_OK &&
+         memcmp(buf, "rt-data", 7) == 0;
+}
+static int roundtrip_server_alive(pair_t *p) {
+  unsigned char sig[16], buf[8] = "rt-data";
+  return seal(&p->sctx, sig, buf, 7, 0) == SEC_E_OK;
+}
+
+/* Real contexts: stale (deleted), double-deleted, forged from a live one, used as credentials
+   (wrong kind), slot reuse; then 10^4 handles of deleted contexts, each refused everywhere. */
+static unsigned long ctx_handles_tried;
+static void test_context_handles(void) {
+  pair_t p;
+  memset(&p, 0, sizeof p);
+  CHECK_STATUS(acquire_ntlm(SECPKG_CRED_OUTBOUND, "user", "DOMAIN", "Password01", &p.ccred), SEC_E_OK);
+  CHECK_STATUS(acquire_ntlm(SECPKG_CRED_INBOUND, "user", "DOMAIN", "Password01", &p.scred), SEC_E_OK);
+  CHECK_STATUS(handshake(&p, NTLM_REQ, NTLM_ASC, "host/abi"), SEC_E_OK);
+  /* Wrong kind: a live context into credential functions, a live credential into context ones. */
+  SecPkgCredentials_NamesA cn;
+  CHECK_STATUS(FreeCredentialsHandle(&p.cctx), SEC_E_INVALID_HANDLE);
+  CHECK_STATUS(QueryCredentialsAttributesA(&p.cctx, SECPKG_CRED_ATTR_NAMES, &cn), SEC_E_INVALID_HANDLE);
+  CtxtHandle out;
+  ULONG attrs;
+  TimeStamp ts;
+  unsigned char tok[4096];
+  SecBuffer ob = { sizeof tok, SECBUFFER_TOKEN, tok };
+  SecBufferDesc od = { SECBUFFER_VERSION, 1, &ob };
+  CHECK_STATUS(InitializeSecurityContextA(&p.cctx, NULL, (SEC_CHAR *)"host/x", 0, 0, 0, NULL, 0, &out, &od, &attrs, &ts), SEC_E_INVALID_HANDLE);
+  CHECK_STATUS(InitializeSecurityContextA(&p.ccred, &p.ccred, (SEC_CHAR *)"host/x", 0, 0, 0, NULL, 0, &out, &od, &attrs, &ts), SEC_E_INVALID_HANDLE);
+  SecPkgContext_Sizes sz;
+  CHECK_STATUS(QueryContextAttributesA(&p.ccred, SECPKG_ATTR_SIZES, &sz), SEC_E_INVALID_HANDLE);
+  /* Forged from a live context: other generations, far-away indexes, the credential tag. */
+  for (int k = 0; k < 24; k++) {
+    CtxtHandle f = p.cctx;
+    if (k < 8) f.dwUpper ^= (ULONG_PTR)1 << (8 + k);                 /* generation bits */
+    else if (k < 16) f.dwLower ^= (ULONG_PTR)1 << (16 + k);          /* index far away */
+    else f.dwUpper = (f.dwUpper & ~(ULONG_PTR)0xFF) | (ULONG_PTR)(k * 7); /* other tags */
+    if ((f.dwUpper & 0xFF) == 0xC7 && f.dwLower == p.cctx.dwLower && f.dwUpper == p.cctx.dwUpper) continue;
+    all_fail(&f);
+    ctx_handles_tried++;
+  }
+  CHECK(roundtrip_ok(&p), "live context unaffected by forged handles");
+  /* Stale and double-deleted. */
+  CtxtHandle dead = p.cctx;
+  CHECK_STATUS(DeleteSecurityContext(&p.cctx), SEC_E_OK);
+  all_fail(&dead); /* includes a second DeleteSecurityContext */
+  ctx_handles_tried++;
+  /* Slot reuse: a new context may take the slot; the old handle stays dead. */
+  CtxtHandle fresh;
+  ob.cbBuffer = sizeof tok;
+  CHECK_STATUS(InitializeSecurityContextA(&p.ccred, NULL, (SEC_CHAR *)"host/x", NTLM_REQ, 0, 0, NULL, 0, &fresh, &od, &attrs, &ts), SEC_I_CONTINUE_NEEDED);
+  CHECK_STATUS(DeleteSecurityContext(&dead), SEC_E_INVALID_HANDLE);
+  CHECK_STATUS(DeleteSecurityContext(&fresh), SEC_E_OK);
+  /* 10^4 contexts created and deleted, then every dead handle refused by every export. */
+  enum { NDEAD = 10000 };
+  static CtxtHandle deadh[NDEAD];
+  for (int i = 0; i < NDEAD; i++) {
+    ob.cbBuffer = sizeof tok;
+    if (InitializeSecurityContextA(&p.ccred, NULL, (SEC_CHAR *)"host/x", NTLM_REQ, 0, 0, NULL, 0, &deadh[i], &od, &attrs, &ts) != SEC_I_CONTINUE_NEEDED ||
+        DeleteSecurityContext(&deadh[i]) != SEC_E_OK) {
+      CHECK(0, "create/delete %d", i);
+      break;
+    }
+  }
+  unsigned long bad = 0;
+  for (int i = 0; i < NDEAD; i++) {
+    if (!all_fail_quiet(&deadh[i])) bad++;
+    ctx_handles_tried++;
+  }
+  CHECK(bad == 0, "%d stale context handles refused (%lu accepted)", NDEAD, bad);
+  /* Dead credential handles too (freed after use by contexts). */
+  CredHandle cdead = p.ccred;
+  CHECK_STATUS(FreeCredentialsHandle(&p.ccred), SEC_E_OK);
+  all_fail(&cdead);
+  CHECK(roundtrip_server_alive(&p), "server context survives");
+  CHECK_STATUS(DeleteSecurityContext(&p.sctx), SEC_E_OK);
+  CHECK_STATUS(FreeCredentialsHandle(&p.scred), SEC_E_OK);
+  printf("abi: %lu context handles (forged, stale, double-deleted) refused by every export\n", ctx_handles_tried);
+}
+
+/* Malformed SecBufferDesc shapes into the message functions of an established context, and
+   overlapping buffers. Documented codes: NULL desc, wrong ulVersion, NULL pBuffers with a count,
+   no TOKEN or no DATA buffer -> SEC_E_INVALID_TOKEN; cBuffers > 64 or misaligned pBuffers or
+   NULL pvBuffer with a size -> SEC_E_INVALID_PARAMETER; TOKEN smaller than 16 ->
+   SEC_E_BUFFER_TOO_SMALL. Overlapping buffers are processed in buffer order (each buffer is
+   lent to the package alone, so no undefined behaviour): sealing with TOKEN and DATA on the same
+   memory succeeds but the signature overwrites the ciphertext, so the peer reports
+   SEC_E_MESSAGE_ALTERED; in-place token exchange (input and output token on one buffer) works. */
+static void test_message_descs(void) {
+  pair_t p;
+  memset(&p, 0, sizeof p);
+  acquire_ntlm(SECPKG_CRED_OUTBOUND, "user", "DOMAIN", "Password01", &p.ccred);
+  acquire_ntlm(SECPKG_CRED_INBOUND, "user", "DOMAIN", "Password01", &p.scred);
+  CHECK_STATUS(handshake(&p, NTLM_REQ, NTLM_ASC, "host/abi"), SEC_E_OK);
+  unsigned char sig[32], data[32] = "payload";
+  ULONG qop;
+  SecBuffer ok[2] = { { 16, SECBUFFER_TOKEN, sig }, { 7, SECBUFFER_DATA, data } };
+  _Alignas(16) unsigned char raw[sizeof(SecBuffer) * 2 + 8];
+  SecBuffer *mis = (SecBuffer *)(void *)(raw + 1);
+  memcpy(mis, ok, sizeof ok);
+  SecBuffer nullp[2] = { { 16, SECBUFFER_TOKEN, sig }, { 7, SECBUFFER_DATA, NULL } };
+  SecBuffer nulltok[2] = { { 16, SECBUFFER_TOKEN, NULL }, { 7, SECBUFFER_DATA, data } };
+  struct { SecBufferDesc d; SECURITY_STATUS want; const char *what; } cases[] = {
+    { { 1, 2, ok }, SEC_E_INVALID_TOKEN, "ulVersion 1" },
+    { { 0xFFFFFFFF, 2, ok }, SEC_E_INVALID_TOKEN, "ulVersion ~0" },
+    { { SECBUFFER_VERSION, 2, NULL }, SEC_E_INVALID_TOKEN, "NULL pBuffers" },
+    { { SECBUFFER_VERSION, 0, ok }, SEC_E_INVALID_TOKEN, "cBuffers 0" },
+    { { SECBUFFER_VERSION, 65, ok }, SEC_E_INVALID_PARAMETER, "cBuffers 65" },
+    { { SECBUFFER_VERSION, 0xFFFFFFFF, ok }, SEC_E_INVALID_PARAMETER, "cBuffers ~0" },
+    { { SECBUFFER_VERSION, 2, mis }, SEC_E_INVALID_PARAMETER, "misaligned pBuffers" },
+    { { SECBUFFER_VERSION, 2, nullp }, SEC_E_INVALID_PARAMETER, "NULL DATA pvBuffer with size" },
+    { { SECBUFFER_VERSION, 2, nulltok }, SEC_E_INVALID_PARAMETER, "NULL TOKEN pvBuffer with size" },
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    SecBufferDesc d = cases[i].d;
+    SECURITY_STATUS s;
+    s = EncryptMessage(&p.cctx, 0, &d, 0);
+    CHECK(s == cases[i].want, "EncryptMessage %s = 0x%08X", cases[i].what, (unsigned)s);
+    s = DecryptMessage(&p.sctx, &d, 0, &qop);
+    CHECK(s == cases[i].want, "DecryptMessage %s = 0x%08X", cases[i].what, (unsigned)s);
+    s = MakeSignature(&p.cctx, 0, &d, 0);
+    CHECK(s == cases[i].want, "MakeSignature %s = 0x%08X", cases[i].what, (unsigned)s);
+    s = VerifySignature(&p.sctx, &d, 0, &qop);
+    CHECK(s == cases[i].want, "VerifySignature %s = 0x%08X", cases[i].what, (unsigned)s);
+  }
+  CHECK_STATUS(EncryptMessage(&p.cctx, 0, NULL, 0), SEC_E_INVALID_TOKEN);
+  CHECK_STATUS(DecryptMessage(&p.sctx, NULL, 0, &qop), SEC_E_INVALID_TOKEN);
+  CHECK_STATUS(MakeSignature(&p.cctx, 0, NULL, 0), SEC_E_INVALID_TOKEN);
+  CHECK_STATUS(VerifySignature(&p.sctx, NULL, 0, &qop), SEC_E_INVALID_TOKEN);
+  CHECK(roundtrip_ok(&p), "context unaffected by malformed descriptors");
+
+  /* Overlapping: TOKEN and DATA on the same 32 bytes. */
+  unsigned char same[32];
+  memset(same, 'a', sizeof same);
+  SecBuffer ov[2] = { { 16, SECBUFFER_TOKEN, same }, { 32, SECBUFFER_DATA, same } };
+  SecBufferDesc od = { SECBUFFER_VERSION, 2, ov };
+  CHECK_STATUS(EncryptMessage(&p.cctx, 0, &od, 0), SEC_E_OK);
+  CHECK_STATUS(DecryptMessage(&p.sctx, &od, 0, &qop), SEC_E_MESSAGE_ALTERED);
+  /* That sealed message was consumed by the sender; the receiver skips it by sequence. */
+  /* Two DATA buffers overlapping by half, and one DATA buffer listed twice. */
+  unsigned char ovl[48], s2[16];
+  memset(ovl, 'b', sizeof ovl);
+  SecBuffer ov2[3] = { { 16, SECBUFFER_TOKEN, s2 }, { 32, SECBUFFER_DATA, ovl }, { 32, SECBUFFER_DATA, ovl + 16 } };
+  SecBufferDesc od2 = { SECBUFFER_VERSION, 3, ov2 };
+  CHECK_STATUS(EncryptMessage(&p.cctx, 0, &od2, 0), SEC_E_OK);
+  SECURITY_STATUS s = DecryptMessage(&p.sctx, &od2, 0, &qop);
+  CHECK(s == SEC_E_OUT_OF_SEQUENCE || s == SEC_E_MESSAGE_ALTERED || s == SEC_E_OK, "overlapping DATA decrypt 0x%08X", (unsigned)s);
+  CHECK_STATUS(MakeSignature(&p.cctx, 0, &od2, 0), SEC_E_OK);
+  /* In-place token exchange: input and output token share one buffer. */
+  CtxtHandle c, sv;
+  ULONG a;
+  TimeStamp ts;
+  unsigned char tok[4096];
+  SecBuffer tb = { sizeof tok, SECBUFFER_TOKEN, tok };
+  SecBufferDesc td = { SECBUFFER_VERSION, 1, &tb };
+  CHECK_STATUS(InitializeSecurityContextA(&p.ccred, NULL, (SEC_CHAR *)"host/x", NTLM_REQ, 0, 0, NULL, 0, &c, &td, &a, &ts), SEC_I_CONTINUE_NEEDED);
+  SecBuffer ib = tb;
+  SecBufferDesc idd = { SECBUFFER_VERSION, 1, &ib };
+  tb.cbBuffer = sizeof tok;
+  CHECK_STATUS(AcceptSecurityContext(&p.scred, NULL, &idd, NTLM_ASC, 0, &sv, &td, &a, &ts), SEC_I_CONTINUE_NEEDED);
+  ib = tb; tb.cbBuffer = sizeof tok;
+  CHECK_STATUS(InitializeSecurityContextA(&p.ccred, &c, (SEC_CHAR *)"host/x", NTLM_REQ, 0, 0, &idd, 0, &c, &td, &a, &ts), SEC_E_OK);
+  ib = tb; tb.cbBuffer = sizeof tok;
+  CHECK_STATUS(AcceptSecurityContext(&p.scred, &sv, &idd, NTLM_ASC, 0, &sv, &td, &a, &ts), SEC_E_OK);
+  DeleteSecurityContext(&c);
+  DeleteSecurityContext(&sv);
+  DeleteSecurityContext(&p.cctx);
+  DeleteSecurityContext(&p.sctx);
+  FreeCredentialsHandle(&p.ccred);
+  FreeCredentialsHandle(&p.scred);
+}
+
 int main(void) {
   test_tables();
   test_packages();
   test_handles();
   test_bad_descs();
+  test_context_handles();
+  test_message_descs();
   CHECK_SUMMARY("abi");
 }

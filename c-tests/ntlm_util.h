@@ -10,7 +10,7 @@
 #define NTLM_REQ (ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY | ISC_REQ_REPLAY_DETECT | ISC_REQ_SEQUENCE_DETECT | ISC_REQ_CONNECTION)
 #define NTLM_ASC (ASC_REQ_CONFIDENTIALITY | ASC_REQ_INTEGRITY | ASC_REQ_REPLAY_DETECT | ASC_REQ_SEQUENCE_DETECT | ASC_REQ_CONNECTION)
 
-static SECURITY_STATUS acquire_ntlm(ULONG use, const char *user, const char *domain, const char *pw, CredHandle *out) {
+static inline SECURITY_STATUS acquire_ntlm(ULONG use, const char *user, const char *domain, const char *pw, CredHandle *out) {
   SEC_WINNT_AUTH_IDENTITY_A id;
   TimeStamp ts;
   memset(&id, 0, sizeof id);
@@ -29,7 +29,7 @@ typedef struct {
 } pair_t;
 
 /* Runs the three-leg handshake; returns the first failing status or SEC_E_OK. */
-static SECURITY_STATUS handshake(pair_t *p, ULONG isc_req, ULONG asc_req, const char *spn) {
+static inline SECURITY_STATUS handshake(pair_t *p, ULONG isc_req, ULONG asc_req, const char *spn) {
   unsigned char a[4096], b[4096];
   SecBuffer ob = { sizeof a, SECBUFFER_TOKEN, a }, ib = { 0, SECBUFFER_TOKEN, b };
   SecBufferDesc od = { SECBUFFER_VERSION, 1, &ob }, id = { SECBUFFER_VERSION, 1, &ib };
@@ -53,13 +53,13 @@ static SECURITY_STATUS handshake(pair_t *p, ULONG isc_req, ULONG asc_req, const 
 }
 
 /* EncryptMessage with [TOKEN(16), DATA(len)] in place; sig receives the token. */
-static SECURITY_STATUS seal(CtxtHandle *h, unsigned char *sig, unsigned char *data, ULONG len, ULONG seq) {
+static inline SECURITY_STATUS seal(CtxtHandle *h, unsigned char *sig, unsigned char *data, ULONG len, ULONG seq) {
   SecBuffer b[2] = { { 16, SECBUFFER_TOKEN, sig }, { len, SECBUFFER_DATA, data } };
   SecBufferDesc d = { SECBUFFER_VERSION, 2, b };
   return EncryptMessage(h, 0, &d, seq);
 }
 
-static SECURITY_STATUS unseal(CtxtHandle *h, unsigned char *sig, unsigned char *data, ULONG len, ULONG seq, ULONG *qop) {
+static inline SECURITY_STATUS unseal(CtxtHandle *h, unsigned char *sig, unsigned char *data, ULONG len, ULONG seq, ULONG *qop) {
   SecBuffer b[2] = { { 16, SECBUFFER_TOKEN, sig }, { len, SECBUFFER_DATA, data } };
   SecBufferDesc d = { SECBUFFER_VERSION, 2, b };
   return DecryptMessage(h, &d, seq, qop);

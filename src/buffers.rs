@@ -12,7 +12,7 @@ use crate::ffi::types::{SecBuffer, SecBufferDesc};
 use crate::status::{Error, SecResult};
 use core::ffi::c_void;
 use parking_lot::Mutex;
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// Most buffers one SecBufferDesc may hold; more is `SEC_E_INVALID_PARAMETER`.
@@ -250,9 +250,10 @@ impl<'a> SecBuffers<'a> {
     }
 }
 
-fn live_allocations() -> &'static Mutex<HashSet<usize>> {
-    static LIVE: OnceLock<Mutex<HashSet<usize>>> = OnceLock::new();
-    LIVE.get_or_init(|| Mutex::new(HashSet::new()))
+/// Live allocations handed to the caller: address → size.
+fn live_allocations() -> &'static Mutex<HashMap<usize, usize>> {
+    static LIVE: OnceLock<Mutex<HashMap<usize, usize>>> = OnceLock::new();
+    LIVE.get_or_init(|| Mutex::new(HashMap::new()))
 }
 
 /// Allocates memory that the caller releases with FreeContextBuffer. At least one byte is
@@ -263,7 +264,7 @@ pub fn alloc_context_buffer(len: usize) -> Option<*mut u8> {
     if p.is_null() {
         return None;
     }
-    live_allocations().lock().insert(p as usize);
+    live_allocations().lock().insert(p as usize, len.max(1));
     Some(p)
 }
 
@@ -276,13 +277,17 @@ pub fn alloc_copy(data: &[u8]) -> Option<*mut u8> {
 }
 
 /// Frees memory from [`alloc_context_buffer`]. False when `p` is not a live allocation of ours
-/// (then nothing is touched), so any pointer value is safe to pass.
+/// (then nothing is touched), so any pointer value is safe to pass. The memory is zeroized
+/// before it is freed (session keys and names are handed out this way).
 #[allow(clippy::not_unsafe_ptr_arg_deref)]
 pub fn free_context_buffer(p: *mut c_void) -> bool {
-    if !live_allocations().lock().remove(&(p as usize)) {
+    let Some(len) = live_allocations().lock().remove(&(p as usize)) else {
         return false;
-    }
-    // SAFETY: p came from libc::malloc in alloc_context_buffer and was live until now.
-    unsafe { libc::free(p) };
+    };
+    // SAFETY: p came from libc::malloc(len) in alloc_context_buffer and was live until now.
+    unsafe {
+        zeroize::Zeroize::zeroize(core::slice::from_raw_parts_mut(p as *mut u8, len));
+        libc::free(p)
+    };
     true
 }

@@ -38,7 +38,7 @@ pub unsafe fn a_str(p: *const c_char) -> SecResult<Option<String>> {
     }
     // SAFETY: n bytes before the NUL are readable.
     let bytes = unsafe { core::slice::from_raw_parts(p as *const u8, n) };
-    Ok(Some(String::from_utf8_lossy(bytes).into_owned()))
+    Ok(Some(lossy_utf8(bytes)))
 }
 
 /// Reads a NUL-terminated UTF-16 string; NULL → `None`.
@@ -57,12 +57,35 @@ pub unsafe fn w_str(p: *const u16) -> SecResult<Option<String>> {
             return Err(Error::InvalidParameter);
         }
     }
-    let mut v = Vec::with_capacity(n);
+    let mut v = Zeroizing::new(Vec::with_capacity(n));
     for i in 0..n {
         // SAFETY: i < n, inside the string.
         v.push(unsafe { p.add(i).read_unaligned() });
     }
-    Ok(Some(String::from_utf16_lossy(&v)))
+    Ok(Some(lossy_utf16(&v)))
+}
+
+/// UTF-8 with invalid sequences replaced, built in one allocation of the final capacity so no
+/// reallocation leaves a copy of a secret (passwords pass through here) in freed memory.
+fn lossy_utf8(b: &[u8]) -> String {
+    let mut s = String::with_capacity(b.len().saturating_mul(3));
+    for chunk in b.utf8_chunks() {
+        s.push_str(chunk.valid());
+        if !chunk.invalid().is_empty() {
+            s.push(char::REPLACEMENT_CHARACTER);
+        }
+    }
+    s
+}
+
+/// UTF-16 with unpaired surrogates replaced, in one allocation (see [`lossy_utf8`]): a UTF-16
+/// unit never takes more than 3 bytes of UTF-8.
+fn lossy_utf16(v: &[u16]) -> String {
+    let mut s = String::with_capacity(v.len().saturating_mul(3));
+    for c in char::decode_utf16(v.iter().copied()) {
+        s.push(c.unwrap_or(char::REPLACEMENT_CHARACTER));
+    }
+    s
 }
 
 /// Reads a string in either charset.
@@ -94,15 +117,17 @@ unsafe fn counted(p: *const c_void, len: u32, cs: Charset) -> SecResult<Option<S
         Charset::Ansi => {
             // SAFETY: len bytes readable per the contract.
             let b = unsafe { core::slice::from_raw_parts(p as *const u8, len) };
-            String::from_utf8_lossy(b).into_owned()
+            lossy_utf8(b)
         }
         Charset::Wide => {
             let w = p as *const u16;
             // SAFETY: len UTF-16 units readable per the contract.
-            let v: Vec<u16> = (0..len)
-                .map(|i| unsafe { w.add(i).read_unaligned() })
-                .collect();
-            String::from_utf16_lossy(&v)
+            let v: Zeroizing<Vec<u16>> = Zeroizing::new(
+                (0..len)
+                    .map(|i| unsafe { w.add(i).read_unaligned() })
+                    .collect(),
+            );
+            lossy_utf16(&v)
         }
     }))
 }

@@ -14,6 +14,43 @@ mod wire;
 #[cfg(test)]
 mod tests;
 
+/// Direct entry points to the message parsers for the fuzz targets (`--features fuzzing`; not
+/// in the default build). Each returns whether the input parsed; none may panic.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzz_api {
+    /// NEGOTIATE_MESSAGE parser (server side).
+    pub fn negotiate(b: &[u8]) -> bool {
+        super::negotiate::parse(b).is_ok()
+    }
+    /// CHALLENGE_MESSAGE parser and its TargetInfo AV pairs (client side).
+    pub fn challenge(b: &[u8]) -> bool {
+        match super::challenge::parse(b) {
+            Ok(c) => super::av_pair::AvPairs::parse(&c.target_info).is_ok(),
+            Err(_) => false,
+        }
+    }
+    /// AUTHENTICATE_MESSAGE parser and the AV pairs of an NTLMv2 response (server side).
+    pub fn authenticate(b: &[u8]) -> bool {
+        match super::authenticate::parse(b) {
+            Ok(a) => a
+                .nt_response
+                .get(16 + super::ntlmv2::BLOB_AV_OFFSET..)
+                .map(|av| super::av_pair::AvPairs::parse(av).is_ok())
+                .unwrap_or(false),
+            Err(_) => false,
+        }
+    }
+    /// AV_PAIR list parser.
+    pub fn av_pairs(b: &[u8]) -> bool {
+        super::av_pair::AvPairs::parse(b).is_ok()
+    }
+    /// SEC_CHANNEL_BINDINGS hashing (the SECBUFFER_CHANNEL_BINDINGS input).
+    pub fn channel_bindings(b: &[u8]) -> bool {
+        super::ntlmv2::channel_bindings_hash(b).is_ok()
+    }
+}
+
 pub use context::NtlmContext;
 
 use crate::ffi::consts::{SECPKG_CRED_ATTR_NAMES, SECPKG_CRED_INBOUND, SECPKG_CRED_OUTBOUND};

@@ -62,6 +62,8 @@ impl Keystream {
             self.apply(&mut scratch[..n]);
             left -= n as u64;
         }
+        // The scratch holds keystream bytes.
+        zeroize::Zeroize::zeroize(&mut scratch);
     }
 }
 
@@ -373,5 +375,18 @@ fn crypt_one(mac: &mut Hmac<Md5>, rc4: &mut Keystream, b: &mut [u8], crypt: Cryp
     } else {
         rc4.apply(b);
         mac.update(b);
+    }
+}
+
+#[cfg(test)]
+mod zeroize_tests {
+    /// Compile-time proof that the secret-holding types wipe themselves on drop.
+    fn zeroize_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+
+    #[test]
+    fn secret_state_is_zeroize_on_drop() {
+        zeroize_on_drop::<rc4::Rc4<rc4::consts::U16>>(); // RC4 state (rc4's `zeroize` feature)
+        zeroize_on_drop::<super::Key16>(); // session, signing and sealing keys, NT hash
+        zeroize_on_drop::<zeroize::Zeroizing<String>>(); // passwords
     }
 }

@@ -1,0 +1,246 @@
+//! Shared helpers for the fuzz targets: everything goes through the exported C ABI functions,
+//! exactly as a C caller would use them.
+#![allow(clippy::missing_safety_doc)]
+
+use secur32::ffi::consts::*;
+use secur32::ffi::exports::*;
+use secur32::ffi::types::*;
+use std::ptr::{null, null_mut};
+
+pub use secur32::ffi::consts;
+pub use secur32::ffi::exports;
+pub use secur32::ffi::types;
+
+pub const ISC_REQ: u32 = ISC_REQ_CONFIDENTIALITY
+    | ISC_REQ_INTEGRITY
+    | ISC_REQ_REPLAY_DETECT
+    | ISC_REQ_SEQUENCE_DETECT
+    | ISC_REQ_CONNECTION;
+pub const ASC_REQ: u32 = ASC_REQ_CONFIDENTIALITY
+    | ASC_REQ_INTEGRITY
+    | ASC_REQ_REPLAY_DETECT
+    | ASC_REQ_SEQUENCE_DETECT
+    | ASC_REQ_CONNECTION;
+pub const SPN: &[u8] = b"host/fuzz\0";
+
+/// Every status the exports document for hostile input; anything else is a finding.
+pub fn documented(s: SECURITY_STATUS) -> bool {
+    [
+        SEC_E_OK,
+        SEC_I_CONTINUE_NEEDED,
+        SEC_E_INVALID_TOKEN,
+        SEC_E_INVALID_PARAMETER,
+        SEC_E_INVALID_HANDLE,
+        SEC_E_LOGON_DENIED,
+        SEC_E_MESSAGE_ALTERED,
+        SEC_E_OUT_OF_SEQUENCE,
+        SEC_E_BUFFER_TOO_SMALL,
+        SEC_E_QOP_NOT_SUPPORTED,
+        SEC_E_BAD_BINDINGS,
+        SEC_E_INSUFFICIENT_MEMORY,
+        SEC_E_UNSUPPORTED_FUNCTION,
+    ]
+    .contains(&s)
+}
+
+/// Asserts the status is documented (a panic here is a libFuzzer crash).
+pub fn check(what: &str, s: SECURITY_STATUS) -> SECURITY_STATUS {
+    assert!(
+        documented(s),
+        "{what}: undocumented status {:#010x}",
+        s as u32
+    );
+    assert!(
+        s != SEC_E_INTERNAL_ERROR,
+        "{what}: SEC_E_INTERNAL_ERROR (caught panic)"
+    );
+    s
+}
+
+pub fn creds(inbound: bool) -> CredHandle {
+    let mut id = SEC_WINNT_AUTH_IDENTITY_A {
+        User: b"user".as_ptr() as *mut u8,
+        UserLength: 4,
+        Domain: b"DOMAIN".as_ptr() as *mut u8,
+        DomainLength: 6,
+        Password: b"Password01".as_ptr() as *mut u8,
+        PasswordLength: 10,
+        Flags: SEC_WINNT_AUTH_IDENTITY_ANSI,
+    };
+    let mut h = CredHandle::default();
+    let mut ts = TimeStamp { QuadPart: 0 };
+    let use_ = if inbound {
+        SECPKG_CRED_INBOUND
+    } else {
+        SECPKG_CRED_OUTBOUND
+    };
+    // SAFETY: valid identity and out-pointers.
+    let s = unsafe {
+        AcquireCredentialsHandleA(
+            null_mut(),
+            b"NTLM\0".as_ptr() as *mut _,
+            use_,
+            null_mut(),
+            &mut id as *mut _ as *mut _,
+            None,
+            null_mut(),
+            &mut h,
+            &mut ts,
+        )
+    };
+    assert_eq!(s, SEC_E_OK);
+    h
+}
+
+/// One ISC call: `input` (None on the first leg) → output token. Returns (status, token).
+pub fn isc(
+    cred: &mut CredHandle,
+    ctx: Option<&mut CtxtHandle>,
+    new: &mut CtxtHandle,
+    input: Option<&[u8]>,
+) -> (SECURITY_STATUS, Vec<u8>) {
+    let mut out = vec![0u8; 4096];
+    let mut inbuf = input.map(|i| i.to_vec()).unwrap_or_default();
+    let mut ib = SecBuffer {
+        cbBuffer: inbuf.len() as u32,
+        BufferType: SECBUFFER_TOKEN,
+        pvBuffer: inbuf.as_mut_ptr() as *mut _,
+    };
+    let mut ob = SecBuffer {
+        cbBuffer: out.len() as u32,
+        BufferType: SECBUFFER_TOKEN,
+        pvBuffer: out.as_mut_ptr() as *mut _,
+    };
+    let mut id = SecBufferDesc {
+        ulVersion: SECBUFFER_VERSION,
+        cBuffers: 1,
+        pBuffers: &mut ib,
+    };
+    let mut od = SecBufferDesc {
+        ulVersion: SECBUFFER_VERSION,
+        cBuffers: 1,
+        pBuffers: &mut ob,
+    };
+    let mut attrs = 0u32;
+    let mut ts = TimeStamp { QuadPart: 0 };
+    let ctxp = ctx.map_or(null_mut(), |c| c as *mut _);
+    // SAFETY: all pointers are valid for the call.
+    let s = unsafe {
+        InitializeSecurityContextA(
+            cred,
+            ctxp,
+            SPN.as_ptr() as *mut _,
+            ISC_REQ,
+            0,
+            SECURITY_NATIVE_DREP,
+            if input.is_some() { &mut id } else { null_mut() },
+            0,
+            new,
+            &mut od,
+            &mut attrs,
+            &mut ts,
+        )
+    };
+    out.truncate(ob.cbBuffer as usize);
+    (s, out)
+}
+
+/// One ASC call.
+pub fn asc(
+    cred: &mut CredHandle,
+    ctx: Option<&mut CtxtHandle>,
+    new: &mut CtxtHandle,
+    input: &[u8],
+) -> (SECURITY_STATUS, Vec<u8>) {
+    let mut out = vec![0u8; 4096];
+    let mut inbuf = input.to_vec();
+    let mut ib = SecBuffer {
+        cbBuffer: inbuf.len() as u32,
+        BufferType: SECBUFFER_TOKEN,
+        pvBuffer: inbuf.as_mut_ptr() as *mut _,
+    };
+    let mut ob = SecBuffer {
+        cbBuffer: out.len() as u32,
+        BufferType: SECBUFFER_TOKEN,
+        pvBuffer: out.as_mut_ptr() as *mut _,
+    };
+    let mut id = SecBufferDesc {
+        ulVersion: SECBUFFER_VERSION,
+        cBuffers: 1,
+        pBuffers: &mut ib,
+    };
+    let mut od = SecBufferDesc {
+        ulVersion: SECBUFFER_VERSION,
+        cBuffers: 1,
+        pBuffers: &mut ob,
+    };
+    let mut attrs = 0u32;
+    let mut ts = TimeStamp { QuadPart: 0 };
+    let ctxp = ctx.map_or(null_mut(), |c| c as *mut _);
+    // SAFETY: all pointers are valid for the call.
+    let s = unsafe {
+        AcceptSecurityContext(
+            cred,
+            ctxp,
+            &mut id,
+            ASC_REQ,
+            SECURITY_NATIVE_DREP,
+            new,
+            &mut od,
+            &mut attrs,
+            &mut ts,
+        )
+    };
+    out.truncate(ob.cbBuffer as usize);
+    (s, out)
+}
+
+/// An established client/server pair (credentials stay alive for the process).
+pub struct Pair {
+    pub ccred: CredHandle,
+    pub scred: CredHandle,
+    pub cctx: CtxtHandle,
+    pub sctx: CtxtHandle,
+}
+
+impl Pair {
+    pub fn new() -> Pair {
+        let mut ccred = creds(false);
+        let mut scred = creds(true);
+        let mut cctx = CtxtHandle::default();
+        let mut sctx = CtxtHandle::default();
+        let (s, neg) = isc(&mut ccred, None, &mut cctx, None);
+        assert_eq!(s, SEC_I_CONTINUE_NEEDED);
+        let (s, chal) = asc(&mut scred, None, &mut sctx, &neg);
+        assert_eq!(s, SEC_I_CONTINUE_NEEDED);
+        let mut c2 = cctx;
+        let (s, auth) = isc(&mut ccred, Some(&mut c2), &mut cctx, Some(&chal));
+        assert_eq!(s, SEC_E_OK);
+        let mut s2 = sctx;
+        let (s, _) = asc(&mut scred, Some(&mut s2), &mut sctx, &auth);
+        assert_eq!(s, SEC_E_OK);
+        Pair {
+            ccred,
+            scred,
+            cctx,
+            sctx,
+        }
+    }
+}
+
+impl Default for Pair {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Deletes a context handle (must succeed).
+pub fn delete(h: &mut CtxtHandle) {
+    // SAFETY: valid handle pointer.
+    assert_eq!(unsafe { DeleteSecurityContext(h) }, SEC_E_OK);
+}
+
+/// NULL helper for optional pointers.
+pub fn nul<T>() -> *const T {
+    null()
+}

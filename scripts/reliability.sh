@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# Reliability stage (issue #6): sanitizers, races, leaks and a fuzz smoke. Called by
+# scripts/test.sh after the release build; ~10-12 minutes on 2 cores. Each part prints its
+# figures. Usage: scripts/reliability.sh [asan|tsan|valgrind|fuzz]... (default: all)
+#   asan      the C harness (abi, ntlm, hostile_peer, threads, leak) built with
+#             -fsanitize=address,undefined against target/release/libsecur32.so
+#   tsan      c-tests/threads.c with -fsanitize=thread against a libsecur32 built with
+#             -Zsanitizer=thread -Zbuild-std (nightly, rust-src), so both sides are instrumented
+#   valgrind  memcheck, definite/indirect leaks fail: c-tests/leak.c (handshake + messages +
+#             teardown, create/delete cycles) and c-tests/hostile_peer.c
+#   fuzz      cargo-fuzz (installed here with --locked if missing) on nightly: every target in
+#             fuzz/ for FUZZ_SECONDS (default 20) seconds from its committed corpus
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+parts=("$@")
+[ ${#parts[@]} -eq 0 ] && parts=(asan tsan valgrind fuzz)
+out=c-tests/out/rel
+mkdir -p "$out"
+lib=target/release
+[ -f "$lib/libsecur32.so" ] || cargo build --release
+passed=0
+failed=0
+part() {
+  local name=$1; shift
+  echo
+  echo "=== reliability/$name"
+  local t0=$SECONDS
+  if "$@"; then passed=$((passed + 1)); echo "=== reliability/$name ok ($((SECONDS - t0)) s)"
+  else failed=$((failed + 1)); echo "=== reliability/$name FAILED ($((SECONDS - t0)) s)"; fi
+}
+cc_prog() { # cc_prog NAME SRC LIBDIR EXTRA-FLAGS...
+  local name=$1 src=$2 libdir=$3; shift 3
+  "${CC_REL:-gcc}" -std=c11 -O1 -g -fno-omit-frame-pointer -Wall -Wextra -Werror -Iinclude -Ic-tests \
+    -o "$out/$name" "c-tests/$src.c" "$@" -L"$libdir" -lsecur32 -Wl,-rpath,"$root/$libdir" -lpthread
+}
+
+asan() {
+  local st=0
+  # The Rust library itself is not instrumented here (that would need -Zbuild-std for ASan
+  # too); the C side's use of every pointer the library returns or fills is.
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
+  export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+  export LSAN_OPTIONS=suppressions=$root/c-tests/lsan.supp:print_suppressions=0
+  for p in abi ntlm hostile_peer threads leak; do
+    cc_prog "asan_$p" "$p" "$lib" -fsanitize=address,undefined -fno-sanitize-recover=all || { st=1; continue; }
+    echo "-- $p (ASan+UBSan)"
+    SECUR32_STRESS_ROUNDS=100 "$out/asan_$p" || st=1
+  done
+  return $st
+}
+
+tsan() {
+  if ! rustup component list --toolchain nightly --installed 2>/dev/null | grep -q rust-src; then
+    rustup component add rust-src --toolchain nightly
+  fi
+  RUSTFLAGS="-Zsanitizer=thread" cargo +nightly build --release --lib -Zbuild-std \
+    --target x86_64-unknown-linux-gnu --target-dir target/tsan
+  local tlib=target/tsan/x86_64-unknown-linux-gnu/release
+  CC_REL=clang cc_prog tsan_threads threads "$tlib" -fsanitize=thread
+  # Deletion racing in-flight calls, queries, encrypt/decrypt in both directions, new contexts
+  # from credentials being freed.
+  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" SECUR32_STRESS_ROUNDS=${TSAN_ROUNDS:-100} \
+    "$out/tsan_threads"
+}
+
+valgrind_part() {
+  local st=0
+  cc_prog vg_leak leak "$lib"
+  cc_prog vg_hostile_peer hostile_peer "$lib"
+  local vg=(valgrind -q --leak-check=full --show-leak-kinds=definite,indirect
+    --errors-for-leak-kinds=definite,indirect --error-exitcode=1)
+  echo "-- leak under memcheck (10^4 create/delete cycles + full sessions)"
+  SECUR32_LEAK_NO_RSS=1 "${vg[@]}" "$out/vg_leak" || st=1
+  echo "-- hostile_peer under memcheck"
+  "${vg[@]}" "$out/vg_hostile_peer" || st=1
+  echo "-- leak natively (RSS flat)"
+  "$out/vg_leak" || st=1
+  return $st
+}
+
+fuzz() {
+  if ! command -v cargo-fuzz >/dev/null 2>&1; then
+    cargo install cargo-fuzz --locked
+  fi
+  local secs=${FUZZ_SECONDS:-20} st=0
+  (cd fuzz && cargo +nightly fuzz build -O) || return 1
+  for t in $(cd fuzz && cargo +nightly fuzz list); do
+    echo "-- fuzz $t (${secs} s)"
+    mkdir -p "fuzz/corpus/$t"
+    # Fresh inputs go to a scratch directory; the committed corpus is only read.
+    local scratch
+    scratch=$(mktemp -d)
+    (cd fuzz && cargo +nightly fuzz run -O "$t" "$scratch" "corpus/$t" -- \
+      -max_total_time="$secs" -print_final_stats=1 2>&1 | grep -E "stat::number_of_executed_units|ERROR|panicked|SUMMARY|Done" ) || true
+    if [ -n "$(ls fuzz/artifacts/"$t" 2>/dev/null)" ]; then
+      echo "fuzz $t: crash artifacts in fuzz/artifacts/$t"; st=1
+    fi
+    rm -rf "$scratch"
+  done
+  return $st
+}
+
+for p in "${parts[@]}"; do
+  case $p in
+    asan) part asan asan ;;
+    tsan) part tsan tsan ;;
+    valgrind) part valgrind valgrind_part ;;
+    fuzz) part fuzz fuzz ;;
+    *) echo "unknown part $p"; exit 2 ;;
+  esac
+done
+echo
+echo "reliability: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -19,7 +19,8 @@ typedef struct {
   CtxtHandle *from, *to;
   unsigned char sig[RING][16], data[RING][32];
   long produced, consumed, done;
-  long ops, errors;
+  long ops, errors;   /* producer's */
+  long cops, cerrors; /* consumer's */
 } lane_t;
 
 static pair_t P;
@@ -61,9 +62,9 @@ static void *consumer(void *arg) {
     char want[32];
     snprintf(want, 32, "message %ld", i);
     SECURITY_STATUS s = unseal(l->to, l->sig[k], l->data[k], 32, 0, &qop);
-    l->ops++;
+    l->cops++;
     if (s == SEC_E_INVALID_HANDLE) { __atomic_store_n(&l->done, 1, __ATOMIC_RELEASE); return NULL; }
-    if (s != SEC_E_OK || strcmp((char *)l->data[k], want) != 0) { l->errors++; __atomic_store_n(&l->done, 1, __ATOMIC_RELEASE); return NULL; }
+    if (s != SEC_E_OK || strcmp((char *)l->data[k], want) != 0) { l->cerrors++; __atomic_store_n(&l->done, 1, __ATOMIC_RELEASE); return NULL; }
     __atomic_store_n(&l->consumed, i + 1, __ATOMIC_RELEASE);
   }
 }
@@ -144,7 +145,7 @@ int main(void) {
     pthread_create(&t[5], NULL, starter, NULL);
     usleep(200 + rnd() % 2000);
     /* Delete everything while the other threads are inside calls on it. */
-    long before = lanes[0].ops + lanes[1].ops;
+    long before = __atomic_load_n(&lanes[0].produced, __ATOMIC_ACQUIRE) + __atomic_load_n(&lanes[1].produced, __ATOMIC_ACQUIRE);
     if (r & 1) {
       if (DeleteSecurityContext(&P.cctx) != SEC_E_OK) errors++;
       if (FreeCredentialsHandle(&P.ccred) != SEC_E_OK) errors++;
@@ -160,8 +161,8 @@ int main(void) {
     usleep(500);
     __atomic_store_n(&stop, 1, __ATOMIC_RELEASE);
     for (int i = 0; i < 6; i++) pthread_join(t[i], NULL);
-    ops += lanes[0].ops + lanes[1].ops + q_ops + n_ops;
-    errors += lanes[0].errors + lanes[1].errors + q_err + n_err;
+    ops += lanes[0].ops + lanes[1].ops + lanes[0].cops + lanes[1].cops + q_ops + n_ops;
+    errors += lanes[0].errors + lanes[1].errors + lanes[0].cerrors + lanes[1].cerrors + q_err + n_err;
     /* All handles are gone now. */
     if (DeleteSecurityContext(&P.cctx) != SEC_E_INVALID_HANDLE) errors++;
     if (FreeCredentialsHandle(&P.ccred) != SEC_E_INVALID_HANDLE) errors++;

@@ -2,7 +2,7 @@
 //! the RC4 handles, MAC, and the SSPI message layouts.
 //!
 //! Each direction has its own lock. A failed call consumes nothing: buffers are validated
-//! before the keystream is touched, and a message whose MAC fails rewinds the keystream.
+//! before the keystream is touched, and a message whose MAC fails restores the keystream from a snapshot.
 
 use super::negotiate::{
     NTLMSSP_NEGOTIATE_128, NTLMSSP_NEGOTIATE_56, NTLMSSP_NEGOTIATE_DATAGRAM,
@@ -24,46 +24,75 @@ use zeroize::Zeroizing;
 /// Size of NTLMSSP_MESSAGE_SIGNATURE.
 pub const SIGNATURE_LEN: usize = 16;
 
-/// The RC4 keystream of one direction (RustCrypto `rc4`), with the count of bytes used so far.
-/// The cipher cannot be copied, so a failed call is undone by re-keying and skipping to the
-/// count it started from ([`Keystream::rewind`]); only tampered messages take that path.
+/// The RC4 keystream of one direction, with the count of bytes used so far. RC4 is implemented
+/// here (rather than with the `rc4` crate, whose state cannot be copied) so that a failed call
+/// can be undone by restoring a 258-byte snapshot taken before it. Undoing by re-keying and
+/// skipping the whole keystream used so far made every tampered (or SECQOP_WRAP_NO_ENCRYPT)
+/// message cost O(bytes ever received on the context): a CPU denial of service on long-lived
+/// contexts. The state is zeroized on drop (the tests cross-check the keystream against the
+/// `rc4` crate).
+#[derive(Clone)]
 pub struct Keystream {
-    cipher: rc4::Rc4<rc4::consts::U16>,
+    s: [u8; 256],
+    i: u8,
+    j: u8,
     used: u64,
 }
 
+impl Drop for Keystream {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.s);
+        zeroize::Zeroize::zeroize(&mut self.i);
+        zeroize::Zeroize::zeroize(&mut self.j);
+    }
+}
+
+impl zeroize::ZeroizeOnDrop for Keystream {}
+
 impl Keystream {
-    /// Keystream for a 16-byte key.
+    /// Keystream for a 16-byte key (RC4 key schedule).
     pub fn new(key: &[u8; 16]) -> Self {
+        let mut s = [0u8; 256];
+        for (i, x) in s.iter_mut().enumerate() {
+            *x = i as u8;
+        }
+        let mut j = 0u8;
+        for i in 0..256 {
+            j = j.wrapping_add(s[i]).wrapping_add(key[i % 16]);
+            s.swap(i, j as usize);
+        }
         Keystream {
-            cipher: <rc4::Rc4<rc4::consts::U16> as rc4::KeyInit>::new(key.into()),
+            s,
+            i: 0,
+            j: 0,
             used: 0,
         }
     }
 
     /// XORs the keystream into `data`.
     pub fn apply(&mut self, data: &mut [u8]) {
-        rc4::StreamCipher::apply_keystream(&mut self.cipher, data);
+        let (mut i, mut j) = (self.i, self.j);
+        for b in data.iter_mut() {
+            i = i.wrapping_add(1);
+            j = j.wrapping_add(self.s[i as usize]);
+            self.s.swap(i as usize, j as usize);
+            let k = self.s[i as usize].wrapping_add(self.s[j as usize]);
+            *b ^= self.s[k as usize];
+        }
+        self.i = i;
+        self.j = j;
         self.used += data.len() as u64;
     }
 
+    /// Bytes of keystream used so far.
     #[cfg(test)]
-    pub fn rewind_for_test(&mut self, key: &[u8; 16], used: u64) {
-        self.rewind(key, used)
+    pub fn used(&self) -> u64 {
+        self.used
     }
 
-    /// Returns to the state after `used` bytes of the keystream of `key`.
-    fn rewind(&mut self, key: &[u8; 16], used: u64) {
-        *self = Keystream::new(key);
-        let mut scratch = [0u8; 512];
-        let mut left = used;
-        while left > 0 {
-            let n = left.min(scratch.len() as u64) as usize;
-            self.apply(&mut scratch[..n]);
-            left -= n as u64;
-        }
-        // The scratch holds keystream bytes.
-        zeroize::Zeroize::zeroize(&mut scratch);
+    /// Returns to the state of `snapshot` (taken with `clone`), in place.
+    pub fn restore(&mut self, snapshot: &Keystream) {
+        self.clone_from(snapshot);
     }
 }
 
@@ -328,14 +357,14 @@ impl Session {
             return Err(Error::OutOfSequence);
         }
         let mut own;
-        let (ks, ks_key) = match &key {
+        let ks = match &key {
             Some(k) => {
                 own = Keystream::new(k);
-                (&mut own, &**k)
+                &mut own
             }
-            None => (&mut d.ks, &*d.seal_key),
+            None => &mut d.ks,
         };
-        let start = ks.used;
+        let start = ks.clone();
         let mut qop = 0;
         let mut ok = bool::from(
             self.mac(&d.sign, ks, seq, msg, regions, crypt)?
@@ -344,9 +373,9 @@ impl Session {
         if !ok && crypt == Crypt::Decrypt {
             // Re-encrypt so the caller's buffers hold the ciphertext again, then try the
             // message as one sealed with SECQOP_WRAP_NO_ENCRYPT (signed, data in clear).
-            ks.rewind(ks_key, start);
+            ks.restore(&start);
             self.mac(&d.sign, ks, seq, msg, regions, Crypt::Encrypt)?;
-            ks.rewind(ks_key, start);
+            ks.restore(&start);
             ok = bool::from(
                 self.mac(&d.sign, ks, seq, msg, regions, Crypt::None)?
                     .ct_eq(&sig[4..12]),
@@ -354,7 +383,7 @@ impl Session {
             qop = SECQOP_WRAP_NO_ENCRYPT;
         }
         if !ok {
-            ks.rewind(ks_key, start);
+            ks.restore(&start);
             return Err(Error::MessageAltered);
         }
         if key.is_none() {
@@ -385,8 +414,8 @@ mod zeroize_tests {
 
     #[test]
     fn secret_state_is_zeroize_on_drop() {
-        zeroize_on_drop::<rc4::Rc4<rc4::consts::U16>>(); // RC4 state (rc4's `zeroize` feature)
-        zeroize_on_drop::<super::Key16>(); // session, signing and sealing keys, NT hash
+        zeroize_on_drop::<super::Keystream>(); // RC4 state
+        zeroize_on_drop::<crate::packages::ntlm::ntlmv2::Key16>(); // session, signing and sealing keys, NT hash
         zeroize_on_drop::<zeroize::Zeroizing<String>>(); // passwords
     }
 }

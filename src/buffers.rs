@@ -64,6 +64,15 @@ impl<'a> SecBuffers<'a> {
         }))
     }
 
+    /// Test-only view over a local SecBuffer array.
+    #[cfg(test)]
+    pub fn from_slice(bufs: &'a mut [SecBuffer]) -> Self {
+        SecBuffers {
+            bufs,
+            allocate: false,
+        }
+    }
+
     /// Output tokens are allocated by the library (ISC_REQ_ALLOCATE_MEMORY / ASC_REQ_ALLOCATE_MEMORY).
     pub fn set_allocate(&mut self, allocate: bool) {
         self.allocate = allocate;

@@ -13,7 +13,7 @@ if [ ${#progs[@]} -eq 0 ]; then
 fi
 status=0
 for p in "${progs[@]}"; do
-  gcc -std=c11 -O1 -g -Wall -Wextra -Werror -Iinclude -o "$out/$p" "c-tests/$p.c" \
+  gcc -std=c11 -O1 -g -Wall -Wextra -Werror -Iinclude -Ic-tests -o "$out/$p" "c-tests/$p.c" \
     -L"$lib" -lsecur32 -Wl,-rpath,"$PWD/$lib" -lpthread
   echo "== c-tests/$p"
   if ! "$out/$p"; then status=1; fi

@@ -82,7 +82,10 @@ mod tests {
         })
         .unwrap();
         let a = parse(&m).unwrap();
-        assert_eq!((a.user.as_str(), a.domain.as_str(), a.workstation.as_str()), ("User", "Domain", "WS"));
+        assert_eq!(
+            (a.user.as_str(), a.domain.as_str(), a.workstation.as_str()),
+            ("User", "Domain", "WS")
+        );
         assert_eq!(a.nt_response, vec![1; 60]);
         assert_eq!(a.encrypted_session_key, vec![5; 16]);
         assert_eq!(&m[MIC_OFFSET..HEADER_LEN], &[0; 16]);

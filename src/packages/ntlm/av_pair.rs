@@ -40,7 +40,10 @@ impl AvPairs {
 
     /// The value of the first pair with this id.
     pub fn get(&self, id: u16) -> Option<&[u8]> {
-        self.0.iter().find(|(i, _)| *i == id).map(|(_, v)| v.as_slice())
+        self.0
+            .iter()
+            .find(|(i, _)| *i == id)
+            .map(|(_, v)| v.as_slice())
     }
 
     /// Replaces the pair with this id, or appends it.

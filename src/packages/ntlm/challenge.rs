@@ -14,10 +14,23 @@ pub struct Challenge {
     pub target_info: Vec<u8>,
 }
 
-/// Builds a CHALLENGE_MESSAGE (strings always Unicode: UNICODE must be in `flags`).
-pub fn build(flags: u32, target_name: &str, server_challenge: &[u8; 8], target_info: &[u8]) -> SecResult<Vec<u8>> {
+/// Builds a CHALLENGE_MESSAGE; TargetName is Unicode or OEM (ASCII) per `flags`.
+pub fn build(
+    flags: u32,
+    target_name: &str,
+    server_challenge: &[u8; 8],
+    target_info: &[u8],
+) -> SecResult<Vec<u8>> {
     let mut b = Builder::new(CHALLENGE, 56);
-    b.field(12, &utf16le(target_name))?;
+    let name = if flags & NTLMSSP_NEGOTIATE_UNICODE != 0 {
+        utf16le(target_name)
+    } else {
+        target_name
+            .chars()
+            .map(|c| if c.is_ascii() { c as u8 } else { b'?' })
+            .collect()
+    };
+    b.field(12, &name)?;
     b.put_u32(20, flags);
     b.put(24, server_challenge);
     b.field(40, target_info)?;
@@ -32,7 +45,11 @@ pub fn parse(msg: &[u8]) -> SecResult<Challenge> {
     let target_name = decode_str(field(msg, 12)?, flags & NTLMSSP_NEGOTIATE_UNICODE != 0)?;
     let server_challenge = array_at::<8>(msg, 24)?;
     // TargetInfoFields is absent in the oldest (32-byte) form.
-    let target_info = if msg.len() >= 48 { field(msg, 40)?.to_vec() } else { Vec::new() };
+    let target_info = if msg.len() >= 48 {
+        field(msg, 40)?.to_vec()
+    } else {
+        Vec::new()
+    };
     Ok(Challenge {
         flags,
         target_name,
@@ -60,5 +77,13 @@ mod tests {
             let _ = parse(&m[..n]);
         }
         assert_eq!(parse(&m[..20]).err(), Some(Error::InvalidToken));
+        let oem = build(
+            crate::packages::ntlm::negotiate::NTLMSSP_NEGOTIATE_OEM,
+            "SRV",
+            &[1; 8],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(parse(&oem).unwrap().target_name, "SRV");
     }
 }

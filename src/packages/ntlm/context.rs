@@ -23,7 +23,10 @@ use zeroize::Zeroizing;
 enum State {
     Initial,
     /// Client: NEGOTIATE sent.
-    Negotiated { negotiate: Vec<u8>, flags: u32 },
+    Negotiated {
+        negotiate: Vec<u8>,
+        flags: u32,
+    },
     /// Server: CHALLENGE sent.
     Challenged {
         negotiate: Vec<u8>,
@@ -60,7 +63,9 @@ pub struct NtlmContext {
 
 fn random<const N: usize>() -> SecResult<Zeroizing<[u8; N]>> {
     let mut b = Zeroizing::new([0u8; N]);
-    SystemRandom::new().fill(&mut b[..]).map_err(|_| Error::InternalError)?;
+    SystemRandom::new()
+        .fill(&mut b[..])
+        .map_err(|_| Error::InternalError)?;
     Ok(b)
 }
 
@@ -95,7 +100,13 @@ fn write_output(step: &mut Step<'_, '_>, msg: &[u8]) -> SecResult<bool> {
 /// NegotiateFlags a client asks for, from ISC_REQ_*.
 fn client_flags(req: u32) -> u32 {
     let mut f = BASE_FLAGS;
-    if req & (ISC_REQ_INTEGRITY | ISC_REQ_REPLAY_DETECT | ISC_REQ_SEQUENCE_DETECT | ISC_REQ_CONFIDENTIALITY) != 0 {
+    if req
+        & (ISC_REQ_INTEGRITY
+            | ISC_REQ_REPLAY_DETECT
+            | ISC_REQ_SEQUENCE_DETECT
+            | ISC_REQ_CONFIDENTIALITY)
+        != 0
+    {
         f |= NTLMSSP_NEGOTIATE_SIGN;
     }
     if req & ISC_REQ_CONFIDENTIALITY != 0 {
@@ -122,10 +133,26 @@ fn client_ret(req: u32, flags: u32, allocated: bool) -> u32 {
     grant(&mut r, ISC_REQ_INTEGRITY, sign);
     grant(&mut r, ISC_REQ_REPLAY_DETECT, sign);
     grant(&mut r, ISC_REQ_SEQUENCE_DETECT, sign);
-    grant(&mut r, ISC_REQ_CONFIDENTIALITY, flags & NTLMSSP_NEGOTIATE_SEAL != 0);
-    grant(&mut r, ISC_REQ_CONNECTION, flags & NTLMSSP_NEGOTIATE_DATAGRAM == 0);
-    grant(&mut r, ISC_REQ_DATAGRAM, flags & NTLMSSP_NEGOTIATE_DATAGRAM != 0);
-    grant(&mut r, ISC_REQ_IDENTIFY, flags & NTLMSSP_NEGOTIATE_IDENTIFY != 0);
+    grant(
+        &mut r,
+        ISC_REQ_CONFIDENTIALITY,
+        flags & NTLMSSP_NEGOTIATE_SEAL != 0,
+    );
+    grant(
+        &mut r,
+        ISC_REQ_CONNECTION,
+        flags & NTLMSSP_NEGOTIATE_DATAGRAM == 0,
+    );
+    grant(
+        &mut r,
+        ISC_REQ_DATAGRAM,
+        flags & NTLMSSP_NEGOTIATE_DATAGRAM != 0,
+    );
+    grant(
+        &mut r,
+        ISC_REQ_IDENTIFY,
+        flags & NTLMSSP_NEGOTIATE_IDENTIFY != 0,
+    );
     if allocated {
         r |= ISC_RET_ALLOCATED_MEMORY;
     }
@@ -174,20 +201,35 @@ impl NtlmContext {
     }
 
     /// Client, second step: CHALLENGE in, AUTHENTICATE out.
-    fn authenticate(&self, step: &mut Step<'_, '_>, negotiate: &[u8], sent: u32) -> SecResult<(Established, u32)> {
+    fn authenticate(
+        &self,
+        step: &mut Step<'_, '_>,
+        negotiate: &[u8],
+        sent: u32,
+    ) -> SecResult<(Established, u32)> {
         let account = self.creds.client.as_ref().ok_or(Error::NoCredentials)?;
         let chal_bytes = input_token(step)?;
         let bindings = input_bindings(step)?;
         let ch = challenge::parse(&chal_bytes)?;
-        let mut flags = ch.flags & (sent | NTLMSSP_NEGOTIATE_TARGET_INFO | NTLMSSP_TARGET_TYPE_DOMAIN | NTLMSSP_TARGET_TYPE_SERVER);
+        let mut flags = ch.flags
+            & (sent
+                | NTLMSSP_NEGOTIATE_TARGET_INFO
+                | NTLMSSP_TARGET_TYPE_DOMAIN
+                | NTLMSSP_TARGET_TYPE_SERVER);
         flags |= NTLMSSP_NEGOTIATE_UNICODE | NTLMSSP_NEGOTIATE_NTLM | NTLMSSP_NEGOTIATE_VERSION;
         flags &= !NTLMSSP_NEGOTIATE_OEM;
 
         let mut av = AvPairs::parse(&ch.target_info)?;
         let server_ts = av.get(MSV_AV_TIMESTAMP).and_then(|t| u64_at(t, 0).ok());
         let timestamp = server_ts.unwrap_or_else(filetime_now);
-        av.set(MSV_AV_FLAGS, (av.flags() | MSV_AV_FLAG_MIC).to_le_bytes().to_vec());
-        av.set(MSV_AV_CHANNEL_BINDINGS, bindings.unwrap_or([0; 16]).to_vec());
+        av.set(
+            MSV_AV_FLAGS,
+            (av.flags() | MSV_AV_FLAG_MIC).to_le_bytes().to_vec(),
+        );
+        av.set(
+            MSV_AV_CHANNEL_BINDINGS,
+            bindings.unwrap_or([0; 16]).to_vec(),
+        );
         if let Some(t) = step.target.filter(|t| !t.is_empty()) {
             av.set(MSV_AV_TARGET_NAME, utf16le(t));
         }
@@ -291,7 +333,13 @@ impl NtlmContext {
     }
 
     /// Server, second step: AUTHENTICATE in, verification.
-    fn verify(&self, step: &mut Step<'_, '_>, negotiate: &[u8], challenge: &[u8], server_challenge: &[u8; 8]) -> SecResult<(Established, u32)> {
+    fn verify(
+        &self,
+        step: &mut Step<'_, '_>,
+        negotiate: &[u8],
+        challenge: &[u8],
+        server_challenge: &[u8; 8],
+    ) -> SecResult<(Established, u32)> {
         let msg = input_token(step)?;
         let bindings = input_bindings(step)?;
         let auth = authenticate::parse(&msg)?;
@@ -318,7 +366,11 @@ impl NtlmContext {
         proof16.copy_from_slice(proof);
         let base = session_base_key(&ntowf, &proof16);
         let exported = if auth.flags & NTLMSSP_NEGOTIATE_KEY_EXCH != 0 {
-            let enc: [u8; 16] = auth.encrypted_session_key.as_slice().try_into().map_err(|_| Error::InvalidToken)?;
+            let enc: [u8; 16] = auth
+                .encrypted_session_key
+                .as_slice()
+                .try_into()
+                .map_err(|_| Error::InvalidToken)?;
             rc4k(&base, &enc)
         } else {
             base
@@ -354,7 +406,11 @@ impl NtlmContext {
             .unwrap_or_default();
         Ok((
             Established {
-                session: Session::new(&exported, auth.flags | NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY, false),
+                session: Session::new(
+                    &exported,
+                    auth.flags | NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY,
+                    false,
+                ),
                 exported,
                 client_name: format!("{}\\{}", auth.domain, auth.user),
                 server_name,
@@ -386,7 +442,10 @@ impl Context for NtlmContext {
                 let allocated = write_output(step, &msg)?;
                 step.ret_flags = client_ret(step.req_flags, flags, allocated);
                 hs.ret_flags = step.ret_flags;
-                hs.state = State::Negotiated { negotiate: msg, flags };
+                hs.state = State::Negotiated {
+                    negotiate: msg,
+                    flags,
+                };
                 Ok(Outcome::ContinueNeeded)
             }
             State::Negotiated { negotiate, flags } => {
@@ -444,11 +503,15 @@ impl Context for NtlmContext {
     }
 
     fn make_signature(&self, qop: u32, message: &mut SecBuffers<'_>, seq_no: u32) -> SecResult<()> {
-        self.established()?.session.make_signature(qop, message, seq_no)
+        self.established()?
+            .session
+            .make_signature(qop, message, seq_no)
     }
 
     fn verify_signature(&self, message: &mut SecBuffers<'_>, seq_no: u32) -> SecResult<u32> {
-        self.established()?.session.verify_signature(message, seq_no)
+        self.established()?
+            .session
+            .verify_signature(message, seq_no)
     }
 
     fn query_attribute(&self, attr: u32) -> SecResult<Attribute> {
@@ -477,7 +540,9 @@ impl Context for NtlmContext {
                 expiry: i64::MAX,
             },
             SECPKG_ATTR_NAMES => Attribute::Names(self.established()?.client_name.clone()),
-            SECPKG_ATTR_SESSION_KEY => Attribute::SessionKey(Zeroizing::new(self.established()?.exported.to_vec())),
+            SECPKG_ATTR_SESSION_KEY => {
+                Attribute::SessionKey(Zeroizing::new(self.established()?.exported.to_vec()))
+            }
             SECPKG_ATTR_KEY_INFO => {
                 self.established()?;
                 Attribute::KeyInfo {

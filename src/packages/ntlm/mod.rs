@@ -74,7 +74,10 @@ impl NtlmCredentials {
                         .find(|a| a.matches(&user, &domain))
                         .ok_or(Error::NoCredentials)?
                 }
-                _ => users::read_file()?.into_iter().next().ok_or(Error::NoCredentials)?,
+                _ => users::read_file()?
+                    .into_iter()
+                    .next()
+                    .ok_or(Error::NoCredentials)?,
             }),
             AuthData::None if outbound => match users::read_file() {
                 Ok(v) => v.into_iter().next(),

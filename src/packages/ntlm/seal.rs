@@ -1,8 +1,8 @@
 //! Session security with extended session security (MS-NLMP §3.4): signing and sealing keys,
 //! the RC4 handles, MAC, and the SSPI message layouts.
 //!
-//! Each direction has its own lock. Every operation works on a copy of the RC4 state and
-//! sequence number and commits them only on success, so a failed call consumes nothing.
+//! Each direction has its own lock. A failed call consumes nothing: buffers are validated
+//! before the keystream is touched, and a message whose MAC fails rewinds the keystream.
 
 use super::negotiate::{
     NTLMSSP_NEGOTIATE_128, NTLMSSP_NEGOTIATE_56, NTLMSSP_NEGOTIATE_DATAGRAM,
@@ -10,52 +10,57 @@ use super::negotiate::{
 };
 use super::ntlmv2::{md5, Key16};
 use crate::buffers::SecBuffers;
-use crate::ffi::consts::{SECBUFFER_DATA, SECBUFFER_STREAM, SECBUFFER_TOKEN, SECQOP_WRAP_NO_ENCRYPT};
+use crate::ffi::consts::{
+    SECBUFFER_DATA, SECBUFFER_STREAM, SECBUFFER_TOKEN, SECQOP_WRAP_NO_ENCRYPT,
+};
 use crate::status::{Error, SecResult};
 use hmac::digest::KeyInit;
 use hmac::{Hmac, Mac};
 use md5::Md5;
 use parking_lot::Mutex;
 use subtle::ConstantTimeEq;
-use zeroize::{Zeroize, ZeroizeOnDrop, Zeroizing};
+use zeroize::Zeroizing;
 
 /// Size of NTLMSSP_MESSAGE_SIGNATURE.
 pub const SIGNATURE_LEN: usize = 16;
 
-/// RC4. Own implementation because `rc4` 0.1's cipher type is not `Clone`, and rolling back
-/// a failed call needs a copy of the state (cross-checked against `rc4` in the tests).
-#[derive(Clone, Zeroize, ZeroizeOnDrop)]
-pub struct Rc4 {
-    s: [u8; 256],
-    i: u8,
-    j: u8,
+/// The RC4 keystream of one direction (RustCrypto `rc4`), with the count of bytes used so far.
+/// The cipher cannot be copied, so a failed call is undone by re-keying and skipping to the
+/// count it started from ([`Keystream::rewind`]); only tampered messages take that path.
+pub struct Keystream {
+    cipher: rc4::Rc4<rc4::consts::U16>,
+    used: u64,
 }
 
-impl Rc4 {
-    /// Key schedule.
-    pub fn new(key: &[u8]) -> Self {
-        let mut s = [0u8; 256];
-        for (i, x) in s.iter_mut().enumerate() {
-            *x = i as u8;
+impl Keystream {
+    /// Keystream for a 16-byte key.
+    pub fn new(key: &[u8; 16]) -> Self {
+        Keystream {
+            cipher: <rc4::Rc4<rc4::consts::U16> as rc4::KeyInit>::new(key.into()),
+            used: 0,
         }
-        let mut j = 0u8;
-        if !key.is_empty() {
-            for i in 0..256 {
-                j = j.wrapping_add(s[i]).wrapping_add(key[i % key.len()]);
-                s.swap(i, j as usize);
-            }
-        }
-        Rc4 { s, i: 0, j: 0 }
     }
 
     /// XORs the keystream into `data`.
     pub fn apply(&mut self, data: &mut [u8]) {
-        for b in data {
-            self.i = self.i.wrapping_add(1);
-            self.j = self.j.wrapping_add(self.s[self.i as usize]);
-            self.s.swap(self.i as usize, self.j as usize);
-            let k = self.s[self.i as usize].wrapping_add(self.s[self.j as usize]);
-            *b ^= self.s[k as usize];
+        rc4::StreamCipher::apply_keystream(&mut self.cipher, data);
+        self.used += data.len() as u64;
+    }
+
+    #[cfg(test)]
+    pub fn rewind_for_test(&mut self, key: &[u8; 16], used: u64) {
+        self.rewind(key, used)
+    }
+
+    /// Returns to the state after `used` bytes of the keystream of `key`.
+    fn rewind(&mut self, key: &[u8; 16], used: u64) {
+        *self = Keystream::new(key);
+        let mut scratch = [0u8; 512];
+        let mut left = used;
+        while left > 0 {
+            let n = left.min(scratch.len() as u64) as usize;
+            self.apply(&mut scratch[..n]);
+            left -= n as u64;
         }
     }
 }
@@ -73,7 +78,7 @@ impl Drop for SignKey {
 struct Direction {
     sign: SignKey,
     seal_key: Key16,
-    rc4: Rc4,
+    ks: Keystream,
     seq: u32,
 }
 
@@ -87,10 +92,12 @@ impl Direction {
         } else {
             5
         };
-        let seal_key = Zeroizing::new(md5(&[&exported[..n], seal_magic]));
+        let seal_key: Key16 = Zeroizing::new(md5(&[&exported[..n], seal_magic]));
         Direction {
-            sign: SignKey(<Hmac<Md5> as Mac>::new_from_slice(&sign_key[..]).expect("any key length")),
-            rc4: Rc4::new(&seal_key[..]),
+            sign: SignKey(
+                <Hmac<Md5> as Mac>::new_from_slice(&sign_key[..]).expect("any key length"),
+            ),
+            ks: Keystream::new(&seal_key),
             seal_key,
             seq: 0,
         }
@@ -167,14 +174,13 @@ impl Session {
         self.protect(msg, seq_no, Crypt::None)
     }
 
-    /// DecryptMessage: `[TOKEN, DATA…]` or `[STREAM, DATA]`. The reported QOP is always 0:
-    /// a receiver cannot tell a sign-only message from a sealed one.
+    /// DecryptMessage: `[TOKEN, DATA…]` or `[STREAM, DATA]`. Returns the QOP: 0, or
+    /// SECQOP_WRAP_NO_ENCRYPT for a message that was signed but not encrypted.
     pub fn unseal(&self, msg: &mut SecBuffers<'_>, seq_no: u32) -> SecResult<u32> {
         if !self.can_seal() {
             return Err(Error::QopNotSupported);
         }
-        self.check(msg, seq_no, Crypt::Decrypt)?;
-        Ok(0)
+        self.check(msg, seq_no, Crypt::Decrypt)
     }
 
     /// VerifySignature.
@@ -182,25 +188,22 @@ impl Session {
         if !self.can_sign() {
             return Err(Error::QopNotSupported);
         }
-        self.check(msg, seq_no, Crypt::None)?;
-        Ok(0)
+        self.check(msg, seq_no, Crypt::None)
     }
 
-    /// The RC4 state and sequence number to use for one message.
-    fn begin(&self, d: &Direction, seq_no: u32) -> (Rc4, u32) {
+    /// The sequence number, and for connectionless contexts the per-message RC4 key
+    /// MD5(SealKey ‖ SeqNum) (§3.4), for one message.
+    fn message_key(&self, d: &Direction, seq_no: u32) -> (u32, Option<Key16>) {
         if self.datagram() {
-            // Connectionless: RC4 rekeyed per message with MD5(SealKey ‖ SeqNum) (§3.4).
-            let k = Zeroizing::new(md5(&[&d.seal_key[..], &seq_no.to_le_bytes()]));
-            (Rc4::new(&k[..]), seq_no)
+            (
+                seq_no,
+                Some(Zeroizing::new(md5(&[
+                    &d.seal_key[..],
+                    &seq_no.to_le_bytes(),
+                ]))),
+            )
         } else {
-            (d.rc4.clone(), d.seq)
-        }
-    }
-
-    fn commit(&self, d: &mut Direction, rc4: Rc4) {
-        if !self.datagram() {
-            d.rc4 = rc4;
-            d.seq = d.seq.wrapping_add(1);
+            (d.seq, None)
         }
     }
 
@@ -208,14 +211,14 @@ impl Session {
     /// and returns the (RC4-sealed when KEY_EXCH) checksum.
     fn mac(
         &self,
-        d: &Direction,
-        rc4: &mut Rc4,
+        sign: &SignKey,
+        rc4: &mut Keystream,
         seq: u32,
         msg: &mut SecBuffers<'_>,
         regions: Regions,
         crypt: Crypt,
     ) -> SecResult<[u8; 8]> {
-        let mut mac = d.sign.0.clone();
+        let mut mac = sign.0.clone();
         mac.update(&seq.to_le_bytes());
         match regions {
             Regions::Data => {
@@ -232,7 +235,10 @@ impl Session {
                 }
             }
             Regions::Stream(s) => {
-                let b = msg.bytes_mut(s)?.get_mut(SIGNATURE_LEN..).ok_or(Error::InvalidToken)?;
+                let b = msg
+                    .bytes_mut(s)?
+                    .get_mut(SIGNATURE_LEN..)
+                    .ok_or(Error::InvalidToken)?;
                 if crypt == Crypt::None {
                     mac.update(b);
                 } else {
@@ -269,30 +275,42 @@ impl Session {
             return Err(Error::BufferTooSmall);
         }
         msg.bytes(tok)?;
-        let mut d = self.send.lock();
-        let (mut rc4, seq) = self.begin(&d, seq_no);
-        let sum = self.mac(&d, &mut rc4, seq, msg, Regions::Data, crypt)?;
+        let mut guard = self.send.lock();
+        let d = &mut *guard;
+        let (seq, key) = self.message_key(d, seq_no);
+        let mut own;
+        let ks = match &key {
+            Some(k) => {
+                own = Keystream::new(k);
+                &mut own
+            }
+            None => &mut d.ks,
+        };
+        let sum = self.mac(&d.sign, ks, seq, msg, Regions::Data, crypt)?;
         let t = msg.bytes_mut(tok)?;
         t[..4].copy_from_slice(&1u32.to_le_bytes());
         t[4..12].copy_from_slice(&sum);
         t[12..16].copy_from_slice(&seq.to_le_bytes());
         msg.set_size(tok, SIGNATURE_LEN)?;
-        self.commit(&mut d, rc4);
+        if key.is_none() {
+            d.seq = d.seq.wrapping_add(1);
+        }
         Ok(())
     }
 
-    fn check(&self, msg: &mut SecBuffers<'_>, seq_no: u32, crypt: Crypt) -> SecResult<()> {
-        let (regions, sig_buf, data_out) = match (msg.find(SECBUFFER_TOKEN), msg.find(SECBUFFER_STREAM)) {
-            (Some(t), _) => {
-                Self::validate(msg)?;
-                (Regions::Data, t, None)
-            }
-            (None, Some(s)) if crypt == Crypt::Decrypt => {
-                let d = msg.find(SECBUFFER_DATA).ok_or(Error::InvalidToken)?;
-                (Regions::Stream(s), s, Some(d))
-            }
-            _ => return Err(Error::InvalidToken),
-        };
+    fn check(&self, msg: &mut SecBuffers<'_>, seq_no: u32, crypt: Crypt) -> SecResult<u32> {
+        let (regions, sig_buf, data_out) =
+            match (msg.find(SECBUFFER_TOKEN), msg.find(SECBUFFER_STREAM)) {
+                (Some(t), _) => {
+                    Self::validate(msg)?;
+                    (Regions::Data, t, None)
+                }
+                (None, Some(s)) if crypt == Crypt::Decrypt => {
+                    let d = msg.find(SECBUFFER_DATA).ok_or(Error::InvalidToken)?;
+                    (Regions::Stream(s), s, Some(d))
+                }
+                _ => return Err(Error::InvalidToken),
+            };
         let sig: [u8; SIGNATURE_LEN] = msg
             .bytes(sig_buf)?
             .get(..SIGNATURE_LEN)
@@ -301,31 +319,54 @@ impl Session {
         if sig[..4] != [1, 0, 0, 0] {
             return Err(Error::MessageAltered);
         }
-        let mut d = self.recv.lock();
-        let (start, seq) = self.begin(&d, seq_no);
+        let mut guard = self.recv.lock();
+        let d = &mut *guard;
+        let (seq, key) = self.message_key(d, seq_no);
         if sig[12..16] != seq.to_le_bytes() {
             return Err(Error::OutOfSequence);
         }
-        let mut rc4 = start.clone();
-        let sum = self.mac(&d, &mut rc4, seq, msg, regions, crypt)?;
-        if !bool::from(sum.ct_eq(&sig[4..12])) {
-            if crypt == Crypt::Decrypt {
-                // Re-encrypt so the caller's buffers hold the ciphertext again.
-                let mut undo = start;
-                self.mac(&d, &mut undo, seq, msg, regions, Crypt::Encrypt)?;
+        let mut own;
+        let (ks, ks_key) = match &key {
+            Some(k) => {
+                own = Keystream::new(k);
+                (&mut own, &**k)
             }
+            None => (&mut d.ks, &*d.seal_key),
+        };
+        let start = ks.used;
+        let mut qop = 0;
+        let mut ok = bool::from(
+            self.mac(&d.sign, ks, seq, msg, regions, crypt)?
+                .ct_eq(&sig[4..12]),
+        );
+        if !ok && crypt == Crypt::Decrypt {
+            // Re-encrypt so the caller's buffers hold the ciphertext again, then try the
+            // message as one sealed with SECQOP_WRAP_NO_ENCRYPT (signed, data in clear).
+            ks.rewind(ks_key, start);
+            self.mac(&d.sign, ks, seq, msg, regions, Crypt::Encrypt)?;
+            ks.rewind(ks_key, start);
+            ok = bool::from(
+                self.mac(&d.sign, ks, seq, msg, regions, Crypt::None)?
+                    .ct_eq(&sig[4..12]),
+            );
+            qop = SECQOP_WRAP_NO_ENCRYPT;
+        }
+        if !ok {
+            ks.rewind(ks_key, start);
             return Err(Error::MessageAltered);
         }
-        self.commit(&mut d, rc4);
+        if key.is_none() {
+            d.seq = d.seq.wrapping_add(1);
+        }
         if let (Regions::Stream(s), Some(out)) = (regions, data_out) {
             let n = msg.size(s) - SIGNATURE_LEN;
             msg.point_into(out, SECBUFFER_DATA, s, SIGNATURE_LEN, n)?;
         }
-        Ok(())
+        Ok(qop)
     }
 }
 
-fn crypt_one(mac: &mut Hmac<Md5>, rc4: &mut Rc4, b: &mut [u8], crypt: Crypt) {
+fn crypt_one(mac: &mut Hmac<Md5>, rc4: &mut Keystream, b: &mut [u8], crypt: Crypt) {
     if crypt == Crypt::Encrypt {
         mac.update(b);
         rc4.apply(b);

@@ -31,8 +31,9 @@ impl Account {
     /// Whether this account is `user` in `domain` (case-insensitive; an empty account domain
     /// matches any; a UPN with no domain also matches `realm` + `user`).
     pub fn matches(&self, user: &str, domain: &str) -> bool {
-        let dom_ok = |d: &str| self.domain.is_empty() || self.domain.eq_ignore_ascii_case(d) || self.domain.to_lowercase() == d.to_lowercase();
-        let user_ok = |u: &str| self.user.eq_ignore_ascii_case(u) || self.user.to_lowercase() == u.to_lowercase();
+        let eq = |a: &str, b: &str| a.to_lowercase() == b.to_lowercase();
+        let dom_ok = |d: &str| self.domain.is_empty() || eq(&self.domain, d);
+        let user_ok = |u: &str| eq(&self.user, u);
         if user_ok(user) && dom_ok(domain) {
             return true;
         }
@@ -80,7 +81,8 @@ pub fn parse(text: &str) -> Vec<Account> {
 /// Reads the file named by NTLM_USER_FILE now (unset or unreadable → NoCredentials).
 pub fn read_file() -> SecResult<Vec<Account>> {
     let path = std::env::var_os("NTLM_USER_FILE").ok_or(Error::NoCredentials)?;
-    let text = zeroize::Zeroizing::new(std::fs::read_to_string(path).map_err(|_| Error::NoCredentials)?);
+    let text =
+        zeroize::Zeroizing::new(std::fs::read_to_string(path).map_err(|_| Error::NoCredentials)?);
     Ok(parse(&text))
 }
 
@@ -104,6 +106,9 @@ mod tests {
     fn user_forms() {
         assert_eq!(split_user("D\\u", None), ("u".into(), "D".into()));
         assert_eq!(split_user("u", Some("D")), ("u".into(), "D".into()));
-        assert_eq!(split_user("u@R.COM", Some("X")), ("u@R.COM".into(), "".into()));
+        assert_eq!(
+            split_user("u@R.COM", Some("X")),
+            ("u@R.COM".into(), "".into())
+        );
     }
 }

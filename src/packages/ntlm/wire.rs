@@ -142,7 +142,7 @@ mod tests {
         m[4] = 6;
         assert_eq!(field(&m, 0), Err(Error::InvalidToken));
         m[4] = 4;
-        assert_eq!(field(&m, 0).unwrap(), &[0, 0, 0, 0]);
+        assert_eq!(field(&m, 0).unwrap(), &[4, 0, 0, 0]);
     }
 
     #[test]

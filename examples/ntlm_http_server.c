@@ -264,7 +264,7 @@ static long serve_connection(int fd, long budget) {
       code = 401;
       www = "NTLM";
     }
-    if (code == 200) snprintf(body, sizeof body, "hello %s\n", c.user);
+    if (code == 200) snprintf(body, sizeof body, "hello %s", c.user);
     else snprintf(body, sizeof body, "%s\n", code == 401 ? "authentication required" : "error");
     if (code != 200 && code != 401) close_after = 1;
 

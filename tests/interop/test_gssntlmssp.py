@@ -156,6 +156,51 @@ def test_wrong_password_our_client():
         raise AssertionError("gss-ntlmssp accepted a wrong password")
 
 
+def signing_only(ours, theirs):
+    """Sign-only session (SIGN without SEAL): the checksums are still RC4-sealed under
+    KEY_EXCH, with the keystream advancing per message."""
+    for i in range(5):
+        msg = b"message %d" % i
+        ours.verify(msg, theirs.get_signature(msg))
+        theirs.verify_signature(msg, ours.sign(msg))
+    try:
+        ours.encrypt(b"no seal negotiated")
+    except secur32.SspiError:
+        pass
+    else:
+        raise AssertionError("EncryptMessage sealed without NTLMSSP_NEGOTIATE_SEAL")
+
+
+def test_integrity_only_gss_client_our_server():
+    _check_mech()
+    name = gssapi.Name("%s\\%s" % (DOMAIN, USER), gssapi.NameType.user)
+    cred = graw.acquire_cred_with_password(name, PASSWORD.encode(), usage="initiate",
+                                           mechs=[NTLM]).creds
+    c = gssapi.SecurityContext(name=gssapi.Name("host@localhost",
+                                                gssapi.NameType.hostbased_service),
+                               creds=gssapi.Credentials(cred), usage="initiate", mech=NTLM,
+                               flags=[gssapi.RequirementFlag.integrity])
+    s = secur32.Server()
+    auth = c.step(s.step(c.step()))
+    s.step(auth)
+    assert s.complete
+    flags = secur32.ntlm_flags(auth)
+    assert flags & secur32.NTLMSSP_NEGOTIATE_SIGN and not flags & secur32.NTLMSSP_NEGOTIATE_SEAL
+    signing_only(s, c)
+
+
+def test_integrity_only_our_client_gss_server():
+    c = secur32.Client(USER, DOMAIN, PASSWORD,
+                       flags=secur32.ISC_REQ_INTEGRITY | secur32.ISC_REQ_CONNECTION)
+    s = gss_server()
+    auth = c.step(s.step(c.step()))
+    s.step(auth)
+    assert s.complete
+    flags = secur32.ntlm_flags(auth)
+    assert flags & secur32.NTLMSSP_NEGOTIATE_SIGN and not flags & secur32.NTLMSSP_NEGOTIATE_SEAL
+    signing_only(c, s)
+
+
 def main():
     tests = [(k, v) for k, v in sorted(globals().items()) if k.startswith("test_") and callable(v)]
     passed = failed = 0

@@ -169,3 +169,38 @@ def test_our_server_identity_credential(monkeypatch):
     assert s.complete
     tok, sealed = s.encrypt(b"identity")
     assert c.unwrap(tok + sealed).data == b"identity"
+
+
+def _signing_only(ours, theirs):
+    for i in range(5):
+        msg = b"message %d" % i
+        ours.verify(msg, theirs.sign(msg))
+        theirs.verify(msg, ours.sign(msg))
+    with pytest.raises(secur32.SspiError):
+        ours.encrypt(b"no seal negotiated")
+
+
+def test_integrity_only_pyspnego_client_our_server():
+    from spnego import ContextReq
+    c = spnego.client("%s\\%s" % (DOMAIN, USER), PASSWORD, hostname="localhost",
+                      protocol="ntlm", options=NegotiateOptions.use_ntlm,
+                      context_req=ContextReq.integrity)
+    s = secur32.Server()
+    auth = c.step(s.step(c.step()))
+    s.step(auth)
+    assert s.complete
+    f = secur32.ntlm_flags(auth)
+    assert f & secur32.NTLMSSP_NEGOTIATE_SIGN and not f & secur32.NTLMSSP_NEGOTIATE_SEAL, hex(f)
+    _signing_only(s, c)
+
+
+def test_integrity_only_our_client_pyspnego_server():
+    c = secur32.Client(USER, DOMAIN, PASSWORD,
+                       flags=secur32.ISC_REQ_INTEGRITY | secur32.ISC_REQ_CONNECTION)
+    s = py_server()
+    auth = c.step(s.step(c.step()))
+    s.step(auth)
+    assert s.complete
+    f = secur32.ntlm_flags(auth)
+    assert f & secur32.NTLMSSP_NEGOTIATE_SIGN and not f & secur32.NTLMSSP_NEGOTIATE_SEAL, hex(f)
+    _signing_only(c, s)

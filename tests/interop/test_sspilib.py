@@ -184,3 +184,60 @@ def test_pyspnego_client_sspilib_server():
     s.step(c.step(s.step(c.step())))
     assert s.complete
     exchange(c, s)
+
+
+# Channel bindings (SECBUFFER_CHANNEL_BINDINGS ↔ MsvAvChannelBindings = MD5 of the
+# gss_channel_bindings_struct): sspilib passes a SEC_CHANNEL_BINDINGS the way Windows callers
+# do (e.g. tls-server-end-point for HTTPS), pyspnego computes the hash independently.
+SEC_E_BAD_BINDINGS = 0x80090346
+CBT_DATA = b"tls-server-end-point:" + bytes(range(32))
+
+
+def _sspi_cbt(data=CBT_DATA):
+    return raw.SecChannelBindings(application_data=data)
+
+
+def _py_cbt(data=CBT_DATA):
+    from spnego.channel_bindings import GssChannelBindings
+    return GssChannelBindings(application_data=data)
+
+
+def test_channel_bindings_sspilib_client_pyspnego_server():
+    cred = sspilib.UserCredential(USER, PASSWORD, domain=DOMAIN, protocol="NTLM")
+    c = sspilib.ClientSecurityContext(cred, "host/localhost", flags=ISC,
+                                      channel_bindings=_sspi_cbt())
+    s = spnego.server(protocol="ntlm", options=NegotiateOptions.use_ntlm,
+                      channel_bindings=_py_cbt())
+    s.step(c.step(s.step(c.step())))
+    assert s.complete
+    exchange(c, s)
+    # Different bindings on the server: pyspnego rejects our client's hash.
+    c = sspilib.ClientSecurityContext(cred, "host/localhost", flags=ISC,
+                                      channel_bindings=_sspi_cbt())
+    s = spnego.server(protocol="ntlm", options=NegotiateOptions.use_ntlm,
+                      channel_bindings=_py_cbt(b"tls-server-end-point:" + bytes(32)))
+    auth = c.step(s.step(c.step()))
+    with pytest.raises(spnego.exceptions.BadBindingsError):
+        s.step(auth)
+
+
+def test_channel_bindings_pyspnego_client_sspilib_server():
+    def server():
+        cred = sspilib.UserCredential(protocol="NTLM", usage="accept")
+        return sspilib.ServerSecurityContext(cred, flags=ASC, channel_bindings=_sspi_cbt())
+
+    c = spnego.client("%s\\%s" % (DOMAIN, USER), PASSWORD, hostname="localhost",
+                      protocol="ntlm", options=NegotiateOptions.use_ntlm,
+                      channel_bindings=_py_cbt())
+    s = server()
+    s.step(c.step(s.step(c.step())))
+    assert s.complete
+    exchange(c, s)
+    c = spnego.client("%s\\%s" % (DOMAIN, USER), PASSWORD, hostname="localhost",
+                      protocol="ntlm", options=NegotiateOptions.use_ntlm,
+                      channel_bindings=_py_cbt(b"tls-server-end-point:" + bytes(32)))
+    s = server()
+    auth = c.step(s.step(c.step()))
+    with pytest.raises(OSError) as e:
+        s.step(auth)
+    assert (e.value.winerror & 0xFFFFFFFF) == SEC_E_BAD_BINDINGS, e.value

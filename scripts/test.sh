@@ -17,6 +17,7 @@ stage clippy cargo clippy --all-targets -- -D warnings
 stage rust-tests cargo test
 cargo build --release
 stage headers c-tests/header-check.sh
+stage exports c-tests/exports-check.sh
 stage c-harness c-tests/run.sh
 stage packaging c-tests/packaging-test.sh
 [ -x tests/interop/run.sh ] && stage interop tests/interop/run.sh

@@ -15,8 +15,9 @@ extern void *__libc_realloc(void *, size_t);
 extern void *__libc_memalign(size_t, size_t);
 extern void __libc_free(void *);
 
-static __thread int alloc_counting;
-static __thread unsigned long alloc_calls;
+/* volatile: the compiler assumes malloc touches no program state (it is a builtin). */
+static __thread volatile int alloc_counting;
+static __thread volatile unsigned long alloc_calls;
 
 static inline void alloc_count_begin(void) { alloc_calls = 0; alloc_counting = 1; }
 /* Stops counting on this thread; returns the allocations (malloc, calloc, realloc,

@@ -6,7 +6,7 @@
    per call; and, from libsecur32_raw.so, the raw primitives with the same crates and no SSPI
    layer, printed as shim / raw ratios. With two libraries it prints their ratio (B / A).
 
-   usage: bench [--seconds S] [--threads N] [--json FILE] [--raw libsecur32_raw.so]
+   usage: bench [--seconds S] [--threads N] [--size BYTES] [--json FILE] [--raw libsecur32_raw.so]
                 [--openssl md5=MB/s,rc4=MB/s,gcm=MB/s] lib.so [other-lib.so]
    c-tests/bench.sh builds everything and runs it. */
 #define _GNU_SOURCE
@@ -30,6 +30,7 @@ static const char *SIZE_NAMES[NSIZES] = {"1 B", "64 B", "1 KiB", "16 KiB", "1 Mi
 
 static double g_seconds = 0.5;
 static int g_threads = 0;
+static long g_only_size = -1; /* --size: run one message size only (profiling) */
 
 static double now_ns(void) {
   struct timespec ts;
@@ -483,6 +484,7 @@ static void bench_ntlm(lib_t *l, raw_t *r, int have_raw, pkg_result_t *res) {
   for (z = 0; z < NSIZES; z++) {
     size_result_t *s = &res->s[z];
     msg_job_t job;
+    if (g_only_size >= 0 && (size_t)g_only_size != SIZES[z]) continue;
     memset(&job, 0, sizeof job);
     job.l = l; job.p = &pairs[0]; job.size = SIZES[z]; job.seconds = g_seconds; job.count_allocs = 1;
     fprintf(stderr, "  %s %s: 1 thread", res->package, SIZE_NAMES[z]);
@@ -612,6 +614,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--threads") && i + 1 < argc) g_threads = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--json") && i + 1 < argc) json = argv[++i];
     else if (!strcmp(argv[i], "--raw") && i + 1 < argc) rawpath = argv[++i];
+    else if (!strcmp(argv[i], "--size") && i + 1 < argc) g_only_size = atol(argv[++i]);
     else if (!strcmp(argv[i], "--openssl") && i + 1 < argc)
       sscanf(argv[++i], "md5=%lf,rc4=%lf,gcm=%lf", &ossl_md5, &ossl_rc4, &ossl_gcm);
     else if (argv[i][0] != '-' && nlibs < 2) libs[nlibs++] = argv[i];

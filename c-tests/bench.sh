@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The message-path benchmark (issue #5). Builds libsecur32 (release), the raw-primitive baseline
 # library libsecur32_raw.so (benches/raw: same crates, no SSPI layer) and c-tests/bench.c, runs
-# `openssl speed` for MD5, RC4 and AES-128-GCM at 16 KiB, then the benchmark; prints the table
+# `openssl speed -elapsed` (wall clock, as the bench) for MD5, RC4 and AES-128-GCM at 16 KiB, then the benchmark; prints the table
 # and writes target/bench/bench.json.
 #
 # usage: c-tests/bench.sh [lib.so [other-lib.so]]      (default: this build's libsecur32.so)
@@ -16,7 +16,7 @@ cargo build --release -p secur32_raw
 gcc -std=c11 -O2 -g -Wall -Wextra -Werror -Iinclude -Ic-tests -rdynamic -o "$out/bench" c-tests/bench.c -ldl -lpthread
 
 speed() { # MB/s at 16 KiB from `openssl speed -mr`
-  openssl speed -seconds 1 -bytes 16384 -mr "$@" 2>/dev/null | awk -F: '/^\+F:/ { printf "%.1f", $4 / 1e6 }'
+  openssl speed -elapsed -seconds 1 -bytes 16384 -mr "$@" 2>/dev/null | awk -F: '/^\+F:/ { printf "%.1f", $4 / 1e6 }'
 }
 md5=$(speed -evp md5 || true)
 rc4=$(speed -provider legacy -provider default -evp rc4 || true)

@@ -9,6 +9,7 @@ use super::negotiate::{
     NTLMSSP_NEGOTIATE_KEY_EXCH, NTLMSSP_NEGOTIATE_SEAL, NTLMSSP_NEGOTIATE_SIGN,
 };
 use super::ntlmv2::{md5, Key16};
+use super::rc4::Rc4;
 use crate::buffers::SecBuffers;
 use crate::ffi::consts::{
     SECBUFFER_DATA, SECBUFFER_STREAM, SECBUFFER_TOKEN, SECQOP_WRAP_NO_ENCRYPT,
@@ -24,11 +25,11 @@ use zeroize::Zeroizing;
 /// Size of NTLMSSP_MESSAGE_SIGNATURE.
 pub const SIGNATURE_LEN: usize = 16;
 
-/// The RC4 keystream of one direction (RustCrypto `rc4`), with the count of bytes used so far.
+/// The RC4 keystream of one direction ([`Rc4`]), with the count of bytes used so far.
 /// The cipher cannot be copied, so a failed call is undone by re-keying and skipping to the
 /// count it started from ([`Keystream::rewind`]); only tampered messages take that path.
 pub struct Keystream {
-    cipher: rc4::Rc4<rc4::consts::U16>,
+    cipher: Rc4,
     used: u64,
 }
 
@@ -36,14 +37,15 @@ impl Keystream {
     /// Keystream for a 16-byte key.
     pub fn new(key: &[u8; 16]) -> Self {
         Keystream {
-            cipher: <rc4::Rc4<rc4::consts::U16> as rc4::KeyInit>::new(key.into()),
+            cipher: Rc4::new(key),
             used: 0,
         }
     }
 
     /// XORs the keystream into `data`.
+    #[inline]
     pub fn apply(&mut self, data: &mut [u8]) {
-        rc4::StreamCipher::apply_keystream(&mut self.cipher, data);
+        self.cipher.apply(data);
         self.used += data.len() as u64;
     }
 

@@ -14,9 +14,9 @@ use parking_lot::{Mutex, RwLock};
 use std::sync::atomic::{AtomicPtr, Ordering};
 use std::sync::{Arc, OnceLock};
 
-const SEGMENT_BITS: usize = 12;
+const SEGMENT_BITS: usize = 10;
 const SEGMENT_SIZE: usize = 1 << SEGMENT_BITS;
-const MAX_SEGMENTS: usize = 1024;
+const MAX_SEGMENTS: usize = 4096;
 const TAG_CRED: usize = 0x5C;
 const TAG_CTXT: usize = 0xC7;
 const TAG_BITS: u32 = 8;
@@ -38,8 +38,14 @@ struct Slot {
     object: Option<Object>,
 }
 
+/// One slot per 128 bytes (two cache lines: the adjacent-line prefetcher pairs them), so that
+/// threads working on neighbouring handles never write to the same line when they take the slot
+/// lock and the `Arc` count (issue #5: N threads on N contexts scale).
+#[repr(align(128))]
+struct PaddedSlot(RwLock<Slot>);
+
 struct Segment {
-    slots: Box<[RwLock<Slot>]>,
+    slots: Box<[PaddedSlot]>,
 }
 
 struct Table {
@@ -73,6 +79,7 @@ fn table() -> &'static Table {
 }
 
 impl Table {
+    #[inline]
     fn slot(&self, index: usize) -> Option<&RwLock<Slot>> {
         let seg = self
             .segments
@@ -83,7 +90,7 @@ impl Table {
         }
         // SAFETY: segments are leaked Boxes published with Release and never freed.
         let seg = unsafe { &*seg };
-        seg.slots.get(index & (SEGMENT_SIZE - 1))
+        seg.slots.get(index & (SEGMENT_SIZE - 1)).map(|p| &p.0)
     }
 
     fn insert(&self, object: Object, tag: usize) -> SecResult<SecHandle> {
@@ -101,10 +108,10 @@ impl Table {
                         let seg = Box::new(Segment {
                             slots: (0..SEGMENT_SIZE)
                                 .map(|_| {
-                                    RwLock::new(Slot {
+                                    PaddedSlot(RwLock::new(Slot {
                                         generation: 1,
                                         object: None,
-                                    })
+                                    }))
                                 })
                                 .collect(),
                         });
@@ -124,6 +131,7 @@ impl Table {
         })
     }
 
+    #[inline]
     fn decode(&self, h: &SecHandle, tag: usize) -> Option<(usize, u32)> {
         if h.dwUpper & ((1 << TAG_BITS) - 1) != tag {
             return None;
@@ -133,6 +141,7 @@ impl Table {
         Some((index, generation))
     }
 
+    #[inline]
     fn get(&self, h: &SecHandle, tag: usize) -> SecResult<Object> {
         let (index, generation) = self.decode(h, tag).ok_or(Error::InvalidHandle)?;
         let slot = self.slot(index).ok_or(Error::InvalidHandle)?;
@@ -185,6 +194,7 @@ pub fn insert_context(c: ContextEntry) -> SecResult<SecHandle> {
 
 /// Looks up a CtxtHandle. The returned `Arc` keeps the context alive even if another thread
 /// deletes the handle meanwhile.
+#[inline]
 pub fn context(h: &SecHandle) -> SecResult<Arc<ContextEntry>> {
     match table().get(h, TAG_CTXT)? {
         Object::Ctxt(c) => Ok(c),

@@ -29,8 +29,14 @@ struct Dir {
 
 impl Dir {
     fn new(key: &[u8; 16]) -> Self {
-        let sign_key = Md5::new().chain_update(key).chain_update(b"sign").finalize();
-        let seal_key = Md5::new().chain_update(key).chain_update(b"seal").finalize();
+        let sign_key = Md5::new()
+            .chain_update(key)
+            .chain_update(b"sign")
+            .finalize();
+        let seal_key = Md5::new()
+            .chain_update(key)
+            .chain_update(b"seal")
+            .finalize();
         Dir {
             sign: <Hmac<Md5> as Mac>::new_from_slice(&sign_key).expect("any key length"),
             rc4: Rc4::new(&seal_key),

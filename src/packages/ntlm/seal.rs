@@ -125,10 +125,15 @@ enum Crypt {
     Decrypt,
 }
 
+/// One direction's lock and state on cache lines of its own, so that encrypt on one thread and
+/// decrypt on another never write to a shared line.
+#[repr(align(128))]
+struct Lane(Mutex<Direction>);
+
 /// The established session's send and receive state.
 pub struct Session {
-    send: Mutex<Direction>,
-    recv: Mutex<Direction>,
+    send: Lane,
+    recv: Lane,
     flags: u32,
 }
 
@@ -139,8 +144,8 @@ impl Session {
         let s = Direction::new(exported, flags, SRV_SIGN, SRV_SEAL);
         let (send, recv) = if client { (c, s) } else { (s, c) };
         Session {
-            send: Mutex::new(send),
-            recv: Mutex::new(recv),
+            send: Lane(Mutex::new(send)),
+            recv: Lane(Mutex::new(recv)),
             flags,
         }
     }
@@ -277,7 +282,7 @@ impl Session {
             return Err(Error::BufferTooSmall);
         }
         msg.bytes(tok)?;
-        let mut guard = self.send.lock();
+        let mut guard = self.send.0.lock();
         let d = &mut *guard;
         let (seq, key) = self.message_key(d, seq_no);
         let mut own;
@@ -321,7 +326,7 @@ impl Session {
         if sig[..4] != [1, 0, 0, 0] {
             return Err(Error::MessageAltered);
         }
-        let mut guard = self.recv.lock();
+        let mut guard = self.recv.0.lock();
         let d = &mut *guard;
         let (seq, key) = self.message_key(d, seq_no);
         if sig[12..16] != seq.to_le_bytes() {

@@ -308,7 +308,10 @@ struct Release<'a>(&'a HazardClaim);
 
 impl Drop for Release<'_> {
     fn drop(&mut self) {
-        self.0.rec.ptr.store(core::ptr::null_mut(), Ordering::Release);
+        self.0
+            .rec
+            .ptr
+            .store(core::ptr::null_mut(), Ordering::Release);
         self.0.busy.set(false);
     }
 }
@@ -452,6 +455,32 @@ mod tests {
             dwUpper: usize::MAX,
         };
         assert_eq!(context(&all_ones).err(), Some(Error::InvalidHandle));
+    }
+
+    #[test]
+    fn with_context_borrows_and_delete_waits() {
+        let cred: Arc<dyn Credentials> = Arc::new(Dummy);
+        let c = insert_context(ContextEntry {
+            context: Box::new(DummyCtx),
+            credential: cred.clone(),
+        })
+        .unwrap();
+        let cr = insert_credentials(cred.clone()).unwrap();
+        assert_eq!(with_context(&c, |_| 7), Ok(7));
+        assert_eq!(with_context(&cr, |_| 7), Err(Error::InvalidHandle), "wrong kind");
+        // Nested borrow on one thread falls back to an Arc and still works.
+        assert_eq!(with_context(&c, |_| with_context(&c, |_| 8)), Ok(Ok(8)));
+        // DeleteSecurityContext on another thread waits for the borrow to end.
+        let t = with_context(&c, |_| {
+            let t = std::thread::spawn(move || remove_context(&c));
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            assert!(!t.is_finished(), "delete did not wait for the borrow");
+            t
+        })
+        .unwrap();
+        assert_eq!(t.join().unwrap(), Ok(()));
+        assert_eq!(with_context(&c, |_| 7), Err(Error::InvalidHandle), "deleted");
+        remove_credentials(&cr).unwrap();
     }
 
     #[test]

@@ -926,8 +926,7 @@ pub unsafe extern "system" fn EncryptMessage(
         handles::with_context(&h, |entry| {
             note_package(entry.context.package().name);
             // SAFETY: caller's descriptor, valid for this call.
-            let mut msg =
-                unsafe { SecBuffers::from_desc(pMessage)? }.ok_or(Error::InvalidToken)?;
+            let mut msg = unsafe { SecBuffers::from_desc(pMessage)? }.ok_or(Error::InvalidToken)?;
             entry.context.seal(fQOP, &mut msg, MessageSeqNo)?;
             Ok(Outcome::Ok)
         })?
@@ -950,8 +949,7 @@ pub unsafe extern "system" fn DecryptMessage(
         handles::with_context(&h, |entry| {
             note_package(entry.context.package().name);
             // SAFETY: caller's descriptor, valid for this call.
-            let mut msg =
-                unsafe { SecBuffers::from_desc(pMessage)? }.ok_or(Error::InvalidToken)?;
+            let mut msg = unsafe { SecBuffers::from_desc(pMessage)? }.ok_or(Error::InvalidToken)?;
             let r = entry.context.unseal(&mut msg, MessageSeqNo)?;
             // SAFETY: pfQOP is NULL or the caller's ULONG.
             unsafe { put(pfQOP, r.qop) };
@@ -974,8 +972,7 @@ pub unsafe extern "system" fn MakeSignature(
         handles::with_context(&h, |entry| {
             note_package(entry.context.package().name);
             // SAFETY: caller's descriptor, valid for this call.
-            let mut msg =
-                unsafe { SecBuffers::from_desc(pMessage)? }.ok_or(Error::InvalidToken)?;
+            let mut msg = unsafe { SecBuffers::from_desc(pMessage)? }.ok_or(Error::InvalidToken)?;
             entry.context.make_signature(fQOP, &mut msg, MessageSeqNo)?;
             Ok(Outcome::Ok)
         })?
@@ -996,8 +993,7 @@ pub unsafe extern "system" fn VerifySignature(
         handles::with_context(&h, |entry| {
             note_package(entry.context.package().name);
             // SAFETY: caller's descriptor, valid for this call.
-            let mut msg =
-                unsafe { SecBuffers::from_desc(pMessage)? }.ok_or(Error::InvalidToken)?;
+            let mut msg = unsafe { SecBuffers::from_desc(pMessage)? }.ok_or(Error::InvalidToken)?;
             let qop = entry.context.verify_signature(&mut msg, MessageSeqNo)?;
             // SAFETY: pfQOP is NULL or the caller's ULONG.
             unsafe { put(pfQOP, qop) };

@@ -467,7 +467,11 @@ mod tests {
         .unwrap();
         let cr = insert_credentials(cred.clone()).unwrap();
         assert_eq!(with_context(&c, |_| 7), Ok(7));
-        assert_eq!(with_context(&cr, |_| 7), Err(Error::InvalidHandle), "wrong kind");
+        assert_eq!(
+            with_context(&cr, |_| 7),
+            Err(Error::InvalidHandle),
+            "wrong kind"
+        );
         // Nested borrow on one thread falls back to an Arc and still works.
         assert_eq!(with_context(&c, |_| with_context(&c, |_| 8)), Ok(Ok(8)));
         // DeleteSecurityContext on another thread waits for the borrow to end.
@@ -479,7 +483,11 @@ mod tests {
         })
         .unwrap();
         assert_eq!(t.join().unwrap(), Ok(()));
-        assert_eq!(with_context(&c, |_| 7), Err(Error::InvalidHandle), "deleted");
+        assert_eq!(
+            with_context(&c, |_| 7),
+            Err(Error::InvalidHandle),
+            "deleted"
+        );
         remove_credentials(&cr).unwrap();
     }
 

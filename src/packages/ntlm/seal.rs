@@ -9,6 +9,7 @@ use super::negotiate::{
     NTLMSSP_NEGOTIATE_KEY_EXCH, NTLMSSP_NEGOTIATE_SEAL, NTLMSSP_NEGOTIATE_SIGN,
 };
 use super::ntlmv2::{md5, Key16};
+use super::rc4::Rc4;
 use crate::buffers::SecBuffers;
 use crate::ffi::consts::{
     SECBUFFER_DATA, SECBUFFER_STREAM, SECBUFFER_TOKEN, SECQOP_WRAP_NO_ENCRYPT,
@@ -24,11 +25,11 @@ use zeroize::Zeroizing;
 /// Size of NTLMSSP_MESSAGE_SIGNATURE.
 pub const SIGNATURE_LEN: usize = 16;
 
-/// The RC4 keystream of one direction (RustCrypto `rc4`), with the count of bytes used so far.
+/// The RC4 keystream of one direction ([`Rc4`]), with the count of bytes used so far.
 /// The cipher cannot be copied, so a failed call is undone by re-keying and skipping to the
 /// count it started from ([`Keystream::rewind`]); only tampered messages take that path.
 pub struct Keystream {
-    cipher: rc4::Rc4<rc4::consts::U16>,
+    cipher: Rc4,
     used: u64,
 }
 
@@ -36,14 +37,15 @@ impl Keystream {
     /// Keystream for a 16-byte key.
     pub fn new(key: &[u8; 16]) -> Self {
         Keystream {
-            cipher: <rc4::Rc4<rc4::consts::U16> as rc4::KeyInit>::new(key.into()),
+            cipher: Rc4::new(key),
             used: 0,
         }
     }
 
     /// XORs the keystream into `data`.
+    #[inline]
     pub fn apply(&mut self, data: &mut [u8]) {
-        rc4::StreamCipher::apply_keystream(&mut self.cipher, data);
+        self.cipher.apply(data);
         self.used += data.len() as u64;
     }
 
@@ -123,10 +125,15 @@ enum Crypt {
     Decrypt,
 }
 
+/// One direction's lock and state on cache lines of its own, so that encrypt on one thread and
+/// decrypt on another never write to a shared line.
+#[repr(align(128))]
+struct Lane(Mutex<Direction>);
+
 /// The established session's send and receive state.
 pub struct Session {
-    send: Mutex<Direction>,
-    recv: Mutex<Direction>,
+    send: Lane,
+    recv: Lane,
     flags: u32,
 }
 
@@ -137,8 +144,8 @@ impl Session {
         let s = Direction::new(exported, flags, SRV_SIGN, SRV_SEAL);
         let (send, recv) = if client { (c, s) } else { (s, c) };
         Session {
-            send: Mutex::new(send),
-            recv: Mutex::new(recv),
+            send: Lane(Mutex::new(send)),
+            recv: Lane(Mutex::new(recv)),
             flags,
         }
     }
@@ -275,7 +282,7 @@ impl Session {
             return Err(Error::BufferTooSmall);
         }
         msg.bytes(tok)?;
-        let mut guard = self.send.lock();
+        let mut guard = self.send.0.lock();
         let d = &mut *guard;
         let (seq, key) = self.message_key(d, seq_no);
         let mut own;
@@ -319,7 +326,7 @@ impl Session {
         if sig[..4] != [1, 0, 0, 0] {
             return Err(Error::MessageAltered);
         }
-        let mut guard = self.recv.lock();
+        let mut guard = self.recv.0.lock();
         let d = &mut *guard;
         let (seq, key) = self.message_key(d, seq_no);
         if sig[12..16] != seq.to_le_bytes() {

@@ -15,11 +15,9 @@ use ring::aead;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use subtle::ConstantTimeEq;
 
-/// secur32's RC4, the very same source file.
-#[path = "../../../src/packages/ntlm/rc4.rs"]
-#[allow(dead_code)]
-mod ntlm_rc4;
-use ntlm_rc4::Rc4;
+use rc4::{KeyInit, StreamCipher};
+
+type Rc4 = rc4::Rc4<rc4::consts::U16>;
 
 struct Dir {
     sign: Hmac<Md5>,
@@ -102,11 +100,11 @@ pub unsafe extern "C" fn secur32_raw_ntlm_seal(
     let mut mac = d.sign.clone();
     mac.update(&d.seq.to_le_bytes());
     mac.update(data);
-    d.rc4.apply(data);
+    d.rc4.apply_keystream(data);
     let full = mac.finalize().into_bytes();
     let mut sum = [0u8; 8];
     sum.copy_from_slice(&full[..8]);
-    d.rc4.apply(&mut sum);
+    d.rc4.apply_keystream(&mut sum);
     sig[..4].copy_from_slice(&1u32.to_le_bytes());
     sig[4..12].copy_from_slice(&sum);
     sig[12..16].copy_from_slice(&d.seq.to_le_bytes());
@@ -132,12 +130,12 @@ pub unsafe extern "C" fn secur32_raw_ntlm_unseal(
     }
     let mut mac = d.sign.clone();
     mac.update(&d.seq.to_le_bytes());
-    d.rc4.apply(data);
+    d.rc4.apply_keystream(data);
     mac.update(data);
     let full = mac.finalize().into_bytes();
     let mut sum = [0u8; 8];
     sum.copy_from_slice(&full[..8]);
-    d.rc4.apply(&mut sum);
+    d.rc4.apply_keystream(&mut sum);
     if !bool::from(sum.ct_eq(&sig[4..12])) {
         return 1;
     }
@@ -164,7 +162,7 @@ pub unsafe extern "C" fn secur32_raw_md5(data: *mut u8, len: usize, out: *mut u8
 pub unsafe extern "C" fn secur32_raw_rc4(s: *mut RawNtlm, data: *mut u8, len: usize) {
     // SAFETY: per the contract.
     let (d, data) = unsafe { (&mut (*s).send, slice(data, len)) };
-    d.rc4.apply(data);
+    d.rc4.apply_keystream(data);
 }
 
 /// AES-128-GCM key (ring), as a TLS record layer holds it.

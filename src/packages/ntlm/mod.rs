@@ -7,7 +7,6 @@ mod challenge;
 mod context;
 mod negotiate;
 mod ntlmv2;
-pub mod rc4;
 mod seal;
 mod users;
 mod wire;

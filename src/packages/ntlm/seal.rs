@@ -9,7 +9,6 @@ use super::negotiate::{
     NTLMSSP_NEGOTIATE_KEY_EXCH, NTLMSSP_NEGOTIATE_SEAL, NTLMSSP_NEGOTIATE_SIGN,
 };
 use super::ntlmv2::{md5, Key16};
-use super::rc4::Rc4;
 use crate::buffers::SecBuffers;
 use crate::ffi::consts::{
     SECBUFFER_DATA, SECBUFFER_STREAM, SECBUFFER_TOKEN, SECQOP_WRAP_NO_ENCRYPT,
@@ -29,7 +28,7 @@ pub const SIGNATURE_LEN: usize = 16;
 /// The cipher cannot be copied, so a failed call is undone by re-keying and skipping to the
 /// count it started from ([`Keystream::rewind`]); only tampered messages take that path.
 pub struct Keystream {
-    cipher: Rc4,
+    cipher: rc4::Rc4<rc4::consts::U16>,
     used: u64,
 }
 
@@ -37,7 +36,7 @@ impl Keystream {
     /// Keystream for a 16-byte key.
     pub fn new(key: &[u8; 16]) -> Self {
         Keystream {
-            cipher: Rc4::new(key),
+            cipher: <rc4::Rc4<rc4::consts::U16> as rc4::KeyInit>::new(key.into()),
             used: 0,
         }
     }
@@ -45,7 +44,7 @@ impl Keystream {
     /// XORs the keystream into `data`.
     #[inline]
     pub fn apply(&mut self, data: &mut [u8]) {
-        self.cipher.apply(data);
+        rc4::StreamCipher::apply_keystream(&mut self.cipher, data);
         self.used += data.len() as u64;
     }
 

@@ -105,6 +105,7 @@ fn add_calling_convention(text: &str) -> String {
         } else if line.starts_with("SECURITY_STATUS ")
             || line.starts_with("PSecurityFunctionTable")
             || line.starts_with("void ")
+            || line.starts_with("BOOLEAN ")
             || line.starts_with("PVOID ")
         {
             match line.find('(') {

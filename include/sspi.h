@@ -1856,7 +1856,7 @@ SECURITY_STATUS SEC_ENTRY SspiCompareAuthIdentities(PSEC_WINNT_AUTH_IDENTITY_OPA
 /*
  True when the identity is encrypted: identities are never encrypted here.
  */
-BOOLEAN SspiIsAuthIdentityEncrypted(PSEC_WINNT_AUTH_IDENTITY_OPAQUE EncryptedAuthData);
+BOOLEAN SEC_ENTRY SspiIsAuthIdentityEncrypted(PSEC_WINNT_AUTH_IDENTITY_OPAQUE EncryptedAuthData);
 
 /*
  In-memory identity encryption needs Windows' LSA: `SEC_E_UNSUPPORTED_FUNCTION`.

@@ -17,8 +17,11 @@ stage clippy cargo clippy --all-targets -- -D warnings
 stage rust-tests cargo test
 cargo build --release
 stage headers c-tests/header-check.sh
+stage exports c-tests/exports-check.sh
 stage c-harness c-tests/run.sh
 stage packaging c-tests/packaging-test.sh
+stage bench-smoke env BENCH_SECONDS=0.01 c-tests/bench.sh
+stage cargo-bench-build cargo bench --no-run
 [ -x tests/interop/run.sh ] && stage interop tests/interop/run.sh
 [ -x c-tests/schannel-test.sh ] && stage schannel c-tests/schannel-test.sh
 echo

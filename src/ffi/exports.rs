@@ -905,7 +905,8 @@ pub unsafe extern "system" fn SetContextAttributesA(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Messages: resolve the handle, view the buffers, call the package. Nothing more.
+// Messages: resolve the handle (lock-free, see handles::with_context), view the buffers, call
+// the package. Nothing more.
 
 /// Encrypts a message in place (SpSealMessage). For NTLM: `[SECBUFFER_TOKEN (cbSecurityTrailer
 /// bytes), SECBUFFER_DATA…]`; for Schannel: `[STREAM_HEADER, DATA, STREAM_TRAILER, EMPTY]`.
@@ -921,11 +922,14 @@ pub unsafe extern "system" fn EncryptMessage(
 ) -> SECURITY_STATUS {
     guard("EncryptMessage", || {
         // SAFETY: caller's handle pointer.
-        let entry = unsafe { context_of(phContext)? };
-        // SAFETY: caller's descriptor, valid for this call.
-        let mut msg = unsafe { SecBuffers::from_desc(pMessage)? }.ok_or(Error::InvalidToken)?;
-        entry.context.seal(fQOP, &mut msg, MessageSeqNo)?;
-        Ok(Outcome::Ok)
+        let h = unsafe { read_handle(phContext)? };
+        handles::with_context(&h, |entry| {
+            note_package(entry.context.package().name);
+            // SAFETY: caller's descriptor, valid for this call.
+            let mut msg = unsafe { SecBuffers::from_desc(pMessage)? }.ok_or(Error::InvalidToken)?;
+            entry.context.seal(fQOP, &mut msg, MessageSeqNo)?;
+            Ok(Outcome::Ok)
+        })?
     })
 }
 
@@ -941,13 +945,16 @@ pub unsafe extern "system" fn DecryptMessage(
 ) -> SECURITY_STATUS {
     guard("DecryptMessage", || {
         // SAFETY: caller's handle pointer.
-        let entry = unsafe { context_of(phContext)? };
-        // SAFETY: caller's descriptor, valid for this call.
-        let mut msg = unsafe { SecBuffers::from_desc(pMessage)? }.ok_or(Error::InvalidToken)?;
-        let r = entry.context.unseal(&mut msg, MessageSeqNo)?;
-        // SAFETY: pfQOP is NULL or the caller's ULONG.
-        unsafe { put(pfQOP, r.qop) };
-        Ok(r.outcome)
+        let h = unsafe { read_handle(phContext)? };
+        handles::with_context(&h, |entry| {
+            note_package(entry.context.package().name);
+            // SAFETY: caller's descriptor, valid for this call.
+            let mut msg = unsafe { SecBuffers::from_desc(pMessage)? }.ok_or(Error::InvalidToken)?;
+            let r = entry.context.unseal(&mut msg, MessageSeqNo)?;
+            // SAFETY: pfQOP is NULL or the caller's ULONG.
+            unsafe { put(pfQOP, r.qop) };
+            Ok(r.outcome)
+        })?
     })
 }
 
@@ -961,11 +968,14 @@ pub unsafe extern "system" fn MakeSignature(
 ) -> SECURITY_STATUS {
     guard("MakeSignature", || {
         // SAFETY: caller's handle pointer.
-        let entry = unsafe { context_of(phContext)? };
-        // SAFETY: caller's descriptor, valid for this call.
-        let mut msg = unsafe { SecBuffers::from_desc(pMessage)? }.ok_or(Error::InvalidToken)?;
-        entry.context.make_signature(fQOP, &mut msg, MessageSeqNo)?;
-        Ok(Outcome::Ok)
+        let h = unsafe { read_handle(phContext)? };
+        handles::with_context(&h, |entry| {
+            note_package(entry.context.package().name);
+            // SAFETY: caller's descriptor, valid for this call.
+            let mut msg = unsafe { SecBuffers::from_desc(pMessage)? }.ok_or(Error::InvalidToken)?;
+            entry.context.make_signature(fQOP, &mut msg, MessageSeqNo)?;
+            Ok(Outcome::Ok)
+        })?
     })
 }
 
@@ -979,13 +989,16 @@ pub unsafe extern "system" fn VerifySignature(
 ) -> SECURITY_STATUS {
     guard("VerifySignature", || {
         // SAFETY: caller's handle pointer.
-        let entry = unsafe { context_of(phContext)? };
-        // SAFETY: caller's descriptor, valid for this call.
-        let mut msg = unsafe { SecBuffers::from_desc(pMessage)? }.ok_or(Error::InvalidToken)?;
-        let qop = entry.context.verify_signature(&mut msg, MessageSeqNo)?;
-        // SAFETY: pfQOP is NULL or the caller's ULONG.
-        unsafe { put(pfQOP, qop) };
-        Ok(Outcome::Ok)
+        let h = unsafe { read_handle(phContext)? };
+        handles::with_context(&h, |entry| {
+            note_package(entry.context.package().name);
+            // SAFETY: caller's descriptor, valid for this call.
+            let mut msg = unsafe { SecBuffers::from_desc(pMessage)? }.ok_or(Error::InvalidToken)?;
+            let qop = entry.context.verify_signature(&mut msg, MessageSeqNo)?;
+            // SAFETY: pfQOP is NULL or the caller's ULONG.
+            unsafe { put(pfQOP, qop) };
+            Ok(Outcome::Ok)
+        })?
     })
 }
 

@@ -2,7 +2,7 @@
 //! the RC4 handles, MAC, and the SSPI message layouts.
 //!
 //! Each direction has its own lock. A failed call consumes nothing: buffers are validated
-//! before the keystream is touched, and a message whose MAC fails restores the keystream from a snapshot.
+//! before the keystream is touched, and a message whose MAC fails rewinds the keystream.
 
 use super::negotiate::{
     NTLMSSP_NEGOTIATE_128, NTLMSSP_NEGOTIATE_56, NTLMSSP_NEGOTIATE_DATAGRAM,
@@ -24,75 +24,47 @@ use zeroize::Zeroizing;
 /// Size of NTLMSSP_MESSAGE_SIGNATURE.
 pub const SIGNATURE_LEN: usize = 16;
 
-/// The RC4 keystream of one direction, with the count of bytes used so far. RC4 is implemented
-/// here (rather than with the `rc4` crate, whose state cannot be copied) so that a failed call
-/// can be undone by restoring a 258-byte snapshot taken before it. Undoing by re-keying and
-/// skipping the whole keystream used so far made every tampered (or SECQOP_WRAP_NO_ENCRYPT)
-/// message cost O(bytes ever received on the context): a CPU denial of service on long-lived
-/// contexts. The state is zeroized on drop (the tests cross-check the keystream against the
-/// `rc4` crate).
-#[derive(Clone)]
+/// The RC4 keystream of one direction ([`Rc4`]), with the count of bytes used so far.
+/// The cipher cannot be copied, so a failed call is undone by re-keying and skipping to the
+/// count it started from ([`Keystream::rewind`]); only tampered messages take that path.
 pub struct Keystream {
-    s: [u8; 256],
-    i: u8,
-    j: u8,
+    cipher: rc4::Rc4<rc4::consts::U16>,
     used: u64,
 }
 
-impl Drop for Keystream {
-    fn drop(&mut self) {
-        zeroize::Zeroize::zeroize(&mut self.s);
-        zeroize::Zeroize::zeroize(&mut self.i);
-        zeroize::Zeroize::zeroize(&mut self.j);
-    }
-}
-
-impl zeroize::ZeroizeOnDrop for Keystream {}
-
 impl Keystream {
-    /// Keystream for a 16-byte key (RC4 key schedule).
+    /// Keystream for a 16-byte key.
     pub fn new(key: &[u8; 16]) -> Self {
-        let mut s = [0u8; 256];
-        for (i, x) in s.iter_mut().enumerate() {
-            *x = i as u8;
-        }
-        let mut j = 0u8;
-        for i in 0..256 {
-            j = j.wrapping_add(s[i]).wrapping_add(key[i % 16]);
-            s.swap(i, j as usize);
-        }
         Keystream {
-            s,
-            i: 0,
-            j: 0,
+            cipher: <rc4::Rc4<rc4::consts::U16> as rc4::KeyInit>::new(key.into()),
             used: 0,
         }
     }
 
     /// XORs the keystream into `data`.
+    #[inline]
     pub fn apply(&mut self, data: &mut [u8]) {
-        let (mut i, mut j) = (self.i, self.j);
-        for b in data.iter_mut() {
-            i = i.wrapping_add(1);
-            j = j.wrapping_add(self.s[i as usize]);
-            self.s.swap(i as usize, j as usize);
-            let k = self.s[i as usize].wrapping_add(self.s[j as usize]);
-            *b ^= self.s[k as usize];
-        }
-        self.i = i;
-        self.j = j;
+        rc4::StreamCipher::apply_keystream(&mut self.cipher, data);
         self.used += data.len() as u64;
     }
 
-    /// Bytes of keystream used so far.
     #[cfg(test)]
-    pub fn used(&self) -> u64 {
-        self.used
+    pub fn rewind_for_test(&mut self, key: &[u8; 16], used: u64) {
+        self.rewind(key, used)
     }
 
-    /// Returns to the state of `snapshot` (taken with `clone`), in place.
-    pub fn restore(&mut self, snapshot: &Keystream) {
-        self.clone_from(snapshot);
+    /// Returns to the state after `used` bytes of the keystream of `key`.
+    fn rewind(&mut self, key: &[u8; 16], used: u64) {
+        *self = Keystream::new(key);
+        let mut scratch = [0u8; 512];
+        let mut left = used;
+        while left > 0 {
+            let n = left.min(scratch.len() as u64) as usize;
+            self.apply(&mut scratch[..n]);
+            left -= n as u64;
+        }
+        // The scratch holds keystream bytes.
+        zeroize::Zeroize::zeroize(&mut scratch);
     }
 }
 
@@ -154,10 +126,15 @@ enum Crypt {
     Decrypt,
 }
 
+/// One direction's lock and state on cache lines of its own, so that encrypt on one thread and
+/// decrypt on another never write to a shared line.
+#[repr(align(128))]
+struct Lane(Mutex<Direction>);
+
 /// The established session's send and receive state.
 pub struct Session {
-    send: Mutex<Direction>,
-    recv: Mutex<Direction>,
+    send: Lane,
+    recv: Lane,
     flags: u32,
 }
 
@@ -168,8 +145,8 @@ impl Session {
         let s = Direction::new(exported, flags, SRV_SIGN, SRV_SEAL);
         let (send, recv) = if client { (c, s) } else { (s, c) };
         Session {
-            send: Mutex::new(send),
-            recv: Mutex::new(recv),
+            send: Lane(Mutex::new(send)),
+            recv: Lane(Mutex::new(recv)),
             flags,
         }
     }
@@ -186,11 +163,13 @@ impl Session {
         self.flags & NTLMSSP_NEGOTIATE_DATAGRAM != 0
     }
 
-    /// EncryptMessage. With SECQOP_WRAP_NO_ENCRYPT the data is only signed (as MakeSignature
-    /// does); the peer must check such a message with VerifySignature.
+    /// EncryptMessage. NTLM carries no "encrypted" flag on the wire, so Windows decides by the
+    /// negotiated flags: with SEAL the message is always sealed (SECQOP_WRAP_NO_ENCRYPT is
+    /// ignored); with SIGN only, SECQOP_WRAP_NO_ENCRYPT produces a signed message with the data
+    /// in clear (the SASL GSSAPI exchange relies on this).
     pub fn seal(&self, qop: u32, msg: &mut SecBuffers<'_>, seq_no: u32) -> SecResult<()> {
         let crypt = match qop {
-            0 if self.can_seal() => Crypt::Encrypt,
+            0 | SECQOP_WRAP_NO_ENCRYPT if self.can_seal() => Crypt::Encrypt,
             SECQOP_WRAP_NO_ENCRYPT if self.can_sign() => Crypt::None,
             _ => return Err(Error::QopNotSupported),
         };
@@ -205,13 +184,18 @@ impl Session {
         self.protect(msg, seq_no, Crypt::None)
     }
 
-    /// DecryptMessage: `[TOKEN, DATA…]` or `[STREAM, DATA]`. Returns the QOP: 0, or
-    /// SECQOP_WRAP_NO_ENCRYPT for a message that was signed but not encrypted.
+    /// DecryptMessage: `[TOKEN, DATA…]` or `[STREAM, DATA]`. Mirrors `seal`: with SEAL the
+    /// message is decrypted (QOP 0); with SIGN only it is checked as signed, data in clear, and
+    /// the QOP is SECQOP_WRAP_NO_ENCRYPT.
     pub fn unseal(&self, msg: &mut SecBuffers<'_>, seq_no: u32) -> SecResult<u32> {
-        if !self.can_seal() {
-            return Err(Error::QopNotSupported);
+        if self.can_seal() {
+            self.check(msg, seq_no, Crypt::Decrypt).map(|()| 0)
+        } else if self.can_sign() {
+            self.check(msg, seq_no, Crypt::None)
+                .map(|()| SECQOP_WRAP_NO_ENCRYPT)
+        } else {
+            Err(Error::QopNotSupported)
         }
-        self.check(msg, seq_no, Crypt::Decrypt)
     }
 
     /// VerifySignature.
@@ -219,7 +203,7 @@ impl Session {
         if !self.can_sign() {
             return Err(Error::QopNotSupported);
         }
-        self.check(msg, seq_no, Crypt::None)
+        self.check(msg, seq_no, Crypt::None).map(|()| 0)
     }
 
     /// The sequence number, and for connectionless contexts the per-message RC4 key
@@ -306,7 +290,7 @@ impl Session {
             return Err(Error::BufferTooSmall);
         }
         msg.bytes(tok)?;
-        let mut guard = self.send.lock();
+        let mut guard = self.send.0.lock();
         let d = &mut *guard;
         let (seq, key) = self.message_key(d, seq_no);
         let mut own;
@@ -329,7 +313,7 @@ impl Session {
         Ok(())
     }
 
-    fn check(&self, msg: &mut SecBuffers<'_>, seq_no: u32, crypt: Crypt) -> SecResult<u32> {
+    fn check(&self, msg: &mut SecBuffers<'_>, seq_no: u32, crypt: Crypt) -> SecResult<()> {
         let (regions, sig_buf, data_out) =
             match (msg.find(SECBUFFER_TOKEN), msg.find(SECBUFFER_STREAM)) {
                 (Some(t), _) => {
@@ -350,40 +334,30 @@ impl Session {
         if sig[..4] != [1, 0, 0, 0] {
             return Err(Error::MessageAltered);
         }
-        let mut guard = self.recv.lock();
+        let mut guard = self.recv.0.lock();
         let d = &mut *guard;
         let (seq, key) = self.message_key(d, seq_no);
         if sig[12..16] != seq.to_le_bytes() {
             return Err(Error::OutOfSequence);
         }
         let mut own;
-        let ks = match &key {
+        let (ks, ks_key) = match &key {
             Some(k) => {
                 own = Keystream::new(k);
-                &mut own
+                (&mut own, &**k)
             }
-            None => &mut d.ks,
+            None => (&mut d.ks, &*d.seal_key),
         };
-        let start = ks.clone();
-        let mut qop = 0;
-        let mut ok = bool::from(
-            self.mac(&d.sign, ks, seq, msg, regions, crypt)?
-                .ct_eq(&sig[4..12]),
-        );
-        if !ok && crypt == Crypt::Decrypt {
-            // Re-encrypt so the caller's buffers hold the ciphertext again, then try the
-            // message as one sealed with SECQOP_WRAP_NO_ENCRYPT (signed, data in clear).
-            ks.restore(&start);
-            self.mac(&d.sign, ks, seq, msg, regions, Crypt::Encrypt)?;
-            ks.restore(&start);
-            ok = bool::from(
-                self.mac(&d.sign, ks, seq, msg, regions, Crypt::None)?
-                    .ct_eq(&sig[4..12]),
-            );
-            qop = SECQOP_WRAP_NO_ENCRYPT;
-        }
-        if !ok {
-            ks.restore(&start);
+        let start = ks.used;
+        let sum = self.mac(&d.sign, ks, seq, msg, regions, crypt)?;
+        if !bool::from(sum.ct_eq(&sig[4..12])) {
+            // Undo: re-encrypt so the caller's buffers hold the ciphertext again, and put the
+            // keystream back where it was. Only a tampered or truncated message gets here.
+            ks.rewind(ks_key, start);
+            if crypt == Crypt::Decrypt {
+                self.mac(&d.sign, ks, seq, msg, regions, Crypt::Encrypt)?;
+                ks.rewind(ks_key, start);
+            }
             return Err(Error::MessageAltered);
         }
         if key.is_none() {
@@ -393,7 +367,7 @@ impl Session {
             let n = msg.size(s) - SIGNATURE_LEN;
             msg.point_into(out, SECBUFFER_DATA, s, SIGNATURE_LEN, n)?;
         }
-        Ok(qop)
+        Ok(())
     }
 }
 
@@ -414,8 +388,8 @@ mod zeroize_tests {
 
     #[test]
     fn secret_state_is_zeroize_on_drop() {
-        zeroize_on_drop::<super::Keystream>(); // RC4 state
-        zeroize_on_drop::<crate::packages::ntlm::ntlmv2::Key16>(); // session, signing and sealing keys, NT hash
+        zeroize_on_drop::<rc4::Rc4<rc4::consts::U16>>(); // RC4 state (rc4's `zeroize` feature)
+        zeroize_on_drop::<super::Key16>(); // session, signing and sealing keys, NT hash
         zeroize_on_drop::<zeroize::Zeroizing<String>>(); // passwords
     }
 }

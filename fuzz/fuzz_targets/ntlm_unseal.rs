@@ -10,7 +10,7 @@ use fuzz_util::*;
 use libfuzzer_sys::fuzz_target;
 use std::sync::{Mutex as Lock, OnceLock};
 
-static PAIR: OnceLock<Lock<Pair>> = OnceLock::new();
+static PAIR: OnceLock<Lock<(Pair, u32)>> = OnceLock::new();
 
 fn buf(t: u32, b: &mut [u8]) -> SecBuffer {
     SecBuffer {
@@ -49,8 +49,27 @@ fuzz_target!(|data: &[u8]| {
     if data.is_empty() {
         return;
     }
-    let mut p = PAIR.get_or_init(|| Lock::new(Pair::new())).lock().unwrap();
-    let p = &mut *p;
+    let mut guard = PAIR
+        .get_or_init(|| Lock::new((Pair::new(), 0)))
+        .lock()
+        .unwrap();
+    // A fresh pair every 512 inputs: a refused message re-keys RC4 and skips the keystream
+    // used so far (the rc4 crate's state cannot be copied; see the README), so a context that
+    // has carried millions of messages makes every refusal slow.
+    guard.1 += 1;
+    if guard.1 % 512 == 0 {
+        let old = std::mem::replace(&mut guard.0, Pair::new());
+        let (mut c, mut s) = (old.cctx, old.sctx);
+        delete(&mut c);
+        delete(&mut s);
+        let (mut cc, mut sc) = (old.ccred, old.scred);
+        // SAFETY: valid handles.
+        unsafe {
+            FreeCredentialsHandle(&mut cc);
+            FreeCredentialsHandle(&mut sc);
+        }
+    }
+    let p = &mut guard.0;
     let mode = data[0];
     let rest = &data[1..];
     let (mut from, mut to) = if mode & 0x80 != 0 {

@@ -39,14 +39,14 @@ asan() {
   local st=0
   # The Rust library itself is not instrumented here (that would need -Zbuild-std for ASan
   # too); the C side's use of every pointer the library returns or fills is.
-  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
-  export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+  local ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
+  local UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
+  export ASAN_OPTIONS UBSAN_OPTIONS
   # ASan's quarantine holds freed memory, so RSS is checked natively (valgrind part), not here.
-  export SECUR32_LEAK_NO_RSS=1
   for p in abi ntlm hostile_peer threads leak; do
     cc_prog "asan_$p" "$p" "$lib" -fsanitize=address,undefined -fno-sanitize-recover=all || { st=1; continue; }
     echo "-- $p (ASan+UBSan)"
-    SECUR32_STRESS_ROUNDS=100 "$out/asan_$p" || st=1
+    SECUR32_LEAK_NO_RSS=1 SECUR32_STRESS_ROUNDS=100 "$out/asan_$p" || st=1
   done
   return $st
 }

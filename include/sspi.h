@@ -65,29 +65,21 @@ typedef uint32_t ULONG;
 typedef uint16_t USHORT;
 
 /*
- 8-bit unsigned.
+ Package description (wide).
  */
-typedef uint8_t UCHAR;
+typedef struct _SecPkgInfoW {
+  ULONG fCapabilities;
+  USHORT wVersion;
+  USHORT wRPCID;
+  ULONG cbMaxToken;
+  SEC_WCHAR *Name;
+  SEC_WCHAR *Comment;
+} SecPkgInfoW;
 
 /*
- 8-bit unsigned.
+ Pointer to SecPkgInfoW.
  */
-typedef uint8_t BYTE;
-
-/*
- 32-bit unsigned.
- */
-typedef uint32_t DWORD;
-
-/*
- 32-bit Windows BOOL.
- */
-typedef int32_t BOOL;
-
-/*
- Pointer-sized unsigned integer.
- */
-typedef uintptr_t ULONG_PTR;
+typedef struct _SecPkgInfoW *PSecPkgInfoW;
 
 /*
  Narrow character: strings are UTF-8.
@@ -95,22 +87,54 @@ typedef uintptr_t ULONG_PTR;
 typedef char SEC_CHAR;
 
 /*
+ Package description (narrow).
+ */
+typedef struct _SecPkgInfoA {
+  ULONG fCapabilities;
+  USHORT wVersion;
+  USHORT wRPCID;
+  ULONG cbMaxToken;
+  SEC_CHAR *Name;
+  SEC_CHAR *Comment;
+} SecPkgInfoA;
+
+/*
+ Pointer to SecPkgInfoA.
+ */
+typedef struct _SecPkgInfoA *PSecPkgInfoA;
+
+/*
  Pointer to a context buffer.
  */
 typedef void *PVOID;
 
 /*
- LUID, as in winnt.h.
+ Key callback of AcquireCredentialsHandle (unused by the packages here).
  */
-typedef struct LUID {
-  DWORD LowPart;
-  LONG HighPart;
-} LUID;
+typedef void (SEC_ENTRY *SEC_GET_KEY_FN)(void *Arg, void *Principal, ULONG KeyVer, void **Key, SECURITY_STATUS *Status);
 
 /*
- Pointer to LUID.
+ Pointer-sized unsigned integer.
  */
-typedef struct LUID *PLUID;
+typedef uintptr_t ULONG_PTR;
+
+/*
+ Credential and context handle: two opaque pointer-sized words.
+ */
+typedef struct _SecHandle {
+  ULONG_PTR dwLower;
+  ULONG_PTR dwUpper;
+} SecHandle;
+
+/*
+ Credentials handle.
+ */
+typedef struct _SecHandle CredHandle;
+
+/*
+ Pointer to CredHandle.
+ */
+typedef CredHandle *PCredHandle;
 
 /*
  Expiry times.
@@ -123,32 +147,9 @@ typedef SECURITY_INTEGER TimeStamp;
 typedef TimeStamp *PTimeStamp;
 
 /*
- Credential and context handle: two opaque pointer-sized words.
- */
-typedef struct SecHandle {
-  ULONG_PTR dwLower;
-  ULONG_PTR dwUpper;
-} SecHandle;
-
-/*
- Pointer to SecHandle.
- */
-typedef struct SecHandle *PSecHandle;
-
-/*
- Credentials handle.
- */
-typedef struct SecHandle CredHandle;
-
-/*
- Pointer to CredHandle.
- */
-typedef CredHandle *PCredHandle;
-
-/*
  Context handle.
  */
-typedef struct SecHandle CtxtHandle;
+typedef struct _SecHandle CtxtHandle;
 
 /*
  Pointer to CtxtHandle.
@@ -158,7 +159,7 @@ typedef CtxtHandle *PCtxtHandle;
 /*
  One buffer of a message or token.
  */
-typedef struct SecBuffer {
+typedef struct _SecBuffer {
   ULONG cbBuffer;
   ULONG BufferType;
   void *pvBuffer;
@@ -167,12 +168,12 @@ typedef struct SecBuffer {
 /*
  Pointer to SecBuffer.
  */
-typedef struct SecBuffer *PSecBuffer;
+typedef struct _SecBuffer *PSecBuffer;
 
 /*
  A list of SecBuffers.
  */
-typedef struct SecBufferDesc {
+typedef struct _SecBufferDesc {
   ULONG ulVersion;
   ULONG cBuffers;
   PSecBuffer pBuffers;
@@ -181,349 +182,27 @@ typedef struct SecBufferDesc {
 /*
  Pointer to SecBufferDesc.
  */
-typedef struct SecBufferDesc *PSecBufferDesc;
+typedef struct _SecBufferDesc *PSecBufferDesc;
 
 /*
- Package description (narrow).
+ Windows BOOLEAN (one byte).
  */
-typedef struct SecPkgInfoA {
-  ULONG fCapabilities;
-  USHORT wVersion;
-  USHORT wRPCID;
-  ULONG cbMaxToken;
-  SEC_CHAR *Name;
-  SEC_CHAR *Comment;
-} SecPkgInfoA;
-
-/*
- Pointer to SecPkgInfoA.
- */
-typedef struct SecPkgInfoA *PSecPkgInfoA;
-
-/*
- Package description (wide).
- */
-typedef struct SecPkgInfoW {
-  ULONG fCapabilities;
-  USHORT wVersion;
-  USHORT wRPCID;
-  ULONG cbMaxToken;
-  SEC_WCHAR *Name;
-  SEC_WCHAR *Comment;
-} SecPkgInfoW;
-
-/*
- Pointer to SecPkgInfoW.
- */
-typedef struct SecPkgInfoW *PSecPkgInfoW;
-
-/*
- User name, domain and password (narrow).
- */
-typedef struct SEC_WINNT_AUTH_IDENTITY_A {
-  uint8_t *User;
-  ULONG UserLength;
-  uint8_t *Domain;
-  ULONG DomainLength;
-  uint8_t *Password;
-  ULONG PasswordLength;
-  ULONG Flags;
-} SEC_WINNT_AUTH_IDENTITY_A;
-
-/*
- User name, domain and password (wide).
- */
-typedef struct SEC_WINNT_AUTH_IDENTITY_W {
-  uint16_t *User;
-  ULONG UserLength;
-  uint16_t *Domain;
-  ULONG DomainLength;
-  uint16_t *Password;
-  ULONG PasswordLength;
-  ULONG Flags;
-} SEC_WINNT_AUTH_IDENTITY_W;
-
-/*
- Versioned identity with a package list (narrow).
- */
-typedef struct SEC_WINNT_AUTH_IDENTITY_EXA {
-  ULONG Version;
-  ULONG Length;
-  uint8_t *User;
-  ULONG UserLength;
-  uint8_t *Domain;
-  ULONG DomainLength;
-  uint8_t *Password;
-  ULONG PasswordLength;
-  ULONG Flags;
-  uint8_t *PackageList;
-  ULONG PackageListLength;
-} SEC_WINNT_AUTH_IDENTITY_EXA;
-
-/*
- Versioned identity with a package list (wide).
- */
-typedef struct SEC_WINNT_AUTH_IDENTITY_EXW {
-  ULONG Version;
-  ULONG Length;
-  uint16_t *User;
-  ULONG UserLength;
-  uint16_t *Domain;
-  ULONG DomainLength;
-  uint16_t *Password;
-  ULONG PasswordLength;
-  ULONG Flags;
-  uint16_t *PackageList;
-  ULONG PackageListLength;
-} SEC_WINNT_AUTH_IDENTITY_EXW;
+typedef uint8_t BOOLEAN;
 
 /*
  Opaque identity blob handled by the Sspi* helpers.
  */
 typedef PVOID PSEC_WINNT_AUTH_IDENTITY_OPAQUE;
 
-/*
- Channel bindings passed in a SECBUFFER_CHANNEL_BINDINGS buffer.
- */
-typedef struct SEC_CHANNEL_BINDINGS {
-  ULONG dwInitiatorAddrType;
-  ULONG cbInitiatorLength;
-  ULONG dwInitiatorOffset;
-  ULONG dwAcceptorAddrType;
-  ULONG cbAcceptorLength;
-  ULONG dwAcceptorOffset;
-  ULONG cbApplicationDataLength;
-  ULONG dwApplicationDataOffset;
-} SEC_CHANNEL_BINDINGS;
-
-/*
- SECPKG_ATTR_SIZES.
- */
-typedef struct SecPkgContext_Sizes {
-  ULONG cbMaxToken;
-  ULONG cbMaxSignature;
-  ULONG cbBlockSize;
-  ULONG cbSecurityTrailer;
-} SecPkgContext_Sizes;
-
-/*
- SECPKG_ATTR_STREAM_SIZES.
- */
-typedef struct SecPkgContext_StreamSizes {
-  ULONG cbHeader;
-  ULONG cbTrailer;
-  ULONG cbMaximumMessage;
-  ULONG cBuffers;
-  ULONG cbBlockSize;
-} SecPkgContext_StreamSizes;
-
-/*
- SECPKG_ATTR_NAMES (narrow).
- */
-typedef struct SecPkgContext_NamesA {
-  SEC_CHAR *sUserName;
-} SecPkgContext_NamesA;
-
-/*
- SECPKG_ATTR_NAMES (wide).
- */
-typedef struct SecPkgContext_NamesW {
-  SEC_WCHAR *sUserName;
-} SecPkgContext_NamesW;
-
-/*
- SECPKG_ATTR_LIFESPAN.
- */
-typedef struct SecPkgContext_Lifespan {
-  TimeStamp tsStart;
-  TimeStamp tsExpiry;
-} SecPkgContext_Lifespan;
-
-/*
- SECPKG_ATTR_DCE_INFO.
- */
-typedef struct SecPkgContext_DceInfo {
-  ULONG AuthzSvc;
-  PVOID pPac;
-} SecPkgContext_DceInfo;
-
-/*
- SECPKG_ATTR_KEY_INFO (narrow).
- */
-typedef struct SecPkgContext_KeyInfoA {
-  SEC_CHAR *sSignatureAlgorithmName;
-  SEC_CHAR *sEncryptAlgorithmName;
-  ULONG KeySize;
-  ULONG SignatureAlgorithm;
-  ULONG EncryptAlgorithm;
-} SecPkgContext_KeyInfoA;
-
-/*
- SECPKG_ATTR_KEY_INFO (wide).
- */
-typedef struct SecPkgContext_KeyInfoW {
-  SEC_WCHAR *sSignatureAlgorithmName;
-  SEC_WCHAR *sEncryptAlgorithmName;
-  ULONG KeySize;
-  ULONG SignatureAlgorithm;
-  ULONG EncryptAlgorithm;
-} SecPkgContext_KeyInfoW;
-
-/*
- SECPKG_ATTR_AUTHORITY (narrow).
- */
-typedef struct SecPkgContext_AuthorityA {
-  SEC_CHAR *sAuthorityName;
-} SecPkgContext_AuthorityA;
-
-/*
- SECPKG_ATTR_AUTHORITY (wide).
- */
-typedef struct SecPkgContext_AuthorityW {
-  SEC_WCHAR *sAuthorityName;
-} SecPkgContext_AuthorityW;
-
-/*
- SECPKG_ATTR_PACKAGE_INFO (narrow).
- */
-typedef struct SecPkgContext_PackageInfoA {
-  PSecPkgInfoA PackageInfo;
-} SecPkgContext_PackageInfoA;
-
-/*
- SECPKG_ATTR_PACKAGE_INFO (wide).
- */
-typedef struct SecPkgContext_PackageInfoW {
-  PSecPkgInfoW PackageInfo;
-} SecPkgContext_PackageInfoW;
-
-/*
- SECPKG_ATTR_NEGOTIATION_INFO (narrow).
- */
-typedef struct SecPkgContext_NegotiationInfoA {
-  PSecPkgInfoA PackageInfo;
-  ULONG NegotiationState;
-} SecPkgContext_NegotiationInfoA;
-
-/*
- SECPKG_ATTR_NEGOTIATION_INFO (wide).
- */
-typedef struct SecPkgContext_NegotiationInfoW {
-  PSecPkgInfoW PackageInfo;
-  ULONG NegotiationState;
-} SecPkgContext_NegotiationInfoW;
-
-/*
- SECPKG_ATTR_NATIVE_NAMES (narrow).
- */
-typedef struct SecPkgContext_NativeNamesA {
-  SEC_CHAR *sClientName;
-  SEC_CHAR *sServerName;
-} SecPkgContext_NativeNamesA;
-
-/*
- SECPKG_ATTR_NATIVE_NAMES (wide).
- */
-typedef struct SecPkgContext_NativeNamesW {
-  SEC_WCHAR *sClientName;
-  SEC_WCHAR *sServerName;
-} SecPkgContext_NativeNamesW;
-
-/*
- SECPKG_ATTR_SESSION_KEY.
- */
-typedef struct SecPkgContext_SessionKey {
-  ULONG SessionKeyLength;
-  UCHAR *SessionKey;
-} SecPkgContext_SessionKey;
-
-/*
- SECPKG_ATTR_FLAGS.
- */
-typedef struct SecPkgContext_Flags {
-  ULONG Flags;
-} SecPkgContext_Flags;
-
-/*
- SECPKG_ATTR_PASSWORD_EXPIRY.
- */
-typedef struct SecPkgContext_PasswordExpiry {
-  TimeStamp tsPasswordExpires;
-} SecPkgContext_PasswordExpiry;
-
-/*
- SECPKG_ATTR_ACCESS_TOKEN.
- */
-typedef struct SecPkgContext_AccessToken {
-  PVOID AccessToken;
-} SecPkgContext_AccessToken;
-
-/*
- SECPKG_ATTR_TARGET_INFORMATION.
- */
-typedef struct SecPkgContext_TargetInformation {
-  ULONG MarshalledTargetInfoLength;
-  UCHAR *MarshalledTargetInfo;
-} SecPkgContext_TargetInformation;
-
-/*
- SECPKG_ATTR_CLIENT_SPECIFIED_TARGET.
- */
-typedef struct SecPkgContext_ClientSpecifiedTarget {
-  SEC_WCHAR *sTargetName;
-} SecPkgContext_ClientSpecifiedTarget;
-
-/*
- SECPKG_ATTR_LAST_CLIENT_TOKEN_STATUS.
- */
-typedef struct SecPkgContext_LastClientTokenStatus {
-  ULONG LastClientTokenStatus;
-} SecPkgContext_LastClientTokenStatus;
-
-/*
- SECPKG_ATTR_UNIQUE_BINDINGS / SECPKG_ATTR_ENDPOINT_BINDINGS.
- */
-typedef struct SecPkgContext_Bindings {
-  ULONG BindingsLength;
-  struct SEC_CHANNEL_BINDINGS *Bindings;
-} SecPkgContext_Bindings;
-
-/*
- SECPKG_CRED_ATTR_NAMES (narrow).
- */
-typedef struct SecPkgCredentials_NamesA {
-  SEC_CHAR *sUserName;
-} SecPkgCredentials_NamesA;
-
-/*
- SECPKG_CRED_ATTR_NAMES (wide).
- */
-typedef struct SecPkgCredentials_NamesW {
-  SEC_WCHAR *sUserName;
-} SecPkgCredentials_NamesW;
-
-/*
- Key callback of AcquireCredentialsHandle (unused by the packages here).
- */
-typedef void (SEC_ENTRY *SEC_GET_KEY_FN)(void *Arg, void *Principal, ULONG KeyVer, void **Key, SECURITY_STATUS *Status);
-
 typedef SECURITY_STATUS (SEC_ENTRY *ENUMERATE_SECURITY_PACKAGES_FN_W)(ULONG*, PSecPkgInfoW*);
-
-typedef SECURITY_STATUS (SEC_ENTRY *ENUMERATE_SECURITY_PACKAGES_FN_A)(ULONG*, PSecPkgInfoA*);
 
 typedef SECURITY_STATUS (SEC_ENTRY *QUERY_CREDENTIALS_ATTRIBUTES_FN_W)(PCredHandle, ULONG, void*);
 
-typedef SECURITY_STATUS (SEC_ENTRY *QUERY_CREDENTIALS_ATTRIBUTES_FN_A)(PCredHandle, ULONG, void*);
-
 typedef SECURITY_STATUS (SEC_ENTRY *ACQUIRE_CREDENTIALS_HANDLE_FN_W)(SEC_WCHAR*, SEC_WCHAR*, ULONG, void*, void*, SEC_GET_KEY_FN, void*, PCredHandle, PTimeStamp);
-
-typedef SECURITY_STATUS (SEC_ENTRY *ACQUIRE_CREDENTIALS_HANDLE_FN_A)(SEC_CHAR*, SEC_CHAR*, ULONG, void*, void*, SEC_GET_KEY_FN, void*, PCredHandle, PTimeStamp);
 
 typedef SECURITY_STATUS (SEC_ENTRY *FREE_CREDENTIALS_HANDLE_FN)(PCredHandle);
 
 typedef SECURITY_STATUS (SEC_ENTRY *INITIALIZE_SECURITY_CONTEXT_FN_W)(PCredHandle, PCtxtHandle, SEC_WCHAR*, ULONG, ULONG, ULONG, PSecBufferDesc, ULONG, PCtxtHandle, PSecBufferDesc, ULONG*, PTimeStamp);
-
-typedef SECURITY_STATUS (SEC_ENTRY *INITIALIZE_SECURITY_CONTEXT_FN_A)(PCredHandle, PCtxtHandle, SEC_CHAR*, ULONG, ULONG, ULONG, PSecBufferDesc, ULONG, PCtxtHandle, PSecBufferDesc, ULONG*, PTimeStamp);
 
 typedef SECURITY_STATUS (SEC_ENTRY *ACCEPT_SECURITY_CONTEXT_FN)(PCredHandle, PCtxtHandle, PSecBufferDesc, ULONG, ULONG, PCtxtHandle, PSecBufferDesc, ULONG*, PTimeStamp);
 
@@ -534,8 +213,6 @@ typedef SECURITY_STATUS (SEC_ENTRY *DELETE_SECURITY_CONTEXT_FN)(PCtxtHandle);
 typedef SECURITY_STATUS (SEC_ENTRY *APPLY_CONTROL_TOKEN_FN)(PCtxtHandle, PSecBufferDesc);
 
 typedef SECURITY_STATUS (SEC_ENTRY *QUERY_CONTEXT_ATTRIBUTES_FN_W)(PCtxtHandle, ULONG, void*);
-
-typedef SECURITY_STATUS (SEC_ENTRY *QUERY_CONTEXT_ATTRIBUTES_FN_A)(PCtxtHandle, ULONG, void*);
 
 typedef SECURITY_STATUS (SEC_ENTRY *IMPERSONATE_SECURITY_CONTEXT_FN)(PCtxtHandle);
 
@@ -549,53 +226,32 @@ typedef SECURITY_STATUS (SEC_ENTRY *FREE_CONTEXT_BUFFER_FN)(PVOID);
 
 typedef SECURITY_STATUS (SEC_ENTRY *QUERY_SECURITY_PACKAGE_INFO_FN_W)(SEC_WCHAR*, PSecPkgInfoW*);
 
-typedef SECURITY_STATUS (SEC_ENTRY *QUERY_SECURITY_PACKAGE_INFO_FN_A)(SEC_CHAR*, PSecPkgInfoA*);
+typedef SECURITY_STATUS (SEC_ENTRY *ENCRYPT_MESSAGE_FN)(PCtxtHandle, ULONG, PSecBufferDesc, ULONG);
+
+typedef SECURITY_STATUS (SEC_ENTRY *DECRYPT_MESSAGE_FN)(PCtxtHandle, PSecBufferDesc, ULONG, ULONG*);
 
 typedef SECURITY_STATUS (SEC_ENTRY *EXPORT_SECURITY_CONTEXT_FN)(PCtxtHandle, ULONG, PSecBuffer, void**);
 
 typedef SECURITY_STATUS (SEC_ENTRY *IMPORT_SECURITY_CONTEXT_FN_W)(SEC_WCHAR*, PSecBuffer, void*, PCtxtHandle);
 
-typedef SECURITY_STATUS (SEC_ENTRY *IMPORT_SECURITY_CONTEXT_FN_A)(SEC_CHAR*, PSecBuffer, void*, PCtxtHandle);
-
 typedef SECURITY_STATUS (SEC_ENTRY *ADD_CREDENTIALS_FN_W)(PCredHandle, SEC_WCHAR*, SEC_WCHAR*, ULONG, void*, SEC_GET_KEY_FN, void*, PTimeStamp);
-
-typedef SECURITY_STATUS (SEC_ENTRY *ADD_CREDENTIALS_FN_A)(PCredHandle, SEC_CHAR*, SEC_CHAR*, ULONG, void*, SEC_GET_KEY_FN, void*, PTimeStamp);
 
 typedef SECURITY_STATUS (SEC_ENTRY *QUERY_SECURITY_CONTEXT_TOKEN_FN)(PCtxtHandle, void**);
 
-typedef SECURITY_STATUS (SEC_ENTRY *ENCRYPT_MESSAGE_FN)(PCtxtHandle, ULONG, PSecBufferDesc, ULONG);
-
-typedef SECURITY_STATUS (SEC_ENTRY *DECRYPT_MESSAGE_FN)(PCtxtHandle, PSecBufferDesc, ULONG, ULONG*);
-
 typedef SECURITY_STATUS (SEC_ENTRY *SET_CONTEXT_ATTRIBUTES_FN_W)(PCtxtHandle, ULONG, void*, ULONG);
-
-typedef SECURITY_STATUS (SEC_ENTRY *SET_CONTEXT_ATTRIBUTES_FN_A)(PCtxtHandle, ULONG, void*, ULONG);
 
 typedef SECURITY_STATUS (SEC_ENTRY *SET_CREDENTIALS_ATTRIBUTES_FN_W)(PCredHandle, ULONG, void*, ULONG);
 
-typedef SECURITY_STATUS (SEC_ENTRY *SET_CREDENTIALS_ATTRIBUTES_FN_A)(PCredHandle, ULONG, void*, ULONG);
-
-/*
- Windows BOOLEAN (one byte).
- */
-typedef uint8_t BOOLEAN;
-
 typedef SECURITY_STATUS (SEC_ENTRY *CHANGE_PASSWORD_FN_W)(SEC_WCHAR*, SEC_WCHAR*, SEC_WCHAR*, SEC_WCHAR*, SEC_WCHAR*, BOOLEAN, ULONG, PSecBufferDesc);
-
-typedef SECURITY_STATUS (SEC_ENTRY *CHANGE_PASSWORD_FN_A)(SEC_CHAR*, SEC_CHAR*, SEC_CHAR*, SEC_CHAR*, SEC_CHAR*, BOOLEAN, ULONG, PSecBufferDesc);
 
 typedef SECURITY_STATUS (SEC_ENTRY *QUERY_CONTEXT_ATTRIBUTES_EX_FN_W)(PCtxtHandle, ULONG, void*, ULONG);
 
-typedef SECURITY_STATUS (SEC_ENTRY *QUERY_CONTEXT_ATTRIBUTES_EX_FN_A)(PCtxtHandle, ULONG, void*, ULONG);
-
 typedef SECURITY_STATUS (SEC_ENTRY *QUERY_CREDENTIALS_ATTRIBUTES_EX_FN_W)(PCredHandle, ULONG, void*, ULONG);
-
-typedef SECURITY_STATUS (SEC_ENTRY *QUERY_CREDENTIALS_ATTRIBUTES_EX_FN_A)(PCredHandle, ULONG, void*, ULONG);
 
 /*
  The function table InitSecurityInterfaceW returns (SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_5 layout).
  */
-typedef struct SecurityFunctionTableW {
+typedef struct _SECURITY_FUNCTION_TABLE_W {
   ULONG dwVersion;
   ENUMERATE_SECURITY_PACKAGES_FN_W EnumerateSecurityPackagesW;
   QUERY_CREDENTIALS_ATTRIBUTES_FN_W QueryCredentialsAttributesW;
@@ -633,12 +289,38 @@ typedef struct SecurityFunctionTableW {
 /*
  Pointer to SecurityFunctionTableW.
  */
-typedef struct SecurityFunctionTableW *PSecurityFunctionTableW;
+typedef struct _SECURITY_FUNCTION_TABLE_W *PSecurityFunctionTableW;
+
+typedef SECURITY_STATUS (SEC_ENTRY *ENUMERATE_SECURITY_PACKAGES_FN_A)(ULONG*, PSecPkgInfoA*);
+
+typedef SECURITY_STATUS (SEC_ENTRY *QUERY_CREDENTIALS_ATTRIBUTES_FN_A)(PCredHandle, ULONG, void*);
+
+typedef SECURITY_STATUS (SEC_ENTRY *ACQUIRE_CREDENTIALS_HANDLE_FN_A)(SEC_CHAR*, SEC_CHAR*, ULONG, void*, void*, SEC_GET_KEY_FN, void*, PCredHandle, PTimeStamp);
+
+typedef SECURITY_STATUS (SEC_ENTRY *INITIALIZE_SECURITY_CONTEXT_FN_A)(PCredHandle, PCtxtHandle, SEC_CHAR*, ULONG, ULONG, ULONG, PSecBufferDesc, ULONG, PCtxtHandle, PSecBufferDesc, ULONG*, PTimeStamp);
+
+typedef SECURITY_STATUS (SEC_ENTRY *QUERY_CONTEXT_ATTRIBUTES_FN_A)(PCtxtHandle, ULONG, void*);
+
+typedef SECURITY_STATUS (SEC_ENTRY *QUERY_SECURITY_PACKAGE_INFO_FN_A)(SEC_CHAR*, PSecPkgInfoA*);
+
+typedef SECURITY_STATUS (SEC_ENTRY *IMPORT_SECURITY_CONTEXT_FN_A)(SEC_CHAR*, PSecBuffer, void*, PCtxtHandle);
+
+typedef SECURITY_STATUS (SEC_ENTRY *ADD_CREDENTIALS_FN_A)(PCredHandle, SEC_CHAR*, SEC_CHAR*, ULONG, void*, SEC_GET_KEY_FN, void*, PTimeStamp);
+
+typedef SECURITY_STATUS (SEC_ENTRY *SET_CONTEXT_ATTRIBUTES_FN_A)(PCtxtHandle, ULONG, void*, ULONG);
+
+typedef SECURITY_STATUS (SEC_ENTRY *SET_CREDENTIALS_ATTRIBUTES_FN_A)(PCredHandle, ULONG, void*, ULONG);
+
+typedef SECURITY_STATUS (SEC_ENTRY *CHANGE_PASSWORD_FN_A)(SEC_CHAR*, SEC_CHAR*, SEC_CHAR*, SEC_CHAR*, SEC_CHAR*, BOOLEAN, ULONG, PSecBufferDesc);
+
+typedef SECURITY_STATUS (SEC_ENTRY *QUERY_CONTEXT_ATTRIBUTES_EX_FN_A)(PCtxtHandle, ULONG, void*, ULONG);
+
+typedef SECURITY_STATUS (SEC_ENTRY *QUERY_CREDENTIALS_ATTRIBUTES_EX_FN_A)(PCredHandle, ULONG, void*, ULONG);
 
 /*
  The function table InitSecurityInterfaceA returns (SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_5 layout).
  */
-typedef struct SecurityFunctionTableA {
+typedef struct _SECURITY_FUNCTION_TABLE_A {
   ULONG dwVersion;
   ENUMERATE_SECURITY_PACKAGES_FN_A EnumerateSecurityPackagesA;
   QUERY_CREDENTIALS_ATTRIBUTES_FN_A QueryCredentialsAttributesA;
@@ -676,7 +358,325 @@ typedef struct SecurityFunctionTableA {
 /*
  Pointer to SecurityFunctionTableA.
  */
-typedef struct SecurityFunctionTableA *PSecurityFunctionTableA;
+typedef struct _SECURITY_FUNCTION_TABLE_A *PSecurityFunctionTableA;
+
+/*
+ 8-bit unsigned.
+ */
+typedef uint8_t UCHAR;
+
+/*
+ 8-bit unsigned.
+ */
+typedef uint8_t BYTE;
+
+/*
+ 32-bit unsigned.
+ */
+typedef uint32_t DWORD;
+
+/*
+ 32-bit Windows BOOL.
+ */
+typedef int32_t BOOL;
+
+/*
+ LUID, as in winnt.h.
+ */
+typedef struct _LUID {
+  DWORD LowPart;
+  LONG HighPart;
+} LUID;
+
+/*
+ Pointer to LUID.
+ */
+typedef struct _LUID *PLUID;
+
+/*
+ Pointer to SecHandle.
+ */
+typedef struct _SecHandle *PSecHandle;
+
+/*
+ User name, domain and password (narrow).
+ */
+typedef struct _SEC_WINNT_AUTH_IDENTITY_A {
+  uint8_t *User;
+  ULONG UserLength;
+  uint8_t *Domain;
+  ULONG DomainLength;
+  uint8_t *Password;
+  ULONG PasswordLength;
+  ULONG Flags;
+} SEC_WINNT_AUTH_IDENTITY_A;
+
+/*
+ User name, domain and password (wide).
+ */
+typedef struct _SEC_WINNT_AUTH_IDENTITY_W {
+  uint16_t *User;
+  ULONG UserLength;
+  uint16_t *Domain;
+  ULONG DomainLength;
+  uint16_t *Password;
+  ULONG PasswordLength;
+  ULONG Flags;
+} SEC_WINNT_AUTH_IDENTITY_W;
+
+/*
+ Versioned identity with a package list (narrow).
+ */
+typedef struct _SEC_WINNT_AUTH_IDENTITY_EXA {
+  ULONG Version;
+  ULONG Length;
+  uint8_t *User;
+  ULONG UserLength;
+  uint8_t *Domain;
+  ULONG DomainLength;
+  uint8_t *Password;
+  ULONG PasswordLength;
+  ULONG Flags;
+  uint8_t *PackageList;
+  ULONG PackageListLength;
+} SEC_WINNT_AUTH_IDENTITY_EXA;
+
+/*
+ Versioned identity with a package list (wide).
+ */
+typedef struct _SEC_WINNT_AUTH_IDENTITY_EXW {
+  ULONG Version;
+  ULONG Length;
+  uint16_t *User;
+  ULONG UserLength;
+  uint16_t *Domain;
+  ULONG DomainLength;
+  uint16_t *Password;
+  ULONG PasswordLength;
+  ULONG Flags;
+  uint16_t *PackageList;
+  ULONG PackageListLength;
+} SEC_WINNT_AUTH_IDENTITY_EXW;
+
+/*
+ Channel bindings passed in a SECBUFFER_CHANNEL_BINDINGS buffer.
+ */
+typedef struct _SEC_CHANNEL_BINDINGS {
+  ULONG dwInitiatorAddrType;
+  ULONG cbInitiatorLength;
+  ULONG dwInitiatorOffset;
+  ULONG dwAcceptorAddrType;
+  ULONG cbAcceptorLength;
+  ULONG dwAcceptorOffset;
+  ULONG cbApplicationDataLength;
+  ULONG dwApplicationDataOffset;
+} SEC_CHANNEL_BINDINGS;
+
+/*
+ SECPKG_ATTR_SIZES.
+ */
+typedef struct _SecPkgContext_Sizes {
+  ULONG cbMaxToken;
+  ULONG cbMaxSignature;
+  ULONG cbBlockSize;
+  ULONG cbSecurityTrailer;
+} SecPkgContext_Sizes;
+
+/*
+ SECPKG_ATTR_STREAM_SIZES.
+ */
+typedef struct _SecPkgContext_StreamSizes {
+  ULONG cbHeader;
+  ULONG cbTrailer;
+  ULONG cbMaximumMessage;
+  ULONG cBuffers;
+  ULONG cbBlockSize;
+} SecPkgContext_StreamSizes;
+
+/*
+ SECPKG_ATTR_NAMES (narrow).
+ */
+typedef struct _SecPkgContext_NamesA {
+  SEC_CHAR *sUserName;
+} SecPkgContext_NamesA;
+
+/*
+ SECPKG_ATTR_NAMES (wide).
+ */
+typedef struct _SecPkgContext_NamesW {
+  SEC_WCHAR *sUserName;
+} SecPkgContext_NamesW;
+
+/*
+ SECPKG_ATTR_LIFESPAN.
+ */
+typedef struct _SecPkgContext_Lifespan {
+  TimeStamp tsStart;
+  TimeStamp tsExpiry;
+} SecPkgContext_Lifespan;
+
+/*
+ SECPKG_ATTR_DCE_INFO.
+ */
+typedef struct _SecPkgContext_DceInfo {
+  ULONG AuthzSvc;
+  PVOID pPac;
+} SecPkgContext_DceInfo;
+
+/*
+ SECPKG_ATTR_KEY_INFO (narrow).
+ */
+typedef struct _SecPkgContext_KeyInfoA {
+  SEC_CHAR *sSignatureAlgorithmName;
+  SEC_CHAR *sEncryptAlgorithmName;
+  ULONG KeySize;
+  ULONG SignatureAlgorithm;
+  ULONG EncryptAlgorithm;
+} SecPkgContext_KeyInfoA;
+
+/*
+ SECPKG_ATTR_KEY_INFO (wide).
+ */
+typedef struct _SecPkgContext_KeyInfoW {
+  SEC_WCHAR *sSignatureAlgorithmName;
+  SEC_WCHAR *sEncryptAlgorithmName;
+  ULONG KeySize;
+  ULONG SignatureAlgorithm;
+  ULONG EncryptAlgorithm;
+} SecPkgContext_KeyInfoW;
+
+/*
+ SECPKG_ATTR_AUTHORITY (narrow).
+ */
+typedef struct _SecPkgContext_AuthorityA {
+  SEC_CHAR *sAuthorityName;
+} SecPkgContext_AuthorityA;
+
+/*
+ SECPKG_ATTR_AUTHORITY (wide).
+ */
+typedef struct _SecPkgContext_AuthorityW {
+  SEC_WCHAR *sAuthorityName;
+} SecPkgContext_AuthorityW;
+
+/*
+ SECPKG_ATTR_PACKAGE_INFO (narrow).
+ */
+typedef struct _SecPkgContext_PackageInfoA {
+  PSecPkgInfoA PackageInfo;
+} SecPkgContext_PackageInfoA;
+
+/*
+ SECPKG_ATTR_PACKAGE_INFO (wide).
+ */
+typedef struct _SecPkgContext_PackageInfoW {
+  PSecPkgInfoW PackageInfo;
+} SecPkgContext_PackageInfoW;
+
+/*
+ SECPKG_ATTR_NEGOTIATION_INFO (narrow).
+ */
+typedef struct _SecPkgContext_NegotiationInfoA {
+  PSecPkgInfoA PackageInfo;
+  ULONG NegotiationState;
+} SecPkgContext_NegotiationInfoA;
+
+/*
+ SECPKG_ATTR_NEGOTIATION_INFO (wide).
+ */
+typedef struct _SecPkgContext_NegotiationInfoW {
+  PSecPkgInfoW PackageInfo;
+  ULONG NegotiationState;
+} SecPkgContext_NegotiationInfoW;
+
+/*
+ SECPKG_ATTR_NATIVE_NAMES (narrow).
+ */
+typedef struct _SecPkgContext_NativeNamesA {
+  SEC_CHAR *sClientName;
+  SEC_CHAR *sServerName;
+} SecPkgContext_NativeNamesA;
+
+/*
+ SECPKG_ATTR_NATIVE_NAMES (wide).
+ */
+typedef struct _SecPkgContext_NativeNamesW {
+  SEC_WCHAR *sClientName;
+  SEC_WCHAR *sServerName;
+} SecPkgContext_NativeNamesW;
+
+/*
+ SECPKG_ATTR_SESSION_KEY.
+ */
+typedef struct _SecPkgContext_SessionKey {
+  ULONG SessionKeyLength;
+  UCHAR *SessionKey;
+} SecPkgContext_SessionKey;
+
+/*
+ SECPKG_ATTR_FLAGS.
+ */
+typedef struct _SecPkgContext_Flags {
+  ULONG Flags;
+} SecPkgContext_Flags;
+
+/*
+ SECPKG_ATTR_PASSWORD_EXPIRY.
+ */
+typedef struct _SecPkgContext_PasswordExpiry {
+  TimeStamp tsPasswordExpires;
+} SecPkgContext_PasswordExpiry;
+
+/*
+ SECPKG_ATTR_ACCESS_TOKEN.
+ */
+typedef struct _SecPkgContext_AccessToken {
+  PVOID AccessToken;
+} SecPkgContext_AccessToken;
+
+/*
+ SECPKG_ATTR_TARGET_INFORMATION.
+ */
+typedef struct _SecPkgContext_TargetInformation {
+  ULONG MarshalledTargetInfoLength;
+  UCHAR *MarshalledTargetInfo;
+} SecPkgContext_TargetInformation;
+
+/*
+ SECPKG_ATTR_CLIENT_SPECIFIED_TARGET.
+ */
+typedef struct _SecPkgContext_ClientSpecifiedTarget {
+  SEC_WCHAR *sTargetName;
+} SecPkgContext_ClientSpecifiedTarget;
+
+/*
+ SECPKG_ATTR_LAST_CLIENT_TOKEN_STATUS.
+ */
+typedef struct _SecPkgContext_LastClientTokenStatus {
+  ULONG LastClientTokenStatus;
+} SecPkgContext_LastClientTokenStatus;
+
+/*
+ SECPKG_ATTR_UNIQUE_BINDINGS / SECPKG_ATTR_ENDPOINT_BINDINGS.
+ */
+typedef struct _SecPkgContext_Bindings {
+  ULONG BindingsLength;
+  struct _SEC_CHANNEL_BINDINGS *Bindings;
+} SecPkgContext_Bindings;
+
+/*
+ SECPKG_CRED_ATTR_NAMES (narrow).
+ */
+typedef struct _SecPkgCredentials_NamesA {
+  SEC_CHAR *sUserName;
+} SecPkgCredentials_NamesA;
+
+/*
+ SECPKG_CRED_ATTR_NAMES (wide).
+ */
+typedef struct _SecPkgCredentials_NamesW {
+  SEC_WCHAR *sUserName;
+} SecPkgCredentials_NamesW;
 
 /*
  InitSecurityInterfaceW's type.
@@ -687,6 +687,161 @@ typedef PSecurityFunctionTableW (SEC_ENTRY *INIT_SECURITY_INTERFACE_W)(void);
  InitSecurityInterfaceA's type.
  */
 typedef PSecurityFunctionTableA (SEC_ENTRY *INIT_SECURITY_INTERFACE_A)(void);
+
+/*
+ Pointer to SEC_WINNT_AUTH_IDENTITY_A.
+ */
+typedef struct _SEC_WINNT_AUTH_IDENTITY_A *PSEC_WINNT_AUTH_IDENTITY_A;
+
+/*
+ Pointer to SEC_WINNT_AUTH_IDENTITY_W.
+ */
+typedef struct _SEC_WINNT_AUTH_IDENTITY_W *PSEC_WINNT_AUTH_IDENTITY_W;
+
+/*
+ Pointer to SEC_WINNT_AUTH_IDENTITY_EXA.
+ */
+typedef struct _SEC_WINNT_AUTH_IDENTITY_EXA *PSEC_WINNT_AUTH_IDENTITY_EXA;
+
+/*
+ Pointer to SEC_WINNT_AUTH_IDENTITY_EXW.
+ */
+typedef struct _SEC_WINNT_AUTH_IDENTITY_EXW *PSEC_WINNT_AUTH_IDENTITY_EXW;
+
+/*
+ Pointer to SEC_CHANNEL_BINDINGS.
+ */
+typedef struct _SEC_CHANNEL_BINDINGS *PSEC_CHANNEL_BINDINGS;
+
+/*
+ Pointer to SecPkgContext_Sizes.
+ */
+typedef struct _SecPkgContext_Sizes *PSecPkgContext_Sizes;
+
+/*
+ Pointer to SecPkgContext_StreamSizes.
+ */
+typedef struct _SecPkgContext_StreamSizes *PSecPkgContext_StreamSizes;
+
+/*
+ Pointer to SecPkgContext_NamesA.
+ */
+typedef struct _SecPkgContext_NamesA *PSecPkgContext_NamesA;
+
+/*
+ Pointer to SecPkgContext_NamesW.
+ */
+typedef struct _SecPkgContext_NamesW *PSecPkgContext_NamesW;
+
+/*
+ Pointer to SecPkgContext_Lifespan.
+ */
+typedef struct _SecPkgContext_Lifespan *PSecPkgContext_Lifespan;
+
+/*
+ Pointer to SecPkgContext_DceInfo.
+ */
+typedef struct _SecPkgContext_DceInfo *PSecPkgContext_DceInfo;
+
+/*
+ Pointer to SecPkgContext_KeyInfoA.
+ */
+typedef struct _SecPkgContext_KeyInfoA *PSecPkgContext_KeyInfoA;
+
+/*
+ Pointer to SecPkgContext_KeyInfoW.
+ */
+typedef struct _SecPkgContext_KeyInfoW *PSecPkgContext_KeyInfoW;
+
+/*
+ Pointer to SecPkgContext_AuthorityA.
+ */
+typedef struct _SecPkgContext_AuthorityA *PSecPkgContext_AuthorityA;
+
+/*
+ Pointer to SecPkgContext_AuthorityW.
+ */
+typedef struct _SecPkgContext_AuthorityW *PSecPkgContext_AuthorityW;
+
+/*
+ Pointer to SecPkgContext_PackageInfoA.
+ */
+typedef struct _SecPkgContext_PackageInfoA *PSecPkgContext_PackageInfoA;
+
+/*
+ Pointer to SecPkgContext_PackageInfoW.
+ */
+typedef struct _SecPkgContext_PackageInfoW *PSecPkgContext_PackageInfoW;
+
+/*
+ Pointer to SecPkgContext_NegotiationInfoA.
+ */
+typedef struct _SecPkgContext_NegotiationInfoA *PSecPkgContext_NegotiationInfoA;
+
+/*
+ Pointer to SecPkgContext_NegotiationInfoW.
+ */
+typedef struct _SecPkgContext_NegotiationInfoW *PSecPkgContext_NegotiationInfoW;
+
+/*
+ Pointer to SecPkgContext_NativeNamesA.
+ */
+typedef struct _SecPkgContext_NativeNamesA *PSecPkgContext_NativeNamesA;
+
+/*
+ Pointer to SecPkgContext_NativeNamesW.
+ */
+typedef struct _SecPkgContext_NativeNamesW *PSecPkgContext_NativeNamesW;
+
+/*
+ Pointer to SecPkgContext_SessionKey.
+ */
+typedef struct _SecPkgContext_SessionKey *PSecPkgContext_SessionKey;
+
+/*
+ Pointer to SecPkgContext_Flags.
+ */
+typedef struct _SecPkgContext_Flags *PSecPkgContext_Flags;
+
+/*
+ Pointer to SecPkgContext_PasswordExpiry.
+ */
+typedef struct _SecPkgContext_PasswordExpiry *PSecPkgContext_PasswordExpiry;
+
+/*
+ Pointer to SecPkgContext_AccessToken.
+ */
+typedef struct _SecPkgContext_AccessToken *PSecPkgContext_AccessToken;
+
+/*
+ Pointer to SecPkgContext_TargetInformation.
+ */
+typedef struct _SecPkgContext_TargetInformation *PSecPkgContext_TargetInformation;
+
+/*
+ Pointer to SecPkgContext_ClientSpecifiedTarget.
+ */
+typedef struct _SecPkgContext_ClientSpecifiedTarget *PSecPkgContext_ClientSpecifiedTarget;
+
+/*
+ Pointer to SecPkgContext_LastClientTokenStatus.
+ */
+typedef struct _SecPkgContext_LastClientTokenStatus *PSecPkgContext_LastClientTokenStatus;
+
+/*
+ Pointer to SecPkgContext_Bindings.
+ */
+typedef struct _SecPkgContext_Bindings *PSecPkgContext_Bindings;
+
+/*
+ Pointer to SecPkgCredentials_NamesA.
+ */
+typedef struct _SecPkgCredentials_NamesA *PSecPkgCredentials_NamesA;
+
+/*
+ Pointer to SecPkgCredentials_NamesW.
+ */
+typedef struct _SecPkgCredentials_NamesW *PSecPkgCredentials_NamesW;
 
 #define SEC_E_OK ((SECURITY_STATUS)0u)
 
@@ -1401,11 +1556,321 @@ typedef PSecurityFunctionTableA (SEC_ENTRY *INIT_SECURITY_INTERFACE_A)(void);
  */
 #define SEC_WINNT_AUTH_IDENTITY_FLAGS_VALID_SSPIPFC_FLAGS 4026531840
 
+#ifdef __cplusplus
+extern "C" {
+#endif // __cplusplus
+
+/*
+ Lists the security packages this library provides (only packages that work), as an array
+ of SecPkgInfoW that the caller frees with one FreeContextBuffer call.
+ */
+SECURITY_STATUS SEC_ENTRY EnumerateSecurityPackagesW(ULONG *pcPackages, PSecPkgInfoW *ppPackageInfo);
+
+/*
+ Narrow form of EnumerateSecurityPackagesW (UTF-8 names).
+ */
+SECURITY_STATUS SEC_ENTRY EnumerateSecurityPackagesA(ULONG *pcPackages, PSecPkgInfoA *ppPackageInfo);
+
+/*
+ Describes one package by name (case-insensitive). Unknown name → `SEC_E_SECPKG_NOT_FOUND`
+ with `*ppPackageInfo` untouched. Free the result with FreeContextBuffer.
+ */
+SECURITY_STATUS SEC_ENTRY QuerySecurityPackageInfoW(SEC_WCHAR *pszPackageName, PSecPkgInfoW *ppPackageInfo);
+
+/*
+ Narrow form of QuerySecurityPackageInfoW.
+ */
+SECURITY_STATUS SEC_ENTRY QuerySecurityPackageInfoA(SEC_CHAR *pszPackageName, PSecPkgInfoA *ppPackageInfo);
+
+/*
+ Frees memory this library returned (SecPkgInfo arrays, allocated tokens, attribute
+ strings and keys). NULL → `SEC_E_OK`; a pointer this library did not hand out →
+ `SEC_E_INVALID_HANDLE`.
+ */
+SECURITY_STATUS SEC_ENTRY FreeContextBuffer(PVOID pvContextBuffer);
+
+/*
+ Acquires credentials for a package ("NTLM", case-insensitive). `pAuthData` is the
+ package's identity structure (SEC_WINNT_AUTH_IDENTITY_W/A or the _EX forms) or NULL for
+ default credentials. Free the handle with FreeCredentialsHandle.
+ Returns SEC_E_OK, SEC_E_SECPKG_NOT_FOUND, SEC_E_NO_CREDENTIALS, SEC_E_UNKNOWN_CREDENTIALS,
+ SEC_E_INVALID_PARAMETER, SEC_E_INSUFFICIENT_MEMORY.
+ */
+SECURITY_STATUS SEC_ENTRY AcquireCredentialsHandleW(SEC_WCHAR *pszPrincipal, SEC_WCHAR *pszPackage, ULONG fCredentialUse, void *pvLogonId, void *pAuthData, SEC_GET_KEY_FN pGetKeyFn, void *pvGetKeyArgument, PCredHandle phCredential, PTimeStamp ptsExpiry);
+
+/*
+ Narrow form of AcquireCredentialsHandleW (UTF-8 strings).
+ */
+SECURITY_STATUS SEC_ENTRY AcquireCredentialsHandleA(SEC_CHAR *pszPrincipal, SEC_CHAR *pszPackage, ULONG fCredentialUse, void *pvLogonId, void *pAuthData, SEC_GET_KEY_FN pGetKeyFn, void *pvGetKeyArgument, PCredHandle phCredential, PTimeStamp ptsExpiry);
+
+/*
+ Releases a credentials handle. Contexts made from it keep working. A second call on the
+ same handle → `SEC_E_INVALID_HANDLE`.
+ */
+SECURITY_STATUS SEC_ENTRY FreeCredentialsHandle(PCredHandle phCredential);
+
+/*
+ Queries a credential attribute (SECPKG_CRED_ATTR_NAMES…). Strings are freed with
+ FreeContextBuffer. Unknown attribute → `SEC_E_UNSUPPORTED_FUNCTION`.
+ */
+SECURITY_STATUS SEC_ENTRY QueryCredentialsAttributesW(PCredHandle phCredential, ULONG ulAttribute, void *pBuffer);
+
+/*
+ Narrow form of QueryCredentialsAttributesW.
+ */
+SECURITY_STATUS SEC_ENTRY QueryCredentialsAttributesA(PCredHandle phCredential, ULONG ulAttribute, void *pBuffer);
+
+/*
+ QueryCredentialsAttributesW with the size of `pBuffer` (too small → `SEC_E_BUFFER_TOO_SMALL`).
+ */
+SECURITY_STATUS SEC_ENTRY QueryCredentialsAttributesExW(PCredHandle phCredential, ULONG ulAttribute, void *pBuffer, ULONG cbBuffer);
+
+/*
+ Narrow form of QueryCredentialsAttributesExW.
+ */
+SECURITY_STATUS SEC_ENTRY QueryCredentialsAttributesExA(PCredHandle phCredential, ULONG ulAttribute, void *pBuffer, ULONG cbBuffer);
+
+/*
+ Sets a credential attribute; packages here support none yet → `SEC_E_UNSUPPORTED_FUNCTION`.
+ */
+SECURITY_STATUS SEC_ENTRY SetCredentialsAttributesW(PCredHandle phCredential, ULONG ulAttribute, void *pBuffer, ULONG cbBuffer);
+
+/*
+ Narrow form of SetCredentialsAttributesW.
+ */
+SECURITY_STATUS SEC_ENTRY SetCredentialsAttributesA(PCredHandle phCredential, ULONG ulAttribute, void *pBuffer, ULONG cbBuffer);
+
+/*
+ Adds credentials to an existing handle: not supported (`SEC_E_UNSUPPORTED_FUNCTION`
+ for a valid handle, `SEC_E_INVALID_HANDLE` otherwise).
+ */
+SECURITY_STATUS SEC_ENTRY AddCredentialsW(PCredHandle hCredentials, SEC_WCHAR *pszPrincipal, SEC_WCHAR *pszPackage, ULONG fCredentialUse, void *pAuthData, SEC_GET_KEY_FN pGetKeyFn, void *pvGetKeyArgument, PTimeStamp ptsExpiry);
+
+/*
+ Narrow form of AddCredentialsW.
+ */
+SECURITY_STATUS SEC_ENTRY AddCredentialsA(PCredHandle hCredentials, SEC_CHAR *pszPrincipal, SEC_CHAR *pszPackage, ULONG fCredentialUse, void *pAuthData, SEC_GET_KEY_FN pGetKeyFn, void *pvGetKeyArgument, PTimeStamp ptsExpiry);
+
+/*
+ Client side of a handshake. First call: `phContext` NULL, `phCredential` from
+ AcquireCredentialsHandle; the new context is written to `phNewContext`. Later calls pass the
+ context and the peer's token in `pInput`. The output token goes to `pOutput`'s
+ SECBUFFER_TOKEN (too small → `SEC_E_BUFFER_TOO_SMALL`; with ISC_REQ_ALLOCATE_MEMORY it is
+ allocated and freed by the caller with FreeContextBuffer). Returns SEC_I_CONTINUE_NEEDED
+ while more tokens must be exchanged, then SEC_E_OK; errors SEC_E_INVALID_HANDLE,
+ SEC_E_INVALID_TOKEN, SEC_E_LOGON_DENIED, SEC_E_NO_CREDENTIALS, SEC_E_BUFFER_TOO_SMALL,
+ SEC_E_INSUFFICIENT_MEMORY, SEC_E_INTERNAL_ERROR.
+ */
+SECURITY_STATUS SEC_ENTRY InitializeSecurityContextW(PCredHandle phCredential, PCtxtHandle phContext, SEC_WCHAR *pszTargetName, ULONG fContextReq, ULONG Reserved1, ULONG TargetDataRep, PSecBufferDesc pInput, ULONG Reserved2, PCtxtHandle phNewContext, PSecBufferDesc pOutput, ULONG *pfContextAttr, PTimeStamp ptsExpiry);
+
+/*
+ Narrow form of InitializeSecurityContextW (UTF-8 target name).
+ */
+SECURITY_STATUS SEC_ENTRY InitializeSecurityContextA(PCredHandle phCredential, PCtxtHandle phContext, SEC_CHAR *pszTargetName, ULONG fContextReq, ULONG Reserved1, ULONG TargetDataRep, PSecBufferDesc pInput, ULONG Reserved2, PCtxtHandle phNewContext, PSecBufferDesc pOutput, ULONG *pfContextAttr, PTimeStamp ptsExpiry);
+
+/*
+ Server side of a handshake; the same conventions as InitializeSecurityContextW, with
+ ASC_REQ_* / ASC_RET_* flags. Wrong password or unknown user → `SEC_E_LOGON_DENIED`.
+ */
+SECURITY_STATUS SEC_ENTRY AcceptSecurityContext(PCredHandle phCredential, PCtxtHandle phContext, PSecBufferDesc pInput, ULONG fContextReq, ULONG TargetDataRep, PCtxtHandle phNewContext, PSecBufferDesc pOutput, ULONG *pfContextAttr, PTimeStamp ptsExpiry);
+
+/*
+ Completes a token for packages that return SEC_I_COMPLETE_NEEDED (none here: SEC_E_OK
+ for a valid context).
+ */
+SECURITY_STATUS SEC_ENTRY CompleteAuthToken(PCtxtHandle phContext, PSecBufferDesc pToken);
+
+/*
+ Applies a control token (Schannel shutdown…); unsupported by the package → SEC_E_UNSUPPORTED_FUNCTION.
+ */
+SECURITY_STATUS SEC_ENTRY ApplyControlToken(PCtxtHandle phContext, PSecBufferDesc pInput);
+
+/*
+ Deletes a context and zeroizes its keys (once calls in flight on other threads return).
+ A second call → `SEC_E_INVALID_HANDLE`.
+ */
+SECURITY_STATUS SEC_ENTRY DeleteSecurityContext(PCtxtHandle phContext);
+
+/*
+ Queries a context attribute (SECPKG_ATTR_SIZES, NAMES, SESSION_KEY, …) into the struct the
+ attribute documents. Strings, keys and SecPkgInfo it returns are freed with
+ FreeContextBuffer. Unknown or inapplicable attribute → `SEC_E_UNSUPPORTED_FUNCTION`.
+ */
+SECURITY_STATUS SEC_ENTRY QueryContextAttributesW(PCtxtHandle phContext, ULONG ulAttribute, void *pBuffer);
+
+/*
+ Narrow form of QueryContextAttributesW.
+ */
+SECURITY_STATUS SEC_ENTRY QueryContextAttributesA(PCtxtHandle phContext, ULONG ulAttribute, void *pBuffer);
+
+/*
+ QueryContextAttributesW with the size of `pBuffer` (too small → `SEC_E_BUFFER_TOO_SMALL`).
+ */
+SECURITY_STATUS SEC_ENTRY QueryContextAttributesExW(PCtxtHandle phContext, ULONG ulAttribute, void *pBuffer, ULONG cbBuffer);
+
+/*
+ Narrow form of QueryContextAttributesExW.
+ */
+SECURITY_STATUS SEC_ENTRY QueryContextAttributesExA(PCtxtHandle phContext, ULONG ulAttribute, void *pBuffer, ULONG cbBuffer);
+
+/*
+ Sets a context attribute; unsupported ones → `SEC_E_UNSUPPORTED_FUNCTION`.
+ */
+SECURITY_STATUS SEC_ENTRY SetContextAttributesW(PCtxtHandle phContext, ULONG ulAttribute, void *pBuffer, ULONG cbBuffer);
+
+/*
+ Narrow form of SetContextAttributesW.
+ */
+SECURITY_STATUS SEC_ENTRY SetContextAttributesA(PCtxtHandle phContext, ULONG ulAttribute, void *pBuffer, ULONG cbBuffer);
+
+/*
+ Encrypts a message in place (SpSealMessage). For NTLM: `[SECBUFFER_TOKEN (cbSecurityTrailer
+ bytes), SECBUFFER_DATA…]`; for Schannel: `[STREAM_HEADER, DATA, STREAM_TRAILER, EMPTY]`.
+ Returns SEC_E_OK, SEC_E_INVALID_HANDLE, SEC_E_INVALID_TOKEN (no DATA/TOKEN buffer),
+ SEC_E_BUFFER_TOO_SMALL, SEC_E_QOP_NOT_SUPPORTED, SEC_E_CONTEXT_EXPIRED. Safe to call while
+ another thread runs DecryptMessage on the same context.
+ */
+SECURITY_STATUS SEC_ENTRY EncryptMessage(PCtxtHandle phContext, ULONG fQOP, PSecBufferDesc pMessage, ULONG MessageSeqNo);
+
+/*
+ Decrypts a message in place (SpUnsealMessage) and writes the sender's QOP to `pfQOP`.
+ Tampered → SEC_E_MESSAGE_ALTERED; replayed/reordered → SEC_E_OUT_OF_SEQUENCE; a failed
+ call leaves the context able to process the next genuine message.
+ */
+SECURITY_STATUS SEC_ENTRY DecryptMessage(PCtxtHandle phContext, PSecBufferDesc pMessage, ULONG MessageSeqNo, ULONG *pfQOP);
+
+/*
+ Signs a message (SpMakeSignature): `[SECBUFFER_TOKEN (cbMaxSignature), SECBUFFER_DATA…]`.
+ */
+SECURITY_STATUS SEC_ENTRY MakeSignature(PCtxtHandle phContext, ULONG fQOP, PSecBufferDesc pMessage, ULONG MessageSeqNo);
+
+/*
+ Verifies a signature (SpVerifySignature); writes the QOP to `pfQOP`.
+ */
+SECURITY_STATUS SEC_ENTRY VerifySignature(PCtxtHandle phContext, PSecBufferDesc pMessage, ULONG MessageSeqNo, ULONG *pfQOP);
+
+/*
+ Impersonation needs a Windows access token: `SEC_E_UNSUPPORTED_FUNCTION` for a valid
+ context (`SEC_E_INVALID_HANDLE` otherwise).
+ */
+SECURITY_STATUS SEC_ENTRY ImpersonateSecurityContext(PCtxtHandle phContext);
+
+/*
+ See ImpersonateSecurityContext.
+ */
+SECURITY_STATUS SEC_ENTRY RevertSecurityContext(PCtxtHandle phContext);
+
+/*
+ Windows access tokens do not exist here: `SEC_E_UNSUPPORTED_FUNCTION` for a valid context.
+ */
+SECURITY_STATUS SEC_ENTRY QuerySecurityContextToken(PCtxtHandle phContext, void **Token);
+
+/*
+ Exports a context; packages here do not support it (`SEC_E_UNSUPPORTED_FUNCTION`).
+ */
+SECURITY_STATUS SEC_ENTRY ExportSecurityContext(PCtxtHandle phContext, ULONG fFlags, PSecBuffer pPackedContext, void **pToken);
+
+/*
+ Imports a context exported by ExportSecurityContext: unsupported.
+ */
+SECURITY_STATUS SEC_ENTRY ImportSecurityContextW(SEC_WCHAR *pszPackage, PSecBuffer pPackedContext, void *Token, PCtxtHandle phContext);
+
+/*
+ Narrow form of ImportSecurityContextW.
+ */
+SECURITY_STATUS SEC_ENTRY ImportSecurityContextA(SEC_CHAR *pszPackage, PSecBuffer pPackedContext, void *Token, PCtxtHandle phContext);
+
+/*
+ Changing a domain password needs a domain controller: `SEC_E_UNSUPPORTED_FUNCTION`.
+ */
+SECURITY_STATUS SEC_ENTRY ChangeAccountPasswordW(SEC_WCHAR *pszPackageName, SEC_WCHAR *pszDomainName, SEC_WCHAR *pszAccountName, SEC_WCHAR *pszOldPassword, SEC_WCHAR *pszNewPassword, BOOLEAN bImpersonating, ULONG dwReserved, PSecBufferDesc pOutput);
+
+/*
+ Narrow form of ChangeAccountPasswordW.
+ */
+SECURITY_STATUS SEC_ENTRY ChangeAccountPasswordA(SEC_CHAR *pszPackageName, SEC_CHAR *pszDomainName, SEC_CHAR *pszAccountName, SEC_CHAR *pszOldPassword, SEC_CHAR *pszNewPassword, BOOLEAN bImpersonating, ULONG dwReserved, PSecBufferDesc pOutput);
+
+/*
+ Builds an identity from user name, domain and password (any may be NULL). Free it with
+ SspiFreeAuthIdentity.
+ */
+SECURITY_STATUS SEC_ENTRY SspiEncodeStringsAsAuthIdentity(const SEC_WCHAR *pszUserName, const SEC_WCHAR *pszDomainName, const SEC_WCHAR *pszPackedCredentialsString, PSEC_WINNT_AUTH_IDENTITY_OPAQUE *ppAuthIdentity);
+
+/*
+ Returns the user name, domain and password of an identity as new strings (NULL where the
+ identity has none), each freed with SspiFreeAuthIdentity.
+ */
+SECURITY_STATUS SEC_ENTRY SspiEncodeAuthIdentityAsStrings(PSEC_WINNT_AUTH_IDENTITY_OPAQUE pAuthIdentity, const SEC_WCHAR **ppszUserName, const SEC_WCHAR **ppszDomainName, const SEC_WCHAR **ppszPackedCredentialsString);
+
+/*
+ Copies an identity (any SEC_WINNT_AUTH_IDENTITY form) into a new EXW identity.
+ */
+SECURITY_STATUS SEC_ENTRY SspiCopyAuthIdentity(PSEC_WINNT_AUTH_IDENTITY_OPAQUE AuthData, PSEC_WINNT_AUTH_IDENTITY_OPAQUE *AuthDataCopy);
+
+/*
+ Checks that an identity structure can be read: SEC_E_OK or SEC_E_INVALID_PARAMETER /
+ SEC_E_UNKNOWN_CREDENTIALS.
+ */
+SECURITY_STATUS SEC_ENTRY SspiValidateAuthIdentity(PSEC_WINNT_AUTH_IDENTITY_OPAQUE AuthData);
+
+/*
+ Compares two identities: same user (and domain), and same user with the same password.
+ */
+SECURITY_STATUS SEC_ENTRY SspiCompareAuthIdentities(PSEC_WINNT_AUTH_IDENTITY_OPAQUE AuthIdentity1, PSEC_WINNT_AUTH_IDENTITY_OPAQUE AuthIdentity2, BOOLEAN *SameSuppliedUser, BOOLEAN *SameSuppliedIdentity);
+
+/*
+ True when the identity is encrypted: identities are never encrypted here.
+ */
+BOOLEAN SspiIsAuthIdentityEncrypted(PSEC_WINNT_AUTH_IDENTITY_OPAQUE EncryptedAuthData);
+
+/*
+ In-memory identity encryption needs Windows' LSA: `SEC_E_UNSUPPORTED_FUNCTION`.
+ */
+SECURITY_STATUS SEC_ENTRY SspiEncryptAuthIdentity(PSEC_WINNT_AUTH_IDENTITY_OPAQUE AuthData);
+
+/*
+ See SspiEncryptAuthIdentity.
+ */
+SECURITY_STATUS SEC_ENTRY SspiDecryptAuthIdentity(PSEC_WINNT_AUTH_IDENTITY_OPAQUE EncryptedAuthData);
+
+/*
+ Overwrites the password of an identity with zeros (any SEC_WINNT_AUTH_IDENTITY form).
+ */
+void SEC_ENTRY SspiZeroAuthIdentity(PSEC_WINNT_AUTH_IDENTITY_OPAQUE AuthData);
+
+/*
+ Frees an identity or string returned by the Sspi* helpers.
+ */
+void SEC_ENTRY SspiFreeAuthIdentity(PSEC_WINNT_AUTH_IDENTITY_OPAQUE AuthData);
+
+/*
+ Extracts the host name from an SPN such as "HTTP/host.example:8080/svc" (new string, freed
+ with SspiFreeAuthIdentity or FreeContextBuffer).
+ */
+SECURITY_STATUS SEC_ENTRY SspiGetTargetHostName(const SEC_WCHAR *pszTargetName, SEC_WCHAR **pszHostName);
+
+/*
+ Returns the wide function table (SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_5 layout;
+ `Reserved3`/`Reserved4` are EncryptMessage/DecryptMessage, as on Windows). The table is
+ static: do not modify or free it.
+ */
+PSecurityFunctionTableW SEC_ENTRY InitSecurityInterfaceW(void);
+
+/*
+ Returns the narrow function table; see InitSecurityInterfaceW.
+ */
+PSecurityFunctionTableA SEC_ENTRY InitSecurityInterfaceA(void);
+
+#ifdef __cplusplus
+}  // extern "C"
+#endif  // __cplusplus
+
 
 /* Generic names: the W form with UNICODE, else the A form. */
 #ifdef UNICODE
 #define ACQUIRE_CREDENTIALS_HANDLE_FN ACQUIRE_CREDENTIALS_HANDLE_FN_W
 #define ADD_CREDENTIALS_FN ADD_CREDENTIALS_FN_W
+#define AcquireCredentialsHandle AcquireCredentialsHandleW
 #define AddCredentials AddCredentialsW
 #define CHANGE_PASSWORD_FN CHANGE_PASSWORD_FN_W
 #define ChangeAccountPassword ChangeAccountPasswordW
@@ -1417,6 +1882,15 @@ typedef PSecurityFunctionTableA (SEC_ENTRY *INIT_SECURITY_INTERFACE_A)(void);
 #define ImportSecurityContext ImportSecurityContextW
 #define InitSecurityInterface InitSecurityInterfaceW
 #define InitializeSecurityContext InitializeSecurityContextW
+#define PSEC_WINNT_AUTH_IDENTITY_EX PSEC_WINNT_AUTH_IDENTITY_EXW
+#define PSEC_WINNT_AUTH_IDENTITY PSEC_WINNT_AUTH_IDENTITY_W
+#define PSecPkgContext_Authority PSecPkgContext_AuthorityW
+#define PSecPkgContext_KeyInfo PSecPkgContext_KeyInfoW
+#define PSecPkgContext_Names PSecPkgContext_NamesW
+#define PSecPkgContext_NativeNames PSecPkgContext_NativeNamesW
+#define PSecPkgContext_NegotiationInfo PSecPkgContext_NegotiationInfoW
+#define PSecPkgContext_PackageInfo PSecPkgContext_PackageInfoW
+#define PSecPkgCredentials_Names PSecPkgCredentials_NamesW
 #define PSecPkgInfo PSecPkgInfoW
 #define PSecurityFunctionTable PSecurityFunctionTableW
 #define QUERY_CONTEXT_ATTRIBUTES_EX_FN QUERY_CONTEXT_ATTRIBUTES_EX_FN_W
@@ -1444,9 +1918,21 @@ typedef PSecurityFunctionTableA (SEC_ENTRY *INIT_SECURITY_INTERFACE_A)(void);
 #define SecurityFunctionTable SecurityFunctionTableW
 #define SetContextAttributes SetContextAttributesW
 #define SetCredentialsAttributes SetCredentialsAttributesW
+#define _SECURITY_FUNCTION_TABLE _SECURITY_FUNCTION_TABLE_W
+#define _SEC_WINNT_AUTH_IDENTITY_EX _SEC_WINNT_AUTH_IDENTITY_EXW
+#define _SEC_WINNT_AUTH_IDENTITY _SEC_WINNT_AUTH_IDENTITY_W
+#define _SecPkgContext_Authority _SecPkgContext_AuthorityW
+#define _SecPkgContext_KeyInfo _SecPkgContext_KeyInfoW
+#define _SecPkgContext_Names _SecPkgContext_NamesW
+#define _SecPkgContext_NativeNames _SecPkgContext_NativeNamesW
+#define _SecPkgContext_NegotiationInfo _SecPkgContext_NegotiationInfoW
+#define _SecPkgContext_PackageInfo _SecPkgContext_PackageInfoW
+#define _SecPkgCredentials_Names _SecPkgCredentials_NamesW
+#define _SecPkgInfo _SecPkgInfoW
 #else
 #define ACQUIRE_CREDENTIALS_HANDLE_FN ACQUIRE_CREDENTIALS_HANDLE_FN_A
 #define ADD_CREDENTIALS_FN ADD_CREDENTIALS_FN_A
+#define AcquireCredentialsHandle AcquireCredentialsHandleA
 #define AddCredentials AddCredentialsA
 #define CHANGE_PASSWORD_FN CHANGE_PASSWORD_FN_A
 #define ChangeAccountPassword ChangeAccountPasswordA
@@ -1458,6 +1944,15 @@ typedef PSecurityFunctionTableA (SEC_ENTRY *INIT_SECURITY_INTERFACE_A)(void);
 #define ImportSecurityContext ImportSecurityContextA
 #define InitSecurityInterface InitSecurityInterfaceA
 #define InitializeSecurityContext InitializeSecurityContextA
+#define PSEC_WINNT_AUTH_IDENTITY_EX PSEC_WINNT_AUTH_IDENTITY_EXA
+#define PSEC_WINNT_AUTH_IDENTITY PSEC_WINNT_AUTH_IDENTITY_A
+#define PSecPkgContext_Authority PSecPkgContext_AuthorityA
+#define PSecPkgContext_KeyInfo PSecPkgContext_KeyInfoA
+#define PSecPkgContext_Names PSecPkgContext_NamesA
+#define PSecPkgContext_NativeNames PSecPkgContext_NativeNamesA
+#define PSecPkgContext_NegotiationInfo PSecPkgContext_NegotiationInfoA
+#define PSecPkgContext_PackageInfo PSecPkgContext_PackageInfoA
+#define PSecPkgCredentials_Names PSecPkgCredentials_NamesA
 #define PSecPkgInfo PSecPkgInfoA
 #define PSecurityFunctionTable PSecurityFunctionTableA
 #define QUERY_CONTEXT_ATTRIBUTES_EX_FN QUERY_CONTEXT_ATTRIBUTES_EX_FN_A
@@ -1485,17 +1980,34 @@ typedef PSecurityFunctionTableA (SEC_ENTRY *INIT_SECURITY_INTERFACE_A)(void);
 #define SecurityFunctionTable SecurityFunctionTableA
 #define SetContextAttributes SetContextAttributesA
 #define SetCredentialsAttributes SetCredentialsAttributesA
+#define _SECURITY_FUNCTION_TABLE _SECURITY_FUNCTION_TABLE_A
+#define _SEC_WINNT_AUTH_IDENTITY_EX _SEC_WINNT_AUTH_IDENTITY_EXA
+#define _SEC_WINNT_AUTH_IDENTITY _SEC_WINNT_AUTH_IDENTITY_A
+#define _SecPkgContext_Authority _SecPkgContext_AuthorityA
+#define _SecPkgContext_KeyInfo _SecPkgContext_KeyInfoA
+#define _SecPkgContext_Names _SecPkgContext_NamesA
+#define _SecPkgContext_NativeNames _SecPkgContext_NativeNamesA
+#define _SecPkgContext_NegotiationInfo _SecPkgContext_NegotiationInfoA
+#define _SecPkgContext_PackageInfo _SecPkgContext_PackageInfoA
+#define _SecPkgCredentials_Names _SecPkgCredentials_NamesA
+#define _SecPkgInfo _SecPkgInfoA
 #endif
 
 #define SEC_SUCCESS(Status) ((Status) >= 0)
 #define SecInvalidateHandle(x) ((PSecHandle)(x))->dwLower = ((PSecHandle)(x))->dwUpper = ((ULONG_PTR)((intptr_t)-1))
 #define SecIsValidHandle(x) ((((PSecHandle)(x))->dwLower != ((ULONG_PTR)((intptr_t)-1))) && (((PSecHandle)(x))->dwUpper != ((ULONG_PTR)((intptr_t)-1))))
+#define SEC_DELETED_HANDLE ((ULONG_PTR)(-2))
 #define SECURITY_ENTRYPOINT_ANSIA "InitSecurityInterfaceA"
 #define SECURITY_ENTRYPOINT_ANSIW "InitSecurityInterfaceW"
+#define SECURITY_ENTRYPOINTA SEC_TEXT("InitSecurityInterfaceA")
+#define SECURITY_ENTRYPOINTW SEC_TEXT("InitSecurityInterfaceW")
+#define SECURITY_ENTRYPOINT16 "INITSECURITYINTERFACEA"
 #ifdef UNICODE
-#define SECURITY_ENTRYPOINT SECURITY_ENTRYPOINT_ANSIW
+#define SECURITY_ENTRYPOINT SECURITY_ENTRYPOINTW
+#define SECURITY_ENTRYPOINT_ANSI SECURITY_ENTRYPOINT_ANSIW
 #else
-#define SECURITY_ENTRYPOINT SECURITY_ENTRYPOINT_ANSIA
+#define SECURITY_ENTRYPOINT SECURITY_ENTRYPOINTA
+#define SECURITY_ENTRYPOINT_ANSI SECURITY_ENTRYPOINT_ANSIA
 #endif
 #define NTLMSP_NAME_A "NTLM"
 #define NEGOSSP_NAME_A "Negotiate"
@@ -1504,6 +2016,12 @@ typedef PSecurityFunctionTableA (SEC_ENTRY *INIT_SECURITY_INTERFACE_A)(void);
 #define SEC_WTEXT(s) L##s
 #else
 #define SEC_WTEXT(s) u##s
+#endif
+/* SEC_TEXT is TEXT: wide with UNICODE. */
+#ifdef UNICODE
+#define SEC_TEXT(s) SEC_WTEXT(s)
+#else
+#define SEC_TEXT(s) s
 #endif
 #define NTLMSP_NAME SEC_WTEXT("NTLM")
 #define NEGOSSP_NAME_W SEC_WTEXT("Negotiate")

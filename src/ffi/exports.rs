@@ -193,6 +193,9 @@ unsafe fn acquire_credentials(
     let principal = unsafe { any_str(principal, cs)? };
     let auth = if auth.is_null() {
         AuthData::None
+    } else if core::ptr::eq(pkg.info(), &crate::packages::schannel::INFO) {
+        // SAFETY: Schannel's pAuthData is SCHANNEL_CRED or SCH_CREDENTIALS.
+        AuthData::Schannel(unsafe { super::schannel::decode_schannel_cred(auth)? })
     } else {
         // SAFETY: pAuthData is the package's documented structure.
         AuthData::Identity(unsafe { decode_identity(auth, cs)? })

@@ -1,0 +1,222 @@
+//! Certificate verification policies and the rustls error → SEC_E_* mapping.
+#![forbid(unsafe_code)]
+
+use crate::status::Error;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::{ResolvesClientCert, WebPkiServerVerifier};
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
+use rustls::server::ResolvesServerCert;
+use rustls::sign::CertifiedKey;
+use rustls::{
+    AlertDescription, CertificateError, DigitallySignedStruct, DistinguishedName, SignatureScheme,
+};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+/// How the client checks the server certificate.
+#[derive(Debug)]
+pub struct ServerVerifier {
+    /// Chain check against the trusted roots; `None`: no trusted roots (every chain is
+    /// untrusted).
+    pub webpki: Option<Arc<WebPkiServerVerifier>>,
+    /// SCH_CRED_MANUAL_CRED_VALIDATION / ISC_REQ_MANUAL_CRED_VALIDATION: the caller checks.
+    pub manual: bool,
+    /// Name check (off with SCH_CRED_NO_SERVERNAME_CHECK or no target name).
+    pub check_name: bool,
+    pub provider: Arc<CryptoProvider>,
+}
+
+impl ServerCertVerifier for ServerVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        if self.manual {
+            return Ok(ServerCertVerified::assertion());
+        }
+        let Some(v) = &self.webpki else {
+            return Err(rustls::Error::InvalidCertificate(
+                CertificateError::UnknownIssuer,
+            ));
+        };
+        match v.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now) {
+            Err(rustls::Error::InvalidCertificate(
+                CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+            )) if !self.check_name => Ok(ServerCertVerified::assertion()),
+            r => r,
+        }
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+/// A server asking for a client certificate (ASC_REQ_MUTUAL_AUTH) accepts any certificate
+/// whose handshake signature verifies; the application inspects it through
+/// SECPKG_ATTR_REMOTE_CERT_CONTEXT, as with Windows' manual validation.
+#[derive(Debug)]
+pub struct AnyClientCert {
+    pub provider: Arc<CryptoProvider>,
+}
+
+impl ClientCertVerifier for AnyClientCert {
+    fn offer_client_auth(&self) -> bool {
+        true
+    }
+    fn client_auth_mandatory(&self) -> bool {
+        false
+    }
+    fn root_hint_subjects(&self) -> &[DistinguishedName] {
+        &[]
+    }
+    fn verify_client_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _now: UnixTime,
+    ) -> Result<ClientCertVerified, rustls::Error> {
+        Ok(ClientCertVerified::assertion())
+    }
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+/// The client certificate of the credentials; records whether the server asked for one
+/// (SEC_I_INCOMPLETE_CREDENTIALS).
+#[derive(Debug)]
+pub struct ClientCert {
+    pub key: Option<Arc<CertifiedKey>>,
+    pub asked: AtomicBool,
+}
+
+impl ResolvesClientCert for ClientCert {
+    fn resolve(
+        &self,
+        _root_hint_subjects: &[&[u8]],
+        sigschemes: &[SignatureScheme],
+    ) -> Option<Arc<CertifiedKey>> {
+        self.asked.store(true, Ordering::Relaxed);
+        let k = self.key.as_ref()?;
+        k.key.choose_scheme(sigschemes)?;
+        Some(k.clone())
+    }
+    fn has_certs(&self) -> bool {
+        self.key.is_some()
+    }
+}
+
+/// The server certificate of the credentials.
+#[derive(Debug)]
+pub struct ServerCert(pub Arc<CertifiedKey>);
+
+impl ResolvesServerCert for ServerCert {
+    fn resolve(&self, _hello: rustls::server::ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        Some(self.0.clone())
+    }
+}
+
+/// The SEC_E_* Windows returns for a handshake failure.
+pub fn map_error(e: &rustls::Error) -> Error {
+    use rustls::Error as E;
+    match e {
+        E::InvalidCertificate(c) => match c {
+            CertificateError::Expired
+            | CertificateError::ExpiredContext { .. }
+            | CertificateError::NotValidYet
+            | CertificateError::NotValidYetContext { .. } => Error::CertExpired,
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+                Error::WrongPrincipal
+            }
+            CertificateError::UnknownIssuer | CertificateError::BadSignature => {
+                Error::UntrustedRoot
+            }
+            _ => Error::CertUnknown,
+        },
+        E::AlertReceived(a) => match a {
+            AlertDescription::HandshakeFailure
+            | AlertDescription::ProtocolVersion
+            | AlertDescription::InsufficientSecurity => Error::AlgorithmMismatch,
+            AlertDescription::NoApplicationProtocol => Error::ApplicationProtocolMismatch,
+            AlertDescription::DecryptError | AlertDescription::BadRecordMac => {
+                Error::DecryptFailure
+            }
+            AlertDescription::CertificateExpired => Error::CertExpired,
+            AlertDescription::UnknownCA => Error::UntrustedRoot,
+            AlertDescription::BadCertificate
+            | AlertDescription::CertificateUnknown
+            | AlertDescription::CertificateRequired => Error::CertUnknown,
+            _ => Error::IllegalMessage,
+        },
+        E::PeerIncompatible(_) => Error::AlgorithmMismatch,
+        E::NoApplicationProtocol => Error::ApplicationProtocolMismatch,
+        E::DecryptError => Error::DecryptFailure,
+        E::NoCertificatesPresented => Error::NoCredentials,
+        _ => Error::IllegalMessage,
+    }
+}

@@ -1,0 +1,864 @@
+/* Schannel through the C exports, written as Windows Schannel code is written.
+ *
+ *   schannel loopback SERVER.pfx PASSWORD          in-process client <-> server checks
+ *   schannel client PORT HOST [options]            against openssl s_server
+ *   schannel server PORT SERVER.pfx PASSWORD [--mutual]   for openssl s_client / curl
+ *
+ * client options: --tls12 --tls13 --alpn LIST(comma) --cert PFX --chunk N --expect NAME
+ *                 --manual --read-until TEXT --want-renegotiate --send TEXT
+ * Each check prints "PASS name" or "FAIL name: why"; the exit status is the failure count. */
+#define _DEFAULT_SOURCE 1
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "security.h"
+#include "schannel.h"
+#include "wincrypt.h"
+
+static int failures;
+static int checks;
+
+#define CHECK(cond, name, ...)                                                                     \
+    do {                                                                                           \
+        checks++;                                                                                  \
+        if (cond) {                                                                                \
+            printf("PASS %s\n", name);                                                             \
+        } else {                                                                                   \
+            failures++;                                                                            \
+            printf("FAIL %s: ", name);                                                             \
+            printf(__VA_ARGS__);                                                                   \
+            printf("\n");                                                                          \
+        }                                                                                          \
+        fflush(stdout);                                                                            \
+    } while (0)
+
+static const struct {
+    const char *name;
+    SECURITY_STATUS status;
+} statuses[] = {
+    {"SEC_E_OK", SEC_E_OK},
+    {"SEC_I_CONTINUE_NEEDED", SEC_I_CONTINUE_NEEDED},
+    {"SEC_E_INCOMPLETE_MESSAGE", SEC_E_INCOMPLETE_MESSAGE},
+    {"SEC_I_INCOMPLETE_CREDENTIALS", SEC_I_INCOMPLETE_CREDENTIALS},
+    {"SEC_E_UNTRUSTED_ROOT", SEC_E_UNTRUSTED_ROOT},
+    {"SEC_E_CERT_EXPIRED", SEC_E_CERT_EXPIRED},
+    {"SEC_E_WRONG_PRINCIPAL", SEC_E_WRONG_PRINCIPAL},
+    {"SEC_E_ILLEGAL_MESSAGE", SEC_E_ILLEGAL_MESSAGE},
+    {"SEC_E_ALGORITHM_MISMATCH", SEC_E_ALGORITHM_MISMATCH},
+    {"SEC_E_DECRYPT_FAILURE", SEC_E_DECRYPT_FAILURE},
+    {"SEC_E_CERT_UNKNOWN", SEC_E_CERT_UNKNOWN},
+    {"SEC_E_NO_CREDENTIALS", SEC_E_NO_CREDENTIALS},
+};
+
+static const char *status_name(SECURITY_STATUS s) {
+    static char buf[32];
+    for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
+        if (statuses[i].status == s) return statuses[i].name;
+    snprintf(buf, sizeof buf, "0x%08X", (unsigned)s);
+    return buf;
+}
+
+static SECURITY_STATUS status_from_name(const char *n) {
+    for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++)
+        if (strcmp(statuses[i].name, n) == 0) return statuses[i].status;
+    return (SECURITY_STATUS)strtoul(n, NULL, 0);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* Certificates */
+
+static PCCERT_CONTEXT load_pfx(const char *path, const char *password, HCERTSTORE *store) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return NULL;
+    static BYTE data[65536];
+    size_t n = fread(data, 1, sizeof data, f);
+    fclose(f);
+    SEC_WCHAR wpw[128];
+    size_t i = 0;
+    for (; password[i] && i < 127; i++) wpw[i] = (SEC_WCHAR)password[i];
+    wpw[i] = 0;
+    CRYPT_DATA_BLOB blob = {(DWORD)n, data};
+    *store = PFXImportCertStore(&blob, wpw, 0);
+    if (!*store) return NULL;
+    /* The certificate that has a private key: the first one, as openssl writes them. */
+    return CertFindCertificateInStore(*store, X509_ASN_ENCODING, 0, CERT_FIND_ANY, NULL, NULL);
+}
+
+static SECURITY_STATUS acquire(CredHandle *cred, ULONG use, PCCERT_CONTEXT cert, DWORD protocols,
+                               DWORD flags) {
+    SCHANNEL_CRED sc;
+    memset(&sc, 0, sizeof sc);
+    sc.dwVersion = SCHANNEL_CRED_VERSION;
+    sc.grbitEnabledProtocols = protocols;
+    sc.dwFlags = flags;
+    if (cert) {
+        sc.cCreds = 1;
+        sc.paCred = &cert;
+    }
+    TimeStamp expiry;
+    return AcquireCredentialsHandleA(NULL, (SEC_CHAR *)UNISP_NAME_A, use, NULL, &sc, NULL, NULL,
+                                     cred, &expiry);
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* A TLS connection over a socket */
+
+typedef struct {
+    int fd;
+    int server;
+    CredHandle cred;
+    CtxtHandle ctx;
+    int have_ctx;
+    SecPkgContext_StreamSizes sizes;
+    unsigned char in[65536];
+    size_t inlen;
+    size_t chunk;          /* read at most this many bytes at a time (byte-at-a-time tests) */
+    int incomplete_seen;   /* SEC_E_INCOMPLETE_MESSAGE with a SECBUFFER_MISSING count */
+    int renegotiations;    /* SEC_I_RENEGOTIATE from DecryptMessage */
+    int incomplete_creds;  /* SEC_I_INCOMPLETE_CREDENTIALS from ISC */
+    ULONG req;
+    const char *target;
+    unsigned char alpn[256];
+    unsigned long alpn_len;
+} conn_t;
+
+static int send_all(int fd, const void *p, size_t n) {
+    const unsigned char *b = p;
+    while (n) {
+        ssize_t k = send(fd, b, n, MSG_NOSIGNAL);
+        if (k <= 0) return -1;
+        b += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+static int read_more(conn_t *c) {
+    size_t room = sizeof c->in - c->inlen;
+    if (c->chunk && room > c->chunk) room = c->chunk;
+    ssize_t k = recv(c->fd, c->in + c->inlen, room, 0);
+    if (k <= 0) return -1;
+    c->inlen += (size_t)k;
+    return 0;
+}
+
+/* Keeps the SECBUFFER_EXTRA bytes (at the end of the input) for the next call. */
+static void keep_extra(conn_t *c, SecBuffer *extra) {
+    if (extra->BufferType == SECBUFFER_EXTRA && extra->cbBuffer > 0) {
+        memmove(c->in, c->in + (c->inlen - extra->cbBuffer), extra->cbBuffer);
+        c->inlen = extra->cbBuffer;
+    } else {
+        c->inlen = 0;
+    }
+}
+
+static SECURITY_STATUS handshake(conn_t *c) {
+    SECURITY_STATUS s;
+    ULONG attrs;
+    TimeStamp expiry;
+    int do_read = c->server;
+    c->req |= (c->server ? (ASC_REQ_SEQUENCE_DETECT | ASC_REQ_REPLAY_DETECT |
+                            ASC_REQ_CONFIDENTIALITY | ASC_REQ_EXTENDED_ERROR |
+                            ASC_REQ_ALLOCATE_MEMORY | ASC_REQ_STREAM)
+                         : (ISC_REQ_SEQUENCE_DETECT | ISC_REQ_REPLAY_DETECT |
+                            ISC_REQ_CONFIDENTIALITY | ISC_REQ_EXTENDED_ERROR |
+                            ISC_REQ_ALLOCATE_MEMORY | ISC_REQ_STREAM));
+    if (!c->server) {
+        /* First call: no token; the ALPN list if any. */
+        SecBuffer ib[1] = {{(ULONG)c->alpn_len, SECBUFFER_APPLICATION_PROTOCOLS, c->alpn}};
+        SecBufferDesc id = {SECBUFFER_VERSION, 1, ib};
+        SecBuffer ob[1] = {{0, SECBUFFER_TOKEN, NULL}};
+        SecBufferDesc od = {SECBUFFER_VERSION, 1, ob};
+        s = InitializeSecurityContextA(&c->cred, NULL, (SEC_CHAR *)c->target, c->req, 0, 0,
+                                       c->alpn_len ? &id : NULL, 0, &c->ctx, &od, &attrs, &expiry);
+        if (s != SEC_I_CONTINUE_NEEDED) return s;
+        c->have_ctx = 1;
+        if (ob[0].cbBuffer && send_all(c->fd, ob[0].pvBuffer, ob[0].cbBuffer)) return -1;
+        FreeContextBuffer(ob[0].pvBuffer);
+        do_read = 1;
+    }
+    s = SEC_I_CONTINUE_NEEDED;
+    while (s == SEC_I_CONTINUE_NEEDED || s == SEC_E_INCOMPLETE_MESSAGE ||
+           s == SEC_I_INCOMPLETE_CREDENTIALS) {
+        if (c->inlen == 0 || s == SEC_E_INCOMPLETE_MESSAGE) {
+            if (do_read && read_more(c)) return -2;
+        }
+        do_read = 1;
+        SecBuffer ib[3] = {{(ULONG)c->inlen, SECBUFFER_TOKEN, c->in},
+                           {0, SECBUFFER_EMPTY, NULL},
+                           {(ULONG)c->alpn_len, SECBUFFER_APPLICATION_PROTOCOLS, c->alpn}};
+        SecBufferDesc id = {SECBUFFER_VERSION, c->alpn_len ? 3 : 2, ib};
+        SecBuffer ob[2] = {{0, SECBUFFER_TOKEN, NULL}, {0, SECBUFFER_ALERT, NULL}};
+        SecBufferDesc od = {SECBUFFER_VERSION, 2, ob};
+        if (c->server)
+            s = AcceptSecurityContext(&c->cred, c->have_ctx ? &c->ctx : NULL, &id, c->req, 0,
+                                      &c->ctx, &od, &attrs, &expiry);
+        else
+            s = InitializeSecurityContextA(&c->cred, &c->ctx, (SEC_CHAR *)c->target, c->req, 0,
+                                           0, &id, 0, NULL, &od, &attrs, &expiry);
+        if (s == SEC_E_OK || s == SEC_I_CONTINUE_NEEDED || s == SEC_I_INCOMPLETE_CREDENTIALS)
+            c->have_ctx = 1;
+        if ((s == SEC_E_OK || s == SEC_I_CONTINUE_NEEDED) && ob[0].cbBuffer) {
+            if (send_all(c->fd, ob[0].pvBuffer, ob[0].cbBuffer)) return -1;
+        }
+        FreeContextBuffer(ob[0].pvBuffer);
+        if (s == SEC_E_INCOMPLETE_MESSAGE) {
+            if (ib[1].BufferType == SECBUFFER_MISSING && ib[1].cbBuffer > 0) c->incomplete_seen++;
+            continue;
+        }
+        if (s == SEC_I_INCOMPLETE_CREDENTIALS) {
+            /* No client certificate: go on without one, same input (as Microsoft's sample). */
+            c->incomplete_creds++;
+            c->req |= ISC_REQ_USE_SUPPLIED_CREDS;
+            do_read = 0;
+            continue;
+        }
+        if (s == SEC_E_OK || s == SEC_I_CONTINUE_NEEDED) keep_extra(c, &ib[1]);
+    }
+    if (s == SEC_E_OK) QueryContextAttributesA(&c->ctx, SECPKG_ATTR_STREAM_SIZES, &c->sizes);
+    return s;
+}
+
+static SECURITY_STATUS tls_send(conn_t *c, const void *data, size_t n) {
+    unsigned char buf[16384 + 64];
+    if (n > c->sizes.cbMaximumMessage) return SEC_E_BUFFER_TOO_SMALL;
+    memcpy(buf + c->sizes.cbHeader, data, n);
+    SecBuffer b[4] = {{c->sizes.cbHeader, SECBUFFER_STREAM_HEADER, buf},
+                      {(ULONG)n, SECBUFFER_DATA, buf + c->sizes.cbHeader},
+                      {c->sizes.cbTrailer, SECBUFFER_STREAM_TRAILER, buf + c->sizes.cbHeader + n},
+                      {0, SECBUFFER_EMPTY, NULL}};
+    SecBufferDesc d = {SECBUFFER_VERSION, 4, b};
+    SECURITY_STATUS s = EncryptMessage(&c->ctx, 0, &d, 0);
+    if (s != SEC_E_OK) return s;
+    if (send_all(c->fd, buf, b[0].cbBuffer + b[1].cbBuffer + b[2].cbBuffer)) return -1;
+    return SEC_E_OK;
+}
+
+/* Reads application data into out (NUL-terminated). SEC_I_CONTEXT_EXPIRED at close_notify. */
+static SECURITY_STATUS tls_recv(conn_t *c, char *out, size_t cap, size_t *got) {
+    *got = 0;
+    for (;;) {
+        if (c->inlen == 0 && read_more(c)) return -2;
+        SecBuffer b[4] = {{(ULONG)c->inlen, SECBUFFER_DATA, c->in},
+                          {0, SECBUFFER_EMPTY, NULL},
+                          {0, SECBUFFER_EMPTY, NULL},
+                          {0, SECBUFFER_EMPTY, NULL}};
+        SecBufferDesc d = {SECBUFFER_VERSION, 4, b};
+        SECURITY_STATUS s = DecryptMessage(&c->ctx, &d, 0, NULL);
+        if (s == SEC_E_INCOMPLETE_MESSAGE) {
+            if (b[1].BufferType == SECBUFFER_MISSING) c->incomplete_seen++;
+            if (read_more(c)) return -2;
+            continue;
+        }
+        if (s != SEC_E_OK && s != SEC_I_RENEGOTIATE && s != SEC_I_CONTEXT_EXPIRED) return s;
+        SecBuffer *data = NULL, *extra = NULL;
+        for (int i = 0; i < 4; i++) {
+            if (b[i].BufferType == SECBUFFER_DATA) data = &b[i];
+            if (b[i].BufferType == SECBUFFER_EXTRA) extra = &b[i];
+        }
+        if (data && data->cbBuffer) {
+            size_t k = data->cbBuffer < cap - 1 - *got ? data->cbBuffer : cap - 1 - *got;
+            memcpy(out + *got, data->pvBuffer, k);
+            *got += k;
+            out[*got] = 0;
+        }
+        if (extra) {
+            memmove(c->in, extra->pvBuffer, extra->cbBuffer);
+            c->inlen = extra->cbBuffer;
+        } else {
+            c->inlen = 0;
+        }
+        if (s == SEC_I_CONTEXT_EXPIRED) return s;
+        if (s == SEC_I_RENEGOTIATE) {
+            /* TLS 1.3 post-handshake message: hand the rest to ISC/ASC, as on Windows. */
+            c->renegotiations++;
+            SecBuffer ib[2] = {{(ULONG)c->inlen, SECBUFFER_TOKEN, c->in}, {0, SECBUFFER_EMPTY, NULL}};
+            SecBufferDesc id = {SECBUFFER_VERSION, 2, ib};
+            SecBuffer ob[1] = {{0, SECBUFFER_TOKEN, NULL}};
+            SecBufferDesc od = {SECBUFFER_VERSION, 1, ob};
+            ULONG attrs;
+            TimeStamp ts;
+            SECURITY_STATUS r =
+                c->server ? AcceptSecurityContext(&c->cred, &c->ctx, &id, c->req, 0, NULL, &od,
+                                                  &attrs, &ts)
+                          : InitializeSecurityContextA(&c->cred, &c->ctx, (SEC_CHAR *)c->target,
+                                                       c->req, 0, 0, &id, 0, NULL, &od, &attrs, &ts);
+            if (r != SEC_E_OK) return r;
+            if (ob[0].cbBuffer) send_all(c->fd, ob[0].pvBuffer, ob[0].cbBuffer);
+            FreeContextBuffer(ob[0].pvBuffer);
+            keep_extra(c, &ib[1]);
+        }
+        if (*got) return SEC_E_OK;
+    }
+}
+
+static SECURITY_STATUS tls_shutdown(conn_t *c) {
+    DWORD type = SCHANNEL_SHUTDOWN;
+    SecBuffer b[1] = {{sizeof type, SECBUFFER_TOKEN, &type}};
+    SecBufferDesc d = {SECBUFFER_VERSION, 1, b};
+    SECURITY_STATUS s = ApplyControlToken(&c->ctx, &d);
+    if (s != SEC_E_OK) return s;
+    SecBuffer ob[1] = {{0, SECBUFFER_TOKEN, NULL}};
+    SecBufferDesc od = {SECBUFFER_VERSION, 1, ob};
+    ULONG attrs;
+    TimeStamp ts;
+    s = c->server ? AcceptSecurityContext(&c->cred, &c->ctx, NULL, c->req, 0, NULL, &od, &attrs,
+                                          &ts)
+                  : InitializeSecurityContextA(&c->cred, &c->ctx, (SEC_CHAR *)c->target, c->req,
+                                               0, 0, NULL, 0, NULL, &od, &attrs, &ts);
+    if (s == SEC_E_OK && ob[0].cbBuffer) send_all(c->fd, ob[0].pvBuffer, ob[0].cbBuffer);
+    FreeContextBuffer(ob[0].pvBuffer);
+    return s;
+}
+
+/* SEC_APPLICATION_PROTOCOLS for a comma-separated list. */
+static void build_alpn(conn_t *c, const char *list) {
+    unsigned char *p = c->alpn;
+    unsigned char ids[200];
+    size_t n = 0;
+    const char *s = list;
+    while (*s) {
+        const char *e = strchr(s, ',');
+        size_t l = e ? (size_t)(e - s) : strlen(s);
+        ids[n++] = (unsigned char)l;
+        memcpy(ids + n, s, l);
+        n += l;
+        s += l + (e ? 1 : 0);
+    }
+    ULONG lists = (ULONG)(4 + 2 + n);
+    DWORD ext = SecApplicationProtocolNegotiationExt_ALPN;
+    USHORT ln = (USHORT)n;
+    memcpy(p, &lists, 4);
+    memcpy(p + 4, &ext, 4);
+    memcpy(p + 8, &ln, 2);
+    memcpy(p + 10, ids, n);
+    c->alpn_len = 10 + n;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* client mode */
+
+static int run_client(int argc, char **argv) {
+    int port = atoi(argv[2]);
+    conn_t *c = calloc(1, sizeof *c);
+    c->target = argv[3];
+    DWORD protocols = 0, flags = 0;
+    const char *expect = "SEC_E_OK", *cert = NULL, *pw = "test", *until = NULL;
+    const char *send_text = "ping from schannel client\n";
+    int want_reneg = 0;
+    for (int i = 4; i < argc; i++) {
+        if (!strcmp(argv[i], "--tls12")) protocols |= SP_PROT_TLS1_2_CLIENT;
+        else if (!strcmp(argv[i], "--tls13")) protocols |= SP_PROT_TLS1_3_CLIENT;
+        else if (!strcmp(argv[i], "--alpn")) build_alpn(c, argv[++i]);
+        else if (!strcmp(argv[i], "--cert")) cert = argv[++i];
+        else if (!strcmp(argv[i], "--chunk")) c->chunk = (size_t)atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--expect")) expect = argv[++i];
+        else if (!strcmp(argv[i], "--manual")) flags |= SCH_CRED_MANUAL_CRED_VALIDATION;
+        else if (!strcmp(argv[i], "--read-until")) until = argv[++i];
+        else if (!strcmp(argv[i], "--want-renegotiate")) want_reneg = 1;
+        else if (!strcmp(argv[i], "--send")) send_text = argv[++i];
+    }
+    HCERTSTORE store = NULL;
+    PCCERT_CONTEXT cc = NULL;
+    if (cert) {
+        cc = load_pfx(cert, pw, &store);
+        CHECK(cc != NULL, "client: PFXImportCertStore", "no certificate");
+    }
+    SECURITY_STATUS s = acquire(&c->cred, SECPKG_CRED_OUTBOUND, cc, protocols, flags);
+    CHECK(s == SEC_E_OK, "client: AcquireCredentialsHandle", "%s", status_name(s));
+    c->fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_port = htons((unsigned short)port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (connect(c->fd, (struct sockaddr *)&a, sizeof a)) {
+        CHECK(0, "client: connect", "refused");
+        return failures;
+    }
+    s = handshake(c);
+    SECURITY_STATUS want = status_from_name(expect);
+    CHECK(s == want, "client: handshake status", "got %s, want %s", status_name(s), expect);
+    if (s != SEC_E_OK) {
+        close(c->fd);
+        return failures;
+    }
+    printf("HANDSHAKE_OK\n");
+    fflush(stdout);
+    if (c->chunk == 1) CHECK(c->incomplete_seen > 0, "client: INCOMPLETE/MISSING loop", "none");
+    if (cert == NULL && c->incomplete_creds) printf("INCOMPLETE_CREDENTIALS_SEEN\n");
+    SecPkgContext_ConnectionInfo ci;
+    s = QueryContextAttributesA(&c->ctx, SECPKG_ATTR_CONNECTION_INFO, &ci);
+    CHECK(s == SEC_E_OK, "client: CONNECTION_INFO", "%s", status_name(s));
+    printf("PROTOCOL 0x%x\n", (unsigned)ci.dwProtocol);
+    if (protocols == SP_PROT_TLS1_2_CLIENT)
+        CHECK(ci.dwProtocol == SP_PROT_TLS1_2_CLIENT, "client: TLS 1.2 negotiated", "0x%x",
+              (unsigned)ci.dwProtocol);
+    if (protocols == SP_PROT_TLS1_3_CLIENT)
+        CHECK(ci.dwProtocol == SP_PROT_TLS1_3_CLIENT, "client: TLS 1.3 negotiated", "0x%x",
+              (unsigned)ci.dwProtocol);
+    SecPkgContext_ApplicationProtocol ap;
+    s = QueryContextAttributesA(&c->ctx, SECPKG_ATTR_APPLICATION_PROTOCOL, &ap);
+    if (s == SEC_E_OK && ap.ProtoNegoStatus == SecApplicationProtocolNegotiationStatus_Success)
+        printf("ALPN %.*s\n", ap.ProtocolIdSize, (char *)ap.ProtocolId);
+    PCCERT_CONTEXT remote = NULL;
+    s = QueryContextAttributesA(&c->ctx, SECPKG_ATTR_REMOTE_CERT_CONTEXT, &remote);
+    CHECK(s == SEC_E_OK && remote, "client: REMOTE_CERT_CONTEXT", "%s", status_name(s));
+    if (remote) {
+        char name[256];
+        CertGetNameStringA(remote, CERT_NAME_SIMPLE_DISPLAY_TYPE, 0, NULL, name, sizeof name);
+        printf("PEER %s\n", name);
+        CertFreeCertificateContext(remote);
+    }
+    s = tls_send(c, send_text, strlen(send_text));
+    CHECK(s == SEC_E_OK, "client: EncryptMessage", "%s", status_name(s));
+    if (until) {
+        static char acc[65536];
+        size_t total = 0;
+        while (!strstr(acc, until)) {
+            char buf[16384];
+            size_t got;
+            s = tls_recv(c, buf, sizeof buf, &got);
+            if (s != SEC_E_OK) break;
+            if (total + got < sizeof acc - 1) {
+                memcpy(acc + total, buf, got);
+                total += got;
+                acc[total] = 0;
+            }
+        }
+        CHECK(strstr(acc, until) != NULL, "client: DecryptMessage stream", "%s after %zu bytes",
+              status_name(s), total);
+        if (want_reneg)
+            CHECK(c->renegotiations > 0, "client: KeyUpdate -> SEC_I_RENEGOTIATE", "none seen");
+        /* The stream goes on under the new key. */
+        s = tls_send(c, "after key update\n", 17);
+        CHECK(s == SEC_E_OK, "client: EncryptMessage after", "%s", status_name(s));
+    }
+    s = tls_shutdown(c);
+    CHECK(s == SEC_E_OK, "client: shutdown (close_notify)", "%s", status_name(s));
+    usleep(200000);
+    DeleteSecurityContext(&c->ctx);
+    FreeCredentialsHandle(&c->cred);
+    if (cc) CertFreeCertificateContext(cc);
+    if (store) CertCloseStore(store, 0);
+    close(c->fd);
+    free(c);
+    return failures;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* server mode: one connection; echoes a line, or answers one HTTP request */
+
+static int run_server(int argc, char **argv) {
+    int port = atoi(argv[2]);
+    HCERTSTORE store;
+    PCCERT_CONTEXT cert = load_pfx(argv[3], argv[4], &store);
+    CHECK(cert != NULL, "server: PFXImportCertStore", "failed");
+    if (!cert) return failures;
+    conn_t *c = calloc(1, sizeof *c);
+    c->server = 1;
+    for (int i = 5; i < argc; i++)
+        if (!strcmp(argv[i], "--mutual")) c->req |= ASC_REQ_MUTUAL_AUTH;
+    SECURITY_STATUS s = acquire(&c->cred, SECPKG_CRED_INBOUND, cert, 0, 0);
+    CHECK(s == SEC_E_OK, "server: AcquireCredentialsHandle", "%s", status_name(s));
+    int ls = socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_port = htons((unsigned short)port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(ls, (struct sockaddr *)&a, sizeof a) || listen(ls, 1)) {
+        CHECK(0, "server: listen", "bind failed");
+        return failures;
+    }
+    printf("LISTENING\n");
+    fflush(stdout);
+    c->fd = accept(ls, NULL, NULL);
+    s = handshake(c);
+    CHECK(s == SEC_E_OK, "server: handshake", "%s", status_name(s));
+    if (s != SEC_E_OK) return failures;
+    char buf[16384];
+    size_t got = 0, total = 0;
+    static char req[65536];
+    while (!strchr(req, '\n')) {
+        s = tls_recv(c, buf, sizeof buf, &got);
+        if (s != SEC_E_OK) break;
+        memcpy(req + total, buf, got);
+        total += got;
+    }
+    CHECK(total > 0, "server: DecryptMessage", "%s", status_name(s));
+    if (!strncmp(req, "GET ", 4)) {
+        while (!strstr(req, "\r\n\r\n") && tls_recv(c, buf, sizeof buf, &got) == SEC_E_OK) {
+            memcpy(req + total, buf, got);
+            total += got;
+        }
+        const char *resp = "HTTP/1.1 200 OK\r\nContent-Length: 17\r\nConnection: close\r\n\r\n"
+                           "hello from server\n";
+        s = tls_send(c, resp, strlen(resp));
+    } else {
+        char line[1024];
+        int n = snprintf(line, sizeof line, "echo:%.*s", (int)(strchr(req, '\n') - req + 1), req);
+        s = tls_send(c, line, (size_t)n);
+    }
+    CHECK(s == SEC_E_OK, "server: EncryptMessage", "%s", status_name(s));
+    if (c->req & ASC_REQ_MUTUAL_AUTH) {
+        PCCERT_CONTEXT remote = NULL;
+        s = QueryContextAttributesA(&c->ctx, SECPKG_ATTR_REMOTE_CERT_CONTEXT, &remote);
+        CHECK(s == SEC_E_OK && remote, "server: client certificate", "%s", status_name(s));
+        if (remote) CertFreeCertificateContext(remote);
+    }
+    s = tls_shutdown(c);
+    CHECK(s == SEC_E_OK, "server: shutdown (close_notify)", "%s", status_name(s));
+    usleep(100000);
+    close(c->fd);
+    close(ls);
+    DeleteSecurityContext(&c->ctx);
+    FreeCredentialsHandle(&c->cred);
+    CertFreeCertificateContext(cert);
+    CertCloseStore(store, 0);
+    free(c);
+    return failures;
+}
+
+/* ---------------------------------------------------------------------------------------- */
+/* loopback mode: client and server contexts in one process, tokens passed in memory */
+
+typedef struct {
+    CredHandle cred;
+    CtxtHandle ctx;
+    int have;
+} side_t;
+
+static SECURITY_STATUS step(side_t *x, int server, unsigned char *in, ULONG *inlen,
+                            unsigned char *out, ULONG *outlen, const char *target, void *alpn,
+                            ULONG alpn_len) {
+    SecBuffer ib[3] = {{*inlen, SECBUFFER_TOKEN, in},
+                       {0, SECBUFFER_EMPTY, NULL},
+                       {alpn_len, SECBUFFER_APPLICATION_PROTOCOLS, alpn}};
+    SecBufferDesc id = {SECBUFFER_VERSION, alpn_len ? 3 : 2, ib};
+    SecBuffer ob[1] = {{0, SECBUFFER_TOKEN, NULL}};
+    SecBufferDesc od = {SECBUFFER_VERSION, 1, ob};
+    ULONG attrs;
+    TimeStamp ts;
+    SECURITY_STATUS s;
+    ULONG req = ISC_REQ_SEQUENCE_DETECT | ISC_REQ_REPLAY_DETECT | ISC_REQ_CONFIDENTIALITY |
+                ISC_REQ_ALLOCATE_MEMORY | ISC_REQ_STREAM;
+    if (server)
+        s = AcceptSecurityContext(&x->cred, x->have ? &x->ctx : NULL, &id,
+                                  ASC_REQ_SEQUENCE_DETECT | ASC_REQ_REPLAY_DETECT |
+                                      ASC_REQ_CONFIDENTIALITY | ASC_REQ_ALLOCATE_MEMORY |
+                                      ASC_REQ_STREAM,
+                                  0, &x->ctx, &od, &attrs, &ts);
+    else
+        s = InitializeSecurityContextA(&x->cred, x->have ? &x->ctx : NULL, (SEC_CHAR *)target, req,
+                                       0, 0, *inlen || alpn_len ? &id : NULL, 0, &x->ctx, &od,
+                                       &attrs, &ts);
+    if (s == SEC_E_OK || s == SEC_I_CONTINUE_NEEDED) x->have = 1;
+    *outlen = 0;
+    if (ob[0].cbBuffer) {
+        memcpy(out, ob[0].pvBuffer, ob[0].cbBuffer);
+        *outlen = ob[0].cbBuffer;
+    }
+    FreeContextBuffer(ob[0].pvBuffer);
+    if (s == SEC_E_OK || s == SEC_I_CONTINUE_NEEDED) {
+        if (ib[1].BufferType == SECBUFFER_EXTRA) {
+            memmove(in, in + *inlen - ib[1].cbBuffer, ib[1].cbBuffer);
+            *inlen = ib[1].cbBuffer;
+        } else {
+            *inlen = 0;
+        }
+    }
+    return s;
+}
+
+static int loopback_pair(side_t *cl, side_t *sv, const char *target, DWORD proto,
+                         const char *alpn, char *alpn_out) {
+    static unsigned char c2s[65536], s2c[65536];
+    ULONG c2s_len = 0, s2c_len = 0, n;
+    SECURITY_STATUS cs = SEC_I_CONTINUE_NEEDED, ss = SEC_I_CONTINUE_NEEDED;
+    conn_t tmp;
+    memset(&tmp, 0, sizeof tmp);
+    if (alpn) build_alpn(&tmp, alpn);
+    (void)proto;
+    cs = step(cl, 0, s2c, &s2c_len, c2s, &n, target, tmp.alpn_len ? tmp.alpn : NULL,
+              (ULONG)tmp.alpn_len);
+    c2s_len = n;
+    for (int round = 0; round < 10 && (cs != SEC_E_OK || ss != SEC_E_OK); round++) {
+        if (c2s_len) {
+            unsigned char outb[65536];
+            ss = step(sv, 1, c2s, &c2s_len, outb, &n, NULL, tmp.alpn_len ? tmp.alpn : NULL,
+                      (ULONG)tmp.alpn_len);
+            if (ss != SEC_E_OK && ss != SEC_I_CONTINUE_NEEDED) return (int)ss;
+            memcpy(s2c + s2c_len, outb, n);
+            s2c_len += n;
+        }
+        if (s2c_len || cs != SEC_E_OK) {
+            unsigned char outb[65536];
+            if (s2c_len == 0) break;
+            cs = step(cl, 0, s2c, &s2c_len, outb, &n, target, NULL, 0);
+            if (cs != SEC_E_OK && cs != SEC_I_CONTINUE_NEEDED) return (int)cs;
+            memcpy(c2s + c2s_len, outb, n);
+            c2s_len += n;
+        }
+    }
+    if (alpn_out) {
+        SecPkgContext_ApplicationProtocol ap;
+        alpn_out[0] = 0;
+        if (QueryContextAttributesA(&cl->ctx, SECPKG_ATTR_APPLICATION_PROTOCOL, &ap) == SEC_E_OK &&
+            ap.ProtoNegoStatus == SecApplicationProtocolNegotiationStatus_Success) {
+            memcpy(alpn_out, ap.ProtocolId, ap.ProtocolIdSize);
+            alpn_out[ap.ProtocolIdSize] = 0;
+        }
+    }
+    return (cs == SEC_E_OK && ss == SEC_E_OK) ? 0 : -1;
+}
+
+static size_t seal(CtxtHandle *ctx, const char *msg, unsigned char *out, ULONG qop) {
+    SecPkgContext_StreamSizes sz;
+    QueryContextAttributesA(ctx, SECPKG_ATTR_STREAM_SIZES, &sz);
+    size_t n = strlen(msg);
+    memcpy(out + sz.cbHeader, msg, n);
+    SecBuffer b[4] = {{sz.cbHeader, SECBUFFER_STREAM_HEADER, out},
+                      {(ULONG)n, SECBUFFER_DATA, out + sz.cbHeader},
+                      {sz.cbTrailer, SECBUFFER_STREAM_TRAILER, out + sz.cbHeader + n},
+                      {0, SECBUFFER_EMPTY, NULL}};
+    SecBufferDesc d = {SECBUFFER_VERSION, 4, b};
+    if (EncryptMessage(ctx, qop, &d, 0) != SEC_E_OK) return 0;
+    return b[0].cbBuffer + b[1].cbBuffer + b[2].cbBuffer;
+}
+
+static SECURITY_STATUS open_rec(CtxtHandle *ctx, unsigned char *buf, size_t len, SecBuffer b[4]) {
+    b[0] = (SecBuffer){(ULONG)len, SECBUFFER_DATA, buf};
+    for (int i = 1; i < 4; i++) b[i] = (SecBuffer){0, SECBUFFER_EMPTY, NULL};
+    SecBufferDesc d = {SECBUFFER_VERSION, 4, b};
+    return DecryptMessage(ctx, &d, 0, NULL);
+}
+
+static void loopback_one(const char *pfx, const char *pw, DWORD proto, const char *label) {
+    char name[128];
+    HCERTSTORE store;
+    PCCERT_CONTEXT cert = load_pfx(pfx, pw, &store);
+    side_t cl = {0}, sv = {0};
+    SECURITY_STATUS s = acquire(&sv.cred, SECPKG_CRED_INBOUND, cert, proto, 0);
+    snprintf(name, sizeof name, "%s: server credentials", label);
+    CHECK(s == SEC_E_OK, name, "%s", status_name(s));
+    s = acquire(&cl.cred, SECPKG_CRED_OUTBOUND, NULL, 0, 0);
+    char alpn[256];
+    int r = loopback_pair(&cl, &sv, "localhost", proto, "h2,http/1.1", alpn);
+    snprintf(name, sizeof name, "%s: handshake", label);
+    CHECK(r == 0, name, "%s", status_name((SECURITY_STATUS)r));
+    if (r) return;
+    snprintf(name, sizeof name, "%s: ALPN", label);
+    CHECK(strcmp(alpn, "h2") == 0, name, "got '%s'", alpn);
+
+    SecPkgContext_StreamSizes sz;
+    s = QueryContextAttributesA(&cl.ctx, SECPKG_ATTR_STREAM_SIZES, &sz);
+    snprintf(name, sizeof name, "%s: STREAM_SIZES", label);
+    CHECK(s == SEC_E_OK && sz.cbMaximumMessage == 16384 && sz.cBuffers == 4 && sz.cbHeader >= 5 &&
+              sz.cbTrailer >= 16,
+          name, "%s h=%u t=%u", status_name(s), (unsigned)sz.cbHeader, (unsigned)sz.cbTrailer);
+
+    /* Three records in one buffer: DATA then EXTRA for the rest. */
+    static unsigned char wire[65536];
+    size_t w = 0;
+    w += seal(&cl.ctx, "first", wire + w, 0);
+    w += seal(&cl.ctx, "second", wire + w, 0);
+    w += seal(&cl.ctx, "third", wire + w, 0);
+    SecBuffer b[4];
+    s = open_rec(&sv.ctx, wire, w, b);
+    snprintf(name, sizeof name, "%s: DecryptMessage buffers", label);
+    CHECK(s == SEC_E_OK && b[0].BufferType == SECBUFFER_STREAM_HEADER &&
+              b[1].BufferType == SECBUFFER_DATA && b[1].cbBuffer == 5 &&
+              !memcmp(b[1].pvBuffer, "first", 5) && b[2].BufferType == SECBUFFER_STREAM_TRAILER &&
+              b[3].BufferType == SECBUFFER_EXTRA,
+          name, "%s types %u %u %u %u", status_name(s), (unsigned)b[0].BufferType,
+          (unsigned)b[1].BufferType, (unsigned)b[2].BufferType, (unsigned)b[3].BufferType);
+    unsigned char *rest = b[3].pvBuffer;
+    size_t restlen = b[3].cbBuffer;
+    s = open_rec(&sv.ctx, rest, restlen, b);
+    snprintf(name, sizeof name, "%s: EXTRA carries the next record", label);
+    CHECK(s == SEC_E_OK && b[1].cbBuffer == 6 && !memcmp(b[1].pvBuffer, "second", 6), name, "%s",
+          status_name(s));
+    rest = b[3].pvBuffer;
+    restlen = b[3].cbBuffer;
+    /* Byte-at-a-time: INCOMPLETE with SECBUFFER_MISSING until the record is whole. */
+    int incomplete = 0, ok = 0;
+    for (size_t k = 1; k <= restlen; k++) {
+        s = open_rec(&sv.ctx, rest, k, b);
+        if (s == SEC_E_INCOMPLETE_MESSAGE && b[1].BufferType == SECBUFFER_MISSING &&
+            b[1].cbBuffer > 0)
+            incomplete++;
+        else if (s == SEC_E_OK && k == restlen)
+            ok = !memcmp(b[1].pvBuffer, "third", 5);
+        else
+            break;
+    }
+    snprintf(name, sizeof name, "%s: byte-at-a-time INCOMPLETE/MISSING", label);
+    CHECK(ok && incomplete == (int)restlen - 1, name, "incomplete=%d ok=%d", incomplete, ok);
+
+    /* Tampering. */
+    w = seal(&sv.ctx, "tamper me", wire, 0);
+    {
+        static unsigned char copy[65536];
+        memcpy(copy, wire, w);
+        copy[w - 3] ^= 1;
+        s = open_rec(&cl.ctx, copy, w, b);
+        snprintf(name, sizeof name, "%s: tampered record", label);
+        CHECK(s == SEC_E_DECRYPT_FAILURE, name, "%s", status_name(s));
+        s = open_rec(&cl.ctx, wire, w, b);
+        snprintf(name, sizeof name, "%s: genuine record after a failure", label);
+        CHECK(s == SEC_E_OK && b[1].cbBuffer == 9, name, "%s", status_name(s));
+    }
+
+    /* Non-contiguous buffers (the scratch path). */
+    {
+        unsigned char hdr[64], data[32], trl[64];
+        memcpy(data, "split buffers", 13);
+        SecBuffer eb[4] = {{sz.cbHeader, SECBUFFER_STREAM_HEADER, hdr},
+                           {13, SECBUFFER_DATA, data},
+                           {sz.cbTrailer, SECBUFFER_STREAM_TRAILER, trl},
+                           {0, SECBUFFER_EMPTY, NULL}};
+        SecBufferDesc ed = {SECBUFFER_VERSION, 4, eb};
+        s = EncryptMessage(&sv.ctx, 0, &ed, 0);
+        size_t k = 0;
+        memcpy(wire + k, hdr, eb[0].cbBuffer);
+        k += eb[0].cbBuffer;
+        memcpy(wire + k, data, eb[1].cbBuffer);
+        k += eb[1].cbBuffer;
+        memcpy(wire + k, trl, eb[2].cbBuffer);
+        k += eb[2].cbBuffer;
+        SECURITY_STATUS s2 = open_rec(&cl.ctx, wire, k, b);
+        snprintf(name, sizeof name, "%s: separate header/data/trailer", label);
+        CHECK(s == SEC_E_OK && s2 == SEC_E_OK && b[1].cbBuffer == 13 &&
+                  !memcmp(b[1].pvBuffer, "split buffers", 13),
+              name, "%s / %s", status_name(s), status_name(s2));
+    }
+    /* Too large, missing buffers. */
+    {
+        static unsigned char big[16384 + 100];
+        SecBuffer eb[4] = {{sz.cbHeader, SECBUFFER_STREAM_HEADER, big},
+                           {16385, SECBUFFER_DATA, big + sz.cbHeader},
+                           {sz.cbTrailer, SECBUFFER_STREAM_TRAILER, big},
+                           {0, SECBUFFER_EMPTY, NULL}};
+        SecBufferDesc ed = {SECBUFFER_VERSION, 4, eb};
+        s = EncryptMessage(&sv.ctx, 0, &ed, 0);
+        snprintf(name, sizeof name, "%s: EncryptMessage > cbMaximumMessage", label);
+        CHECK(s == SEC_E_BUFFER_TOO_SMALL, name, "%s", status_name(s));
+        SecBufferDesc d2 = {SECBUFFER_VERSION, 2, eb + 1};
+        s = EncryptMessage(&sv.ctx, 0, &d2, 0);
+        snprintf(name, sizeof name, "%s: EncryptMessage without header", label);
+        CHECK(s == SEC_E_INVALID_TOKEN, name, "%s", status_name(s));
+        SecBuffer db[2] = {{10, SECBUFFER_DATA, big}, {0, SECBUFFER_EMPTY, NULL}};
+        SecBufferDesc d3 = {SECBUFFER_VERSION, 2, db};
+        s = DecryptMessage(&cl.ctx, &d3, 0, NULL);
+        snprintf(name, sizeof name, "%s: DecryptMessage wrong shape", label);
+        CHECK(s == SEC_E_INVALID_TOKEN, name, "%s", status_name(s));
+    }
+    /* Attributes. */
+    {
+        SecPkgContext_CipherInfo ci;
+        s = QueryContextAttributesA(&cl.ctx, SECPKG_ATTR_CIPHER_INFO, &ci);
+        snprintf(name, sizeof name, "%s: CIPHER_INFO", label);
+        CHECK(s == SEC_E_OK && ci.dwVersion == 1 && ci.dwCipherSuite != 0, name, "%s",
+              status_name(s));
+        SecPkgContext_Bindings bi;
+        s = QueryContextAttributesA(&cl.ctx, SECPKG_ATTR_ENDPOINT_BINDINGS, &bi);
+        snprintf(name, sizeof name, "%s: ENDPOINT_BINDINGS", label);
+        CHECK(s == SEC_E_OK && bi.Bindings->cbApplicationDataLength == 21 + 32 &&
+                  !memcmp((char *)bi.Bindings + bi.Bindings->dwApplicationDataOffset,
+                          "tls-server-end-point:", 21),
+              name, "%s", status_name(s));
+        if (s == SEC_E_OK) FreeContextBuffer(bi.Bindings);
+        SecPkgContext_NegotiationInfoA ni;
+        s = QueryContextAttributesA(&cl.ctx, SECPKG_ATTR_NEGOTIATION_INFO, &ni);
+        snprintf(name, sizeof name, "%s: NEGOTIATION_INFO unsupported", label);
+        CHECK(s == SEC_E_UNSUPPORTED_FUNCTION, name, "%s", status_name(s));
+        PCCERT_CONTEXT rc = NULL;
+        s = QueryContextAttributesA(&cl.ctx, SECPKG_ATTR_REMOTE_CERT_CONTEXT, &rc);
+        char cn[128] = "";
+        if (rc) CertGetNameStringA(rc, CERT_NAME_DNS_TYPE, 0, NULL, cn, sizeof cn);
+        snprintf(name, sizeof name, "%s: REMOTE_CERT_CONTEXT", label);
+        CHECK(s == SEC_E_OK && rc && rc->pCertInfo && !strcmp(cn, "localhost"), name, "%s '%s'",
+              status_name(s), cn);
+        if (rc) CertFreeCertificateContext(rc);
+    }
+    /* close_notify from the client: the server sees SEC_I_CONTEXT_EXPIRED. */
+    {
+        DWORD type = SCHANNEL_SHUTDOWN;
+        SecBuffer tb[1] = {{4, SECBUFFER_TOKEN, &type}};
+        SecBufferDesc td = {SECBUFFER_VERSION, 1, tb};
+        s = ApplyControlToken(&cl.ctx, &td);
+        unsigned char in[1], out[4096];
+        ULONG inlen = 0, outlen = 0;
+        SECURITY_STATUS s2 = step(&cl, 0, in, &inlen, out, &outlen, "localhost", NULL, 0);
+        snprintf(name, sizeof name, "%s: shutdown token", label);
+        CHECK(s == SEC_E_OK && s2 == SEC_E_OK && outlen > 0, name, "%s / %s", status_name(s),
+              status_name(s2));
+        s = open_rec(&sv.ctx, out, outlen, b);
+        snprintf(name, sizeof name, "%s: close_notify -> SEC_I_CONTEXT_EXPIRED", label);
+        CHECK(s == SEC_I_CONTEXT_EXPIRED, name, "%s", status_name(s));
+    }
+    DeleteSecurityContext(&cl.ctx);
+    DeleteSecurityContext(&sv.ctx);
+    FreeCredentialsHandle(&cl.cred);
+    FreeCredentialsHandle(&sv.cred);
+    CertFreeCertificateContext(cert);
+    CertCloseStore(store, 0);
+}
+
+static int run_loopback(const char *pfx, const char *pw) {
+    /* Package info. */
+    PSecPkgInfoA info = NULL;
+    SECURITY_STATUS s = QuerySecurityPackageInfoA((SEC_CHAR *)"schannel", &info);
+    CHECK(s == SEC_E_OK && info && info->wRPCID == UNISP_RPC_ID &&
+              !strcmp(info->Comment, "Schannel Security Package"),
+          "package: QuerySecurityPackageInfo(\"schannel\")", "%s", status_name(s));
+    if (info) FreeContextBuffer(info);
+    s = QuerySecurityPackageInfoA((SEC_CHAR *)UNISP_NAME_A, &info);
+    CHECK(s == SEC_E_OK, "package: UNISP_NAME", "%s", status_name(s));
+    if (info) FreeContextBuffer(info);
+    /* Credentials. */
+    CredHandle cred;
+    s = acquire(&cred, SECPKG_CRED_INBOUND, NULL, 0, 0);
+    CHECK(s == SEC_E_NO_CREDENTIALS, "creds: inbound without certificate", "%s", status_name(s));
+    s = acquire(&cred, SECPKG_CRED_OUTBOUND, NULL, SP_PROT_TLS1_0_CLIENT | SP_PROT_SSL3_CLIENT, 0);
+    CHECK(s == SEC_E_ALGORITHM_MISMATCH, "creds: TLS 1.0 / SSL 3 only", "%s", status_name(s));
+    SCHANNEL_CRED bad;
+    memset(&bad, 0, sizeof bad);
+    bad.dwVersion = 99;
+    TimeStamp ts;
+    s = AcquireCredentialsHandleA(NULL, (SEC_CHAR *)UNISP_NAME_A, SECPKG_CRED_OUTBOUND, NULL, &bad,
+                                  NULL, NULL, &cred, &ts);
+    CHECK(s == SEC_E_UNKNOWN_CREDENTIALS, "creds: bad version", "%s", status_name(s));
+    {
+        SCH_CREDENTIALS sc;
+        TLS_PARAMETERS tp;
+        memset(&sc, 0, sizeof sc);
+        memset(&tp, 0, sizeof tp);
+        sc.dwVersion = SCH_CREDENTIALS_VERSION;
+        tp.grbitDisabledProtocols = SP_PROT_TLS1_2;
+        sc.cTlsParameters = 1;
+        sc.pTlsParameters = &tp;
+        s = AcquireCredentialsHandleA(NULL, (SEC_CHAR *)UNISP_NAME_A, SECPKG_CRED_OUTBOUND, NULL,
+                                      &sc, NULL, NULL, &cred, &ts);
+        CHECK(s == SEC_E_OK, "creds: SCH_CREDENTIALS", "%s", status_name(s));
+        if (s == SEC_E_OK) FreeCredentialsHandle(&cred);
+    }
+    loopback_one(pfx, pw, SP_PROT_TLS1_3_SERVER, "loopback TLS 1.3");
+    loopback_one(pfx, pw, SP_PROT_TLS1_2_SERVER, "loopback TLS 1.2");
+    return failures;
+}
+
+int main(int argc, char **argv) {
+    setvbuf(stdout, NULL, _IOLBF, 0);
+    if (argc >= 4 && !strcmp(argv[1], "loopback")) return run_loopback(argv[2], argv[3]) ? 1 : 0;
+    if (argc >= 4 && !strcmp(argv[1], "client")) return run_client(argc, argv) ? 1 : 0;
+    if (argc >= 5 && !strcmp(argv[1], "server")) return run_server(argc, argv) ? 1 : 0;
+    fprintf(stderr, "usage: see the comment at the top of c-tests/schannel.c\n");
+    return 2;
+}

@@ -136,6 +136,8 @@ grep -q INCOMPLETE_CREDENTIALS_SEEN <<< "$LAST_OUT" && pass "SEC_I_INCOMPLETE_CR
 client_case "client byte-at-a-time TLS 1.3" -tls1_3 -- localhost --chunk 1
 client_case "client byte-at-a-time TLS 1.2" -tls1_2 -- localhost --tls12 --chunk 1
 client_case "wrong host name" -- wrong.example --expect SEC_E_WRONG_PRINCIPAL
+grep -q ALERT_SENT <<< "$LAST_OUT" && grep -qi "alert" "$SLOG" && pass "wrong host name: alert sent to the peer" \
+  || fail "wrong host name: no alert in SECBUFFER_ALERT / at the peer"
 CERT=expired client_case "expired certificate" -- localhost --expect SEC_E_CERT_EXPIRED
 CERT=rogue client_case "untrusted root" -- localhost --expect SEC_E_UNTRUSTED_ROOT
 CERT=rogue client_case "manual validation" -- localhost --manual
@@ -153,7 +155,7 @@ keyupdate_case() { # label s_server-args -- client-args
   for _ in $(seq 100); do grep -q HANDSHAKE_OK "$T/kc.out" && break; sleep 0.05; done
   sleep 0.2
   printf 'before key update\n' >&3; sleep 0.3
-  printf 'k\n' >&3; sleep 0.3
+  printf '%s\n' "${KEY:-k}" >&3; sleep 0.3
   printf 'after key update one\n' >&3
   printf 'after key update two\n' >&3; sleep 0.2
   printf 'server-done\n' >&3
@@ -166,7 +168,10 @@ keyupdate_case() { # label s_server-args -- client-args
   s_stop
 }
 keyupdate_case "KeyUpdate TLS 1.3" -tls1_3 -- localhost --read-until server-done --want-renegotiate
-keyupdate_case "server close_notify" -tls1_2 -- localhost --tls12 --read-until server-done
+KEY=K keyupdate_case "KeyUpdate requested TLS 1.3" -tls1_3 -- localhost --read-until server-done --want-renegotiate
+keyupdate_case "KeyUpdate TLS 1.3 byte-at-a-time" -tls1_3 -- localhost --read-until server-done --want-renegotiate --chunk 1
+keyupdate_case "several records, TLS 1.2" -tls1_2 -- localhost --tls12 --read-until server-done
+
 
 # --- our server <-> openssl s_client / curl --------------------------------------------------
 server_case() { # label server-args -- peer-cmd (with PORT substituted)
@@ -191,6 +196,11 @@ for v in tls1_2 tls1_3; do
     -"$v" -CAfile "$T/ca.pem" -verify_return_error -verify_hostname localhost -quiet
   grep -q "echo:hello server" <<< "$PEER_OUT" && pass "server vs s_client $v: echo" \
     || { fail "server vs s_client $v: no echo"; tail -5 "$T/peer.err"; }
+done
+# s_client without -ign_eof sends close_notify at the end of its input.
+for v in tls1_2 tls1_3; do
+  PEER_IN=$T/hello.txt server_case "peer close_notify $v" --expect-close -- openssl s_client \
+    -connect 127.0.0.1:PORT -"$v" -CAfile "$T/ca.pem"
 done
 PEER_IN=$T/hello.txt server_case "server mutual auth" --mutual -- openssl s_client -connect 127.0.0.1:PORT \
   -CAfile "$T/ca.pem" -cert "$T/client.pem" -key "$T/client.key" -quiet

@@ -207,6 +207,12 @@ static SECURITY_STATUS handshake(conn_t *c) {
             if (send_all(c->fd, ob[0].pvBuffer, ob[0].cbBuffer)) return -1;
         }
         FreeContextBuffer(ob[0].pvBuffer);
+        if (s < 0 && s != SEC_E_INCOMPLETE_MESSAGE && ob[1].cbBuffer) {
+            /* The fatal alert Schannel returned in SECBUFFER_ALERT. */
+            send_all(c->fd, ob[1].pvBuffer, ob[1].cbBuffer);
+            printf("ALERT_SENT %u bytes\n", (unsigned)ob[1].cbBuffer);
+        }
+        if (ob[1].cbBuffer) FreeContextBuffer(ob[1].pvBuffer);
         if (s == SEC_E_INCOMPLETE_MESSAGE) {
             if (ib[1].BufferType == SECBUFFER_MISSING && ib[1].cbBuffer > 0) c->incomplete_seen++;
             continue;
@@ -350,7 +356,7 @@ static int run_client(int argc, char **argv) {
     DWORD protocols = 0, flags = 0;
     const char *expect = "SEC_E_OK", *cert = NULL, *pw = "test", *until = NULL;
     const char *send_text = "ping from schannel client\n";
-    int want_reneg = 0;
+    int want_reneg = 0, want_close = 0;
     for (int i = 4; i < argc; i++) {
         if (!strcmp(argv[i], "--tls12")) protocols |= SP_PROT_TLS1_2_CLIENT;
         else if (!strcmp(argv[i], "--tls13")) protocols |= SP_PROT_TLS1_3_CLIENT;
@@ -361,6 +367,7 @@ static int run_client(int argc, char **argv) {
         else if (!strcmp(argv[i], "--manual")) flags |= SCH_CRED_MANUAL_CRED_VALIDATION;
         else if (!strcmp(argv[i], "--read-until")) until = argv[++i];
         else if (!strcmp(argv[i], "--want-renegotiate")) want_reneg = 1;
+        else if (!strcmp(argv[i], "--expect-close")) want_close = 1;
         else if (!strcmp(argv[i], "--send")) send_text = argv[++i];
     }
     HCERTSTORE store = NULL;
@@ -437,6 +444,15 @@ static int run_client(int argc, char **argv) {
         /* The stream goes on under the new key. */
         s = tls_send(c, "after key update\n", 17);
         CHECK(s == SEC_E_OK, "client: EncryptMessage after", "%s", status_name(s));
+        if (want_close) {
+            char buf[16384];
+            size_t got;
+            do {
+                s = tls_recv(c, buf, sizeof buf, &got);
+            } while (s == SEC_E_OK);
+            CHECK(s == SEC_I_CONTEXT_EXPIRED, "client: peer close_notify -> SEC_I_CONTEXT_EXPIRED",
+                  "%s", status_name(s));
+        }
     }
     s = tls_shutdown(c);
     CHECK(s == SEC_E_OK, "client: shutdown (close_notify)", "%s", status_name(s));
@@ -461,8 +477,11 @@ static int run_server(int argc, char **argv) {
     if (!cert) return failures;
     conn_t *c = calloc(1, sizeof *c);
     c->server = 1;
-    for (int i = 5; i < argc; i++)
+    int want_close = 0;
+    for (int i = 5; i < argc; i++) {
         if (!strcmp(argv[i], "--mutual")) c->req |= ASC_REQ_MUTUAL_AUTH;
+        if (!strcmp(argv[i], "--expect-close")) want_close = 1;
+    }
     SECURITY_STATUS s = acquire(&c->cred, SECPKG_CRED_INBOUND, cert, 0, 0);
     CHECK(s == SEC_E_OK, "server: AcquireCredentialsHandle", "%s", status_name(s));
     int ls = socket(AF_INET, SOCK_STREAM, 0);
@@ -506,6 +525,13 @@ static int run_server(int argc, char **argv) {
         s = tls_send(c, line, (size_t)n);
     }
     CHECK(s == SEC_E_OK, "server: EncryptMessage", "%s", status_name(s));
+    if (want_close) {
+        do {
+            s = tls_recv(c, buf, sizeof buf, &got);
+        } while (s == SEC_E_OK);
+        CHECK(s == SEC_I_CONTEXT_EXPIRED, "server: peer close_notify -> SEC_I_CONTEXT_EXPIRED",
+              "%s", status_name(s));
+    }
     if (c->req & ASC_REQ_MUTUAL_AUTH) {
         PCCERT_CONTEXT remote = NULL;
         s = QueryContextAttributesA(&c->ctx, SECPKG_ATTR_REMOTE_CERT_CONTEXT, &remote);

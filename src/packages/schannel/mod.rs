@@ -365,6 +365,37 @@ fn drive(conn: &mut Conn, buf: &mut Vec<u8>, out: &mut Vec<u8>) -> SecResult<Dri
     }
 }
 
+/// After a handshake error: the fatal alert rustls queued, if any.
+fn pending_alert(conn: &mut Conn) -> Vec<u8> {
+    let mut out = Vec::new();
+    for _ in 0..4 {
+        let r = match conn {
+            Conn::Client(c) => handle_state(c.process_tls_records(&mut []).state, &mut out),
+            Conn::Server(c) => handle_state(c.process_tls_records(&mut []).state, &mut out),
+        };
+        if !matches!(r, Ok(None)) {
+            break;
+        }
+    }
+    out
+}
+
+/// Hands a fatal alert to the caller: in a SECBUFFER_ALERT output buffer, else in the
+/// output token when ISC_REQ_EXTENDED_ERROR / ASC_REQ_EXTENDED_ERROR was asked for.
+fn write_alert(step: &mut Step<'_, '_>, alert: &[u8], extended: bool) {
+    if alert.is_empty() {
+        return;
+    }
+    let Some(o) = step.output.as_deref_mut() else {
+        return;
+    };
+    if let Some(i) = o.find(SECBUFFER_ALERT) {
+        let _ = o.write_token_at(i, alert);
+    } else if extended {
+        let _ = o.write_token(alert);
+    }
+}
+
 fn handle_state<D>(
     state: Result<ConnectionState<'_, '_, D>, rustls::Error>,
     out: &mut Vec<u8>,
@@ -816,8 +847,17 @@ impl SchannelContext {
                 Ok(Drive::Done) => break true,
                 Ok(Drive::Blocked) => {}
                 Err(e) => {
+                    let alert = pending_alert(conn);
+                    let extended = req
+                        & if self.server {
+                            ASC_REQ_EXTENDED_ERROR
+                        } else {
+                            ISC_REQ_EXTENDED_ERROR
+                        }
+                        != 0;
                     hs.conn = None;
                     hs.closed = true;
+                    write_alert(step, &alert, extended);
                     return Err(e);
                 }
             }

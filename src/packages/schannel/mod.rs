@@ -848,13 +848,12 @@ impl SchannelContext {
                 Ok(Drive::Blocked) => {}
                 Err(e) => {
                     let alert = pending_alert(conn);
-                    let extended = req
-                        & if self.server {
+                    let extended =
+                        req & if self.server {
                             ASC_REQ_EXTENDED_ERROR
                         } else {
                             ISC_REQ_EXTENDED_ERROR
-                        }
-                        != 0;
+                        } != 0;
                     hs.conn = None;
                     hs.closed = true;
                     write_alert(step, &alert, extended);
@@ -1314,4 +1313,71 @@ fn endpoint_hash(der: &[u8]) -> Vec<u8> {
         Err(_) => &ring::digest::SHA256,
     };
     ring::digest::digest(alg, der).as_ref().to_vec()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn alpn_list_is_parsed() {
+        let ids = b"\x02h2\x08http/1.1";
+        let mut b = Vec::new();
+        b.extend_from_slice(&((6 + ids.len()) as u32).to_ne_bytes());
+        b.extend_from_slice(&SecApplicationProtocolNegotiationExt_ALPN.to_ne_bytes());
+        b.extend_from_slice(&(ids.len() as u16).to_ne_bytes());
+        b.extend_from_slice(ids);
+        assert_eq!(parse_alpn(&b), vec![b"h2".to_vec(), b"http/1.1".to_vec()]);
+        // Truncated or foreign lists give nothing, never a panic.
+        for n in 0..b.len() {
+            let _ = parse_alpn(&b[..n]);
+        }
+        let mut npn = b.clone();
+        npn[4..8].copy_from_slice(&SecApplicationProtocolNegotiationExt_NPN.to_ne_bytes());
+        assert!(parse_alpn(&npn).is_empty());
+    }
+
+    #[test]
+    fn protocols_map_to_rustls_versions() {
+        let req = |cred: SchannelCred, usage| {
+            Schannel.acquire_credentials(CredentialRequest {
+                principal: None,
+                usage,
+                auth: AuthData::Schannel(cred),
+            })
+        };
+        let only_old = SchannelCred {
+            version: SCHANNEL_CRED_VERSION,
+            enabled_protocols: SP_PROT_TLS1_0_CLIENT | SP_PROT_TLS1_1_CLIENT,
+            ..Default::default()
+        };
+        assert_eq!(
+            req(only_old, SECPKG_CRED_OUTBOUND).err(),
+            Some(Error::AlgorithmMismatch)
+        );
+        let all_disabled = SchannelCred {
+            version: SCH_CREDENTIALS_VERSION,
+            disabled_protocols: SP_PROT_TLS1_2 | SP_PROT_TLS1_3,
+            ..Default::default()
+        };
+        assert_eq!(
+            req(all_disabled, SECPKG_CRED_OUTBOUND).err(),
+            Some(Error::AlgorithmMismatch)
+        );
+        let inbound = SchannelCred {
+            version: SCHANNEL_CRED_VERSION,
+            ..Default::default()
+        };
+        assert_eq!(
+            req(inbound, SECPKG_CRED_INBOUND).err(),
+            Some(Error::NoCredentials)
+        );
+    }
+
+    #[test]
+    fn package_names() {
+        assert!(INFO.matches("schannel"));
+        assert!(INFO.matches("microsoft unified security protocol provider"));
+        assert!(!INFO.matches("NTLM"));
+    }
 }

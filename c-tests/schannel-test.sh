@@ -94,6 +94,13 @@ run() { # label cmd...
 # --- in-process ---------------------------------------------------------------------------
 run "in-process" "$BIN" loopback "$T/server.pfx" test
 
+# --- crypt32 ------------------------------------------------------------------------------
+mkdir -p "$T/store/MY" "$T/store/ROOT"
+q openssl pkcs12 -export -in "$T/server.pem" -inkey "$T/server.key" -certfile "$T/ca.pem" \
+  -out "$T/store/MY/server.pfx" -passout pass:
+cp "$T/ca.pem" "$T/store/ROOT/"
+SECUR32_CERT_STORE_DIR=$T/store run "crypt32" "$BIN" crypt32
+
 # --- our client <-> openssl s_server --------------------------------------------------------
 # s_server(args...) starts a server reading commands from fifo fd 3; sets SPORT, SPID, SLOG.
 s_server() {

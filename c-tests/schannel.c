@@ -10,6 +10,7 @@
 #define _DEFAULT_SOURCE 1
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -880,9 +881,108 @@ static int run_loopback(const char *pfx, const char *pw) {
     return failures;
 }
 
+/* ---------------------------------------------------------------------------------------- */
+/* crypt32 mode: $SECUR32_CERT_STORE_DIR holds MY/server.pfx and ROOT/ca.pem */
+
+static int run_crypt32(void) {
+    HCERTSTORE my = CertOpenStore(CERT_STORE_PROV_SYSTEM_A, 0, 0, CERT_SYSTEM_STORE_CURRENT_USER,
+                                  "MY");
+    CHECK(my != NULL, "crypt32: CertOpenStore(SYSTEM, \"MY\")", "NULL");
+    if (!my) return failures;
+    PCCERT_CONTEXT c = CertFindCertificateInStore(my, X509_ASN_ENCODING, 0, CERT_FIND_SUBJECT_STR_A,
+                                                  "LOCALHOST", NULL);
+    CHECK(c != NULL, "crypt32: CERT_FIND_SUBJECT_STR_A (case-insensitive)", "not found");
+    if (!c) return failures;
+    CHECK(c->dwCertEncodingType == (X509_ASN_ENCODING | PKCS_7_ASN_ENCODING) &&
+              c->pbCertEncoded[0] == 0x30 && c->cbCertEncoded > 100 && c->pCertInfo &&
+              c->pCertInfo->dwVersion == 2 && c->pCertInfo->Subject.cbData > 0 &&
+              c->pCertInfo->Issuer.cbData > 0 && c->pCertInfo->SerialNumber.cbData > 0 &&
+              c->pCertInfo->SubjectPublicKeyInfo.PublicKey.cbData > 0 &&
+              !strcmp(c->pCertInfo->SubjectPublicKeyInfo.Algorithm.pszObjId,
+                      "1.2.840.113549.1.1.1") &&
+              c->pCertInfo->cExtension > 0,
+          "crypt32: CERT_CONTEXT / CERT_INFO fields", "unexpected layout or values");
+    uint64_t nb = ((uint64_t)c->pCertInfo->NotBefore.dwHighDateTime << 32) |
+                  c->pCertInfo->NotBefore.dwLowDateTime;
+    uint64_t na = ((uint64_t)c->pCertInfo->NotAfter.dwHighDateTime << 32) |
+                  c->pCertInfo->NotAfter.dwLowDateTime;
+    CHECK(na > nb && nb > 130000000000000000ull, "crypt32: NotBefore/NotAfter FILETIME", "%llu %llu",
+          (unsigned long long)nb, (unsigned long long)na);
+    BYTE hash[20];
+    DWORD hl = 0;
+    BOOL ok = CertGetCertificateContextProperty(c, CERT_HASH_PROP_ID, NULL, &hl);
+    CHECK(ok && hl == 20, "crypt32: CERT_HASH_PROP_ID size", "%d %u", ok, (unsigned)hl);
+    hl = 4;
+    ok = CertGetCertificateContextProperty(c, CERT_SHA1_HASH_PROP_ID, hash, &hl);
+    CHECK(!ok && GetLastError() == ERROR_MORE_DATA && hl == 20, "crypt32: small buffer",
+          "ok=%d err=%u", ok, (unsigned)GetLastError());
+    hl = sizeof hash;
+    ok = CertGetCertificateContextProperty(c, CERT_SHA1_HASH_PROP_ID, hash, &hl);
+    CRYPT_HASH_BLOB hb = {20, hash};
+    PCCERT_CONTEXT byhash =
+        CertFindCertificateInStore(my, X509_ASN_ENCODING, 0, CERT_FIND_SHA1_HASH, &hb, NULL);
+    CHECK(ok && byhash && byhash->cbCertEncoded == c->cbCertEncoded &&
+              !memcmp(byhash->pbCertEncoded, c->pbCertEncoded, c->cbCertEncoded),
+          "crypt32: CERT_FIND_SHA1_HASH", "not found");
+    if (byhash) CertFreeCertificateContext(byhash);
+    SEC_WCHAR wname[64];
+    DWORD wn = CertGetNameStringW(c, CERT_NAME_DNS_TYPE, 0, NULL, wname, 64);
+    CHECK(wn == 10 && wname[0] == 'l' && wname[8] == 't' && wname[9] == 0,
+          "crypt32: CertGetNameStringW(DNS)", "%u", (unsigned)wn);
+    char name[64];
+    DWORD n = CertGetNameStringA(c, CERT_NAME_SIMPLE_DISPLAY_TYPE, CERT_NAME_ISSUER_FLAG, NULL,
+                                 name, sizeof name);
+    CHECK(n == 8 && !strcmp(name, "Test CA"), "crypt32: CertGetNameStringA(issuer)", "'%s'", name);
+    CHECK(CertGetNameStringA(c, CERT_NAME_SIMPLE_DISPLAY_TYPE, 0, NULL, NULL, 0) == 10,
+          "crypt32: CertGetNameStringA size query", "wrong size");
+    /* A copy made from the DER has no key; the store's certificate has. */
+    PCCERT_CONTEXT copy = CertCreateCertificateContext(X509_ASN_ENCODING, c->pbCertEncoded,
+                                                       c->cbCertEncoded);
+    CHECK(copy != NULL, "crypt32: CertCreateCertificateContext", "NULL");
+    CredHandle cred;
+    SECURITY_STATUS s = acquire(&cred, SECPKG_CRED_INBOUND, c, 0, 0);
+    CHECK(s == SEC_E_OK, "crypt32: server credentials from the MY store", "%s", status_name(s));
+    if (s == SEC_E_OK) FreeCredentialsHandle(&cred);
+    s = acquire(&cred, SECPKG_CRED_INBOUND, copy, 0, 0);
+    CHECK(s == SEC_E_NO_CREDENTIALS, "crypt32: certificate without key", "%s", status_name(s));
+    PCCERT_CONTEXT dup = CertDuplicateCertificateContext(c);
+    CHECK(dup == c, "crypt32: CertDuplicateCertificateContext", "%p", (const void *)dup);
+    CHECK(CertFreeCertificateContext(dup), "crypt32: free duplicate", "FALSE");
+    CHECK(CertFreeCertificateContext(copy), "crypt32: free copy", "FALSE");
+    CERT_CONTEXT fake;
+    memset(&fake, 0, sizeof fake);
+    CHECK(!CertFreeCertificateContext(&fake), "crypt32: foreign pointer refused", "TRUE");
+    CHECK(CertCreateCertificateContext(X509_ASN_ENCODING, (const BYTE *)"junk", 4) == NULL,
+          "crypt32: junk DER", "accepted");
+    /* Enumeration frees the previous context; the held one outlives the store. */
+    int count = 0;
+    for (PCCERT_CONTEXT e = CertEnumCertificatesInStore(my, NULL); e;
+         e = CertEnumCertificatesInStore(my, e))
+        count++;
+    CHECK(count == 2, "crypt32: CertEnumCertificatesInStore", "%d certificates", count);
+    CHECK(CertCloseStore(my, 0), "crypt32: CertCloseStore", "FALSE");
+    CHECK(c->pCertInfo->dwVersion == 2 && CertFreeCertificateContext(c),
+          "crypt32: context outlives its store", "freed");
+    HCERTSTORE root = CertOpenSystemStoreA(0, "ROOT");
+    PCCERT_CONTEXT ca = root ? CertFindCertificateInStore(root, X509_ASN_ENCODING, 0,
+                                                          CERT_FIND_SUBJECT_STR_A, "Test CA", NULL)
+                             : NULL;
+    CHECK(ca != NULL, "crypt32: ROOT store from SECUR32_CERT_STORE_DIR", "not found");
+    if (ca) CertFreeCertificateContext(ca);
+    /* A memory store as SCHANNEL_CRED.hRootStore. */
+    HCERTSTORE mem = CertOpenStore(CERT_STORE_PROV_MEMORY, 0, 0, 0, NULL);
+    CHECK(mem != NULL, "crypt32: CERT_STORE_PROV_MEMORY", "NULL");
+    if (root) CertCloseStore(root, 0);
+    if (mem) CertCloseStore(mem, 0);
+    HCERTSTORE bad = CertOpenStore((LPCSTR)77, 0, 0, 0, NULL);
+    CHECK(bad == NULL, "crypt32: unknown store provider", "opened");
+    return failures;
+}
+
 int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc >= 4 && !strcmp(argv[1], "loopback")) return run_loopback(argv[2], argv[3]) ? 1 : 0;
+    if (argc >= 2 && !strcmp(argv[1], "crypt32")) return run_crypt32() ? 1 : 0;
     if (argc >= 4 && !strcmp(argv[1], "client")) return run_client(argc, argv) ? 1 : 0;
     if (argc >= 5 && !strcmp(argv[1], "server")) return run_server(argc, argv) ? 1 : 0;
     fprintf(stderr, "usage: see the comment at the top of c-tests/schannel.c\n");

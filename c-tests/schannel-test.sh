@@ -221,6 +221,7 @@ fi
 # --- examples ------------------------------------------------------------------------------
 if [ -x "$T/tls_echo_server" ] && [ -x "$T/tls_echo_client" ]; then
   port=$(free_port)
+  : > "$T/ex-srv.out"
   "$T/tls_echo_server" "$port" "$T/server.pfx" test > "$T/ex-srv.out" 2>&1 &
   PIDS+=("$!"); espid=$!
   for _ in $(seq 100); do grep -q LISTENING "$T/ex-srv.out" && break; sleep 0.05; done

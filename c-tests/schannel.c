@@ -801,6 +801,21 @@ static void loopback_one(const char *pfx, const char *pw, DWORD proto, const cha
                           "tls-server-end-point:", 21),
               name, "%s", status_name(s));
         if (s == SEC_E_OK) FreeContextBuffer(bi.Bindings);
+        SecPkgContext_Bindings ub, us;
+        SECURITY_STATUS s1 = QueryContextAttributesA(&cl.ctx, SECPKG_ATTR_UNIQUE_BINDINGS, &ub);
+        SECURITY_STATUS s2 = QueryContextAttributesA(&sv.ctx, SECPKG_ATTR_UNIQUE_BINDINGS, &us);
+        snprintf(name, sizeof name, "%s: UNIQUE_BINDINGS", label);
+        if (proto == SP_PROT_TLS1_2_SERVER)
+            CHECK(s1 == SEC_E_OK && s2 == SEC_E_OK && ub.BindingsLength == us.BindingsLength &&
+                      ub.Bindings->cbApplicationDataLength == 11 + 12 &&
+                      !memcmp((char *)ub.Bindings + ub.Bindings->dwApplicationDataOffset,
+                              "tls-unique:", 11) &&
+                      !memcmp(ub.Bindings, us.Bindings, ub.BindingsLength),
+                  name, "%s / %s", status_name(s1), status_name(s2));
+        else
+            CHECK(s1 == SEC_E_UNSUPPORTED_FUNCTION, name, "TLS 1.3: %s", status_name(s1));
+        if (s1 == SEC_E_OK) FreeContextBuffer(ub.Bindings);
+        if (s2 == SEC_E_OK) FreeContextBuffer(us.Bindings);
         SecPkgContext_NegotiationInfoA ni;
         s = QueryContextAttributesA(&cl.ctx, SECPKG_ATTR_NEGOTIATION_INFO, &ni);
         snprintf(name, sizeof name, "%s: NEGOTIATION_INFO unsupported", label);

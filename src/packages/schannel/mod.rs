@@ -254,6 +254,8 @@ struct Info {
     local_cert: Option<Vec<u8>>,
     header: usize,
     trailer: usize,
+    /// tls-unique channel binding (TLS 1.2).
+    unique: Option<Vec<u8>>,
 }
 
 #[derive(Default)]
@@ -261,6 +263,9 @@ struct Handshake {
     conn: Option<Conn>,
     /// Records given to rustls and not yet discarded by it.
     buf: Vec<u8>,
+    /// TLS records sent and received during the handshake (for tls-unique).
+    sent: Vec<u8>,
+    received: Vec<u8>,
     /// Output held back while SEC_I_INCOMPLETE_CREDENTIALS is returned.
     pending_out: Vec<u8>,
     /// Input consumed by the call that returned SEC_I_INCOMPLETE_CREDENTIALS: callers
@@ -664,9 +669,10 @@ impl SchannelContext {
     }
 
     /// Moves a finished handshake to the record layer.
-    fn establish(&self, conn: Conn) -> SecResult<()> {
-        let (version, suite, alpn, peer, secrets, kernel) = match conn {
+    fn establish(&self, conn: Conn, sent: &[u8], received: &[u8]) -> SecResult<()> {
+        let (version, suite, alpn, peer, resumed, secrets, kernel) = match conn {
             Conn::Client(c) => {
+                let resumed = c.handshake_kind() == Some(rustls::HandshakeKind::Resumed);
                 let v = c.protocol_version();
                 let s = c.negotiated_cipher_suite();
                 let a = c.alpn_protocol().map(|a| a.to_vec());
@@ -677,9 +683,10 @@ impl SchannelContext {
                 let (sec, k) = c
                     .dangerous_into_kernel_connection()
                     .map_err(|_| Error::InternalError)?;
-                (v, s, a, p, sec, Kernel::Client(k))
+                (v, s, a, p, resumed, sec, Kernel::Client(k))
             }
             Conn::Server(c) => {
+                let resumed = c.handshake_kind() == Some(rustls::HandshakeKind::Resumed);
                 let v = c.protocol_version();
                 let s = c.negotiated_cipher_suite();
                 let a = c.alpn_protocol().map(|a| a.to_vec());
@@ -690,7 +697,7 @@ impl SchannelContext {
                 let (sec, k) = c
                     .dangerous_into_kernel_connection()
                     .map_err(|_| Error::InternalError)?;
-                (v, s, a, p, sec, Kernel::Server(k))
+                (v, s, a, p, resumed, sec, Kernel::Server(k))
             }
         };
         let version = match version {
@@ -699,8 +706,26 @@ impl SchannelContext {
             _ => return Err(Error::AlgorithmMismatch),
         };
         let suite = suite.map(|s| u16::from(s.suite())).unwrap_or(0);
-        let tx = Keys::new(version, secrets.tx.0, secrets.tx.1)?;
-        let rx = Keys::new(version, secrets.rx.0, secrets.rx.1)?;
+        let mut tx = Keys::new(version, secrets.tx.0, secrets.tx.1)?;
+        let mut rx = Keys::new(version, secrets.rx.0, secrets.rx.1)?;
+        // tls-unique (RFC 5929): the first Finished of the handshake, the client's in a full
+        // handshake and the server's in a resumed one. TLS 1.2 only.
+        let unique = if version == Version::Tls12 {
+            let first_is_ours = self.server == resumed;
+            let (flight, keys) = if first_is_ours {
+                (sent, &mut tx)
+            } else {
+                (received, &mut rx)
+            };
+            record::first_after_ccs(flight).and_then(|rec| {
+                let mut rec = rec.to_vec();
+                let o = record::open_at(keys, version, &mut rec, 0).ok()?;
+                let msg = &rec[o.start..o.start + o.len];
+                (msg.len() >= 4 && msg[0] == 20).then(|| msg[4..].to_vec())
+            })
+        } else {
+            None
+        };
         let (header, trailer) = match version {
             Version::Tls12 => (tx.header_len(), record::TAG),
             Version::Tls13 => (record::HEADER, record::TAG + 1),
@@ -720,6 +745,7 @@ impl SchannelContext {
                 .and_then(|k| k.cert.first().map(|c| c.to_vec())),
             header,
             trailer,
+            unique,
         });
         Ok(())
     }
@@ -863,6 +889,7 @@ impl SchannelContext {
             match record::record_len(&data[pos..]) {
                 Ok(n) => {
                     hs.buf.extend_from_slice(&data[pos..pos + n]);
+                    hs.received.extend_from_slice(&data[pos..pos + n]);
                     pos += n;
                     fed = true;
                 }
@@ -882,9 +909,14 @@ impl SchannelContext {
             }
         };
 
+        hs.sent.extend_from_slice(&out);
         if done {
             let conn = hs.conn.take().ok_or(Error::InternalError)?;
-            self.establish(conn)?;
+            let (sent, received) = (
+                std::mem::take(&mut hs.sent),
+                std::mem::take(&mut hs.received),
+            );
+            self.establish(conn, &sent, &received)?;
             hs.established = true;
         }
 
@@ -1282,6 +1314,13 @@ impl Context for SchannelContext {
                 let cert = cert.ok_or(Error::NoCredentials)?;
                 let mut v = b"tls-server-end-point:".to_vec();
                 v.extend_from_slice(&endpoint_hash(cert));
+                Ok(Attribute::Bindings(v))
+            }
+            SECPKG_ATTR_UNIQUE_BINDINGS => {
+                let i = self.established()?;
+                let u = i.unique.as_ref().ok_or(Error::UnsupportedFunction)?;
+                let mut v = b"tls-unique:".to_vec();
+                v.extend_from_slice(u);
                 Ok(Attribute::Bindings(v))
             }
             _ => Err(Error::UnsupportedFunction),

@@ -207,6 +207,30 @@ pub struct Opened {
     pub len: usize,
 }
 
+/// Opens `rec` with sequence number `seq`, leaving the keys' own sequence number alone
+/// (re-reading a handshake record after the keys moved on).
+pub fn open_at(keys: &mut Keys, version: Version, rec: &mut [u8], seq: u64) -> SecResult<Opened> {
+    let saved = keys.seq;
+    keys.seq = seq;
+    let r = open(keys, version, rec);
+    keys.seq = saved;
+    r
+}
+
+/// The first encrypted handshake record of a TLS 1.2 flight: the one after ChangeCipherSpec.
+pub fn first_after_ccs(mut flight: &[u8]) -> Option<&[u8]> {
+    let mut after_ccs = false;
+    while let Ok(n) = record_len(flight) {
+        let (rec, rest) = flight.split_at(n);
+        if after_ccs && rec[0] == CT_HANDSHAKE {
+            return Some(rec);
+        }
+        after_ccs |= rec[0] == CT_CHANGE_CIPHER_SPEC;
+        flight = rest;
+    }
+    None
+}
+
 /// Opens the complete record `rec` in place.
 pub fn open(keys: &mut Keys, version: Version, rec: &mut [u8]) -> SecResult<Opened> {
     if rec.len() < HEADER {

@@ -26,7 +26,7 @@ fail() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
 
 BIN=$T/schannel
 gcc -std=c11 -Wall -Wextra -Werror -Iinclude -o "$BIN" c-tests/schannel.c \
-  -L"$LIB" -lsecur32 -lcrypt32 -Wl,-rpath,"$LIB" || { echo "schannel: 0 passed, 1 failed"; exit 1; }
+  -L"$LIB" -lsecur32 -lcrypt32 -Wl,-rpath,"$LIB" -pthread || { echo "schannel: 0 passed, 1 failed"; exit 1; }
 for ex in tls_echo_client tls_echo_server; do
   if [ -f "examples/$ex.c" ]; then
     gcc -std=c11 -Wall -Wextra -Werror -Iinclude -o "$T/$ex" "examples/$ex.c" \

@@ -9,6 +9,7 @@
  * Each check prints "PASS name" or "FAIL name: why"; the exit status is the failure count. */
 #define _DEFAULT_SOURCE 1
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -666,6 +667,63 @@ static SECURITY_STATUS open_rec(CtxtHandle *ctx, unsigned char *buf, size_t len,
     return DecryptMessage(ctx, &d, 0, NULL);
 }
 
+/* EncryptMessage and DecryptMessage on one context from two threads at once. */
+#define THREAD_RECORDS 2000
+typedef struct {
+    CtxtHandle *ctx;
+    unsigned char *buf;
+    size_t len;
+    int ok;
+} thread_job;
+
+static void *seal_job(void *p) {
+    thread_job *j = p;
+    j->len = 0;
+    j->ok = 1;
+    for (int i = 0; i < THREAD_RECORDS; i++) {
+        size_t n = seal(j->ctx, "concurrent", j->buf + j->len, 0);
+        if (!n) j->ok = 0;
+        j->len += n;
+    }
+    return NULL;
+}
+
+static void *open_job(void *p) {
+    thread_job *j = p;
+    unsigned char *at = j->buf;
+    size_t left = j->len;
+    int got = 0;
+    while (left) {
+        SecBuffer b[4];
+        if (open_rec(j->ctx, at, left, b) != SEC_E_OK) break;
+        if (b[1].cbBuffer == 10 && !memcmp(b[1].pvBuffer, "concurrent", 10)) got++;
+        if (b[3].BufferType != SECBUFFER_EXTRA) break;
+        at = b[3].pvBuffer;
+        left = b[3].cbBuffer;
+    }
+    j->ok = got == THREAD_RECORDS;
+    return NULL;
+}
+
+static int concurrent(side_t *cl, side_t *sv) {
+    size_t cap = (size_t)THREAD_RECORDS * 64;
+    thread_job pre = {&sv->ctx, malloc(cap), 0, 0};
+    seal_job(&pre); /* records for the client to read */
+    thread_job tx = {&cl->ctx, malloc(cap), 0, 0};
+    thread_job rx = {&cl->ctx, pre.buf, pre.len, 0};
+    pthread_t a, b;
+    pthread_create(&a, NULL, seal_job, &tx);
+    pthread_create(&b, NULL, open_job, &rx);
+    pthread_join(a, NULL);
+    pthread_join(b, NULL);
+    thread_job check = {&sv->ctx, tx.buf, tx.len, 0};
+    open_job(&check);
+    int ok = pre.ok && tx.ok && rx.ok && check.ok;
+    free(pre.buf);
+    free(tx.buf);
+    return ok;
+}
+
 static void loopback_one(const char *pfx, const char *pw, DWORD proto, const char *label) {
     char name[128];
     HCERTSTORE store;
@@ -727,6 +785,9 @@ static void loopback_one(const char *pfx, const char *pw, DWORD proto, const cha
     }
     snprintf(name, sizeof name, "%s: byte-at-a-time INCOMPLETE/MISSING", label);
     CHECK(ok && incomplete == (int)restlen - 1, name, "incomplete=%d ok=%d", incomplete, ok);
+
+    snprintf(name, sizeof name, "%s: EncryptMessage || DecryptMessage on two threads", label);
+    CHECK(concurrent(&cl, &sv), name, "records lost or corrupted");
 
     /* Tampering. */
     w = seal(&sv.ctx, "tamper me", wire, 0);

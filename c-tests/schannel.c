@@ -923,7 +923,9 @@ static int run_loopback(const char *pfx, const char *pw) {
           "package: QuerySecurityPackageInfo(\"schannel\")", "%s", status_name(s));
     if (info) FreeContextBuffer(info);
     s = QuerySecurityPackageInfoA((SEC_CHAR *)UNISP_NAME_A, &info);
-    CHECK(s == SEC_E_OK, "package: UNISP_NAME", "%s", status_name(s));
+    CHECK(s == SEC_E_OK && !strcmp(info->Name, UNISP_NAME_A) && info->cbMaxToken == 24576 &&
+              info->fCapabilities == 0x4107B3,
+          "package: UNISP_NAME", "%s", status_name(s));
     if (info) FreeContextBuffer(info);
     /* Credentials. */
     CredHandle cred;

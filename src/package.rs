@@ -279,7 +279,8 @@ pub trait Context: Send + Sync + 'static {
 pub fn registry() -> &'static [&'static dyn SecurityPackage] {
     static PACKAGES: &[&dyn SecurityPackage] = &[
         &crate::packages::ntlm::Ntlm,
-        &crate::packages::schannel::Schannel,
+        &crate::packages::schannel::SCHANNEL,
+        &crate::packages::schannel::UNISP,
     ];
     PACKAGES
 }

@@ -193,7 +193,7 @@ unsafe fn acquire_credentials(
     let principal = unsafe { any_str(principal, cs)? };
     let auth = if auth.is_null() {
         AuthData::None
-    } else if core::ptr::eq(pkg.info(), &crate::packages::schannel::INFO) {
+    } else if crate::packages::schannel::is_schannel(pkg.info()) {
         // SAFETY: Schannel's pAuthData is SCHANNEL_CRED or SCH_CREDENTIALS.
         AuthData::Schannel(unsafe { super::schannel::decode_schannel_cred(auth)? })
     } else {

@@ -31,22 +31,40 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 use verify::{map_error, AnyClientCert, ClientCert, ServerCert, ServerVerifier};
 
-/// The Schannel package.
-pub struct Schannel;
+/// The Schannel package, under one of the names Windows lists it by.
+pub struct Schannel(pub &'static PackageInfo);
 
-/// SecPkgInfo as Windows 10 reports it for Schannel / UNISP_NAME.
+/// "Schannel".
+pub static SCHANNEL: Schannel = Schannel(&INFO);
+/// UNISP_NAME ("Microsoft Unified Security Protocol Provider"), the same provider.
+pub static UNISP: Schannel = Schannel(&UNISP_INFO);
+
+/// SecPkgInfo as Windows 10 reports it for Schannel.
 pub static INFO: PackageInfo = PackageInfo {
     name: "Schannel",
-    aliases: &[
-        "Microsoft Unified Security Protocol Provider",
-        "Default TLS SSP",
-    ],
+    aliases: &[],
     comment: "Schannel Security Package",
     capabilities: 0x0041_07B3,
     version: 1,
     rpc_id: 14,
     max_token: 24576,
 };
+
+/// SecPkgInfo for UNISP_NAME; "Default TLS SSP" is accepted as another name for it.
+pub static UNISP_INFO: PackageInfo = PackageInfo {
+    name: "Microsoft Unified Security Protocol Provider",
+    aliases: &["Default TLS SSP"],
+    comment: "Schannel Security Package",
+    capabilities: 0x0041_07B3,
+    version: 1,
+    rpc_id: 14,
+    max_token: 24576,
+};
+
+/// Whether a package is Schannel (its pAuthData is SCHANNEL_CRED / SCH_CREDENTIALS).
+pub fn is_schannel(info: &PackageInfo) -> bool {
+    core::ptr::eq(info, &INFO) || core::ptr::eq(info, &UNISP_INFO)
+}
 
 fn provider() -> Arc<CryptoProvider> {
     static P: OnceLock<Arc<CryptoProvider>> = OnceLock::new();
@@ -115,7 +133,7 @@ fn certified_key(m: &CertMaterial) -> SecResult<Option<Arc<CertifiedKey>>> {
 
 impl SecurityPackage for Schannel {
     fn info(&self) -> &'static PackageInfo {
-        &INFO
+        self.0
     }
 
     fn acquire_credentials(&self, req: CredentialRequest) -> SecResult<Arc<dyn Credentials>> {
@@ -172,6 +190,7 @@ impl SecurityPackage for Schannel {
                 .ok()
         };
         Ok(Arc::new(SchannelCredentials {
+            info: self.0,
             usage: req.usage,
             flags: cred.flags,
             versions,
@@ -182,6 +201,7 @@ impl SecurityPackage for Schannel {
 }
 
 struct SchannelCredentials {
+    info: &'static PackageInfo,
     usage: u32,
     flags: u32,
     versions: Vec<&'static SupportedProtocolVersion>,
@@ -191,7 +211,7 @@ struct SchannelCredentials {
 
 impl Credentials for SchannelCredentials {
     fn package(&self) -> &'static PackageInfo {
-        &INFO
+        self.info
     }
     fn usage(&self) -> u32 {
         self.usage
@@ -968,7 +988,7 @@ fn decrypt_shape(msg: &SecBuffers<'_>) -> SecResult<(usize, [usize; 3])> {
 
 impl Context for SchannelContext {
     fn package(&self) -> &'static PackageInfo {
-        &INFO
+        self.cred.info
     }
 
     fn initialize(&self, step: &mut Step<'_, '_>) -> SecResult<Outcome> {
@@ -1207,7 +1227,7 @@ impl Context for SchannelContext {
                     security_trailer: i.trailer as u32,
                 })
             }
-            SECPKG_ATTR_PACKAGE_INFO => Ok(Attribute::PackageInfo(&INFO)),
+            SECPKG_ATTR_PACKAGE_INFO => Ok(Attribute::PackageInfo(self.cred.info)),
             SECPKG_ATTR_NEGOTIATION_INFO => Err(Error::UnsupportedFunction),
             SECPKG_ATTR_CONNECTION_INFO => {
                 let i = self.established()?;
@@ -1379,7 +1399,7 @@ mod tests {
     #[test]
     fn protocols_map_to_rustls_versions() {
         let req = |cred: SchannelCred, usage| {
-            Schannel.acquire_credentials(CredentialRequest {
+            SCHANNEL.acquire_credentials(CredentialRequest {
                 principal: None,
                 usage,
                 auth: AuthData::Schannel(cred),
@@ -1416,7 +1436,9 @@ mod tests {
     #[test]
     fn package_names() {
         assert!(INFO.matches("schannel"));
-        assert!(INFO.matches("microsoft unified security protocol provider"));
+        assert!(UNISP_INFO.matches("microsoft unified security protocol provider"));
+        assert!(UNISP_INFO.matches("default tls ssp"));
         assert!(!INFO.matches("NTLM"));
+        assert!(is_schannel(&UNISP_INFO) && is_schannel(&INFO));
     }
 }

@@ -142,6 +142,7 @@ client_case "client cert requested, none" -tls1_2 -verify 1 -- localhost --tls12
 grep -q INCOMPLETE_CREDENTIALS_SEEN <<< "$LAST_OUT" && pass "SEC_I_INCOMPLETE_CREDENTIALS" || fail "SEC_I_INCOMPLETE_CREDENTIALS not returned"
 client_case "client byte-at-a-time TLS 1.3" -tls1_3 -- localhost --chunk 1
 client_case "client byte-at-a-time TLS 1.2" -tls1_2 -- localhost --tls12 --chunk 1
+client_case "target name that is no host name" -- "localhost:443" --expect SEC_E_WRONG_PRINCIPAL
 client_case "wrong host name" -- wrong.example --expect SEC_E_WRONG_PRINCIPAL
 grep -q ALERT_SENT <<< "$LAST_OUT" && grep -qi "alert" "$SLOG" && pass "wrong host name: alert sent to the peer" \
   || fail "wrong host name: no alert in SECBUFFER_ALERT / at the peer"

@@ -392,6 +392,20 @@ static int run_client(int argc, char **argv) {
     s = handshake(c);
     SECURITY_STATUS want = status_from_name(expect);
     CHECK(s == want, "client: handshake status", "got %s, want %s", status_name(s), expect);
+    if (s != SEC_E_OK && c->have_ctx) {
+        /* A failed context stays failed. */
+        SecBuffer ib[2] = {{0, SECBUFFER_TOKEN, c->in}, {0, SECBUFFER_EMPTY, NULL}};
+        SecBufferDesc id = {SECBUFFER_VERSION, 2, ib};
+        SecBuffer ob[1] = {{0, SECBUFFER_TOKEN, NULL}};
+        SecBufferDesc od = {SECBUFFER_VERSION, 1, ob};
+        ULONG attrs;
+        TimeStamp ts;
+        SECURITY_STATUS again = InitializeSecurityContextA(&c->cred, &c->ctx, (SEC_CHAR *)c->target,
+                                                           c->req, 0, 0, &id, 0, NULL, &od, &attrs,
+                                                           &ts);
+        CHECK(again == s, "client: failed context stays failed", "%s", status_name(again));
+        DeleteSecurityContext(&c->ctx);
+    }
     if (s != SEC_E_OK) {
         close(c->fd);
         return failures;

@@ -297,6 +297,8 @@ struct Handshake {
     /// ApplyControlToken: alert (level, description) to send at the next ISC/ASC.
     alert: Option<[u8; 2]>,
     closed: bool,
+    /// The handshake failed: later ISC/ASC calls return this again.
+    failed: Option<Error>,
 }
 
 struct Tx {
@@ -652,10 +654,17 @@ impl SchannelContext {
         }
         let manual = self.cred.flags & SCH_CRED_MANUAL_CRED_VALIDATION != 0
             || req & ISC_REQ_MANUAL_CRED_VALIDATION != 0;
-        let name = target
-            .map(|t| t.trim())
-            .filter(|t| !t.is_empty())
-            .and_then(|t| ServerName::try_from(t.to_string()).ok());
+        let target = target.map(str::trim).filter(|t| !t.is_empty());
+        // No target name: no name check (as Windows). A target that is no host name or
+        // address can match no certificate.
+        let name = match target {
+            None => None,
+            Some(t) => Some(
+                ServerName::try_from(t.to_string())
+                    .or_else(|_| ServerName::try_from("invalid.invalid"))
+                    .map_err(|_| Error::InternalError)?,
+            ),
+        };
         let check_name = name.is_some() && self.cred.flags & SCH_CRED_NO_SERVERNAME_CHECK == 0;
         let verifier = ServerVerifier {
             webpki: self.cred.webpki.clone(),
@@ -853,6 +862,9 @@ impl SchannelContext {
                 pos = prev.len();
             }
         }
+        if let Some(e) = hs.failed {
+            return Err(e);
+        }
         let mut out = std::mem::take(&mut hs.pending_out);
 
         if hs.established || hs.closed {
@@ -901,7 +913,7 @@ impl SchannelContext {
                             ISC_REQ_EXTENDED_ERROR
                         } != 0;
                     hs.conn = None;
-                    hs.closed = true;
+                    hs.failed = Some(e);
                     write_alert(step, &alert, extended);
                     return Err(e);
                 }

@@ -38,6 +38,9 @@ done
 cd "$T"
 q() { "$@" >/dev/null 2>&1; }
 q openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 30 -subj "/CN=Test CA"
+q openssl req -x509 -newkey rsa:2048 -nodes -keyout self.key -out self.pem -days 30 -subj "/CN=localhost" \
+  -addext "subjectAltName=DNS:localhost"
+q openssl pkcs12 -export -in self.pem -inkey self.key -out self.pfx -passout pass:test
 q openssl req -x509 -newkey rsa:2048 -nodes -keyout other-ca.key -out other-ca.pem -days 30 -subj "/CN=Other CA"
 mkcert() { # name cn san [ca]
   q openssl req -newkey rsa:2048 -nodes -keyout "$1.key" -out "$1.csr" -subj "/CN=$2"
@@ -93,6 +96,9 @@ run() { # label cmd...
 
 # --- in-process ---------------------------------------------------------------------------
 run "in-process" "$BIN" loopback "$T/server.pfx" test
+SSL_CERT_FILE=$T/self.pem run "self-signed certificate trusted as a root" "$BIN" handshake "$T/self.pfx" test SEC_E_OK
+SSL_CERT_FILE=$T/other-ca.pem run "in-process untrusted root" "$BIN" handshake "$T/server.pfx" test SEC_E_UNTRUSTED_ROOT
+SSL_CERT_FILE=$T/other-ca.pem run "in-process self-signed, untrusted" "$BIN" handshake "$T/self.pfx" test SEC_E_UNTRUSTED_ROOT
 
 # --- crypt32 ------------------------------------------------------------------------------
 mkdir -p "$T/store/MY" "$T/store/ROOT"

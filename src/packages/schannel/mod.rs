@@ -79,14 +79,14 @@ pub fn cert_store_dir() -> Option<std::path::PathBuf> {
 
 /// The default trusted roots: the system's (rustls-native-certs honours SSL_CERT_FILE and
 /// SSL_CERT_DIR) plus PEM/DER files in `$SECUR32_CERT_STORE_DIR/ROOT`.
-fn default_roots() -> RootCertStore {
-    let mut roots = RootCertStore::empty();
-    let found = rustls_native_certs::load_native_certs();
-    roots.add_parsable_certificates(found.certs);
+fn default_roots() -> Vec<Vec<u8>> {
+    let mut roots: Vec<Vec<u8>> = rustls_native_certs::load_native_certs()
+        .certs
+        .into_iter()
+        .map(|c| c.to_vec())
+        .collect();
     if let Some(dir) = cert_store_dir() {
-        for der in crate::packages::schannel::load_cert_dir(&dir.join("ROOT")) {
-            let _ = roots.add(CertificateDer::from(der));
-        }
+        roots.extend(load_cert_dir(&dir.join("ROOT")));
     }
     roots
 }
@@ -171,17 +171,22 @@ impl SecurityPackage for Schannel {
         if req.usage & SECPKG_CRED_INBOUND != 0 && key.is_none() {
             return Err(Error::NoCredentials);
         }
-        let roots = match &cred.root_store {
-            Some(list) => {
-                let mut r = RootCertStore::empty();
-                for c in list {
-                    let _ = r.add(CertificateDer::from(c.clone()));
-                }
-                r
-            }
+        let root_ders = match cred.root_store {
+            Some(list) => list,
             None if req.usage & SECPKG_CRED_OUTBOUND != 0 => default_roots(),
-            None => RootCertStore::empty(),
+            None => Vec::new(),
         };
+        let mut roots = RootCertStore::empty();
+        let mut self_signed = std::collections::HashSet::new();
+        for der in root_ders {
+            if roots.add(CertificateDer::from(der.clone())).is_ok() {
+                self_signed.insert(
+                    ring::digest::digest(&ring::digest::SHA256, &der)
+                        .as_ref()
+                        .to_vec(),
+                );
+            }
+        }
         let webpki = if roots.is_empty() {
             None
         } else {
@@ -196,6 +201,7 @@ impl SecurityPackage for Schannel {
             versions,
             key,
             webpki,
+            trusted: Arc::new(self_signed),
         }))
     }
 }
@@ -207,6 +213,9 @@ struct SchannelCredentials {
     versions: Vec<&'static SupportedProtocolVersion>,
     key: Option<Arc<CertifiedKey>>,
     webpki: Option<Arc<rustls::client::WebPkiServerVerifier>>,
+    /// SHA-256 of each trusted root: a server presenting one of them as its own
+    /// certificate is trusted (self-signed certificates installed as roots).
+    trusted: Arc<std::collections::HashSet<Vec<u8>>>,
 }
 
 impl Credentials for SchannelCredentials {
@@ -392,13 +401,14 @@ fn drive(conn: &mut Conn, buf: &mut Vec<u8>, out: &mut Vec<u8>) -> SecResult<Dri
     }
 }
 
-/// After a handshake error: the fatal alert rustls queued, if any.
-fn pending_alert(conn: &mut Conn) -> Vec<u8> {
+/// After a handshake error: the fatal alert rustls queued, if any. `buf` is what rustls
+/// has not discarded (it must see the same bytes again).
+fn pending_alert(conn: &mut Conn, buf: &mut [u8]) -> Vec<u8> {
     let mut out = Vec::new();
     for _ in 0..4 {
         let r = match conn {
-            Conn::Client(c) => handle_state(c.process_tls_records(&mut []).state, &mut out),
-            Conn::Server(c) => handle_state(c.process_tls_records(&mut []).state, &mut out),
+            Conn::Client(c) => handle_state(c.process_tls_records(buf).state, &mut out),
+            Conn::Server(c) => handle_state(c.process_tls_records(buf).state, &mut out),
         };
         if !matches!(r, Ok(None)) {
             break;
@@ -668,6 +678,7 @@ impl SchannelContext {
         let check_name = name.is_some() && self.cred.flags & SCH_CRED_NO_SERVERNAME_CHECK == 0;
         let verifier = ServerVerifier {
             webpki: self.cred.webpki.clone(),
+            trusted: self.cred.trusted.clone(),
             manual,
             check_name,
             provider: p.clone(),
@@ -905,7 +916,7 @@ impl SchannelContext {
                 Ok(Drive::Done) => break true,
                 Ok(Drive::Blocked) => {}
                 Err(e) => {
-                    let alert = pending_alert(conn);
+                    let alert = pending_alert(conn, buf);
                     let extended =
                         req & if self.server {
                             ASC_REQ_EXTENDED_ERROR

@@ -21,11 +21,53 @@ pub struct ServerVerifier {
     /// Chain check against the trusted roots; `None`: no trusted roots (every chain is
     /// untrusted).
     pub webpki: Option<Arc<WebPkiServerVerifier>>,
+    /// SHA-256 of the trusted roots' DER.
+    pub trusted: Arc<std::collections::HashSet<Vec<u8>>>,
     /// SCH_CRED_MANUAL_CRED_VALIDATION / ISC_REQ_MANUAL_CRED_VALIDATION: the caller checks.
     pub manual: bool,
     /// Name check (off with SCH_CRED_NO_SERVERNAME_CHECK or no target name).
     pub check_name: bool,
     pub provider: Arc<CryptoProvider>,
+}
+
+impl ServerVerifier {
+    fn is_trusted_root(&self, cert: &CertificateDer<'_>) -> bool {
+        let h = ring::digest::digest(&ring::digest::SHA256, cert.as_ref());
+        self.trusted.contains(h.as_ref())
+    }
+
+    /// A trusted root presented as the server certificate (Windows trusts a self-signed
+    /// certificate installed as a root): its dates and name still count.
+    fn check_trusted_root(
+        &self,
+        cert: &CertificateDer<'_>,
+        server_name: &ServerName<'_>,
+        now: UnixTime,
+        chain_error: rustls::Error,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        use x509_parser::prelude::*;
+        let Ok((_, x)) = X509Certificate::from_der(cert.as_ref()) else {
+            return Err(chain_error);
+        };
+        let t = now.as_secs() as i64;
+        if t < x.validity().not_before.timestamp() {
+            return Err(rustls::Error::InvalidCertificate(
+                CertificateError::NotValidYet,
+            ));
+        }
+        if t > x.validity().not_after.timestamp() {
+            return Err(rustls::Error::InvalidCertificate(CertificateError::Expired));
+        }
+        if self.check_name {
+            let ee = webpki::EndEntityCert::try_from(cert).map_err(|_| chain_error.clone())?;
+            if ee.verify_is_valid_for_subject_name(server_name).is_err() {
+                return Err(rustls::Error::InvalidCertificate(
+                    CertificateError::NotValidForName,
+                ));
+            }
+        }
+        Ok(ServerCertVerified::assertion())
+    }
 }
 
 impl ServerCertVerifier for ServerVerifier {
@@ -49,6 +91,20 @@ impl ServerCertVerifier for ServerVerifier {
             Err(rustls::Error::InvalidCertificate(
                 CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
             )) if !self.check_name => Ok(ServerCertVerified::assertion()),
+            Err(e) if self.is_trusted_root(end_entity) => {
+                self.check_trusted_root(end_entity, server_name, now, e)
+            }
+            // A self-signed CA certificate that is not trusted: untrusted root, as Windows.
+            Err(rustls::Error::InvalidCertificate(CertificateError::Other(o)))
+                if matches!(
+                    o.0.downcast_ref::<webpki::Error>(),
+                    Some(webpki::Error::CaUsedAsEndEntity)
+                ) =>
+            {
+                Err(rustls::Error::InvalidCertificate(
+                    CertificateError::UnknownIssuer,
+                ))
+            }
             r => r,
         }
     }

@@ -1041,6 +1041,67 @@ static int run_loopback(const char *pfx, const char *pw) {
         CHECK(s == SEC_E_OK, "creds: SCH_CREDENTIALS", "%s", status_name(s));
         if (s == SEC_E_OK) FreeCredentialsHandle(&cred);
     }
+    /* Hostile bytes: never SEC_E_INTERNAL_ERROR (a caught panic), never a crash. */
+    {
+        HCERTSTORE st;
+        PCCERT_CONTEXT cert = load_pfx(pfx, pw, &st);
+        side_t cl = {0}, sv = {0};
+        acquire(&sv.cred, SECPKG_CRED_INBOUND, cert, 0, 0);
+        acquire(&cl.cred, SECPKG_CRED_OUTBOUND, NULL, 0, 0);
+        int internal = 0;
+        unsigned seed = 12345;
+        static unsigned char junk[70000];
+        for (int i = 0; i < 3000; i++) {
+            size_t n = (size_t)(rand_r(&seed) % 400);
+            for (size_t k = 0; k < n; k++) junk[k] = (unsigned char)rand_r(&seed);
+            if (n >= 5 && i % 2) {
+                junk[0] = (unsigned char)(20 + i % 5);
+                junk[1] = 3;
+                junk[2] = (unsigned char)(i % 4);
+                junk[3] = 0;
+                junk[4] = (unsigned char)(n - 5);
+            }
+            side_t x = {0};
+            x.cred = i % 3 ? sv.cred : cl.cred;
+            unsigned char out[65536];
+            ULONG inlen = (ULONG)n, outlen;
+            SECURITY_STATUS r = step(&x, i % 3 != 0, junk, &inlen, out, &outlen, "localhost",
+                                     NULL, 0);
+            if (r == SEC_E_INTERNAL_ERROR) internal++;
+            if (x.have) DeleteSecurityContext(&x.ctx);
+        }
+        CHECK(internal == 0, "fuzz: handshake tokens", "%d internal errors", internal);
+        internal = 0;
+        if (loopback_pair(&cl, &sv, "localhost", 0, NULL, NULL) == 0) {
+            for (int i = 0; i < 3000; i++) {
+                size_t n = (size_t)(rand_r(&seed) % 600);
+                for (size_t k = 0; k < n; k++) junk[k] = (unsigned char)rand_r(&seed);
+                if (n >= 5) {
+                    junk[0] = (unsigned char)(20 + i % 5);
+                    junk[1] = 3;
+                    junk[2] = 3;
+                    junk[3] = (unsigned char)((n - 5) >> 8);
+                    junk[4] = (unsigned char)(n - 5);
+                }
+                SecBuffer b[4];
+                SECURITY_STATUS r = open_rec(&cl.ctx, junk, n, b);
+                if (r == SEC_E_INTERNAL_ERROR || r == SEC_E_OK) internal++;
+            }
+            /* The context still works after all that. */
+            unsigned char rec[256];
+            size_t n = seal(&sv.ctx, "still fine", rec, 0);
+            SecBuffer b[4];
+            SECURITY_STATUS r = open_rec(&cl.ctx, rec, n, b);
+            CHECK(internal == 0 && r == SEC_E_OK, "fuzz: DecryptMessage records",
+                  "%d bad results, then %s", internal, status_name(r));
+            DeleteSecurityContext(&cl.ctx);
+            DeleteSecurityContext(&sv.ctx);
+        }
+        FreeCredentialsHandle(&cl.cred);
+        FreeCredentialsHandle(&sv.cred);
+        CertFreeCertificateContext(cert);
+        CertCloseStore(st, 0);
+    }
     loopback_one(pfx, pw, SP_PROT_TLS1_3_SERVER, "loopback TLS 1.3");
     loopback_one(pfx, pw, SP_PROT_TLS1_2_SERVER, "loopback TLS 1.2");
     return failures;

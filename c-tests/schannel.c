@@ -1102,6 +1102,68 @@ static int run_loopback(const char *pfx, const char *pw) {
         CertFreeCertificateContext(cert);
         CertCloseStore(st, 0);
     }
+    /* Output token too small, then the same call with room: the handshake goes on. */
+    {
+        HCERTSTORE st;
+        PCCERT_CONTEXT cert = load_pfx(pfx, pw, &st);
+        CredHandle sc, cc;
+        CtxtHandle sx, cx;
+        acquire(&sc, SECPKG_CRED_INBOUND, cert, 0, 0);
+        acquire(&cc, SECPKG_CRED_OUTBOUND, NULL, 0, 0);
+        static unsigned char hello[16384], flight[65536], small[10];
+        ULONG attrs;
+        TimeStamp t2;
+        SecBuffer ob[1] = {{sizeof hello, SECBUFFER_TOKEN, hello}};
+        SecBufferDesc od = {SECBUFFER_VERSION, 1, ob};
+        SECURITY_STATUS r1 = InitializeSecurityContextA(&cc, NULL, (SEC_CHAR *)"localhost",
+                                                        ISC_REQ_STREAM, 0, 0, NULL, 0, &cx, &od,
+                                                        &attrs, &t2);
+        ULONG hello_len = ob[0].cbBuffer;
+        SecBuffer ib[2] = {{hello_len, SECBUFFER_TOKEN, hello}, {0, SECBUFFER_EMPTY, NULL}};
+        SecBufferDesc id = {SECBUFFER_VERSION, 2, ib};
+        SecBuffer sb[1] = {{sizeof small, SECBUFFER_TOKEN, small}};
+        SecBufferDesc sd = {SECBUFFER_VERSION, 1, sb};
+        SECURITY_STATUS r2 = AcceptSecurityContext(&sc, NULL, &id, ASC_REQ_STREAM, 0, &sx, &sd,
+                                                   &attrs, &t2);
+        CHECK(r1 == SEC_I_CONTINUE_NEEDED && r2 == SEC_E_BUFFER_TOO_SMALL,
+              "output token too small", "%s / %s", status_name(r1), status_name(r2));
+        /* A failed first call creates no context: Windows callers start over. */
+        ib[0] = (SecBuffer){hello_len, SECBUFFER_TOKEN, hello};
+        ib[1] = (SecBuffer){0, SECBUFFER_EMPTY, NULL};
+        sb[0] = (SecBuffer){sizeof flight, SECBUFFER_TOKEN, flight};
+        r2 = AcceptSecurityContext(&sc, NULL, &id, ASC_REQ_STREAM, 0, &sx, &sd, &attrs, &t2);
+        CHECK(r2 == SEC_I_CONTINUE_NEEDED && sb[0].cbBuffer > 100, "retry with room",
+              "%s", status_name(r2));
+        /* The same mid-handshake, on the client. */
+        ULONG flight_len = sb[0].cbBuffer;
+        static unsigned char fin[4096], tiny[4];
+        ib[0] = (SecBuffer){flight_len, SECBUFFER_TOKEN, flight};
+        ib[1] = (SecBuffer){0, SECBUFFER_EMPTY, NULL};
+        ob[0] = (SecBuffer){sizeof tiny, SECBUFFER_TOKEN, tiny};
+        SECURITY_STATUS r3 = InitializeSecurityContextA(&cc, &cx, (SEC_CHAR *)"localhost",
+                                                        ISC_REQ_STREAM, 0, 0, &id, 0, NULL, &od,
+                                                        &attrs, &t2);
+        ib[0] = (SecBuffer){flight_len, SECBUFFER_TOKEN, flight};
+        ib[1] = (SecBuffer){0, SECBUFFER_EMPTY, NULL};
+        ob[0] = (SecBuffer){sizeof fin, SECBUFFER_TOKEN, fin};
+        SECURITY_STATUS r4 = InitializeSecurityContextA(&cc, &cx, (SEC_CHAR *)"localhost",
+                                                        ISC_REQ_STREAM, 0, 0, &id, 0, NULL, &od,
+                                                        &attrs, &t2);
+        ib[0] = (SecBuffer){ob[0].cbBuffer, SECBUFFER_TOKEN, fin};
+        ib[1] = (SecBuffer){0, SECBUFFER_EMPTY, NULL};
+        sb[0] = (SecBuffer){sizeof flight, SECBUFFER_TOKEN, flight};
+        SECURITY_STATUS r5 = AcceptSecurityContext(&sc, &sx, &id, ASC_REQ_STREAM, 0, NULL, &sd,
+                                                   &attrs, &t2);
+        CHECK(r3 == SEC_E_BUFFER_TOO_SMALL && r4 == SEC_E_OK && r5 == SEC_E_OK,
+              "mid-handshake retry with room", "%s / %s / %s", status_name(r3), status_name(r4),
+              status_name(r5));
+        if (r1 == SEC_I_CONTINUE_NEEDED) DeleteSecurityContext(&cx);
+        if (r2 == SEC_I_CONTINUE_NEEDED) DeleteSecurityContext(&sx);
+        FreeCredentialsHandle(&sc);
+        FreeCredentialsHandle(&cc);
+        CertFreeCertificateContext(cert);
+        CertCloseStore(st, 0);
+    }
     loopback_one(pfx, pw, SP_PROT_TLS1_3_SERVER, "loopback TLS 1.3");
     loopback_one(pfx, pw, SP_PROT_TLS1_2_SERVER, "loopback TLS 1.2");
     return failures;

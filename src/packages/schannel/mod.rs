@@ -471,6 +471,13 @@ fn handle_state<D>(
     }
 }
 
+/// Keeps output that could not be handed over, for the next call, which skips the input
+/// already consumed when the caller passes it again.
+fn hold_output(hs: &mut Handshake, out: Vec<u8>, consumed: &[u8]) {
+    hs.pending_out = out;
+    hs.refeed = Some(consumed.to_vec());
+}
+
 /// Writes the output token (an empty one: cbBuffer 0, pvBuffer NULL).
 fn write_output(step: &mut Step<'_, '_>, out: &[u8]) -> SecResult<()> {
     let Some(o) = step.output.as_deref_mut() else {
@@ -884,7 +891,10 @@ impl SchannelContext {
             if let (Some(t), Some(input)) = (token_idx, step.input.as_deref_mut()) {
                 set_extra(input, t, pos, data.len())?;
             }
-            write_output(step, &out)?;
+            if let Err(e) = write_output(step, &out) {
+                hold_output(&mut hs, out, &data[..pos]);
+                return Err(e);
+            }
             return Ok(Outcome::Ok);
         }
         if hs.alert.is_some() {
@@ -976,10 +986,15 @@ impl SchannelContext {
             return Ok(Outcome::IncompleteCredentials);
         }
 
+        if let Err(e) = write_output(step, &out) {
+            // Output token too small: the caller may call again with a larger one and the
+            // same input.
+            hold_output(&mut hs, out, &data[..pos]);
+            return Err(e);
+        }
         if let (Some(t), Some(input)) = (token_idx, step.input.as_deref_mut()) {
             set_extra(input, t, pos, data.len())?;
         }
-        write_output(step, &out)?;
         Ok(if done {
             Outcome::Ok
         } else {

@@ -22,6 +22,27 @@
 #include "schannel.h"
 #include "wincrypt.h"
 
+/* Windows x64 layouts. */
+#if defined(__x86_64__) || defined(__aarch64__)
+#include <stddef.h>
+_Static_assert(sizeof(SCHANNEL_CRED) == 80, "SCHANNEL_CRED");
+_Static_assert(offsetof(SCHANNEL_CRED, grbitEnabledProtocols) == 56, "grbitEnabledProtocols");
+_Static_assert(offsetof(SCHANNEL_CRED, dwFlags) == 72, "SCHANNEL_CRED.dwFlags");
+_Static_assert(sizeof(SCH_CREDENTIALS) == 72, "SCH_CREDENTIALS");
+_Static_assert(offsetof(SCH_CREDENTIALS, pTlsParameters) == 64, "pTlsParameters");
+_Static_assert(sizeof(TLS_PARAMETERS) == 40, "TLS_PARAMETERS");
+_Static_assert(sizeof(CERT_CONTEXT) == 40, "CERT_CONTEXT");
+_Static_assert(offsetof(CERT_CONTEXT, pCertInfo) == 24, "pCertInfo");
+_Static_assert(sizeof(CERT_INFO) == 208, "CERT_INFO");
+_Static_assert(offsetof(CERT_INFO, NotBefore) == 64, "NotBefore");
+_Static_assert(offsetof(CERT_INFO, SubjectPublicKeyInfo) == 96, "SubjectPublicKeyInfo");
+_Static_assert(offsetof(CERT_INFO, rgExtension) == 200, "rgExtension");
+_Static_assert(sizeof(SecPkgContext_ConnectionInfo) == 28, "ConnectionInfo");
+_Static_assert(sizeof(SecPkgContext_CipherInfo) == 680, "CipherInfo");
+_Static_assert(sizeof(SecPkgContext_ApplicationProtocol) == 264, "ApplicationProtocol");
+_Static_assert(sizeof(SecPkgContext_SessionInfo) == 40, "SessionInfo");
+#endif
+
 static int failures;
 static int checks;
 

@@ -52,6 +52,8 @@ mkcert() { # name cn san [ca]
 mkcert server localhost "DNS:localhost,IP:127.0.0.1"
 mkcert client "Test Client" "DNS:client.test"
 mkcert rogue localhost "DNS:localhost,IP:127.0.0.1" other-ca
+# Over 16 KB: the Certificate message spans several records.
+mkcert big localhost "DNS:localhost$(for i in $(seq 900); do printf ',DNS:host-%04d.example.test' "$i"; done)"
 # Expired: openssl ca with explicit dates.
 mkdir -p ca-db && : > ca-db/index.txt && echo 01 > ca-db/serial
 cat > ca.cnf <<EOF
@@ -146,6 +148,10 @@ client_case "client cert TLS 1.3" -tls1_3 -Verify 1 -- localhost --cert "$T/clie
 client_case "client cert TLS 1.2" -tls1_2 -Verify 1 -- localhost --tls12 --cert "$T/client.pfx"
 client_case "client cert requested, none" -tls1_2 -verify 1 -- localhost --tls12
 grep -q INCOMPLETE_CREDENTIALS_SEEN <<< "$LAST_OUT" && pass "SEC_I_INCOMPLETE_CREDENTIALS" || fail "SEC_I_INCOMPLETE_CREDENTIALS not returned"
+client_case "HelloRetryRequest" -tls1_3 -groups P-384 -- localhost
+CERT=big client_case "certificate over 16 KB TLS 1.3" -tls1_3 -- localhost
+CERT=big client_case "certificate over 16 KB TLS 1.2" -tls1_2 -- localhost --tls12
+CERT=big client_case "certificate over 16 KB byte-at-a-time" -tls1_3 -- localhost --chunk 1
 client_case "client byte-at-a-time TLS 1.3" -tls1_3 -- localhost --chunk 1
 client_case "client byte-at-a-time TLS 1.2" -tls1_2 -- localhost --tls12 --chunk 1
 client_case "target name that is no host name" -- "localhost:443" --expect SEC_E_WRONG_PRINCIPAL

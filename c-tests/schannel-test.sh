@@ -188,7 +188,8 @@ keyupdate_case() { # label s_server-args -- client-args
   s_stop
 }
 keyupdate_case "KeyUpdate TLS 1.3" -tls1_3 -- localhost --read-until server-done --want-renegotiate
-KEY=K keyupdate_case "KeyUpdate requested TLS 1.3" -tls1_3 -- localhost --read-until server-done --want-renegotiate
+KEY=K keyupdate_case "KeyUpdate requested TLS 1.3" -tls1_3 -msg -- localhost --read-until server-done --want-renegotiate
+grep -q "<<< .*KeyUpdate" "$SLOG" && pass "client: KeyUpdate sent back through ISC" || fail "client: no KeyUpdate reached s_server"
 keyupdate_case "KeyUpdate TLS 1.3 byte-at-a-time" -tls1_3 -- localhost --read-until server-done --want-renegotiate --chunk 1
 keyupdate_case "several records, TLS 1.2" -tls1_2 -- localhost --tls12 --read-until server-done
 
@@ -221,6 +222,20 @@ done
 for v in tls1_2 tls1_3; do
   PEER_IN=$T/hello.txt server_case "peer close_notify $v" --expect-close -- openssl s_client \
     -connect 127.0.0.1:PORT -"$v" -CAfile "$T/ca.pem"
+done
+# KeyUpdate from s_client (K: update requested, so our ASC answers with one).
+for key in k K; do
+  mkfifo "$T/kin.$key"
+  ( printf 'hello server\n'; sleep 0.5; printf '%s\n' "$key"; sleep 0.5; printf 'after-key-update\n'; sleep 1.5 ) > "$T/kin.$key" &
+  PIDS+=("$!")
+  PEER_IN=$T/kin.$key server_case "server, client KeyUpdate $key" --read-until after-key-update --want-renegotiate \
+    -- openssl s_client -connect 127.0.0.1:PORT -tls1_3 -CAfile "$T/ca.pem" -msg
+  grep -q "echo:after-key-update" <<< "$PEER_OUT" && pass "server, client KeyUpdate $key: echo under new keys" \
+    || { fail "server, client KeyUpdate $key: no echo"; tail -5 "$T/peer.err"; }
+  if [ "$key" = K ]; then
+    grep -q "<<< .*KeyUpdate" <<< "$PEER_OUT" && pass "server: KeyUpdate sent back through ASC" \
+      || fail "server: no KeyUpdate reached s_client"
+  fi
 done
 PEER_IN=$T/hello.txt server_case "server mutual auth" --mutual -- openssl s_client -connect 127.0.0.1:PORT \
   -CAfile "$T/ca.pem" -cert "$T/client.pem" -key "$T/client.key" -quiet

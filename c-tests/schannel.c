@@ -537,10 +537,13 @@ static int run_server(int argc, char **argv) {
     if (!cert) return failures;
     conn_t *c = calloc(1, sizeof *c);
     c->server = 1;
-    int want_close = 0;
+    int want_close = 0, want_reneg = 0;
+    const char *until = "\n";
     for (int i = 5; i < argc; i++) {
         if (!strcmp(argv[i], "--mutual")) c->req |= ASC_REQ_MUTUAL_AUTH;
         if (!strcmp(argv[i], "--expect-close")) want_close = 1;
+        if (!strcmp(argv[i], "--want-renegotiate")) want_reneg = 1;
+        if (!strcmp(argv[i], "--read-until") && i + 1 < argc) until = argv[++i];
     }
     SECURITY_STATUS s = acquire(&c->cred, SECPKG_CRED_INBOUND, cert, 0, 0);
     CHECK(s == SEC_E_OK, "server: AcquireCredentialsHandle", "%s", status_name(s));
@@ -564,7 +567,7 @@ static int run_server(int argc, char **argv) {
     char buf[16384];
     size_t got = 0, total = 0;
     static char req[65536];
-    while (!strchr(req, '\n')) {
+    while (!strstr(req, until)) {
         s = tls_recv(c, buf, sizeof buf, &got);
         if (s != SEC_E_OK) break;
         memcpy(req + total, buf, got);
@@ -581,10 +584,21 @@ static int run_server(int argc, char **argv) {
         s = tls_send(c, resp, strlen(resp));
     } else {
         char line[1024];
-        int n = snprintf(line, sizeof line, "echo:%.*s", (int)(strchr(req, '\n') - req + 1), req);
+        const char *last = strstr(req, until);
+        const char *start = req;
+        if (strcmp(until, "\n")) {
+            /* Echo the line that held the marker. */
+            start = last;
+            while (start > req && start[-1] != '\n') start--;
+        }
+        const char *end = strchr(last, '\n');
+        int len = end ? (int)(end - start + 1) : (int)strlen(start);
+        int n = snprintf(line, sizeof line, "echo:%.*s", len, start);
         s = tls_send(c, line, (size_t)n);
     }
     CHECK(s == SEC_E_OK, "server: EncryptMessage", "%s", status_name(s));
+    if (want_reneg)
+        CHECK(c->renegotiations > 0, "server: KeyUpdate -> SEC_I_RENEGOTIATE", "none seen");
     if (want_close) {
         do {
             s = tls_recv(c, buf, sizeof buf, &got);

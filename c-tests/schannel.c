@@ -1162,6 +1162,20 @@ static int run_loopback(const char *pfx, const char *pw) {
                                                    &attrs, &t2);
         CHECK(r1 == SEC_I_CONTINUE_NEEDED && r2 == SEC_E_BUFFER_TOO_SMALL,
               "output token too small", "%s / %s", status_name(r1), status_name(r2));
+        /* The ClientHello one byte at a time: INCOMPLETE with MISSING until whole. */
+        int incomplete = 0;
+        SECURITY_STATUS rb = SEC_E_INCOMPLETE_MESSAGE;
+        for (ULONG k = 1; k < hello_len && rb == SEC_E_INCOMPLETE_MESSAGE; k++) {
+            ib[0] = (SecBuffer){k, SECBUFFER_TOKEN, hello};
+            ib[1] = (SecBuffer){0, SECBUFFER_EMPTY, NULL};
+            sb[0] = (SecBuffer){sizeof small, SECBUFFER_TOKEN, small};
+            rb = AcceptSecurityContext(&sc, NULL, &id, ASC_REQ_STREAM, 0, &sx, &sd, &attrs, &t2);
+            if (rb == SEC_E_INCOMPLETE_MESSAGE && ib[1].BufferType == SECBUFFER_MISSING &&
+                ib[1].cbBuffer == (k < 5 ? 5 - k : hello_len - k))
+                incomplete++;
+        }
+        CHECK(incomplete == (int)hello_len - 1, "server: ClientHello byte-at-a-time",
+              "%d of %u, last %s", incomplete, (unsigned)hello_len - 1, status_name(rb));
         /* A failed first call creates no context: Windows callers start over. */
         ib[0] = (SecBuffer){hello_len, SECBUFFER_TOKEN, hello};
         ib[1] = (SecBuffer){0, SECBUFFER_EMPTY, NULL};

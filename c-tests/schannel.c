@@ -1137,6 +1137,31 @@ static int run_loopback(const char *pfx, const char *pw) {
         CertFreeCertificateContext(cert);
         CertCloseStore(st, 0);
     }
+    /* Wide entry points: UNISP_NAME_W, and the W target name becomes the SNI name. */
+    {
+        CredHandle wc;
+        TimeStamp t3;
+        SECURITY_STATUS r = AcquireCredentialsHandleW(NULL, (SEC_WCHAR *)UNISP_NAME_W,
+                                                      SECPKG_CRED_OUTBOUND, NULL, NULL, NULL,
+                                                      NULL, &wc, &t3);
+        CtxtHandle wx;
+        SecBuffer ob[1] = {{0, SECBUFFER_TOKEN, NULL}};
+        SecBufferDesc od = {SECBUFFER_VERSION, 1, ob};
+        ULONG attrs;
+        SECURITY_STATUS r2 = InitializeSecurityContextW(
+            &wc, NULL, (SEC_WCHAR *)SEC_WTEXT("sni-name.example"),
+            ISC_REQ_ALLOCATE_MEMORY | ISC_REQ_STREAM, 0, 0, NULL, 0, &wx, &od, &attrs, &t3);
+        int sni = 0;
+        for (ULONG k = 0; r2 == SEC_I_CONTINUE_NEEDED && k + 16 <= ob[0].cbBuffer; k++)
+            if (!memcmp((char *)ob[0].pvBuffer + k, "sni-name.example", 16)) sni = 1;
+        CHECK(r == SEC_E_OK && r2 == SEC_I_CONTINUE_NEEDED && sni &&
+                  (attrs & ISC_RET_ALLOCATED_MEMORY),
+              "wide: UNISP_NAME_W, target name in the ClientHello", "%s / %s sni=%d",
+              status_name(r), status_name(r2), sni);
+        FreeContextBuffer(ob[0].pvBuffer);
+        if (r2 == SEC_I_CONTINUE_NEEDED) DeleteSecurityContext(&wx);
+        if (r == SEC_E_OK) FreeCredentialsHandle(&wc);
+    }
     /* Output token too small, then the same call with room: the handshake goes on. */
     {
         HCERTSTORE st;

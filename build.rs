@@ -117,6 +117,30 @@ fn own_header_modules(copy: &Path) {
     std::fs::write(&p, kept.join("\n")).expect("write ffi copy");
 }
 
+/// `SEC_ENTRY` (WINAPI: `__stdcall` on 32-bit Windows) before each prototype's name.
+fn entry_convention(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 1024);
+    for line in text.lines() {
+        let proto = !line.starts_with(['#', ' ', '/', '}'])
+            && !line.starts_with("typedef")
+            && !line.starts_with("extern")
+            && line.contains('(');
+        match line.find('(').filter(|_| proto) {
+            Some(p) => match line[..p].rfind([' ', '*']) {
+                Some(s) => out.push_str(&format!(
+                    "{} SEC_ENTRY {}",
+                    line[..=s].trim_end(),
+                    &line[s + 1..]
+                )),
+                None => out.push_str(line),
+            },
+            None => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out
+}
+
 /// `_NAME` tags for packed structs too (windows_struct_tags sees only `typedef struct X {`).
 fn packed_struct_tags(text: &str) -> String {
     const P: &str = "typedef struct __attribute__((packed)) ";
@@ -190,6 +214,7 @@ fn own_header(
             let text = String::from_utf8(raw).expect("utf-8 header");
             let text = windows_struct_tags(&text);
             let text = packed_struct_tags(&text);
+            let text = entry_convention(&text);
             let end = text.rfind("#endif").unwrap_or(text.len());
             let text = format!("{}{}\n{}", &text[..end], trailer, &text[end..]);
             write_if_changed(&root.join("include").join(header), &text);
@@ -265,6 +290,7 @@ fn add_calling_convention(text: &str) -> String {
         } else if line.starts_with("SECURITY_STATUS ")
             || line.starts_with("PSecurityFunctionTable")
             || line.starts_with("void ")
+            || line.starts_with("BOOLEAN ")
             || line.starts_with("PVOID ")
         {
             match line.find('(') {

@@ -30,9 +30,16 @@ typedef char16_t SEC_WCHAR;
 typedef uint_least16_t SEC_WCHAR;
 #endif
 
-/* SECURITY_INTEGER / TimeStamp: LARGE_INTEGER's layout. */
-typedef union _SECURITY_INTEGER {
-  struct {
+/* SECURITY_INTEGER / TimeStamp: LARGE_INTEGER's layout (sspi.h: typedef LARGE_INTEGER
+   _SECURITY_INTEGER, SECURITY_INTEGER, *PSECURITY_INTEGER). Untagged, so it cannot clash
+   with another header's union _LARGE_INTEGER. */
+#if defined(__GNUC__)
+#define SECUR32_NAMELESS __extension__ /* anonymous struct: C11, a GNU extension before */
+#else
+#define SECUR32_NAMELESS
+#endif
+typedef union {
+  SECUR32_NAMELESS struct {
     uint32_t LowPart;
     int32_t HighPart;
   };
@@ -41,8 +48,28 @@ typedef union _SECURITY_INTEGER {
     int32_t HighPart;
   } u;
   int64_t QuadPart;
-} SECURITY_INTEGER, *PSECURITY_INTEGER;
+} _SECURITY_INTEGER, SECURITY_INTEGER, *PSECURITY_INTEGER;
 
+
+/*
+ 64-bit in sspi.h (`0x0000000100000000`): outside the 32-bit flags word.
+ */
+#define ISC_REQ_MESSAGES 4294967296
+
+/*
+ 64-bit in sspi.h (`0x0000000100000000`): outside the 32-bit flags word.
+ */
+#define ISC_RET_MESSAGES 4294967296
+
+/*
+ 64-bit in sspi.h (`0x0000000100000000`): outside the 32-bit flags word.
+ */
+#define ASC_REQ_MESSAGES 4294967296
+
+/*
+ 64-bit in sspi.h (`0x0000000100000000`): outside the 32-bit flags word.
+ */
+#define ASC_RET_MESSAGES 4294967296
 
 /*
  32-bit signed.
@@ -1087,6 +1114,22 @@ typedef struct _SecPkgCredentials_NamesW *PSecPkgCredentials_NamesW;
 
 #define SECPKG_ID_NONE 65535
 
+#define SECPKG_CALLFLAGS_APPCONTAINER 1
+
+#define SECPKG_CALLFLAGS_APPCONTAINER_AUTHCAPABLE 2
+
+#define SECPKG_CALLFLAGS_FORCE_SUPPLIED 4
+
+#define SECPKG_CALLFLAGS_APPCONTAINER_UPNCAPABLE 8
+
+#define SECPKG_OPTIONS_TYPE_UNKNOWN 0
+
+#define SECPKG_OPTIONS_TYPE_LSA 1
+
+#define SECPKG_OPTIONS_TYPE_SSPI 2
+
+#define SECPKG_OPTIONS_PERMANENT 1
+
 #define SECBUFFER_VERSION 0
 
 #define SECBUFFER_EMPTY 0
@@ -1227,8 +1270,6 @@ typedef struct _SecPkgCredentials_NamesW *PSecPkgCredentials_NamesW;
 
 #define ISC_REQ_CONFIDENTIALITY_ONLY 1073741824
 
-#define ISC_REQ_MESSAGES 0
-
 #define ISC_RET_DELEGATE 1
 
 #define ISC_RET_MUTUAL_AUTH 2
@@ -1283,8 +1324,6 @@ typedef struct _SecPkgCredentials_NamesW *PSecPkgCredentials_NamesW;
 
 #define ISC_RET_CONFIDENTIALITY_ONLY 1073741824
 
-#define ISC_RET_MESSAGES 0
-
 #define ASC_REQ_DELEGATE 1
 
 #define ASC_REQ_MUTUAL_AUTH 2
@@ -1335,8 +1374,6 @@ typedef struct _SecPkgCredentials_NamesW *PSecPkgCredentials_NamesW;
 
 #define ASC_REQ_ALLOW_MISSING_BINDINGS 268435456
 
-#define ASC_REQ_MESSAGES 0
-
 #define ASC_RET_DELEGATE 1
 
 #define ASC_RET_MUTUAL_AUTH 2
@@ -1384,8 +1421,6 @@ typedef struct _SecPkgCredentials_NamesW *PSecPkgCredentials_NamesW;
 #define ASC_RET_NO_TOKEN 16777216
 
 #define ASC_RET_NO_ADDITIONAL_TOKEN 33554432
-
-#define ASC_RET_MESSAGES 0
 
 #define SECPKG_CRED_ATTR_NAMES 1
 
@@ -1821,7 +1856,7 @@ SECURITY_STATUS SEC_ENTRY SspiCompareAuthIdentities(PSEC_WINNT_AUTH_IDENTITY_OPA
 /*
  True when the identity is encrypted: identities are never encrypted here.
  */
-BOOLEAN SspiIsAuthIdentityEncrypted(PSEC_WINNT_AUTH_IDENTITY_OPAQUE EncryptedAuthData);
+BOOLEAN SEC_ENTRY SspiIsAuthIdentityEncrypted(PSEC_WINNT_AUTH_IDENTITY_OPAQUE EncryptedAuthData);
 
 /*
  In-memory identity encryption needs Windows' LSA: `SEC_E_UNSUPPORTED_FUNCTION`.

@@ -193,32 +193,32 @@ extern "C" {
  The error code of the last failed crypt32 call on this thread (kernel32's
  GetLastError, for the crypt32 functions here only).
  */
-DWORD GetLastError(void);
+DWORD SEC_ENTRY GetLastError(void);
 
 /*
  Creates a certificate context from DER (X509_ASN_ENCODING). NULL on a parse failure.
  Free with CertFreeCertificateContext.
  */
-PCCERT_CONTEXT CertCreateCertificateContext(DWORD dwCertEncodingType,
+PCCERT_CONTEXT SEC_ENTRY CertCreateCertificateContext(DWORD dwCertEncodingType,
                                             const BYTE *pbCertEncoded,
                                             DWORD cbCertEncoded);
 
 /*
  Adds a reference to a context; returns it (NULL stays NULL).
  */
-PCCERT_CONTEXT CertDuplicateCertificateContext(PCCERT_CONTEXT pCertContext);
+PCCERT_CONTEXT SEC_ENTRY CertDuplicateCertificateContext(PCCERT_CONTEXT pCertContext);
 
 /*
  Drops a reference to a context (NULL → TRUE). A pointer this library did not hand out
  → FALSE.
  */
-BOOL CertFreeCertificateContext(PCCERT_CONTEXT pCertContext);
+BOOL SEC_ENTRY CertFreeCertificateContext(PCCERT_CONTEXT pCertContext);
 
 /*
  Opens a store: CERT_STORE_PROV_MEMORY (empty), CERT_STORE_PROV_SYSTEM_A/W ("MY",
  "ROOT", …; see the module comment). Other providers → NULL. Close with CertCloseStore.
  */
-HCERTSTORE CertOpenStore(LPCSTR lpszStoreProvider,
+HCERTSTORE SEC_ENTRY CertOpenStore(LPCSTR lpszStoreProvider,
                          DWORD dwEncodingType,
                          HCRYPTPROV_LEGACY hCryptProv,
                          DWORD dwFlags,
@@ -227,23 +227,23 @@ HCERTSTORE CertOpenStore(LPCSTR lpszStoreProvider,
 /*
  Opens a system store by name ("MY", "ROOT").
  */
-HCERTSTORE CertOpenSystemStoreA(HCRYPTPROV_LEGACY hProv, LPCSTR szSubsystemProtocol);
+HCERTSTORE SEC_ENTRY CertOpenSystemStoreA(HCRYPTPROV_LEGACY hProv, LPCSTR szSubsystemProtocol);
 
 /*
  Wide form of CertOpenSystemStoreA.
  */
-HCERTSTORE CertOpenSystemStoreW(HCRYPTPROV_LEGACY hProv, LPCWSTR szSubsystemProtocol);
+HCERTSTORE SEC_ENTRY CertOpenSystemStoreW(HCRYPTPROV_LEGACY hProv, LPCWSTR szSubsystemProtocol);
 
 /*
  Closes a store and drops its references to its certificates (contexts the caller
  duplicated stay valid).
  */
-BOOL CertCloseStore(HCERTSTORE hCertStore, DWORD dwFlags);
+BOOL SEC_ENTRY CertCloseStore(HCERTSTORE hCertStore, DWORD dwFlags);
 
 /*
  Adds a certificate to a store; `ppStoreContext` (optional) receives a new reference.
  */
-BOOL CertAddCertificateContextToStore(HCERTSTORE hCertStore,
+BOOL SEC_ENTRY CertAddCertificateContextToStore(HCERTSTORE hCertStore,
                                       PCCERT_CONTEXT pCertContext,
                                       DWORD dwAddDisposition,
                                       PCCERT_CONTEXT *ppStoreContext);
@@ -251,14 +251,14 @@ BOOL CertAddCertificateContextToStore(HCERTSTORE hCertStore,
 /*
  Enumerates a store: pass NULL, then each returned context (which this call frees).
  */
-PCCERT_CONTEXT CertEnumCertificatesInStore(HCERTSTORE hCertStore, PCCERT_CONTEXT pPrevCertContext);
+PCCERT_CONTEXT SEC_ENTRY CertEnumCertificatesInStore(HCERTSTORE hCertStore, PCCERT_CONTEXT pPrevCertContext);
 
 /*
  Finds a certificate: CERT_FIND_ANY, CERT_FIND_SHA1_HASH / CERT_FIND_HASH
  (CRYPT_HASH_BLOB*), CERT_FIND_SUBJECT_STR_A/W and CERT_FIND_ISSUER_STR_A/W
  (case-insensitive substring of the name). Frees `pPrevCertContext`.
  */
-PCCERT_CONTEXT CertFindCertificateInStore(HCERTSTORE hCertStore,
+PCCERT_CONTEXT SEC_ENTRY CertFindCertificateInStore(HCERTSTORE hCertStore,
                                           DWORD dwCertEncodingType,
                                           DWORD dwFindFlags,
                                           DWORD dwFindType,
@@ -270,7 +270,7 @@ PCCERT_CONTEXT CertFindCertificateInStore(HCERTSTORE hCertStore,
  CERT_NAME_DNS_TYPE, CERT_NAME_EMAIL_TYPE, CERT_NAME_RDN_TYPE; CERT_NAME_ISSUER_FLAG.
  Returns the characters written or needed, NUL included (1 for an empty name).
  */
-DWORD CertGetNameStringA(PCCERT_CONTEXT pCertContext,
+DWORD SEC_ENTRY CertGetNameStringA(PCCERT_CONTEXT pCertContext,
                          DWORD dwType,
                          DWORD dwFlags,
                          void *pvTypePara,
@@ -280,7 +280,7 @@ DWORD CertGetNameStringA(PCCERT_CONTEXT pCertContext,
 /*
  Wide form of CertGetNameStringA (UTF-16).
  */
-DWORD CertGetNameStringW(PCCERT_CONTEXT pCertContext,
+DWORD SEC_ENTRY CertGetNameStringW(PCCERT_CONTEXT pCertContext,
                          DWORD dwType,
                          DWORD dwFlags,
                          void *pvTypePara,
@@ -292,7 +292,7 @@ DWORD CertGetNameStringW(PCCERT_CONTEXT pCertContext,
  is not provided, CERT_SHA256_HASH_PROP_ID. NULL pvData → size only; too small →
  FALSE with ERROR_MORE_DATA and the size.
  */
-BOOL CertGetCertificateContextProperty(PCCERT_CONTEXT pCertContext,
+BOOL SEC_ENTRY CertGetCertificateContextProperty(PCCERT_CONTEXT pCertContext,
                                        DWORD dwPropId,
                                        void *pvData,
                                        DWORD *pcbData);
@@ -302,12 +302,12 @@ BOOL CertGetCertificateContextProperty(PCCERT_CONTEXT pCertContext,
  keeps the key (usable as Schannel server or client credentials). Wrong password or bad
  data → NULL. Close with CertCloseStore.
  */
-HCERTSTORE PFXImportCertStore(PCRYPT_DATA_BLOB pPFX, LPCWSTR szPassword, DWORD dwFlags);
+HCERTSTORE SEC_ENTRY PFXImportCertStore(PCRYPT_DATA_BLOB pPFX, LPCWSTR szPassword, DWORD dwFlags);
 
 /*
  TRUE when the blob parses as PKCS#12 (structure only).
  */
-BOOL PFXIsPFXBlob(PCRYPT_DATA_BLOB pPFX);
+BOOL SEC_ENTRY PFXIsPFXBlob(PCRYPT_DATA_BLOB pPFX);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -64,6 +64,44 @@ impl<'a> SecBuffers<'a> {
         }))
     }
 
+    /// Test-only view over a local SecBuffer array.
+    #[cfg(test)]
+    pub fn from_slice(bufs: &'a mut [SecBuffer]) -> Self {
+        SecBuffers {
+            bufs,
+            allocate: false,
+        }
+    }
+
+    /// Runs `f` on a view of local buffers given as `(BufferType, bytes)` pairs (at most 8), as a
+    /// caller's SecBufferDesc would describe them. Safe: the view points into `parts`, which
+    /// stay borrowed for the whole call, and no borrow of a buffer outlives `f`. For tests and
+    /// benchmarks.
+    pub fn with_parts<R>(
+        parts: &mut [(u32, &mut [u8])],
+        f: impl FnOnce(&mut SecBuffers<'_>) -> R,
+    ) -> SecResult<R> {
+        const N: usize = 8;
+        let mut bufs = [SecBuffer {
+            cbBuffer: 0,
+            BufferType: 0,
+            pvBuffer: core::ptr::null_mut(),
+        }; N];
+        if parts.len() > N {
+            return Err(Error::InvalidParameter);
+        }
+        for (b, (kind, data)) in bufs.iter_mut().zip(parts.iter_mut()) {
+            b.cbBuffer = u32::try_from(data.len()).map_err(|_| Error::InvalidParameter)?;
+            b.BufferType = *kind;
+            b.pvBuffer = data.as_mut_ptr().cast();
+        }
+        let mut view = SecBuffers {
+            bufs: &mut bufs[..parts.len()],
+            allocate: false,
+        };
+        Ok(f(&mut view))
+    }
+
     /// Output tokens are allocated by the library (ISC_REQ_ALLOCATE_MEMORY / ASC_REQ_ALLOCATE_MEMORY).
     pub fn set_allocate(&mut self, allocate: bool) {
         self.allocate = allocate;

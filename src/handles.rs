@@ -6,17 +6,25 @@
 //! `SEC_E_INVALID_HANDLE`. Slots live in fixed segments that are never freed; each slot has its
 //! own lock, held only to clone or take the `Arc` — never while a package works. Nothing else in
 //! the crate reads `dwLower` / `dwUpper`.
+//!
+//! The message path ([`with_context`]: EncryptMessage, DecryptMessage, MakeSignature,
+//! VerifySignature) takes no lock and writes no shared memory: a context slot also publishes its
+//! entry as a raw pointer, and a call borrows it under a per-thread *hazard pointer*. Removal
+//! unpublishes the pointer, then waits until no thread's hazard names it before dropping its
+//! reference. So encrypt on one thread ∥ decrypt on another on the same context, or N threads
+//! on N contexts, never bounce a cache line between cores (issue #5).
 
 use crate::ffi::types::SecHandle;
 use crate::package::{Context, Credentials};
 use crate::status::{Error, SecResult};
 use parking_lot::{Mutex, RwLock};
-use std::sync::atomic::{AtomicPtr, Ordering};
+use std::cell::Cell;
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicU32, Ordering};
 use std::sync::{Arc, OnceLock};
 
-const SEGMENT_BITS: usize = 12;
+const SEGMENT_BITS: usize = 10;
 const SEGMENT_SIZE: usize = 1 << SEGMENT_BITS;
-const MAX_SEGMENTS: usize = 1024;
+const MAX_SEGMENTS: usize = 4096;
 const TAG_CRED: usize = 0x5C;
 const TAG_CTXT: usize = 0xC7;
 const TAG_BITS: u32 = 8;
@@ -38,8 +46,20 @@ struct Slot {
     object: Option<Object>,
 }
 
+/// One slot per 128 bytes (two cache lines: the adjacent-line prefetcher pairs them), so that
+/// threads working on neighbouring handles never write to the same line when they take the slot
+/// lock and the `Arc` count (issue #5: N threads on N contexts scale).
+#[repr(align(128))]
+struct PaddedSlot {
+    lock: RwLock<Slot>,
+    /// Contexts only: the entry (one strong reference, from `Arc::into_raw`), or NULL.
+    fast: AtomicPtr<ContextEntry>,
+    /// The generation `fast` was published under.
+    fast_gen: AtomicU32,
+}
+
 struct Segment {
-    slots: Box<[RwLock<Slot>]>,
+    slots: Box<[PaddedSlot]>,
 }
 
 struct Table {
@@ -73,7 +93,13 @@ fn table() -> &'static Table {
 }
 
 impl Table {
+    #[inline]
     fn slot(&self, index: usize) -> Option<&RwLock<Slot>> {
+        self.padded(index).map(|p| &p.lock)
+    }
+
+    #[inline]
+    fn padded(&self, index: usize) -> Option<&PaddedSlot> {
         let seg = self
             .segments
             .get(index >> SEGMENT_BITS)?
@@ -100,11 +126,13 @@ impl Table {
                     if self.segments[s].load(Ordering::Acquire).is_null() {
                         let seg = Box::new(Segment {
                             slots: (0..SEGMENT_SIZE)
-                                .map(|_| {
-                                    RwLock::new(Slot {
+                                .map(|_| PaddedSlot {
+                                    lock: RwLock::new(Slot {
                                         generation: 1,
                                         object: None,
-                                    })
+                                    }),
+                                    fast: AtomicPtr::new(core::ptr::null_mut()),
+                                    fast_gen: AtomicU32::new(0),
                                 })
                                 .collect(),
                         });
@@ -115,8 +143,14 @@ impl Table {
                 }
             }
         };
-        let slot = self.slot(index).ok_or(Error::InternalError)?;
-        let mut s = slot.write();
+        let padded = self.padded(index).ok_or(Error::InternalError)?;
+        let mut s = padded.lock.write();
+        if let Object::Ctxt(c) = &object {
+            padded.fast_gen.store(s.generation, Ordering::Relaxed);
+            padded
+                .fast
+                .store(Arc::into_raw(c.clone()).cast_mut(), Ordering::Release);
+        }
         s.object = Some(object);
         Ok(SecHandle {
             dwLower: (index + 1) ^ self.key,
@@ -124,6 +158,7 @@ impl Table {
         })
     }
 
+    #[inline]
     fn decode(&self, h: &SecHandle, tag: usize) -> Option<(usize, u32)> {
         if h.dwUpper & ((1 << TAG_BITS) - 1) != tag {
             return None;
@@ -133,6 +168,7 @@ impl Table {
         Some((index, generation))
     }
 
+    #[inline]
     fn get(&self, h: &SecHandle, tag: usize) -> SecResult<Object> {
         let (index, generation) = self.decode(h, tag).ok_or(Error::InvalidHandle)?;
         let slot = self.slot(index).ok_or(Error::InvalidHandle)?;
@@ -145,16 +181,24 @@ impl Table {
 
     fn remove(&self, h: &SecHandle, tag: usize) -> SecResult<Object> {
         let (index, generation) = self.decode(h, tag).ok_or(Error::InvalidHandle)?;
-        let slot = self.slot(index).ok_or(Error::InvalidHandle)?;
-        let object = {
-            let mut s = slot.write();
+        let padded = self.padded(index).ok_or(Error::InvalidHandle)?;
+        let (object, fast) = {
+            let mut s = padded.lock.write();
             if s.generation != generation || s.object.is_none() {
                 return Err(Error::InvalidHandle);
             }
+            let fast = padded.fast.swap(core::ptr::null_mut(), Ordering::SeqCst);
             // Generation 0 is never issued; wrapping skips it.
             s.generation = s.generation.wrapping_add(1).max(1) & (u32::MAX >> 1);
-            s.object.take().ok_or(Error::InvalidHandle)?
+            padded.fast_gen.store(s.generation, Ordering::Release);
+            (s.object.take().ok_or(Error::InvalidHandle)?, fast)
         };
+        if !fast.is_null() {
+            wait_unhazarded(fast);
+            // SAFETY: `fast` came from Arc::into_raw in `insert`, was unpublished above (so no
+            // new borrow can start) and no hazard names it any more (so none is running).
+            drop(unsafe { Arc::from_raw(fast) });
+        }
         self.grow.lock().free.push(index as u32);
         Ok(object)
     }
@@ -185,11 +229,136 @@ pub fn insert_context(c: ContextEntry) -> SecResult<SecHandle> {
 
 /// Looks up a CtxtHandle. The returned `Arc` keeps the context alive even if another thread
 /// deletes the handle meanwhile.
+#[inline]
 pub fn context(h: &SecHandle) -> SecResult<Arc<ContextEntry>> {
     match table().get(h, TAG_CTXT)? {
         Object::Ctxt(c) => Ok(c),
         Object::Cred(_) => Err(Error::InvalidHandle),
     }
+}
+
+/// One thread's hazard pointer: the context entry it is using in [`with_context`], or NULL.
+#[repr(align(128))]
+struct Hazard {
+    ptr: AtomicPtr<ContextEntry>,
+    /// Claimed by a live thread (records of exited threads are reused).
+    owned: AtomicBool,
+}
+
+fn hazards() -> &'static Mutex<Vec<&'static Hazard>> {
+    static H: OnceLock<Mutex<Vec<&'static Hazard>>> = OnceLock::new();
+    H.get_or_init(|| Mutex::new(Vec::new()))
+}
+
+/// This thread's claim on a hazard record; released when the thread exits.
+struct HazardClaim {
+    rec: &'static Hazard,
+    /// A borrow is in progress on this thread (a nested lookup falls back to an `Arc`).
+    busy: Cell<bool>,
+}
+
+impl HazardClaim {
+    fn new() -> Self {
+        let mut all = hazards().lock();
+        let rec = match all.iter().find(|h| {
+            h.owned
+                .compare_exchange(false, true, Ordering::Acquire, Ordering::Relaxed)
+                .is_ok()
+        }) {
+            Some(h) => *h,
+            None => {
+                let h: &'static Hazard = Box::leak(Box::new(Hazard {
+                    ptr: AtomicPtr::new(core::ptr::null_mut()),
+                    owned: AtomicBool::new(true),
+                }));
+                all.push(h);
+                h
+            }
+        };
+        HazardClaim {
+            rec,
+            busy: Cell::new(false),
+        }
+    }
+}
+
+impl Drop for HazardClaim {
+    fn drop(&mut self) {
+        self.rec.ptr.store(core::ptr::null_mut(), Ordering::SeqCst);
+        self.rec.owned.store(false, Ordering::Release);
+    }
+}
+
+thread_local! {
+    static HAZARD: HazardClaim = HazardClaim::new();
+}
+
+/// Waits until no thread's hazard pointer names `p`.
+fn wait_unhazarded(p: *mut ContextEntry) {
+    let all: Vec<&'static Hazard> = hazards().lock().clone();
+    for h in all {
+        while h.ptr.load(Ordering::SeqCst) == p {
+            std::thread::yield_now();
+        }
+    }
+}
+
+/// Clears the hazard pointer when the borrow ends (also on unwind).
+struct Release<'a>(&'a HazardClaim);
+
+impl Drop for Release<'_> {
+    fn drop(&mut self) {
+        self.0
+            .rec
+            .ptr
+            .store(core::ptr::null_mut(), Ordering::Release);
+        self.0.busy.set(false);
+    }
+}
+
+/// Runs `f` on the context a CtxtHandle names, without a lock and without touching shared
+/// memory (see the module comment). DeleteSecurityContext on another thread waits for `f` to
+/// return before the context is dropped; later calls get `SEC_E_INVALID_HANDLE`.
+#[inline]
+pub fn with_context<R>(h: &SecHandle, f: impl FnOnce(&ContextEntry) -> R) -> SecResult<R> {
+    let t = table();
+    let (index, generation) = t.decode(h, TAG_CTXT).ok_or(Error::InvalidHandle)?;
+    let slot = t.padded(index).ok_or(Error::InvalidHandle)?;
+    let claim = HAZARD.try_with(|c| {
+        if c.busy.replace(true) {
+            return None;
+        }
+        Some(c as *const HazardClaim)
+    });
+    let Ok(Some(claim)) = claim else {
+        // Nested on this thread, or during thread teardown: borrow through an `Arc` instead.
+        let e = context(h)?;
+        return Ok(f(&e));
+    };
+    // SAFETY: the thread-local outlives this call (try_with succeeded, and it is destroyed
+    // only when this thread exits).
+    let claim: &HazardClaim = unsafe { &*claim };
+    let release = Release(claim);
+    let p = loop {
+        let p = slot.fast.load(Ordering::Acquire);
+        if p.is_null() {
+            return Err(Error::InvalidHandle);
+        }
+        claim.rec.ptr.store(p, Ordering::SeqCst);
+        if slot.fast.load(Ordering::SeqCst) == p {
+            break p;
+        }
+    };
+    if slot.fast_gen.load(Ordering::Acquire) != generation {
+        return Err(Error::InvalidHandle);
+    }
+    // SAFETY: `p` (from Arc::into_raw, holding a strong reference) was still published after
+    // this thread's hazard named it, so `remove` had not yet unpublished it when the hazard
+    // became visible, and it waits for the hazard to clear before dropping that reference.
+    let entry = unsafe { &*p };
+    let r = f(entry);
+    drop(release);
+    Ok(r)
 }
 
 /// DeleteSecurityContext. The context is dropped (and its secrets zeroized) when the last
@@ -286,6 +455,40 @@ mod tests {
             dwUpper: usize::MAX,
         };
         assert_eq!(context(&all_ones).err(), Some(Error::InvalidHandle));
+    }
+
+    #[test]
+    fn with_context_borrows_and_delete_waits() {
+        let cred: Arc<dyn Credentials> = Arc::new(Dummy);
+        let c = insert_context(ContextEntry {
+            context: Box::new(DummyCtx),
+            credential: cred.clone(),
+        })
+        .unwrap();
+        let cr = insert_credentials(cred.clone()).unwrap();
+        assert_eq!(with_context(&c, |_| 7), Ok(7));
+        assert_eq!(
+            with_context(&cr, |_| 7),
+            Err(Error::InvalidHandle),
+            "wrong kind"
+        );
+        // Nested borrow on one thread falls back to an Arc and still works.
+        assert_eq!(with_context(&c, |_| with_context(&c, |_| 8)), Ok(Ok(8)));
+        // DeleteSecurityContext on another thread waits for the borrow to end.
+        let t = with_context(&c, |_| {
+            let t = std::thread::spawn(move || remove_context(&c));
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            assert!(!t.is_finished(), "delete did not wait for the borrow");
+            t
+        })
+        .unwrap();
+        assert_eq!(t.join().unwrap(), Ok(()));
+        assert_eq!(
+            with_context(&c, |_| 7),
+            Err(Error::InvalidHandle),
+            "deleted"
+        );
+        remove_credentials(&cr).unwrap();
     }
 
     #[test]

@@ -16,25 +16,67 @@ use crate::handles::{self, ContextEntry};
 use crate::log::Level;
 use crate::package::{self, AuthData, CredentialRequest, Step};
 use crate::status::{Error, Outcome, SecResult};
+use core::cell::Cell;
 use core::ffi::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-/// Runs an export body: maps its result to a status, logs failures, and turns a panic into
-/// `SEC_E_INTERNAL_ERROR`.
+thread_local! {
+    /// The package the current call resolved to, for log lines.
+    static PACKAGE: Cell<&'static str> = const { Cell::new("-") };
+}
+
+fn note_package(name: &'static str) {
+    if crate::log::enabled(Level::Error) {
+        PACKAGE.with(|p| p.set(name));
+    }
+}
+
+/// Looks up a context handle passed by pointer.
+///
+/// # Safety
+/// `h` is NULL or points to a readable SecHandle.
+unsafe fn context_of(h: *const SecHandle) -> SecResult<std::sync::Arc<ContextEntry>> {
+    // SAFETY: forwarded contract.
+    let entry = handles::context(&unsafe { read_handle(h)? })?;
+    note_package(entry.context.package().name);
+    Ok(entry)
+}
+
+/// Looks up a credentials handle passed by pointer.
+///
+/// # Safety
+/// `h` is NULL or points to a readable SecHandle.
+unsafe fn credentials_of(
+    h: *const SecHandle,
+) -> SecResult<std::sync::Arc<dyn crate::package::Credentials>> {
+    // SAFETY: forwarded contract.
+    let cred = handles::credentials(&unsafe { read_handle(h)? })?;
+    note_package(cred.package().name);
+    Ok(cred)
+}
+
+/// Runs an export body: maps its result to a status, logs failures (function, package,
+/// status), and turns a panic into `SEC_E_INTERNAL_ERROR`.
 pub(crate) fn guard(name: &'static str, f: impl FnOnce() -> SecResult<Outcome>) -> SECURITY_STATUS {
-    match catch_unwind(AssertUnwindSafe(f)) {
+    let r = catch_unwind(AssertUnwindSafe(f));
+    let pkg = if crate::log::enabled(Level::Error) {
+        PACKAGE.with(|p| p.replace("-"))
+    } else {
+        "-"
+    };
+    match r {
         Ok(Ok(o)) => {
-            crate::log!(Level::Trace, "{name}: {o:?}");
+            crate::log!(Level::Trace, "{name} [{pkg}]: {o:?}");
             o.status()
         }
         Ok(Err(e)) => {
-            crate::log!(Level::Debug, "{name}: {e}");
+            crate::log!(Level::Debug, "{name} [{pkg}]: {e}");
             e.status()
         }
         Err(_) => {
             crate::log!(
                 Level::Error,
-                "{name}: panic caught, returning SEC_E_INTERNAL_ERROR"
+                "{name} [{pkg}]: panic caught, returning SEC_E_INTERNAL_ERROR"
             );
             SEC_E_INTERNAL_ERROR
         }
@@ -183,6 +225,7 @@ unsafe fn acquire_credentials(
     // SAFETY: caller's strings.
     let name = unsafe { any_str(package, cs)? }.ok_or(Error::SecpkgNotFound)?;
     let pkg = package::find(&name).ok_or(Error::SecpkgNotFound)?;
+    note_package(pkg.info().name);
     if out.is_null() {
         return Err(Error::InvalidParameter);
     }
@@ -294,7 +337,7 @@ unsafe fn query_cred_attrs(
     cs: Charset,
 ) -> SecResult<Outcome> {
     // SAFETY: caller's handle pointer.
-    let cred = handles::credentials(&unsafe { read_handle(h)? })?;
+    let cred = unsafe { credentials_of(h)? };
     if buf.is_null() {
         return Err(Error::InvalidParameter);
     }
@@ -383,7 +426,7 @@ unsafe fn set_cred_attrs(
     size: ULONG,
 ) -> SecResult<Outcome> {
     // SAFETY: caller's handle pointer.
-    let cred = handles::credentials(&unsafe { read_handle(h)? })?;
+    let cred = unsafe { credentials_of(h)? };
     if buf.is_null() && size != 0 {
         return Err(Error::InvalidParameter);
     }
@@ -449,7 +492,7 @@ pub unsafe extern "system" fn AddCredentialsW(
     );
     guard("AddCredentialsW", || {
         // SAFETY: caller's handle pointer.
-        handles::credentials(&unsafe { read_handle(hCredentials)? })?;
+        unsafe { credentials_of(hCredentials)? };
         Err(Error::UnsupportedFunction)
     })
 }
@@ -477,7 +520,7 @@ pub unsafe extern "system" fn AddCredentialsA(
     );
     guard("AddCredentialsA", || {
         // SAFETY: caller's handle pointer.
-        handles::credentials(&unsafe { read_handle(hCredentials)? })?;
+        unsafe { credentials_of(hCredentials)? };
         Err(Error::UnsupportedFunction)
     })
 }
@@ -523,7 +566,7 @@ unsafe fn context_step(
         Some((_, e)) => e,
         None => {
             // SAFETY: caller's handle pointer.
-            let credential = handles::credentials(&unsafe { read_handle(cred)? })?;
+            let credential = unsafe { credentials_of(cred)? };
             if new_ctx.is_null() {
                 return Err(Error::InvalidParameter);
             }
@@ -689,7 +732,7 @@ pub unsafe extern "system" fn CompleteAuthToken(
 ) -> SECURITY_STATUS {
     guard("CompleteAuthToken", || {
         // SAFETY: caller's handle pointer and descriptor.
-        let entry = handles::context(&unsafe { read_handle(phContext)? })?;
+        let entry = unsafe { context_of(phContext)? };
         // SAFETY: as above.
         let mut bufs = unsafe { SecBuffers::from_desc(pToken)? }.ok_or(Error::InvalidToken)?;
         entry.context.complete_auth_token(&mut bufs)?;
@@ -705,7 +748,7 @@ pub unsafe extern "system" fn ApplyControlToken(
 ) -> SECURITY_STATUS {
     guard("ApplyControlToken", || {
         // SAFETY: caller's handle pointer and descriptor.
-        let entry = handles::context(&unsafe { read_handle(phContext)? })?;
+        let entry = unsafe { context_of(phContext)? };
         // SAFETY: as above.
         let mut bufs = unsafe { SecBuffers::from_desc(pInput)? }.ok_or(Error::InvalidToken)?;
         entry.context.apply_control_token(&mut bufs)?;
@@ -732,7 +775,7 @@ unsafe fn query_ctx_attrs(
     cs: Charset,
 ) -> SecResult<Outcome> {
     // SAFETY: caller's handle pointer.
-    let entry = handles::context(&unsafe { read_handle(h)? })?;
+    let entry = unsafe { context_of(h)? };
     if buf.is_null() {
         return Err(Error::InvalidParameter);
     }
@@ -822,7 +865,7 @@ unsafe fn set_ctx_attrs(
     size: ULONG,
 ) -> SecResult<Outcome> {
     // SAFETY: caller's handle pointer.
-    let entry = handles::context(&unsafe { read_handle(h)? })?;
+    let entry = unsafe { context_of(h)? };
     if buf.is_null() && size != 0 {
         return Err(Error::InvalidParameter);
     }
@@ -865,7 +908,8 @@ pub unsafe extern "system" fn SetContextAttributesA(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Messages: resolve the handle, view the buffers, call the package. Nothing more.
+// Messages: resolve the handle (lock-free, see handles::with_context), view the buffers, call
+// the package. Nothing more.
 
 /// Encrypts a message in place (SpSealMessage). For NTLM: `[SECBUFFER_TOKEN (cbSecurityTrailer
 /// bytes), SECBUFFER_DATA…]`; for Schannel: `[STREAM_HEADER, DATA, STREAM_TRAILER, EMPTY]`.
@@ -881,11 +925,14 @@ pub unsafe extern "system" fn EncryptMessage(
 ) -> SECURITY_STATUS {
     guard("EncryptMessage", || {
         // SAFETY: caller's handle pointer.
-        let entry = handles::context(&unsafe { read_handle(phContext)? })?;
-        // SAFETY: caller's descriptor, valid for this call.
-        let mut msg = unsafe { SecBuffers::from_desc(pMessage)? }.ok_or(Error::InvalidToken)?;
-        entry.context.seal(fQOP, &mut msg, MessageSeqNo)?;
-        Ok(Outcome::Ok)
+        let h = unsafe { read_handle(phContext)? };
+        handles::with_context(&h, |entry| {
+            note_package(entry.context.package().name);
+            // SAFETY: caller's descriptor, valid for this call.
+            let mut msg = unsafe { SecBuffers::from_desc(pMessage)? }.ok_or(Error::InvalidToken)?;
+            entry.context.seal(fQOP, &mut msg, MessageSeqNo)?;
+            Ok(Outcome::Ok)
+        })?
     })
 }
 
@@ -901,13 +948,16 @@ pub unsafe extern "system" fn DecryptMessage(
 ) -> SECURITY_STATUS {
     guard("DecryptMessage", || {
         // SAFETY: caller's handle pointer.
-        let entry = handles::context(&unsafe { read_handle(phContext)? })?;
-        // SAFETY: caller's descriptor, valid for this call.
-        let mut msg = unsafe { SecBuffers::from_desc(pMessage)? }.ok_or(Error::InvalidToken)?;
-        let r = entry.context.unseal(&mut msg, MessageSeqNo)?;
-        // SAFETY: pfQOP is NULL or the caller's ULONG.
-        unsafe { put(pfQOP, r.qop) };
-        Ok(r.outcome)
+        let h = unsafe { read_handle(phContext)? };
+        handles::with_context(&h, |entry| {
+            note_package(entry.context.package().name);
+            // SAFETY: caller's descriptor, valid for this call.
+            let mut msg = unsafe { SecBuffers::from_desc(pMessage)? }.ok_or(Error::InvalidToken)?;
+            let r = entry.context.unseal(&mut msg, MessageSeqNo)?;
+            // SAFETY: pfQOP is NULL or the caller's ULONG.
+            unsafe { put(pfQOP, r.qop) };
+            Ok(r.outcome)
+        })?
     })
 }
 
@@ -921,11 +971,14 @@ pub unsafe extern "system" fn MakeSignature(
 ) -> SECURITY_STATUS {
     guard("MakeSignature", || {
         // SAFETY: caller's handle pointer.
-        let entry = handles::context(&unsafe { read_handle(phContext)? })?;
-        // SAFETY: caller's descriptor, valid for this call.
-        let mut msg = unsafe { SecBuffers::from_desc(pMessage)? }.ok_or(Error::InvalidToken)?;
-        entry.context.make_signature(fQOP, &mut msg, MessageSeqNo)?;
-        Ok(Outcome::Ok)
+        let h = unsafe { read_handle(phContext)? };
+        handles::with_context(&h, |entry| {
+            note_package(entry.context.package().name);
+            // SAFETY: caller's descriptor, valid for this call.
+            let mut msg = unsafe { SecBuffers::from_desc(pMessage)? }.ok_or(Error::InvalidToken)?;
+            entry.context.make_signature(fQOP, &mut msg, MessageSeqNo)?;
+            Ok(Outcome::Ok)
+        })?
     })
 }
 
@@ -939,13 +992,16 @@ pub unsafe extern "system" fn VerifySignature(
 ) -> SECURITY_STATUS {
     guard("VerifySignature", || {
         // SAFETY: caller's handle pointer.
-        let entry = handles::context(&unsafe { read_handle(phContext)? })?;
-        // SAFETY: caller's descriptor, valid for this call.
-        let mut msg = unsafe { SecBuffers::from_desc(pMessage)? }.ok_or(Error::InvalidToken)?;
-        let qop = entry.context.verify_signature(&mut msg, MessageSeqNo)?;
-        // SAFETY: pfQOP is NULL or the caller's ULONG.
-        unsafe { put(pfQOP, qop) };
-        Ok(Outcome::Ok)
+        let h = unsafe { read_handle(phContext)? };
+        handles::with_context(&h, |entry| {
+            note_package(entry.context.package().name);
+            // SAFETY: caller's descriptor, valid for this call.
+            let mut msg = unsafe { SecBuffers::from_desc(pMessage)? }.ok_or(Error::InvalidToken)?;
+            let qop = entry.context.verify_signature(&mut msg, MessageSeqNo)?;
+            // SAFETY: pfQOP is NULL or the caller's ULONG.
+            unsafe { put(pfQOP, qop) };
+            Ok(Outcome::Ok)
+        })?
     })
 }
 
@@ -960,7 +1016,7 @@ pub unsafe extern "system" fn ImpersonateSecurityContext(
 ) -> SECURITY_STATUS {
     guard("ImpersonateSecurityContext", || {
         // SAFETY: caller's handle pointer.
-        handles::context(&unsafe { read_handle(phContext)? })?;
+        unsafe { context_of(phContext)? };
         Err(Error::UnsupportedFunction)
     })
 }
@@ -970,7 +1026,7 @@ pub unsafe extern "system" fn ImpersonateSecurityContext(
 pub unsafe extern "system" fn RevertSecurityContext(phContext: PCtxtHandle) -> SECURITY_STATUS {
     guard("RevertSecurityContext", || {
         // SAFETY: caller's handle pointer.
-        handles::context(&unsafe { read_handle(phContext)? })?;
+        unsafe { context_of(phContext)? };
         Err(Error::UnsupportedFunction)
     })
 }
@@ -984,7 +1040,7 @@ pub unsafe extern "system" fn QuerySecurityContextToken(
     let _ = Token;
     guard("QuerySecurityContextToken", || {
         // SAFETY: caller's handle pointer.
-        handles::context(&unsafe { read_handle(phContext)? })?;
+        unsafe { context_of(phContext)? };
         Err(Error::UnsupportedFunction)
     })
 }
@@ -1000,7 +1056,7 @@ pub unsafe extern "system" fn ExportSecurityContext(
     let _ = (pPackedContext, pToken);
     guard("ExportSecurityContext", || {
         // SAFETY: caller's handle pointer.
-        let entry = handles::context(&unsafe { read_handle(phContext)? })?;
+        let entry = unsafe { context_of(phContext)? };
         entry.context.export(fFlags)?;
         Err(Error::UnsupportedFunction)
     })
@@ -1100,4 +1156,47 @@ pub unsafe extern "system" fn ChangeAccountPasswordA(
         package::find(&name).ok_or(Error::SecpkgNotFound)?;
         Err(Error::UnsupportedFunction)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn panic_becomes_internal_error() {
+        let s = guard("test", || panic!("package bug"));
+        assert_eq!(s, SEC_E_INTERNAL_ERROR);
+        assert_eq!(
+            guard("test", || Ok(Outcome::ContinueNeeded)),
+            SEC_I_CONTINUE_NEEDED
+        );
+        assert_eq!(
+            guard("test", || Err(Error::InvalidToken)),
+            SEC_E_INVALID_TOKEN
+        );
+    }
+
+    #[test]
+    fn every_export_is_documented() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/src/ffi");
+        let mut missing = Vec::new();
+        let mut count = 0;
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            let src = std::fs::read_to_string(e.path()).unwrap();
+            let lines: Vec<&str> = src.lines().collect();
+            for (i, l) in lines.iter().enumerate() {
+                if l.trim() == "#[no_mangle]" {
+                    count += 1;
+                    if i == 0 || !lines[i - 1].trim_start().starts_with("///") {
+                        missing.push(format!("{}:{}", e.path().display(), i + 2));
+                    }
+                }
+            }
+        }
+        assert!(count >= 50, "found {count} exports");
+        assert!(
+            missing.is_empty(),
+            "exports without a doc comment: {missing:?}"
+        );
+    }
 }

@@ -671,8 +671,6 @@ pub type INIT_SECURITY_INTERFACE_W = Option<unsafe extern "system" fn() -> PSecu
 pub type INIT_SECURITY_INTERFACE_A = Option<unsafe extern "system" fn() -> PSecurityFunctionTableA>;
 
 // Pointer typedefs sspi.h declares with each struct (`} X, *PX;`).
-/// Pointer to SECURITY_INTEGER_PARTS.
-pub type PSECURITY_INTEGER_PARTS = *mut SECURITY_INTEGER_PARTS;
 /// Pointer to SEC_WINNT_AUTH_IDENTITY_A.
 pub type PSEC_WINNT_AUTH_IDENTITY_A = *mut SEC_WINNT_AUTH_IDENTITY_A;
 /// Pointer to SEC_WINNT_AUTH_IDENTITY_W.

@@ -1,9 +1,28 @@
-//! NTLM (MS-NLMP).
+//! NTLM (MS-NLMP): NTLMv2 with extended session security, 128-bit keys and key exchange.
 #![forbid(unsafe_code)]
 
-use crate::package::{CredentialRequest, Credentials, PackageInfo, SecurityPackage};
+mod authenticate;
+mod av_pair;
+mod challenge;
+mod context;
+mod negotiate;
+mod ntlmv2;
+mod seal;
+mod users;
+mod wire;
+
+#[cfg(test)]
+mod tests;
+
+pub use context::NtlmContext;
+
+use crate::ffi::consts::{SECPKG_CRED_ATTR_NAMES, SECPKG_CRED_INBOUND, SECPKG_CRED_OUTBOUND};
+use crate::package::{
+    Attribute, AuthData, Context, CredentialRequest, Credentials, PackageInfo, SecurityPackage,
+};
 use crate::status::{Error, SecResult};
 use std::sync::Arc;
+use users::Account;
 
 /// The NTLM package.
 pub struct Ntlm;
@@ -19,11 +38,112 @@ pub static INFO: PackageInfo = PackageInfo {
     max_token: 2888,
 };
 
+/// Credentials from AcquireCredentialsHandle.
+pub struct NtlmCredentials {
+    usage: u32,
+    /// The account a client context authenticates as.
+    client: Option<Account>,
+    /// With SECPKG_CRED_INBOUND and an identity: the one account the server accepts.
+    /// `None`: accounts come from NTLM_USER_FILE, read at accept time.
+    server: Option<Account>,
+}
+
+/// This machine's NetBIOS-style name (upper case).
+pub(crate) fn hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .ok()
+        .map(|h| h.trim().split('.').next().unwrap_or("").to_uppercase())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "LOCALHOST".to_string())
+}
+
+impl NtlmCredentials {
+    /// Resolves the request's auth data into accounts.
+    pub fn from_request(req: CredentialRequest) -> SecResult<Self> {
+        let usage = req.usage;
+        let inbound = usage & SECPKG_CRED_INBOUND != 0;
+        let outbound = usage & SECPKG_CRED_OUTBOUND != 0;
+        let account = match req.auth {
+            AuthData::Identity(id) => Some(match (&id.user, &id.password) {
+                (Some(u), Some(p)) if !u.is_empty() => Account::new(u, id.domain.as_deref(), p),
+                (Some(u), None) if !u.is_empty() => {
+                    // No password: the file's entry for this user.
+                    let (user, domain) = users::split_user(u, id.domain.as_deref());
+                    users::read_file()?
+                        .into_iter()
+                        .find(|a| a.matches(&user, &domain))
+                        .ok_or(Error::NoCredentials)?
+                }
+                _ => users::read_file()?
+                    .into_iter()
+                    .next()
+                    .ok_or(Error::NoCredentials)?,
+            }),
+            AuthData::None if outbound => match users::read_file() {
+                Ok(v) => v.into_iter().next(),
+                Err(_) => None,
+            },
+            AuthData::None => None,
+            // Another package's structure (never passed to NTLM by the exports).
+            AuthData::Schannel(_) => return Err(Error::UnknownCredentials),
+        };
+        if outbound && !inbound && account.is_none() {
+            return Err(Error::NoCredentials);
+        }
+        let (client, server) = match (inbound, outbound, account) {
+            (true, true, Some(a)) => (
+                Some(Account {
+                    domain: a.domain.clone(),
+                    user: a.user.clone(),
+                    nt_hash: a.nt_hash.clone(),
+                }),
+                Some(a),
+            ),
+            (true, false, a) => (None, a),
+            (_, _, a) => (a, None),
+        };
+        Ok(NtlmCredentials {
+            usage,
+            client,
+            server,
+        })
+    }
+}
+
 impl SecurityPackage for Ntlm {
     fn info(&self) -> &'static PackageInfo {
         &INFO
     }
-    fn acquire_credentials(&self, _req: CredentialRequest) -> SecResult<Arc<dyn Credentials>> {
-        Err(Error::UnsupportedFunction)
+    fn acquire_credentials(&self, req: CredentialRequest) -> SecResult<Arc<dyn Credentials>> {
+        Ok(Arc::new(NtlmCredentials::from_request(req)?))
+    }
+}
+
+impl Credentials for NtlmCredentials {
+    fn package(&self) -> &'static PackageInfo {
+        &INFO
+    }
+    fn usage(&self) -> u32 {
+        self.usage
+    }
+    fn new_client_context(self: Arc<Self>) -> SecResult<Box<dyn Context>> {
+        if self.client.is_none() {
+            return Err(Error::NoCredentials);
+        }
+        Ok(Box::new(NtlmContext::new(self, true)))
+    }
+    fn new_server_context(self: Arc<Self>) -> SecResult<Box<dyn Context>> {
+        Ok(Box::new(NtlmContext::new(self, false)))
+    }
+    fn query_attribute(&self, attr: u32) -> SecResult<Attribute> {
+        match attr {
+            SECPKG_CRED_ATTR_NAMES => self
+                .client
+                .as_ref()
+                .or(self.server.as_ref())
+                .map(|a| Attribute::Names(a.display()))
+                .ok_or(Error::NoCredentials),
+            _ => Err(Error::UnsupportedFunction),
+        }
     }
 }

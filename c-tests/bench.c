@@ -1,0 +1,703 @@
+/* The message-path benchmark (issue #5). Loads any SSPI library that exports
+   InitSecurityInterfaceW with dlopen and calls only through its SecurityFunctionTableW;
+   establishes real contexts for every package it offers that this bench knows how to set up;
+   measures EncryptMessage / DecryptMessage at 1 B, 64 B, 1 KiB, 16 KiB and 1 MiB (1 thread,
+   N threads on N contexts, encrypt ∥ decrypt on one context), handshakes/s, heap allocations
+   per call; and, from libsecur32_raw.so, the raw primitives with the same crates and no SSPI
+   layer, printed as shim / raw ratios. With two libraries it prints their ratio (B / A).
+
+   usage: bench [--seconds S] [--threads N] [--size BYTES] [--json FILE] [--raw libsecur32_raw.so]
+                [--openssl md5=MB/s,rc4=MB/s,gcm=MB/s] lib.so [other-lib.so]
+   c-tests/bench.sh builds everything and runs it. */
+#define _GNU_SOURCE
+#define SECURITY_WIN32
+#include <security.h>
+#include <dlfcn.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "alloc_count.h"
+
+#define MAX_THREADS 64
+#define NSIZES 5
+static const size_t SIZES[NSIZES] = {1, 64, 1024, 16384, 1048576};
+static const char *SIZE_NAMES[NSIZES] = {"1 B", "64 B", "1 KiB", "16 KiB", "1 MiB"};
+
+static double g_seconds = 0.5;
+static int g_threads = 0;
+static long g_only_size = -1; /* --size: run one message size only (profiling) */
+
+static double now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/* Median of n samples (sorts them). Batches are timed one by one and the median taken, so a
+   batch during which another process held the core does not skew the figure. */
+static double median(double *v, size_t n) {
+  if (!n) return 0;
+  qsort(v, n, sizeof *v, cmp_double);
+  return n & 1 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+#define MAX_ROUNDS 100000
+
+static void die(const char *what, long st) {
+  fprintf(stderr, "bench: %s failed: 0x%08lx\n", what, (unsigned long)st);
+  exit(2);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The library under test, through its function table only. */
+
+typedef struct {
+  const char *path;
+  void *dl;
+  SecurityFunctionTableW *t;
+} lib_t;
+
+static void lib_open(lib_t *l, const char *path) {
+  PSecurityFunctionTableW (SEC_ENTRY *init)(void);
+  l->path = path;
+  l->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  if (!l->dl) { fprintf(stderr, "bench: dlopen %s: %s\n", path, dlerror()); exit(2); }
+  *(void **)&init = dlsym(l->dl, "InitSecurityInterfaceW");
+  if (!init) { fprintf(stderr, "bench: %s exports no InitSecurityInterfaceW\n", path); exit(2); }
+  l->t = init();
+  if (!l->t || !l->t->EncryptMessage || !l->t->DecryptMessage) die("InitSecurityInterfaceW", -1);
+}
+
+static void u16(SEC_WCHAR *out, const char *s) {
+  while ((*out++ = (SEC_WCHAR)(unsigned char)*s++)) {}
+}
+
+static int u16eq(const SEC_WCHAR *a, const char *b) {
+  for (; *a && *b; a++, b++) {
+    SEC_WCHAR x = *a, y = (SEC_WCHAR)(unsigned char)*b;
+    if (x >= 'a' && x <= 'z') x -= 32;
+    if (y >= 'a' && y <= 'z') y -= 32;
+    if (x != y) return 0;
+  }
+  return *a == 0 && *b == 0;
+}
+
+static int lib_offers(lib_t *l, const char *name) {
+  ULONG n = 0, i;
+  PSecPkgInfoW p = NULL;
+  int found = 0;
+  if (l->t->EnumerateSecurityPackagesW(&n, &p) != SEC_E_OK) return 0;
+  for (i = 0; i < n; i++) if (p[i].Name && u16eq(p[i].Name, name)) found = 1;
+  l->t->FreeContextBuffer(p);
+  return found;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Contexts: a client and a server context of one package, in process. */
+
+typedef struct {
+  CredHandle ccred, scred;
+  CtxtHandle cctx, sctx;
+  ULONG trailer; /* cbSecurityTrailer */
+} pair_t;
+
+#define REQ_ISC (ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY | ISC_REQ_REPLAY_DETECT | ISC_REQ_SEQUENCE_DETECT | ISC_REQ_CONNECTION)
+#define REQ_ASC (ASC_REQ_CONFIDENTIALITY | ASC_REQ_INTEGRITY | ASC_REQ_REPLAY_DETECT | ASC_REQ_SEQUENCE_DETECT | ASC_REQ_CONNECTION)
+
+static void ntlm_creds(lib_t *l, pair_t *p) {
+  SEC_WCHAR pkg[8], user[16], dom[16], pw[16];
+  SEC_WINNT_AUTH_IDENTITY_W id;
+  TimeStamp ts;
+  SECURITY_STATUS s;
+  u16(pkg, "NTLM"); u16(user, "bench"); u16(dom, "BENCHDOM"); u16(pw, "Passw0rd!");
+  memset(&id, 0, sizeof id);
+  id.User = (uint16_t *)user; id.UserLength = 5;
+  id.Domain = (uint16_t *)dom; id.DomainLength = 8;
+  id.Password = (uint16_t *)pw; id.PasswordLength = 9;
+  id.Flags = SEC_WINNT_AUTH_IDENTITY_UNICODE;
+  s = l->t->AcquireCredentialsHandleW(NULL, pkg, SECPKG_CRED_OUTBOUND, NULL, &id, NULL, NULL, &p->ccred, &ts);
+  if (s != SEC_E_OK) die("AcquireCredentialsHandleW(NTLM, OUTBOUND)", s);
+  s = l->t->AcquireCredentialsHandleW(NULL, pkg, SECPKG_CRED_INBOUND, NULL, &id, NULL, NULL, &p->scred, &ts);
+  if (s != SEC_E_OK) die("AcquireCredentialsHandleW(NTLM, INBOUND)", s);
+}
+
+/* Runs InitializeSecurityContextW / AcceptSecurityContext until both sides are done. */
+static SECURITY_STATUS handshake(lib_t *l, pair_t *p) {
+  unsigned char a[8192], b[8192];
+  SecBuffer ob = {sizeof a, SECBUFFER_TOKEN, a}, ib = {0, SECBUFFER_TOKEN, b};
+  SecBufferDesc od = {SECBUFFER_VERSION, 1, &ob}, id = {SECBUFFER_VERSION, 1, &ib};
+  SEC_WCHAR spn[32];
+  TimeStamp ts;
+  ULONG attr;
+  SECURITY_STATUS cs, ss = SEC_I_CONTINUE_NEEDED;
+  int round;
+  u16(spn, "HTTP/bench.example");
+  cs = l->t->InitializeSecurityContextW(&p->ccred, NULL, spn, REQ_ISC, 0, SECURITY_NATIVE_DREP, NULL, 0, &p->cctx, &od, &attr, &ts);
+  for (round = 0; round < 16; round++) {
+    if (cs != SEC_E_OK && cs != SEC_I_CONTINUE_NEEDED) return cs;
+    if (ss == SEC_E_OK && cs == SEC_E_OK) return SEC_E_OK;
+    if (ob.cbBuffer == 0 && cs == SEC_E_OK) return ss == SEC_E_OK ? SEC_E_OK : -1;
+    memcpy(b, a, ob.cbBuffer); ib.cbBuffer = ob.cbBuffer; ob.cbBuffer = sizeof a;
+    ss = l->t->AcceptSecurityContext(&p->scred, round ? &p->sctx : NULL, &id, REQ_ASC, SECURITY_NATIVE_DREP, &p->sctx, &od, &attr, &ts);
+    if (ss != SEC_E_OK && ss != SEC_I_CONTINUE_NEEDED) return ss;
+    if (ss == SEC_E_OK && cs == SEC_E_OK) return SEC_E_OK;
+    if (ob.cbBuffer == 0) return ss == SEC_E_OK && cs == SEC_E_OK ? SEC_E_OK : -1;
+    memcpy(b, a, ob.cbBuffer); ib.cbBuffer = ob.cbBuffer; ob.cbBuffer = sizeof a;
+    cs = l->t->InitializeSecurityContextW(&p->ccred, &p->cctx, spn, REQ_ISC, 0, SECURITY_NATIVE_DREP, &id, 0, &p->cctx, &od, &attr, &ts);
+  }
+  return -1;
+}
+
+static void pair_new(lib_t *l, pair_t *p) {
+  SecPkgContext_Sizes sz;
+  SECURITY_STATUS s;
+  memset(p, 0, sizeof *p);
+  ntlm_creds(l, p);
+  s = handshake(l, p);
+  if (s != SEC_E_OK) die("NTLM handshake", s);
+  s = l->t->QueryContextAttributesW(&p->cctx, SECPKG_ATTR_SIZES, &sz);
+  if (s != SEC_E_OK) die("QueryContextAttributesW(SIZES)", s);
+  p->trailer = sz.cbSecurityTrailer;
+}
+
+static void pair_free(lib_t *l, pair_t *p) {
+  l->t->DeleteSecurityContext(&p->cctx);
+  l->t->DeleteSecurityContext(&p->sctx);
+  l->t->FreeCredentialsHandle(&p->ccred);
+  l->t->FreeCredentialsHandle(&p->scred);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The raw baseline: libsecur32_raw.so (same crates, no SSPI layer). */
+
+typedef struct {
+  void *dl;
+  void *(*ntlm_new)(const unsigned char *);
+  void (*ntlm_free)(void *);
+  int (*ntlm_seal)(void *, unsigned char *, unsigned char *, size_t);
+  int (*ntlm_unseal)(void *, unsigned char *, unsigned char *, size_t);
+  void (*md5)(unsigned char *, size_t, unsigned char *);
+  void (*rc4)(void *, unsigned char *, size_t);
+  void *(*gcm_new)(const unsigned char *);
+  void (*gcm_free)(void *);
+  int (*gcm_seal)(void *, uint64_t, unsigned char *, size_t, unsigned char *);
+  int (*gcm_open)(void *, uint64_t, unsigned char *, size_t, unsigned char *);
+} raw_t;
+
+static int raw_open(raw_t *r, const char *path) {
+  memset(r, 0, sizeof *r);
+  r->dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+  if (!r->dl) { fprintf(stderr, "bench: no raw baseline (%s)\n", dlerror()); return 0; }
+#define SYM(f) *(void **)&r->f = dlsym(r->dl, "secur32_raw_" #f); if (!r->f) return 0
+  SYM(ntlm_new); SYM(ntlm_free); SYM(ntlm_seal); SYM(ntlm_unseal); SYM(md5); SYM(rc4);
+  SYM(gcm_new); SYM(gcm_free); SYM(gcm_seal); SYM(gcm_open);
+#undef SYM
+  return 1;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* One measurement: batches of k messages, each batch encrypted (timed) then decrypted (timed)
+   in the same buffers, until the time budget is spent. */
+
+typedef struct {
+  double enc_ns, dec_ns; /* per call */
+  unsigned long calls;
+  double allocs_per_call; /* -1: not measured */
+} msg_result_t;
+
+typedef struct {
+  int raw; /* 0: SSPI through lib; 1: raw NTLM primitives; 2: raw AES-GCM */
+  lib_t *l;
+  pair_t *p;
+  raw_t *r;
+  void *rs;
+  size_t size;
+  double seconds;
+  int count_allocs;
+  msg_result_t out;
+  /* N-thread start line */
+  atomic_int *ready;
+  int nthreads;
+} msg_job_t;
+
+static size_t batch_for(size_t size) {
+  size_t k = (256 * 1024) / (size + 16);
+  if (k < 1) k = 1;
+  if (k > 1024) k = 1024;
+  return k;
+}
+
+static inline SECURITY_STATUS sspi_enc(lib_t *l, CtxtHandle *h, unsigned char *sig, ULONG tl, unsigned char *d, ULONG n) {
+  SecBuffer b[2] = {{tl, SECBUFFER_TOKEN, sig}, {n, SECBUFFER_DATA, d}};
+  SecBufferDesc desc = {SECBUFFER_VERSION, 2, b};
+  return l->t->EncryptMessage(h, 0, &desc, 0);
+}
+
+static inline SECURITY_STATUS sspi_dec(lib_t *l, CtxtHandle *h, unsigned char *sig, ULONG tl, unsigned char *d, ULONG n) {
+  SecBuffer b[2] = {{tl, SECBUFFER_TOKEN, sig}, {n, SECBUFFER_DATA, d}};
+  SecBufferDesc desc = {SECBUFFER_VERSION, 2, b};
+  ULONG qop = 0;
+  return l->t->DecryptMessage(h, &desc, 0, &qop);
+}
+
+static void *msg_run(void *arg) {
+  msg_job_t *j = arg;
+  size_t k = batch_for(j->size), i, sz = j->size;
+  size_t tl = j->p ? j->p->trailer : 16;
+  unsigned char *data = malloc(k * sz), *sig = malloc(k * (tl > 16 ? tl : 16));
+  double t0, t1, t2, enc = 0, dec = 0, start;
+  unsigned long calls = 0, allocs = 0, counted = 0;
+  uint64_t gseq = 0;
+  int round = 0;
+  size_t ns = 0;
+  double *es = malloc(MAX_ROUNDS * sizeof(double)), *ds = malloc(MAX_ROUNDS * sizeof(double));
+  if (!data || !sig || !es || !ds) die("malloc", 0);
+  memset(data, 0x5a, k * sz);
+  if (j->ready) {
+    atomic_fetch_add(j->ready, 1);
+    while (atomic_load(j->ready) < j->nthreads) sched_yield();
+  }
+  start = now_ns();
+  for (;;) {
+    int counting = j->count_allocs && round == 2;
+    if (counting) alloc_count_begin();
+    t0 = now_ns();
+    for (i = 0; i < k; i++) {
+      long s;
+      if (j->raw == 0) s = sspi_enc(j->l, &j->p->cctx, sig + i * tl, (ULONG)tl, data + i * sz, (ULONG)sz);
+      else if (j->raw == 1) s = j->r->ntlm_seal(j->rs, sig + i * 16, data + i * sz, sz);
+      else s = j->r->gcm_seal(j->rs, gseq + i, data + i * sz, sz, sig + i * 16);
+      if (s != 0) die("EncryptMessage", s);
+    }
+    t1 = now_ns();
+    for (i = 0; i < k; i++) {
+      long s;
+      if (j->raw == 0) s = sspi_dec(j->l, &j->p->sctx, sig + i * tl, (ULONG)tl, data + i * sz, (ULONG)sz);
+      else if (j->raw == 1) s = j->r->ntlm_unseal(j->rs, sig + i * 16, data + i * sz, sz);
+      else s = j->r->gcm_open(j->rs, gseq + i, data + i * sz, sz, sig + i * 16);
+      if (s != 0) die("DecryptMessage", s);
+    }
+    t2 = now_ns();
+    if (counting) { allocs += alloc_count_end(); counted += 2 * k; }
+    gseq += k;
+    round++;
+    if (round > 1) { /* rounds 0 and 1 warm up */
+      enc += t1 - t0;
+      dec += t2 - t1;
+      calls += k;
+      es[ns] = (t1 - t0) / (double)k;
+      ds[ns] = (t2 - t1) / (double)k;
+      ns++;
+    }
+    if ((round > 5 && t2 - start >= j->seconds * 1e9) || ns == MAX_ROUNDS) break;
+  }
+  (void)enc; (void)dec;
+  j->out.enc_ns = median(es, ns);
+  j->out.dec_ns = median(ds, ns);
+  free(es);
+  free(ds);
+  j->out.calls = calls;
+  j->out.allocs_per_call = counted ? (double)allocs / (double)counted : -1;
+  free(data);
+  free(sig);
+  return NULL;
+}
+
+/* N threads, each on its own context pair (or raw state). Aggregate calls/s = Σ per-thread. */
+static void msg_threads(msg_job_t *proto, pair_t *pairs, void **raws, int n, double *enc_rate, double *dec_rate) {
+  pthread_t th[MAX_THREADS];
+  msg_job_t jobs[MAX_THREADS];
+  atomic_int ready = 0;
+  int i;
+  *enc_rate = *dec_rate = 0;
+  for (i = 0; i < n; i++) {
+    jobs[i] = *proto;
+    jobs[i].p = pairs ? &pairs[i] : NULL;
+    jobs[i].rs = raws ? raws[i] : NULL;
+    jobs[i].ready = &ready;
+    jobs[i].nthreads = n;
+    jobs[i].count_allocs = 0;
+    pthread_create(&th[i], NULL, msg_run, &jobs[i]);
+  }
+  for (i = 0; i < n; i++) {
+    pthread_join(th[i], NULL);
+    *enc_rate += 1e9 / jobs[i].out.enc_ns;
+    *dec_rate += 1e9 / jobs[i].out.dec_ns;
+  }
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Encrypt on one thread ∥ decrypt on another, same context (the client context X): X seals a
+   batch toward its peer while it opens a batch its peer (Y) sealed. Compared with one thread
+   doing both batches in turn. */
+
+typedef struct {
+  lib_t *l;
+  pair_t *p;
+  size_t size, k;
+  int role; /* 0: X encrypts; 1: Y seals (untimed) and X decrypts */
+  double seconds, ns; /* median ns per message */
+  atomic_int *ready;
+  int nthreads;
+} duplex_t;
+
+/* Both threads run their own loop for the whole time; each batch is timed alone and the median
+   kept (as for N threads: it shows contention between the two, not the scheduler's sharing). */
+static void *duplex_run(void *arg) {
+  duplex_t *d = arg;
+  size_t k = d->k, i, tl = d->p->trailer, sz = d->size, n = 0;
+  unsigned char *data = malloc(k * sz), *sig = malloc(k * tl);
+  double *v = malloc(MAX_ROUNDS * sizeof(double)), start;
+  int round = 0;
+  if (!data || !sig || !v) die("malloc", 0);
+  memset(data, 0x44, k * sz);
+  if (d->ready) {
+    atomic_fetch_add(d->ready, 1);
+    while (atomic_load(d->ready) < d->nthreads) sched_yield();
+  }
+  start = now_ns();
+  for (;;) {
+    double t0, t1;
+    if (d->role != 0)
+      for (i = 0; i < k; i++) {
+        long s = sspi_enc(d->l, &d->p->sctx, sig + i * tl, (ULONG)tl, data + i * sz, (ULONG)sz);
+        if (s != 0) die("EncryptMessage (peer)", s);
+      }
+    t0 = now_ns();
+    if (d->role == 0)
+      for (i = 0; i < k; i++) {
+        static __thread unsigned char osig[64];
+        long s = sspi_enc(d->l, &d->p->cctx, osig, (ULONG)tl, data + i * sz, (ULONG)sz);
+        if (s != 0) die("EncryptMessage (duplex)", s);
+      }
+    if (d->role == 1)
+      for (i = 0; i < k; i++) {
+        long s = sspi_dec(d->l, &d->p->cctx, sig + i * tl, (ULONG)tl, data + i * sz, (ULONG)sz);
+        if (s != 0) die("DecryptMessage (duplex)", s);
+      }
+    t1 = now_ns();
+    if (round++ >= 2) v[n++] = (t1 - t0) / (double)k;
+    if ((round > 8 && t1 - start >= d->seconds * 1e9) || n == MAX_ROUNDS) break;
+  }
+  d->ns = median(v, n);
+  free(v); free(data); free(sig);
+  return NULL;
+}
+
+/* Returns serial / parallel: the time for one encrypt + one decrypt on one thread, over the
+   slower of the two when they run on two threads at once on the same context. */
+static double duplex(lib_t *l, pair_t *p, size_t size, double seconds, double *par_ns_per_pair, double *ser_ns_per_pair) {
+  duplex_t a, b, e, dd;
+  pthread_t ta, tb;
+  atomic_int ready = 0;
+  memset(&a, 0, sizeof a);
+  a.l = l; a.p = p; a.size = size; a.k = batch_for(size); a.seconds = seconds;
+  b = a; e = a; dd = a;
+  /* serial: encrypt alone and decrypt alone, one thread */
+  e.role = 0; duplex_run(&e);
+  dd.role = 1; duplex_run(&dd);
+  /* parallel */
+  b.role = 1; a.role = 0;
+  a.ready = b.ready = &ready; a.nthreads = b.nthreads = 2;
+  pthread_create(&ta, NULL, duplex_run, &a);
+  pthread_create(&tb, NULL, duplex_run, &b);
+  pthread_join(ta, NULL);
+  pthread_join(tb, NULL);
+  *ser_ns_per_pair = e.ns + dd.ns;
+  *par_ns_per_pair = a.ns > b.ns ? a.ns : b.ns;
+  return *ser_ns_per_pair / *par_ns_per_pair;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Handshakes/s (credentials acquired once; each handshake makes and deletes both contexts). */
+
+typedef struct {
+  lib_t *l;
+  double seconds;
+  double rate;
+  atomic_int *ready;
+  int nthreads;
+} hs_job_t;
+
+static void *hs_run(void *arg) {
+  hs_job_t *j = arg;
+  pair_t p;
+  unsigned long n = 0;
+  double t0;
+  memset(&p, 0, sizeof p);
+  ntlm_creds(j->l, &p);
+  if (j->ready) {
+    atomic_fetch_add(j->ready, 1);
+    while (atomic_load(j->ready) < j->nthreads) sched_yield();
+  }
+  t0 = now_ns();
+  while (n < 4 || now_ns() - t0 < j->seconds * 1e9) {
+    SECURITY_STATUS s = handshake(j->l, &p);
+    if (s != SEC_E_OK) die("handshake", s);
+    j->l->t->DeleteSecurityContext(&p.cctx);
+    j->l->t->DeleteSecurityContext(&p.sctx);
+    n++;
+  }
+  j->rate = (double)n * 1e9 / (now_ns() - t0);
+  j->l->t->FreeCredentialsHandle(&p.ccred);
+  j->l->t->FreeCredentialsHandle(&p.scred);
+  return NULL;
+}
+
+static double handshakes(lib_t *l, int n) {
+  pthread_t th[MAX_THREADS];
+  hs_job_t jobs[MAX_THREADS];
+  atomic_int ready = 0;
+  double total = 0;
+  int i;
+  for (i = 0; i < n; i++) {
+    jobs[i].l = l; jobs[i].seconds = g_seconds; jobs[i].ready = &ready; jobs[i].nthreads = n;
+    pthread_create(&th[i], NULL, hs_run, &jobs[i]);
+  }
+  for (i = 0; i < n; i++) { pthread_join(th[i], NULL); total += jobs[i].rate; }
+  return total;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Results. */
+
+typedef struct {
+  msg_result_t one;          /* 1 thread */
+  double n_enc, n_dec;       /* N threads: aggregate calls/s */
+  double duplex, par_ns, ser_ns;
+  msg_result_t raw;          /* raw primitive, 1 thread */
+  double raw_n_enc, raw_n_dec;
+} size_result_t;
+
+typedef struct {
+  const char *lib;
+  const char *package;
+  size_result_t s[NSIZES];
+  double hs1, hsn;
+} pkg_result_t;
+
+typedef struct {
+  double md5, rc4, gcm; /* MB/s, 16 KiB */
+} prim_t;
+
+static double mbps(double ns_per_call, size_t size) { return (double)size / ns_per_call * 1e3; }
+
+static void bench_ntlm(lib_t *l, raw_t *r, int have_raw, pkg_result_t *res) {
+  pair_t pairs[MAX_THREADS];
+  void *raws[MAX_THREADS];
+  static const unsigned char key[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
+  int i, z;
+  memset(res, 0, sizeof *res);
+  res->lib = l->path;
+  res->package = "NTLM";
+  for (i = 0; i < g_threads; i++) {
+    pair_new(l, &pairs[i]);
+    raws[i] = have_raw ? r->ntlm_new(key) : NULL;
+  }
+  for (z = 0; z < NSIZES; z++) {
+    size_result_t *s = &res->s[z];
+    msg_job_t job;
+    if (g_only_size >= 0 && (size_t)g_only_size != SIZES[z]) continue;
+    memset(&job, 0, sizeof job);
+    job.l = l; job.p = &pairs[0]; job.size = SIZES[z]; job.seconds = g_seconds; job.count_allocs = 1;
+    fprintf(stderr, "  %s %s: 1 thread", res->package, SIZE_NAMES[z]);
+    msg_run(&job);
+    s->one = job.out;
+    if (have_raw) {
+      msg_job_t rj = job;
+      rj.raw = 1; rj.p = NULL; rj.r = r; rj.rs = raws[0]; rj.count_allocs = 0;
+      fprintf(stderr, ", raw");
+      msg_run(&rj);
+      s->raw = rj.out;
+      if (g_threads > 1) {
+        fprintf(stderr, ", raw x%d", g_threads);
+        msg_threads(&rj, NULL, raws, g_threads, &s->raw_n_enc, &s->raw_n_dec);
+      }
+    }
+    if (g_threads > 1) {
+      fprintf(stderr, ", x%d", g_threads);
+      msg_threads(&job, pairs, NULL, g_threads, &s->n_enc, &s->n_dec);
+      pair_t dp; /* its own contexts: X's sends are never opened by Y */
+      fprintf(stderr, ", enc||dec");
+      pair_new(l, &dp);
+      s->duplex = duplex(l, &dp, SIZES[z], g_seconds, &s->par_ns, &s->ser_ns);
+      pair_free(l, &dp);
+    }
+    fprintf(stderr, "\n");
+  }
+  fprintf(stderr, "  %s handshakes\n", res->package);
+  res->hs1 = handshakes(l, 1);
+  res->hsn = g_threads > 1 ? handshakes(l, g_threads) : res->hs1;
+  for (i = 0; i < g_threads; i++) {
+    pair_free(l, &pairs[i]);
+    if (have_raw) r->ntlm_free(raws[i]);
+  }
+}
+
+/* Raw primitive throughput at 16 KiB (MB/s): MD5, RC4, ring AES-128-GCM seal. */
+static void bench_prims(raw_t *r, prim_t *p, msg_result_t *gcm) {
+  static const unsigned char key[16] = {9};
+  size_t n = 16384, reps = 0;
+  unsigned char *buf = malloc(n), out[16];
+  void *st = r->ntlm_new(key), *g = r->gcm_new(key);
+  double t0;
+  msg_job_t gj;
+  memset(buf, 7, n);
+  t0 = now_ns();
+  while (reps < 16 || now_ns() - t0 < g_seconds * 1e9) { r->md5(buf, n, out); reps++; }
+  p->md5 = (double)(reps * n) / (now_ns() - t0) * 1e3;
+  reps = 0; t0 = now_ns();
+  while (reps < 16 || now_ns() - t0 < g_seconds * 1e9) { r->rc4(st, buf, n); reps++; }
+  p->rc4 = (double)(reps * n) / (now_ns() - t0) * 1e3;
+  memset(&gj, 0, sizeof gj);
+  gj.raw = 2; gj.r = r; gj.rs = g; gj.size = n; gj.seconds = g_seconds;
+  msg_run(&gj);
+  *gcm = gj.out;
+  p->gcm = mbps(gj.out.enc_ns, n);
+  r->ntlm_free(st);
+  r->gcm_free(g);
+  free(buf);
+}
+
+static void print_pkg(const pkg_result_t *r, int have_raw) {
+  int z;
+  printf("\n%s — %s\n", r->package, r->lib);
+  printf("%-7s %-4s %12s %10s %10s | %10s %8s %10s | %11s %7s | %9s\n", "size", "op", "calls/s", "MB/s",
+         "ns/call", "raw ns", "shim/raw", "+ns/call", "xN calls/s", "scale", "enc||dec");
+  for (z = 0; z < NSIZES; z++) {
+    const size_result_t *s = &r->s[z];
+    int op;
+    if (!s->one.calls) continue;
+    for (op = 0; op < 2; op++) {
+      double ns = op ? s->one.dec_ns : s->one.enc_ns;
+      double rns = op ? s->raw.dec_ns : s->raw.enc_ns;
+      double nr = op ? s->n_dec : s->n_enc;
+      printf("%-7s %-4s %12.0f %10.1f %10.1f |", op ? "" : SIZE_NAMES[z], op ? "dec" : "enc", 1e9 / ns,
+             mbps(ns, SIZES[z]), ns);
+      if (have_raw) printf(" %10.1f %8.3f %10.1f |", rns, ns / rns, ns - rns);
+      else printf(" %10s %8s %10s |", "-", "-", "-");
+      if (nr > 0) printf(" %11.0f %6.2fx |", nr, nr / (1e9 / ns));
+      else printf(" %11s %7s |", "-", "-");
+      if (!op && s->duplex > 0) printf(" %8.2fx", s->duplex);
+      printf("\n");
+    }
+  }
+  printf("seal+unseal 1 B pair: %.0f ns (raw %.0f ns); allocations per call (steady path): %g\n",
+         r->s[0].one.enc_ns + r->s[0].one.dec_ns, r->s[0].raw.enc_ns + r->s[0].raw.dec_ns,
+         r->s[0].one.allocs_per_call);
+  printf("handshakes/s: %.0f (1 thread), %.0f (%d threads)\n", r->hs1, r->hsn, g_threads);
+}
+
+static void json_pkg(FILE *f, const pkg_result_t *r) {
+  int z;
+  fprintf(f, "    {\"library\": \"%s\", \"package\": \"%s\", \"threads\": %d,\n", r->lib, r->package, g_threads);
+  fprintf(f, "     \"handshakes_per_s\": {\"1\": %.1f, \"n\": %.1f},\n     \"sizes\": [\n", r->hs1, r->hsn);
+  for (z = 0; z < NSIZES; z++) {
+    const size_result_t *s = &r->s[z];
+    fprintf(f,
+            "      {\"bytes\": %zu, \"encrypt\": {\"ns_per_call\": %.2f, \"calls_per_s\": %.0f, \"mb_per_s\": %.2f, "
+            "\"raw_ns_per_call\": %.2f, \"shim_over_raw\": %.4f, \"n_threads_calls_per_s\": %.0f, "
+            "\"raw_n_threads_calls_per_s\": %.0f},\n"
+            "       \"decrypt\": {\"ns_per_call\": %.2f, \"calls_per_s\": %.0f, \"mb_per_s\": %.2f, "
+            "\"raw_ns_per_call\": %.2f, \"shim_over_raw\": %.4f, \"n_threads_calls_per_s\": %.0f, "
+            "\"raw_n_threads_calls_per_s\": %.0f},\n"
+            "       \"encrypt_parallel_decrypt_speedup\": %.3f, \"allocations_per_call\": %g}%s\n",
+            SIZES[z], s->one.enc_ns, 1e9 / s->one.enc_ns, mbps(s->one.enc_ns, SIZES[z]), s->raw.enc_ns,
+            s->raw.enc_ns > 0 ? s->one.enc_ns / s->raw.enc_ns : 0, s->n_enc, s->raw_n_enc, s->one.dec_ns,
+            1e9 / s->one.dec_ns, mbps(s->one.dec_ns, SIZES[z]), s->raw.dec_ns,
+            s->raw.dec_ns > 0 ? s->one.dec_ns / s->raw.dec_ns : 0, s->n_dec, s->raw_n_dec, s->duplex,
+            s->one.allocs_per_call, z + 1 < NSIZES ? "," : "");
+  }
+  fprintf(f, "     ]}");
+}
+
+int main(int argc, char **argv) {
+  const char *json = NULL, *rawpath = NULL, *libs[2] = {NULL, NULL};
+  double ossl_md5 = 0, ossl_rc4 = 0, ossl_gcm = 0;
+  int nlibs = 0, i, have_raw = 0, unsupported = 0;
+  lib_t l[2];
+  raw_t raw;
+  prim_t prim;
+  msg_result_t gcm;
+  pkg_result_t res[2];
+  FILE *f;
+  memset(&prim, 0, sizeof prim);
+  memset(&gcm, 0, sizeof gcm);
+  for (i = 1; i < argc; i++) {
+    if (!strcmp(argv[i], "--seconds") && i + 1 < argc) g_seconds = atof(argv[++i]);
+    else if (!strcmp(argv[i], "--threads") && i + 1 < argc) g_threads = atoi(argv[++i]);
+    else if (!strcmp(argv[i], "--json") && i + 1 < argc) json = argv[++i];
+    else if (!strcmp(argv[i], "--raw") && i + 1 < argc) rawpath = argv[++i];
+    else if (!strcmp(argv[i], "--size") && i + 1 < argc) g_only_size = atol(argv[++i]);
+    else if (!strcmp(argv[i], "--openssl") && i + 1 < argc)
+      sscanf(argv[++i], "md5=%lf,rc4=%lf,gcm=%lf", &ossl_md5, &ossl_rc4, &ossl_gcm);
+    else if (argv[i][0] != '-' && nlibs < 2) libs[nlibs++] = argv[i];
+    else { fprintf(stderr, "usage: %s [--seconds S] [--threads N] [--json FILE] [--raw RAW.so] [--openssl md5=,rc4=,gcm=] lib.so [other.so]\n", argv[0]); return 2; }
+  }
+  if (!nlibs) libs[nlibs++] = "target/release/libsecur32.so";
+  if (g_threads <= 0) g_threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
+  if (g_threads > MAX_THREADS) g_threads = MAX_THREADS;
+  if (g_threads < 1) g_threads = 1;
+  if (rawpath) have_raw = raw_open(&raw, rawpath);
+  if (have_raw) bench_prims(&raw, &prim, &gcm);
+  for (i = 0; i < nlibs; i++) {
+    lib_open(&l[i], libs[i]);
+    if (lib_offers(&l[i], "Schannel") || lib_offers(&l[i], "Microsoft Unified Security Protocol Provider")) {
+      /* Schannel's in-process client<->server setup (certificate credentials) comes with its
+         package; until then its raw AES-GCM baseline is printed alone. */
+      fprintf(stderr, "bench: %s offers Schannel: not benchmarked by this version of bench.c\n", libs[i]);
+      unsupported++;
+    }
+    if (!lib_offers(&l[i], "NTLM")) { fprintf(stderr, "bench: %s offers no NTLM\n", libs[i]); return 2; }
+    fprintf(stderr, "bench: %s, %d thread(s), %.2f s per figure\n", libs[i], g_threads, g_seconds);
+    bench_ntlm(&l[i], &raw, have_raw, &res[i]);
+  }
+  printf("EncryptMessage / DecryptMessage: 1 thread unless noted; xN = %d threads on %d contexts "
+         "(aggregate calls/s, scale vs 1 thread); enc||dec = encrypt on one thread while another "
+         "decrypts on the same context (speedup vs serial). raw = libsecur32_raw (same crates, no SSPI).\n",
+         g_threads, g_threads);
+  for (i = 0; i < nlibs; i++) print_pkg(&res[i], have_raw);
+  if (have_raw) {
+    double ntlm_ns_b = res[0].s[3].raw.enc_ns / 16384.0;
+    printf("\nraw primitives at 16 KiB, 1 core (MB/s)     this build   openssl speed\n");
+    printf("  MD5                                       %9.1f   %9.1f\n", prim.md5, ossl_md5);
+    printf("  RC4                                       %9.1f   %9.1f\n", prim.rc4, ossl_rc4);
+    printf("  AES-128-GCM seal (ring)                   %9.1f   %9.1f\n", prim.gcm, ossl_gcm);
+    printf("  AES-128-GCM open (ring)                   %9.1f\n", mbps(gcm.dec_ns, 16384));
+    if (ossl_md5 > 0 && ossl_rc4 > 0)
+      printf("  NTLM raw seal per byte: %.3f ns; OpenSSL MD5+RC4: %.3f ns (ratio %.3f)\n", ntlm_ns_b,
+             1e3 / ossl_md5 + 1e3 / ossl_rc4, ntlm_ns_b / (1e3 / ossl_md5 + 1e3 / ossl_rc4));
+  }
+  if (nlibs == 2) {
+    int z;
+    printf("\nratio %s / %s (ns per call; < 1 = second is faster)\n", libs[1], libs[0]);
+    for (z = 0; z < NSIZES; z++)
+      printf("  %-7s enc %.3f  dec %.3f\n", SIZE_NAMES[z], res[1].s[z].one.enc_ns / res[0].s[z].one.enc_ns,
+             res[1].s[z].one.dec_ns / res[0].s[z].one.dec_ns);
+    printf("  handshakes/s %.3f\n", res[1].hs1 / res[0].hs1);
+  }
+  if (json) {
+    f = fopen(json, "w");
+    if (!f) { perror(json); return 2; }
+    fprintf(f, "{\n  \"seconds_per_figure\": %.3f,\n  \"threads\": %d,\n", g_seconds, g_threads);
+    fprintf(f, "  \"primitives_mb_per_s_16k\": {\"md5\": %.1f, \"rc4\": %.1f, \"aes128gcm_seal\": %.1f, \"aes128gcm_open\": %.1f},\n",
+            prim.md5, prim.rc4, prim.gcm, gcm.dec_ns > 0 ? mbps(gcm.dec_ns, 16384) : 0);
+    fprintf(f, "  \"openssl_speed_mb_per_s_16k\": {\"md5\": %.1f, \"rc4\": %.1f, \"aes128gcm\": %.1f},\n", ossl_md5, ossl_rc4, ossl_gcm);
+    fprintf(f, "  \"packages_not_benchmarked\": %d,\n  \"results\": [\n", unsupported);
+    for (i = 0; i < nlibs; i++) { json_pkg(f, &res[i]); fprintf(f, "%s\n", i + 1 < nlibs ? "," : ""); }
+    fprintf(f, "  ]\n}\n");
+    fclose(f);
+    printf("\nJSON: %s\n", json);
+  }
+  return 0;
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what the build and the test suite need on a fresh Debian 12 machine (idempotent):
+# system packages for the peers and checks, and a Python venv (.venv) with pyspnego/sspilib.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need=()
+command -v x86_64-w64-mingw32-gcc >/dev/null || need+=(gcc-mingw-w64)
+command -v clang >/dev/null || need+=(clang)
+command -v cmake >/dev/null || need+=(cmake)
+command -v pkg-config >/dev/null || need+=(pkg-config)
+command -v curl >/dev/null || need+=(curl)
+command -v openssl >/dev/null || need+=(openssl)
+[ -e /usr/lib/x86_64-linux-gnu/gssntlmssp/gssntlmssp.so ] || need+=(gss-ntlmssp)
+/usr/bin/python3 -c 'import gssapi' 2>/dev/null || need+=(python3-gssapi)
+/usr/bin/python3 -c 'import pytest' 2>/dev/null || need+=(python3-pytest)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "setup: installing ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+if ! .venv/bin/python -c 'import spnego, sspilib, pytest' 2>/dev/null; then
+  echo "setup: creating .venv with pyspnego, sspilib, pytest"
+  python3 -m venv .venv
+  .venv/bin/pip install -q pyspnego sspilib pytest
+fi

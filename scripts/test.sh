@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The whole test suite: lints, Rust tests, the C harness, header checks, packaging, and
+# interop with independent peers. CI runs exactly this (see README.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+passed=0
+failed=0
+stage() {
+  local name=$1; shift
+  echo
+  echo "=== $name: $*"
+  if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "=== $name FAILED"; fi
+}
+stage fmt cargo fmt --all -- --check
+stage clippy cargo clippy --all-targets -- -D warnings
+stage rust-tests cargo test
+cargo build --release
+stage headers c-tests/header-check.sh
+stage exports c-tests/exports-check.sh
+stage c-harness c-tests/run.sh
+stage packaging c-tests/packaging-test.sh
+stage bench-smoke env BENCH_SECONDS=0.01 c-tests/bench.sh
+stage cargo-bench-build cargo bench --no-run
+[ -x tests/interop/run.sh ] && stage interop tests/interop/run.sh
+[ -x c-tests/schannel-test.sh ] && stage schannel c-tests/schannel-test.sh
+echo
+echo "suite: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,0 +1,570 @@
+//! The NTLM context: client (InitializeSecurityContext) and server (AcceptSecurityContext)
+//! state machines, attributes, and the message functions.
+
+use super::authenticate::{self, AuthenticateOut, HEADER_LEN, MIC_OFFSET};
+use super::av_pair::*;
+use super::challenge;
+use super::negotiate::{self, *};
+use super::ntlmv2::*;
+use super::seal::Session;
+use super::users::{self, Account};
+use super::wire::{from_utf16le, u64_at, utf16le};
+use super::{hostname, NtlmCredentials, INFO};
+use crate::buffers::SecBuffers;
+use crate::ffi::consts::*;
+use crate::package::{Attribute, Context, PackageInfo, Step, Unsealed};
+use crate::status::{Error, Outcome, SecResult};
+use parking_lot::Mutex;
+use ring::rand::{SecureRandom, SystemRandom};
+use std::sync::{Arc, OnceLock};
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+enum State {
+    Initial,
+    /// Client: NEGOTIATE sent.
+    Negotiated {
+        negotiate: Vec<u8>,
+        flags: u32,
+    },
+    /// Server: CHALLENGE sent.
+    Challenged {
+        negotiate: Vec<u8>,
+        challenge: Vec<u8>,
+        server_challenge: [u8; 8],
+    },
+    Done,
+}
+
+struct Handshake {
+    state: State,
+    ret_flags: u32,
+}
+
+/// What a completed handshake leaves.
+struct Established {
+    session: Session,
+    exported: Key16,
+    /// `DOMAIN\user` of the client.
+    client_name: String,
+    /// The target (client side) or the name the client asked for (server side).
+    server_name: String,
+    ret_flags: u32,
+}
+
+/// An NTLM security context.
+pub struct NtlmContext {
+    creds: Arc<NtlmCredentials>,
+    client: bool,
+    hs: Mutex<Handshake>,
+    done: OnceLock<Established>,
+    start: i64,
+}
+
+fn random<const N: usize>() -> SecResult<Zeroizing<[u8; N]>> {
+    let mut b = Zeroizing::new([0u8; N]);
+    SystemRandom::new()
+        .fill(&mut b[..])
+        .map_err(|_| Error::InternalError)?;
+    Ok(b)
+}
+
+fn input_token(step: &Step<'_, '_>) -> SecResult<Vec<u8>> {
+    let inp = step.input.as_deref().ok_or(Error::InvalidToken)?;
+    let i = inp.find(SECBUFFER_TOKEN).ok_or(Error::InvalidToken)?;
+    let b = inp.bytes(i)?;
+    if b.is_empty() {
+        return Err(Error::InvalidToken);
+    }
+    Ok(b.to_vec())
+}
+
+/// MD5 of the caller's channel bindings, if a SECBUFFER_CHANNEL_BINDINGS input is present.
+fn input_bindings(step: &Step<'_, '_>) -> SecResult<Option<[u8; 16]>> {
+    let Some(inp) = step.input.as_deref() else {
+        return Ok(None);
+    };
+    match inp.find(SECBUFFER_CHANNEL_BINDINGS) {
+        Some(i) => channel_bindings_hash(inp.bytes(i)?).map(Some),
+        None => Ok(None),
+    }
+}
+
+/// Writes the output token; returns whether the library allocated it.
+fn write_output(step: &mut Step<'_, '_>, msg: &[u8]) -> SecResult<bool> {
+    let out = step.output.as_deref_mut().ok_or(Error::InvalidToken)?;
+    out.write_token(msg)?;
+    Ok(out.allocate())
+}
+
+/// NegotiateFlags a client asks for, from ISC_REQ_*.
+fn client_flags(req: u32) -> u32 {
+    let mut f = BASE_FLAGS;
+    if req
+        & (ISC_REQ_INTEGRITY
+            | ISC_REQ_REPLAY_DETECT
+            | ISC_REQ_SEQUENCE_DETECT
+            | ISC_REQ_CONFIDENTIALITY)
+        != 0
+    {
+        f |= NTLMSSP_NEGOTIATE_SIGN;
+    }
+    if req & ISC_REQ_CONFIDENTIALITY != 0 {
+        f |= NTLMSSP_NEGOTIATE_SEAL;
+    }
+    if req & ISC_REQ_DATAGRAM != 0 {
+        f |= NTLMSSP_NEGOTIATE_DATAGRAM;
+    }
+    if req & ISC_REQ_IDENTIFY != 0 {
+        f |= NTLMSSP_NEGOTIATE_IDENTIFY;
+    }
+    f
+}
+
+/// ISC_RET_*: what was requested and is available with `flags`.
+fn client_ret(req: u32, flags: u32, allocated: bool) -> u32 {
+    let sign = flags & NTLMSSP_NEGOTIATE_SIGN != 0;
+    let mut r = 0;
+    let grant = |r: &mut u32, bit: u32, ok: bool| {
+        if req & bit != 0 && ok {
+            *r |= bit;
+        }
+    };
+    grant(&mut r, ISC_REQ_INTEGRITY, sign);
+    grant(&mut r, ISC_REQ_REPLAY_DETECT, sign);
+    grant(&mut r, ISC_REQ_SEQUENCE_DETECT, sign);
+    grant(
+        &mut r,
+        ISC_REQ_CONFIDENTIALITY,
+        flags & NTLMSSP_NEGOTIATE_SEAL != 0,
+    );
+    grant(
+        &mut r,
+        ISC_REQ_CONNECTION,
+        flags & NTLMSSP_NEGOTIATE_DATAGRAM == 0,
+    );
+    grant(
+        &mut r,
+        ISC_REQ_DATAGRAM,
+        flags & NTLMSSP_NEGOTIATE_DATAGRAM != 0,
+    );
+    grant(
+        &mut r,
+        ISC_REQ_IDENTIFY,
+        flags & NTLMSSP_NEGOTIATE_IDENTIFY != 0,
+    );
+    if allocated {
+        r |= ISC_RET_ALLOCATED_MEMORY;
+    }
+    r
+}
+
+/// ASC_RET_*: what the negotiated `flags` provide.
+fn server_ret(req: u32, flags: u32, allocated: bool) -> u32 {
+    let mut r = 0;
+    if flags & (NTLMSSP_NEGOTIATE_SIGN | NTLMSSP_NEGOTIATE_SEAL) != 0 {
+        r |= ASC_RET_INTEGRITY | ASC_RET_REPLAY_DETECT | ASC_RET_SEQUENCE_DETECT;
+    }
+    if flags & NTLMSSP_NEGOTIATE_SEAL != 0 {
+        r |= ASC_RET_CONFIDENTIALITY;
+    }
+    if flags & NTLMSSP_NEGOTIATE_DATAGRAM != 0 {
+        r |= ASC_RET_DATAGRAM;
+    } else if req & ASC_REQ_CONNECTION != 0 {
+        r |= ASC_RET_CONNECTION;
+    }
+    if flags & NTLMSSP_NEGOTIATE_IDENTIFY != 0 {
+        r |= ASC_RET_IDENTIFY;
+    }
+    if allocated {
+        r |= ASC_RET_ALLOCATED_MEMORY;
+    }
+    r
+}
+
+impl NtlmContext {
+    pub(super) fn new(creds: Arc<NtlmCredentials>, client: bool) -> Self {
+        NtlmContext {
+            creds,
+            client,
+            hs: Mutex::new(Handshake {
+                state: State::Initial,
+                ret_flags: 0,
+            }),
+            done: OnceLock::new(),
+            start: filetime_now() as i64,
+        }
+    }
+
+    fn established(&self) -> SecResult<&Established> {
+        self.done.get().ok_or(Error::InvalidHandle)
+    }
+
+    /// Client, second step: CHALLENGE in, AUTHENTICATE out.
+    fn authenticate(
+        &self,
+        step: &mut Step<'_, '_>,
+        negotiate: &[u8],
+        sent: u32,
+    ) -> SecResult<(Established, u32)> {
+        let account = self.creds.client.as_ref().ok_or(Error::NoCredentials)?;
+        let chal_bytes = input_token(step)?;
+        let bindings = input_bindings(step)?;
+        let ch = challenge::parse(&chal_bytes)?;
+        let mut flags = ch.flags
+            & (sent
+                | NTLMSSP_NEGOTIATE_TARGET_INFO
+                | NTLMSSP_TARGET_TYPE_DOMAIN
+                | NTLMSSP_TARGET_TYPE_SERVER);
+        flags |= NTLMSSP_NEGOTIATE_UNICODE | NTLMSSP_NEGOTIATE_NTLM | NTLMSSP_NEGOTIATE_VERSION;
+        flags &= !NTLMSSP_NEGOTIATE_OEM;
+
+        let mut av = AvPairs::parse(&ch.target_info)?;
+        let server_ts = av.get(MSV_AV_TIMESTAMP).and_then(|t| u64_at(t, 0).ok());
+        let timestamp = server_ts.unwrap_or_else(filetime_now);
+        av.set(
+            MSV_AV_FLAGS,
+            (av.flags() | MSV_AV_FLAG_MIC).to_le_bytes().to_vec(),
+        );
+        av.set(
+            MSV_AV_CHANNEL_BINDINGS,
+            bindings.unwrap_or([0; 16]).to_vec(),
+        );
+        if let Some(t) = step.target.filter(|t| !t.is_empty()) {
+            av.set(MSV_AV_TARGET_NAME, utf16le(t));
+        }
+
+        let client_challenge = random::<8>()?;
+        let ntowf = ntowfv2(&account.nt_hash, &account.user, &account.domain);
+        let temp = client_blob(timestamp, &client_challenge, &av.encode());
+        let proof = nt_proof_str(&ntowf, &ch.server_challenge, &temp);
+        let mut nt_response = proof.to_vec();
+        nt_response.extend_from_slice(&temp);
+        // With MsvAvTimestamp from the server the LM response is Z(24) (§3.1.5.1.2).
+        let lm = match server_ts {
+            Some(_) => [0u8; 24],
+            None => lmv2_response(&ntowf, &ch.server_challenge, &client_challenge),
+        };
+        let base = session_base_key(&ntowf, &proof);
+        let (exported, encrypted) = if flags & NTLMSSP_NEGOTIATE_KEY_EXCH != 0 {
+            let k = random::<16>()?;
+            let e = rc4k(&base, &k);
+            (k, e.to_vec())
+        } else {
+            (base, Vec::new())
+        };
+        let mut msg = authenticate::build(&AuthenticateOut {
+            flags,
+            lm_response: &lm,
+            nt_response: &nt_response,
+            domain: &account.domain,
+            user: &account.user,
+            workstation: &hostname(),
+            encrypted_session_key: &encrypted,
+        })?;
+        let m = mic(&exported, negotiate, &chal_bytes, &msg);
+        msg[MIC_OFFSET..HEADER_LEN].copy_from_slice(&m);
+
+        let allocated = write_output(step, &msg)?;
+        let session_flags = flags | NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY;
+        let ret = client_ret(step.req_flags, flags, allocated);
+        Ok((
+            Established {
+                session: Session::new(&exported, session_flags, true),
+                exported,
+                client_name: account.display(),
+                server_name: step.target.unwrap_or("").to_string(),
+                ret_flags: ret,
+            },
+            ret,
+        ))
+    }
+
+    /// Server, first step: NEGOTIATE in, CHALLENGE out.
+    fn challenge(&self, step: &mut Step<'_, '_>) -> SecResult<(State, u32)> {
+        let negotiate = input_token(step)?;
+        let nf = negotiate::parse(&negotiate)?;
+        // UNICODE or OEM, never both (gss-ntlmssp rejects both).
+        let mut flags = if nf & NTLMSSP_NEGOTIATE_UNICODE != 0 {
+            NTLMSSP_NEGOTIATE_UNICODE
+        } else {
+            NTLMSSP_NEGOTIATE_OEM
+        };
+        flags |= NTLMSSP_REQUEST_TARGET
+            | NTLMSSP_NEGOTIATE_NTLM
+            | NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY
+            | NTLMSSP_NEGOTIATE_TARGET_INFO
+            | NTLMSSP_TARGET_TYPE_SERVER
+            | NTLMSSP_NEGOTIATE_VERSION;
+        flags |= nf
+            & (NTLMSSP_NEGOTIATE_SIGN
+                | NTLMSSP_NEGOTIATE_SEAL
+                | NTLMSSP_NEGOTIATE_ALWAYS_SIGN
+                | NTLMSSP_NEGOTIATE_DATAGRAM
+                | NTLMSSP_NEGOTIATE_IDENTIFY
+                | NTLMSSP_NEGOTIATE_128
+                | NTLMSSP_NEGOTIATE_56
+                | NTLMSSP_NEGOTIATE_KEY_EXCH);
+        let host = hostname();
+        let domain = self
+            .creds
+            .server
+            .as_ref()
+            .map(|a| a.domain.clone())
+            .filter(|d| !d.is_empty())
+            .unwrap_or_else(|| host.clone());
+        let mut av = AvPairs::default();
+        av.set(MSV_AV_NB_DOMAIN_NAME, utf16le(&domain));
+        av.set(MSV_AV_NB_COMPUTER_NAME, utf16le(&host));
+        av.set(MSV_AV_DNS_DOMAIN_NAME, utf16le(&domain.to_lowercase()));
+        av.set(MSV_AV_DNS_COMPUTER_NAME, utf16le(&host.to_lowercase()));
+        av.set(MSV_AV_TIMESTAMP, filetime_now().to_le_bytes().to_vec());
+        let server_challenge = *random::<8>()?;
+        let msg = challenge::build(flags, &domain, &server_challenge, &av.encode())?;
+        let allocated = write_output(step, &msg)?;
+        Ok((
+            State::Challenged {
+                negotiate,
+                challenge: msg,
+                server_challenge,
+            },
+            server_ret(step.req_flags, flags, allocated),
+        ))
+    }
+
+    /// Server, second step: AUTHENTICATE in, verification.
+    fn verify(
+        &self,
+        step: &mut Step<'_, '_>,
+        negotiate: &[u8],
+        challenge: &[u8],
+        server_challenge: &[u8; 8],
+    ) -> SecResult<(Established, u32)> {
+        let msg = input_token(step)?;
+        let bindings = input_bindings(step)?;
+        let auth = authenticate::parse(&msg)?;
+        // Only NTLMv2: proof (16) + client blob (at least 28 bytes before the AV pairs).
+        if auth.nt_response.len() < 16 + BLOB_AV_OFFSET {
+            return Err(Error::LogonDenied);
+        }
+        let file;
+        let account: &Account = match self.creds.server.as_ref() {
+            Some(a) => Some(a).filter(|a| a.matches(&auth.user, &auth.domain)),
+            None => {
+                file = users::read_file().map_err(|_| Error::LogonDenied)?;
+                file.iter().find(|a| a.matches(&auth.user, &auth.domain))
+            }
+        }
+        .ok_or(Error::LogonDenied)?;
+        let ntowf = ntowfv2(&account.nt_hash, &auth.user, &auth.domain);
+        let (proof, temp) = auth.nt_response.split_at(16);
+        let expected = nt_proof_str(&ntowf, server_challenge, temp);
+        if !bool::from(expected.ct_eq(proof)) {
+            return Err(Error::LogonDenied);
+        }
+        let mut proof16 = [0u8; 16];
+        proof16.copy_from_slice(proof);
+        let base = session_base_key(&ntowf, &proof16);
+        let exported = if auth.flags & NTLMSSP_NEGOTIATE_KEY_EXCH != 0 {
+            let enc: [u8; 16] = auth
+                .encrypted_session_key
+                .as_slice()
+                .try_into()
+                .map_err(|_| Error::InvalidToken)?;
+            rc4k(&base, &enc)
+        } else {
+            base
+        };
+        let av = AvPairs::parse(temp.get(BLOB_AV_OFFSET..).ok_or(Error::InvalidToken)?)?;
+        if av.flags() & MSV_AV_FLAG_MIC != 0 {
+            if msg.len() < HEADER_LEN {
+                return Err(Error::InvalidToken);
+            }
+            let mut zeroed = msg.clone();
+            zeroed[MIC_OFFSET..HEADER_LEN].fill(0);
+            let m = mic(&exported, negotiate, challenge, &zeroed);
+            if !bool::from(m.ct_eq(&msg[MIC_OFFSET..HEADER_LEN])) {
+                return Err(Error::LogonDenied);
+            }
+        }
+        if let (Some(ours), Some(theirs)) = (bindings, av.get(MSV_AV_CHANNEL_BINDINGS)) {
+            if theirs != [0u8; 16] && !bool::from(ours.ct_eq(theirs)) {
+                return Err(Error::BadBindings);
+            }
+        }
+        let allocated = match step.output.as_deref_mut() {
+            Some(out) if out.find(SECBUFFER_TOKEN).is_some() => {
+                out.write_token(&[])?;
+                out.allocate()
+            }
+            _ => false,
+        };
+        let ret = server_ret(step.req_flags, auth.flags, allocated);
+        let server_name = av
+            .get(MSV_AV_TARGET_NAME)
+            .and_then(|t| from_utf16le(t).ok())
+            .unwrap_or_default();
+        Ok((
+            Established {
+                session: Session::new(
+                    &exported,
+                    auth.flags | NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY,
+                    false,
+                ),
+                exported,
+                client_name: format!("{}\\{}", auth.domain, auth.user),
+                server_name,
+                ret_flags: ret,
+            },
+            ret,
+        ))
+    }
+}
+
+impl Context for NtlmContext {
+    fn package(&self) -> &'static PackageInfo {
+        &INFO
+    }
+
+    fn initialize(&self, step: &mut Step<'_, '_>) -> SecResult<Outcome> {
+        if !self.client {
+            return Err(Error::InvalidHandle);
+        }
+        step.expiry = i64::MAX;
+        let mut hs = self.hs.lock();
+        match &hs.state {
+            State::Initial => {
+                if self.creds.client.is_none() {
+                    return Err(Error::NoCredentials);
+                }
+                let flags = client_flags(step.req_flags);
+                let msg = negotiate::build(flags)?;
+                let allocated = write_output(step, &msg)?;
+                step.ret_flags = client_ret(step.req_flags, flags, allocated);
+                hs.ret_flags = step.ret_flags;
+                hs.state = State::Negotiated {
+                    negotiate: msg,
+                    flags,
+                };
+                Ok(Outcome::ContinueNeeded)
+            }
+            State::Negotiated { negotiate, flags } => {
+                let (est, ret) = self.authenticate(step, negotiate, *flags)?;
+                step.ret_flags = ret;
+                hs.ret_flags = ret;
+                hs.state = State::Done;
+                let _ = self.done.set(est);
+                Ok(Outcome::Ok)
+            }
+            _ => Err(Error::InvalidToken),
+        }
+    }
+
+    fn accept(&self, step: &mut Step<'_, '_>) -> SecResult<Outcome> {
+        if self.client {
+            return Err(Error::InvalidHandle);
+        }
+        step.expiry = i64::MAX;
+        let mut hs = self.hs.lock();
+        match &hs.state {
+            State::Initial => {
+                let (state, ret) = self.challenge(step)?;
+                step.ret_flags = ret;
+                hs.ret_flags = ret;
+                hs.state = state;
+                Ok(Outcome::ContinueNeeded)
+            }
+            State::Challenged {
+                negotiate,
+                challenge,
+                server_challenge,
+            } => {
+                let (est, ret) = self.verify(step, negotiate, challenge, server_challenge)?;
+                step.ret_flags = ret;
+                hs.ret_flags = ret;
+                hs.state = State::Done;
+                let _ = self.done.set(est);
+                Ok(Outcome::Ok)
+            }
+            _ => Err(Error::InvalidToken),
+        }
+    }
+
+    fn seal(&self, qop: u32, message: &mut SecBuffers<'_>, seq_no: u32) -> SecResult<()> {
+        self.established()?.session.seal(qop, message, seq_no)
+    }
+
+    fn unseal(&self, message: &mut SecBuffers<'_>, seq_no: u32) -> SecResult<Unsealed> {
+        let qop = self.established()?.session.unseal(message, seq_no)?;
+        Ok(Unsealed {
+            qop,
+            outcome: Outcome::Ok,
+        })
+    }
+
+    fn make_signature(&self, qop: u32, message: &mut SecBuffers<'_>, seq_no: u32) -> SecResult<()> {
+        self.established()?
+            .session
+            .make_signature(qop, message, seq_no)
+    }
+
+    fn verify_signature(&self, message: &mut SecBuffers<'_>, seq_no: u32) -> SecResult<u32> {
+        self.established()?
+            .session
+            .verify_signature(message, seq_no)
+    }
+
+    fn query_attribute(&self, attr: u32) -> SecResult<Attribute> {
+        Ok(match attr {
+            SECPKG_ATTR_SIZES => Attribute::Sizes {
+                max_token: INFO.max_token,
+                max_signature: 16,
+                block_size: 0,
+                security_trailer: 16,
+            },
+            SECPKG_ATTR_PACKAGE_INFO => Attribute::PackageInfo(&INFO),
+            SECPKG_ATTR_NEGOTIATION_INFO => Attribute::NegotiationInfo {
+                package: &INFO,
+                state: if self.done.get().is_some() {
+                    SECPKG_NEGOTIATION_COMPLETE
+                } else {
+                    SECPKG_NEGOTIATION_IN_PROGRESS
+                },
+            },
+            SECPKG_ATTR_FLAGS => Attribute::Flags(match self.done.get() {
+                Some(e) => e.ret_flags,
+                None => self.hs.lock().ret_flags,
+            }),
+            SECPKG_ATTR_LIFESPAN => Attribute::Lifespan {
+                start: self.start,
+                expiry: i64::MAX,
+            },
+            SECPKG_ATTR_NAMES => Attribute::Names(self.established()?.client_name.clone()),
+            SECPKG_ATTR_SESSION_KEY => {
+                Attribute::SessionKey(Zeroizing::new(self.established()?.exported.to_vec()))
+            }
+            SECPKG_ATTR_KEY_INFO => {
+                self.established()?;
+                Attribute::KeyInfo {
+                    signature_algorithm_name: "HMAC-MD5",
+                    encrypt_algorithm_name: "RC4",
+                    key_size: 128,
+                    signature_algorithm: 0xFFFF_FF76,
+                    encrypt_algorithm: 0x17,
+                }
+            }
+            SECPKG_ATTR_NATIVE_NAMES => {
+                let e = self.established()?;
+                Attribute::NativeNames {
+                    client: e.client_name.clone(),
+                    server: e.server_name.clone(),
+                }
+            }
+            SECPKG_ATTR_DCE_INFO => {
+                self.established()?;
+                Attribute::DceInfo { authz_svc: 0 }
+            }
+            _ => return Err(Error::UnsupportedFunction),
+        })
+    }
+}

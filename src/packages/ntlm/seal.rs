@@ -1,0 +1,383 @@
+//! Session security with extended session security (MS-NLMP §3.4): signing and sealing keys,
+//! the RC4 handles, MAC, and the SSPI message layouts.
+//!
+//! Each direction has its own lock. A failed call consumes nothing: buffers are validated
+//! before the keystream is touched, and a message whose MAC fails rewinds the keystream.
+
+use super::negotiate::{
+    NTLMSSP_NEGOTIATE_128, NTLMSSP_NEGOTIATE_56, NTLMSSP_NEGOTIATE_DATAGRAM,
+    NTLMSSP_NEGOTIATE_KEY_EXCH, NTLMSSP_NEGOTIATE_SEAL, NTLMSSP_NEGOTIATE_SIGN,
+};
+use super::ntlmv2::{md5, Key16};
+use crate::buffers::SecBuffers;
+use crate::ffi::consts::{
+    SECBUFFER_DATA, SECBUFFER_STREAM, SECBUFFER_TOKEN, SECQOP_WRAP_NO_ENCRYPT,
+};
+use crate::status::{Error, SecResult};
+use hmac::digest::KeyInit;
+use hmac::{Hmac, Mac};
+use md5::Md5;
+use parking_lot::Mutex;
+use subtle::ConstantTimeEq;
+use zeroize::Zeroizing;
+
+/// Size of NTLMSSP_MESSAGE_SIGNATURE.
+pub const SIGNATURE_LEN: usize = 16;
+
+/// The RC4 keystream of one direction ([`Rc4`]), with the count of bytes used so far.
+/// The cipher cannot be copied, so a failed call is undone by re-keying and skipping to the
+/// count it started from ([`Keystream::rewind`]); only tampered messages take that path.
+pub struct Keystream {
+    cipher: rc4::Rc4<rc4::consts::U16>,
+    used: u64,
+}
+
+impl Keystream {
+    /// Keystream for a 16-byte key.
+    pub fn new(key: &[u8; 16]) -> Self {
+        Keystream {
+            cipher: <rc4::Rc4<rc4::consts::U16> as rc4::KeyInit>::new(key.into()),
+            used: 0,
+        }
+    }
+
+    /// XORs the keystream into `data`.
+    #[inline]
+    pub fn apply(&mut self, data: &mut [u8]) {
+        rc4::StreamCipher::apply_keystream(&mut self.cipher, data);
+        self.used += data.len() as u64;
+    }
+
+    #[cfg(test)]
+    pub fn rewind_for_test(&mut self, key: &[u8; 16], used: u64) {
+        self.rewind(key, used)
+    }
+
+    /// Returns to the state after `used` bytes of the keystream of `key`.
+    fn rewind(&mut self, key: &[u8; 16], used: u64) {
+        *self = Keystream::new(key);
+        let mut scratch = [0u8; 512];
+        let mut left = used;
+        while left > 0 {
+            let n = left.min(scratch.len() as u64) as usize;
+            self.apply(&mut scratch[..n]);
+            left -= n as u64;
+        }
+    }
+}
+
+/// A keyed HMAC-MD5 state, cloned per message (no allocation). `hmac` 0.12 has no zeroize
+/// support, so Drop replaces it with a zero-keyed instance.
+struct SignKey(Hmac<Md5>);
+
+impl Drop for SignKey {
+    fn drop(&mut self) {
+        self.0 = <Hmac<Md5> as KeyInit>::new(&Default::default());
+    }
+}
+
+struct Direction {
+    sign: SignKey,
+    seal_key: Key16,
+    ks: Keystream,
+    seq: u32,
+}
+
+impl Direction {
+    fn new(exported: &[u8; 16], flags: u32, sign_magic: &[u8], seal_magic: &[u8]) -> Self {
+        let sign_key = Zeroizing::new(md5(&[exported, sign_magic]));
+        let n = if flags & NTLMSSP_NEGOTIATE_128 != 0 {
+            16
+        } else if flags & NTLMSSP_NEGOTIATE_56 != 0 {
+            7
+        } else {
+            5
+        };
+        let seal_key: Key16 = Zeroizing::new(md5(&[&exported[..n], seal_magic]));
+        Direction {
+            sign: SignKey(
+                <Hmac<Md5> as Mac>::new_from_slice(&sign_key[..]).expect("any key length"),
+            ),
+            ks: Keystream::new(&seal_key),
+            seal_key,
+            seq: 0,
+        }
+    }
+}
+
+const CLI_SIGN: &[u8] = b"session key to client-to-server signing key magic constant\0";
+const CLI_SEAL: &[u8] = b"session key to client-to-server sealing key magic constant\0";
+const SRV_SIGN: &[u8] = b"session key to server-to-client signing key magic constant\0";
+const SRV_SEAL: &[u8] = b"session key to server-to-client sealing key magic constant\0";
+
+/// Where the protected bytes are: all DATA buffers, or a STREAM buffer after its signature.
+#[derive(Clone, Copy)]
+enum Regions {
+    Data,
+    Stream(usize),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Crypt {
+    None,
+    Encrypt,
+    Decrypt,
+}
+
+/// One direction's lock and state on cache lines of its own, so that encrypt on one thread and
+/// decrypt on another never write to a shared line.
+#[repr(align(128))]
+struct Lane(Mutex<Direction>);
+
+/// The established session's send and receive state.
+pub struct Session {
+    send: Lane,
+    recv: Lane,
+    flags: u32,
+}
+
+impl Session {
+    /// Derives the four keys (SIGNKEY/SEALKEY, §3.4.5.2–3) from the exported session key.
+    pub fn new(exported: &[u8; 16], flags: u32, client: bool) -> Self {
+        let c = Direction::new(exported, flags, CLI_SIGN, CLI_SEAL);
+        let s = Direction::new(exported, flags, SRV_SIGN, SRV_SEAL);
+        let (send, recv) = if client { (c, s) } else { (s, c) };
+        Session {
+            send: Lane(Mutex::new(send)),
+            recv: Lane(Mutex::new(recv)),
+            flags,
+        }
+    }
+
+    fn can_sign(&self) -> bool {
+        self.flags & (NTLMSSP_NEGOTIATE_SIGN | NTLMSSP_NEGOTIATE_SEAL) != 0
+    }
+
+    fn can_seal(&self) -> bool {
+        self.flags & NTLMSSP_NEGOTIATE_SEAL != 0
+    }
+
+    fn datagram(&self) -> bool {
+        self.flags & NTLMSSP_NEGOTIATE_DATAGRAM != 0
+    }
+
+    /// EncryptMessage. With SECQOP_WRAP_NO_ENCRYPT the data is only signed (as MakeSignature
+    /// does); the peer must check such a message with VerifySignature.
+    pub fn seal(&self, qop: u32, msg: &mut SecBuffers<'_>, seq_no: u32) -> SecResult<()> {
+        let crypt = match qop {
+            0 if self.can_seal() => Crypt::Encrypt,
+            SECQOP_WRAP_NO_ENCRYPT if self.can_sign() => Crypt::None,
+            _ => return Err(Error::QopNotSupported),
+        };
+        self.protect(msg, seq_no, crypt)
+    }
+
+    /// MakeSignature.
+    pub fn make_signature(&self, qop: u32, msg: &mut SecBuffers<'_>, seq_no: u32) -> SecResult<()> {
+        if qop != 0 || !self.can_sign() {
+            return Err(Error::QopNotSupported);
+        }
+        self.protect(msg, seq_no, Crypt::None)
+    }
+
+    /// DecryptMessage: `[TOKEN, DATA…]` or `[STREAM, DATA]`. Returns the QOP: 0, or
+    /// SECQOP_WRAP_NO_ENCRYPT for a message that was signed but not encrypted.
+    pub fn unseal(&self, msg: &mut SecBuffers<'_>, seq_no: u32) -> SecResult<u32> {
+        if !self.can_seal() {
+            return Err(Error::QopNotSupported);
+        }
+        self.check(msg, seq_no, Crypt::Decrypt)
+    }
+
+    /// VerifySignature.
+    pub fn verify_signature(&self, msg: &mut SecBuffers<'_>, seq_no: u32) -> SecResult<u32> {
+        if !self.can_sign() {
+            return Err(Error::QopNotSupported);
+        }
+        self.check(msg, seq_no, Crypt::None)
+    }
+
+    /// The sequence number, and for connectionless contexts the per-message RC4 key
+    /// MD5(SealKey ‖ SeqNum) (§3.4), for one message.
+    fn message_key(&self, d: &Direction, seq_no: u32) -> (u32, Option<Key16>) {
+        if self.datagram() {
+            (
+                seq_no,
+                Some(Zeroizing::new(md5(&[
+                    &d.seal_key[..],
+                    &seq_no.to_le_bytes(),
+                ]))),
+            )
+        } else {
+            (d.seq, None)
+        }
+    }
+
+    /// Runs the MAC over the sequence number and every region, en/decrypting writable ones,
+    /// and returns the (RC4-sealed when KEY_EXCH) checksum.
+    fn mac(
+        &self,
+        sign: &SignKey,
+        rc4: &mut Keystream,
+        seq: u32,
+        msg: &mut SecBuffers<'_>,
+        regions: Regions,
+        crypt: Crypt,
+    ) -> SecResult<[u8; 8]> {
+        let mut mac = sign.0.clone();
+        mac.update(&seq.to_le_bytes());
+        match regions {
+            Regions::Data => {
+                for i in 0..msg.len() {
+                    if msg.kind(i) != SECBUFFER_DATA {
+                        continue;
+                    }
+                    if crypt == Crypt::None || msg.is_readonly(i) {
+                        mac.update(msg.bytes(i)?);
+                    } else {
+                        let b = msg.bytes_mut(i)?;
+                        crypt_one(&mut mac, rc4, b, crypt);
+                    }
+                }
+            }
+            Regions::Stream(s) => {
+                let b = msg
+                    .bytes_mut(s)?
+                    .get_mut(SIGNATURE_LEN..)
+                    .ok_or(Error::InvalidToken)?;
+                if crypt == Crypt::None {
+                    mac.update(b);
+                } else {
+                    crypt_one(&mut mac, rc4, b, crypt);
+                }
+            }
+        }
+        let full = mac.finalize().into_bytes();
+        let mut sum = [0u8; 8];
+        sum.copy_from_slice(&full[..8]);
+        if self.flags & NTLMSSP_NEGOTIATE_KEY_EXCH != 0 {
+            rc4.apply(&mut sum);
+        }
+        Ok(sum)
+    }
+
+    /// Checks that every buffer we will touch is readable before anything changes.
+    fn validate(msg: &SecBuffers<'_>) -> SecResult<()> {
+        if msg.count(SECBUFFER_DATA) == 0 {
+            return Err(Error::InvalidToken);
+        }
+        for i in 0..msg.len() {
+            if msg.kind(i) == SECBUFFER_DATA {
+                msg.bytes(i)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn protect(&self, msg: &mut SecBuffers<'_>, seq_no: u32, crypt: Crypt) -> SecResult<()> {
+        let tok = msg.find(SECBUFFER_TOKEN).ok_or(Error::InvalidToken)?;
+        Self::validate(msg)?;
+        if msg.size(tok) < SIGNATURE_LEN {
+            return Err(Error::BufferTooSmall);
+        }
+        msg.bytes(tok)?;
+        let mut guard = self.send.0.lock();
+        let d = &mut *guard;
+        let (seq, key) = self.message_key(d, seq_no);
+        let mut own;
+        let ks = match &key {
+            Some(k) => {
+                own = Keystream::new(k);
+                &mut own
+            }
+            None => &mut d.ks,
+        };
+        let sum = self.mac(&d.sign, ks, seq, msg, Regions::Data, crypt)?;
+        let t = msg.bytes_mut(tok)?;
+        t[..4].copy_from_slice(&1u32.to_le_bytes());
+        t[4..12].copy_from_slice(&sum);
+        t[12..16].copy_from_slice(&seq.to_le_bytes());
+        msg.set_size(tok, SIGNATURE_LEN)?;
+        if key.is_none() {
+            d.seq = d.seq.wrapping_add(1);
+        }
+        Ok(())
+    }
+
+    fn check(&self, msg: &mut SecBuffers<'_>, seq_no: u32, crypt: Crypt) -> SecResult<u32> {
+        let (regions, sig_buf, data_out) =
+            match (msg.find(SECBUFFER_TOKEN), msg.find(SECBUFFER_STREAM)) {
+                (Some(t), _) => {
+                    Self::validate(msg)?;
+                    (Regions::Data, t, None)
+                }
+                (None, Some(s)) if crypt == Crypt::Decrypt => {
+                    let d = msg.find(SECBUFFER_DATA).ok_or(Error::InvalidToken)?;
+                    (Regions::Stream(s), s, Some(d))
+                }
+                _ => return Err(Error::InvalidToken),
+            };
+        let sig: [u8; SIGNATURE_LEN] = msg
+            .bytes(sig_buf)?
+            .get(..SIGNATURE_LEN)
+            .and_then(|s| s.try_into().ok())
+            .ok_or(Error::InvalidToken)?;
+        if sig[..4] != [1, 0, 0, 0] {
+            return Err(Error::MessageAltered);
+        }
+        let mut guard = self.recv.0.lock();
+        let d = &mut *guard;
+        let (seq, key) = self.message_key(d, seq_no);
+        if sig[12..16] != seq.to_le_bytes() {
+            return Err(Error::OutOfSequence);
+        }
+        let mut own;
+        let (ks, ks_key) = match &key {
+            Some(k) => {
+                own = Keystream::new(k);
+                (&mut own, &**k)
+            }
+            None => (&mut d.ks, &*d.seal_key),
+        };
+        let start = ks.used;
+        let mut qop = 0;
+        let mut ok = bool::from(
+            self.mac(&d.sign, ks, seq, msg, regions, crypt)?
+                .ct_eq(&sig[4..12]),
+        );
+        if !ok && crypt == Crypt::Decrypt {
+            // Re-encrypt so the caller's buffers hold the ciphertext again, then try the
+            // message as one sealed with SECQOP_WRAP_NO_ENCRYPT (signed, data in clear).
+            ks.rewind(ks_key, start);
+            self.mac(&d.sign, ks, seq, msg, regions, Crypt::Encrypt)?;
+            ks.rewind(ks_key, start);
+            ok = bool::from(
+                self.mac(&d.sign, ks, seq, msg, regions, Crypt::None)?
+                    .ct_eq(&sig[4..12]),
+            );
+            qop = SECQOP_WRAP_NO_ENCRYPT;
+        }
+        if !ok {
+            ks.rewind(ks_key, start);
+            return Err(Error::MessageAltered);
+        }
+        if key.is_none() {
+            d.seq = d.seq.wrapping_add(1);
+        }
+        if let (Regions::Stream(s), Some(out)) = (regions, data_out) {
+            let n = msg.size(s) - SIGNATURE_LEN;
+            msg.point_into(out, SECBUFFER_DATA, s, SIGNATURE_LEN, n)?;
+        }
+        Ok(qop)
+    }
+}
+
+fn crypt_one(mac: &mut Hmac<Md5>, rc4: &mut Keystream, b: &mut [u8], crypt: Crypt) {
+    if crypt == Crypt::Encrypt {
+        mac.update(b);
+        rc4.apply(b);
+    } else {
+        rc4.apply(b);
+        mac.update(b);
+    }
+}

@@ -1,0 +1,120 @@
+#!/usr/bin/env bash
+# Interop: curl --ntlm (curl's own NTLM code, a real HTTP client) against
+# examples/ntlm_http_server.c, which authenticates with AcceptSecurityContext from libsecur32.
+#
+#   tests/interop/test_curl.sh        (after cargo build --release)
+#
+# Exits 0 when every check passed, 1 on a failure, 77 when curl/gcc are missing locally
+# (under CI=true a missing tool is a failure).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+LIBDIR=${SECUR32_LIB:+$(dirname "$SECUR32_LIB")}
+LIBDIR=${LIBDIR:-$ROOT/target/release}
+
+missing() {
+  if [ "${CI:-}" = "true" ]; then
+    echo "test_curl: FAIL: $1 is missing (CI=true: missing peers are failures)"
+    exit 1
+  fi
+  echo "!!!!! test_curl: SKIPPING: $1 is missing (install it, or run tests/interop/run.sh) !!!!!"
+  exit 77
+}
+command -v curl >/dev/null || missing curl
+command -v gcc >/dev/null || missing gcc
+[ -e "$LIBDIR/libsecur32.so" ] || { echo "test_curl: FAIL: $LIBDIR/libsecur32.so not built"; exit 1; }
+
+passed=0
+failed=0
+ok() { echo "PASS $1"; passed=$((passed + 1)); }
+bad() { echo "FAIL $1"; failed=$((failed + 1)); }
+
+TMP=$(mktemp -d /tmp/secur32-curl.XXXXXX)
+SERVER_PID=
+cleanup() {
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    kill "$SERVER_PID" 2>/dev/null
+    wait "$SERVER_PID" 2>/dev/null
+  fi
+  rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+# Build the example the way a Windows SSPI program is built, with warnings as errors.
+mkdir -p target/interop
+if gcc -std=gnu11 -Wall -Wextra -Werror -Iinclude -o target/interop/ntlm_http_server \
+  examples/ntlm_http_server.c -L"$LIBDIR" -lsecur32 -Wl,-rpath,"$LIBDIR"; then
+  ok "build examples/ntlm_http_server.c (-Wall -Wextra -Werror)"
+else
+  bad "build examples/ntlm_http_server.c"
+  echo "test_curl: $passed passed, $failed failed"
+  exit 1
+fi
+
+printf 'DOMAIN:user:Password01\nOTHER:someone:Secret99\n' >"$TMP/users"
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+NTLM_USER_FILE="$TMP/users" SECUR32_LOG=${SECUR32_LOG:-debug} \
+  target/interop/ntlm_http_server "$PORT" 0 2>"$TMP/server.log" &
+SERVER_PID=$!
+for _ in $(seq 100); do
+  (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
+  kill -0 "$SERVER_PID" 2>/dev/null || break
+  sleep 0.05
+done
+URL="http://127.0.0.1:$PORT/"
+
+# 1. No credentials: 401 with a bare WWW-Authenticate: NTLM.
+code=$(curl -s -D "$TMP/h0" -o /dev/null -w '%{http_code}' "$URL")
+if [ "$code" = 401 ] && grep -qi '^WWW-Authenticate: NTLM' "$TMP/h0"; then
+  ok "no credentials -> 401 WWW-Authenticate: NTLM"
+else
+  bad "no credentials -> got HTTP $code"; cat "$TMP/h0"
+fi
+
+# 2. The NTLM dance with the right password: 200 and the server's view of the user.
+code=$(curl -s -v --ntlm -u 'DOMAIN\user:Password01' -o "$TMP/body" -w '%{http_code}' "$URL" \
+  2>"$TMP/curl.log")
+body=$(cat "$TMP/body" 2>/dev/null)
+if [ "$code" = 200 ] && [ "$body" = 'hello DOMAIN\user' ]; then
+  ok "curl --ntlm DOMAIN\\user -> 200 '$body'"
+else
+  bad "curl --ntlm DOMAIN\\user -> HTTP $code body '$body'"
+  cat "$TMP/curl.log"
+fi
+# curl must have seen the CHALLENGE and kept the connection (NTLM is connection-bound).
+if grep -q '^< WWW-Authenticate: NTLM TlRMTVNTUAACAAAA' "$TMP/curl.log" &&
+  [ "$(grep -c 'Connected to' "$TMP/curl.log")" = 1 ]; then
+  ok "CHALLENGE sent, handshake on one keep-alive connection"
+else
+  bad "CHALLENGE / keep-alive"
+  grep -E '^[<>*]' "$TMP/curl.log" | head -40
+fi
+
+# 3. Several authenticated requests on one curl run (each on its own handshake).
+out=$(curl -s --ntlm -u 'DOMAIN\user:Password01' "$URL" "$URL" "$URL")
+if [ "$out" = 'hello DOMAIN\userhello DOMAIN\userhello DOMAIN\user' ]; then
+  ok "three authenticated requests in one curl run"
+else
+  bad "three requests: '$out'"
+fi
+
+# 4. Wrong password and unknown user: 401.
+code=$(curl -s --ntlm -u 'DOMAIN\user:WrongPassword' -o /dev/null -w '%{http_code}' "$URL")
+if [ "$code" = 401 ]; then ok "wrong password -> 401"; else bad "wrong password -> HTTP $code"; fi
+code=$(curl -s --ntlm -u 'DOMAIN\nobody:Password01' -o /dev/null -w '%{http_code}' "$URL")
+if [ "$code" = 401 ]; then ok "unknown user -> 401"; else bad "unknown user -> HTTP $code"; fi
+if grep -q '0x8009030C' "$TMP/server.log"; then
+  ok "server logged SEC_E_LOGON_DENIED (0x8009030C)"
+else
+  bad "server did not log SEC_E_LOGON_DENIED"; cat "$TMP/server.log"
+fi
+
+# 5. Still serving after the failures.
+code=$(curl -s --ntlm -u 'DOMAIN\user:Password01' -o /dev/null -w '%{http_code}' "$URL")
+if [ "$code" = 200 ]; then ok "good login after failures -> 200"; else bad "after failures -> HTTP $code"; fi
+
+if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+  bad "server exited early"; cat "$TMP/server.log"
+fi
+echo "test_curl: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]

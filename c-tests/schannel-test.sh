@@ -163,6 +163,13 @@ CERT=rogue client_case "untrusted root" -- localhost --expect SEC_E_UNTRUSTED_RO
 CERT=rogue client_case "manual validation" -- localhost --manual
 client_case "TLS 1.3 only server vs TLS 1.2 client" -tls1_3 -- localhost --tls12 --expect SEC_E_ALGORITHM_MISMATCH
 
+# Session resumption: a second connection on the same credentials (Windows' reconnect).
+for v in tls1_2 tls1_3; do
+  s_server -"$v" -www
+  run "reconnect $v" "$BIN" reconnect "$SPORT" localhost $([ "$v" = tls1_2 ] && echo --tls12)
+  s_stop
+done
+
 # KeyUpdate mid-stream, and several records in one read.
 keyupdate_case() { # label s_server-args -- client-args
   local label=$1; shift

@@ -526,6 +526,64 @@ static int run_client(int argc, char **argv) {
     return failures;
 }
 
+/* reconnect mode: two connections on one credential to `openssl s_server -www`; the
+ * second resumes the first's session. */
+static int run_reconnect(int argc, char **argv) {
+    int port = atoi(argv[2]);
+    DWORD protocols = argc > 4 && !strcmp(argv[4], "--tls12") ? SP_PROT_TLS1_2_CLIENT : 0;
+    CredHandle cred;
+    SECURITY_STATUS s = acquire(&cred, SECPKG_CRED_OUTBOUND, NULL, protocols, 0);
+    CHECK(s == SEC_E_OK, "reconnect: AcquireCredentialsHandle", "%s", status_name(s));
+    for (int round = 0; round < 2; round++) {
+        conn_t *c = calloc(1, sizeof *c);
+        c->cred = cred;
+        c->target = argv[3];
+        c->fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a = {0};
+        a.sin_family = AF_INET;
+        a.sin_port = htons((unsigned short)port);
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (connect(c->fd, (struct sockaddr *)&a, sizeof a)) {
+            CHECK(0, "reconnect: connect", "refused");
+            return failures;
+        }
+        s = handshake(c);
+        CHECK(s == SEC_E_OK, round ? "reconnect: second handshake" : "reconnect: first handshake",
+              "%s", status_name(s));
+        if (s != SEC_E_OK) return failures;
+        SecPkgContext_SessionInfo si;
+        s = QueryContextAttributesA(&c->ctx, SECPKG_ATTR_SESSION_INFO, &si);
+        const char *get = "GET / HTTP/1.0\r\n\r\n";
+        tls_send(c, get, strlen(get));
+        static char page[65536];
+        size_t total = 0;
+        for (;;) {
+            char buf[16384];
+            size_t got;
+            SECURITY_STATUS r = tls_recv(c, buf, sizeof buf, &got);
+            if (r != SEC_E_OK) break;
+            if (total + got < sizeof page - 1) {
+                memcpy(page + total, buf, got);
+                total += got;
+                page[total] = 0;
+            }
+        }
+        if (round == 0)
+            CHECK(s == SEC_E_OK && !(si.dwFlags & SSL_SESSION_RECONNECT) && strstr(page, "New, "),
+                  "reconnect: first connection is new", "flags %u", (unsigned)si.dwFlags);
+        else
+            CHECK(s == SEC_E_OK && (si.dwFlags & SSL_SESSION_RECONNECT) && strstr(page, "Reused, "),
+                  "reconnect: second connection resumes", "flags %u, page %s", (unsigned)si.dwFlags,
+                  strstr(page, "Reused") ? "reused" : "new");
+        tls_shutdown(c);
+        DeleteSecurityContext(&c->ctx);
+        close(c->fd);
+        free(c);
+    }
+    FreeCredentialsHandle(&cred);
+    return failures;
+}
+
 /* ---------------------------------------------------------------------------------------- */
 /* server mode: one connection; echoes a line, or answers one HTTP request */
 
@@ -1137,6 +1195,45 @@ static int run_loopback(const char *pfx, const char *pw) {
         CertFreeCertificateContext(cert);
         CertCloseStore(st, 0);
     }
+    /* TLS 1.2 session resumption in-process: the second handshake on the same credentials
+     * is abbreviated; tls-unique then is the server's Finished, the same on both sides. */
+    {
+        HCERTSTORE st;
+        PCCERT_CONTEXT cert = load_pfx(pfx, pw, &st);
+        side_t cl = {0}, sv = {0};
+        acquire(&sv.cred, SECPKG_CRED_INBOUND, cert, SP_PROT_TLS1_2_SERVER, 0);
+        acquire(&cl.cred, SECPKG_CRED_OUTBOUND, NULL, 0, 0);
+        unsigned flags[2][2] = {{9, 9}, {9, 9}};
+        int same_unique = 0;
+        for (int round = 0; round < 2; round++) {
+            cl.have = sv.have = 0;
+            if (loopback_pair(&cl, &sv, "localhost", 0, NULL, NULL)) break;
+            SecPkgContext_SessionInfo a, b;
+            QueryContextAttributesA(&cl.ctx, SECPKG_ATTR_SESSION_INFO, &a);
+            QueryContextAttributesA(&sv.ctx, SECPKG_ATTR_SESSION_INFO, &b);
+            flags[round][0] = (unsigned)a.dwFlags;
+            flags[round][1] = (unsigned)b.dwFlags;
+            SecPkgContext_Bindings ub, us;
+            if (round == 1 &&
+                QueryContextAttributesA(&cl.ctx, SECPKG_ATTR_UNIQUE_BINDINGS, &ub) == SEC_E_OK &&
+                QueryContextAttributesA(&sv.ctx, SECPKG_ATTR_UNIQUE_BINDINGS, &us) == SEC_E_OK) {
+                same_unique = ub.BindingsLength == us.BindingsLength &&
+                              !memcmp(ub.Bindings, us.Bindings, ub.BindingsLength);
+                FreeContextBuffer(ub.Bindings);
+                FreeContextBuffer(us.Bindings);
+            }
+            DeleteSecurityContext(&cl.ctx);
+            DeleteSecurityContext(&sv.ctx);
+        }
+        CHECK(flags[0][0] == 0 && flags[0][1] == 0 && flags[1][0] == SSL_SESSION_RECONNECT &&
+                  flags[1][1] == SSL_SESSION_RECONNECT && same_unique,
+              "TLS 1.2 session resumption (SESSION_INFO, tls-unique)", "%u %u %u %u unique=%d",
+              flags[0][0], flags[0][1], flags[1][0], flags[1][1], same_unique);
+        FreeCredentialsHandle(&cl.cred);
+        FreeCredentialsHandle(&sv.cred);
+        CertFreeCertificateContext(cert);
+        CertCloseStore(st, 0);
+    }
     /* Wide entry points: UNISP_NAME_W, and the W target name becomes the SNI name. */
     {
         CredHandle wc;
@@ -1345,6 +1442,7 @@ int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc >= 4 && !strcmp(argv[1], "loopback")) return run_loopback(argv[2], argv[3]) ? 1 : 0;
     if (argc >= 2 && !strcmp(argv[1], "crypt32")) return run_crypt32() ? 1 : 0;
+    if (argc >= 4 && !strcmp(argv[1], "reconnect")) return run_reconnect(argc, argv) ? 1 : 0;
     if (argc >= 5 && !strcmp(argv[1], "handshake"))
         return run_loopback_handshake(argv[2], argv[3], argv[4]) ? 1 : 0;
     if (argc >= 4 && !strcmp(argv[1], "client")) return run_client(argc, argv) ? 1 : 0;

@@ -28,8 +28,8 @@ pub const SCH_CRED_MAX_SUPPORTED_CERTS: DWORD = 100;
 
 // dwFlags. Honoured: NO_SERVERNAME_CHECK, MANUAL_CRED_VALIDATION, AUTO_CRED_VALIDATION
 // (the default), NO_DEFAULT_CREDS / USE_DEFAULT_CREDS (no default client certificate is
-// ever picked). USE_STRONG_CRYPTO: always true (rustls has only AEAD suites). The
-// revocation, reconnect, mapper, SNI and cache flags are accepted and ignored.
+// ever picked), DISABLE_RECONNECTS. USE_STRONG_CRYPTO: always true (rustls has only AEAD
+// suites). The revocation, mapper, SNI and cache flags are accepted and ignored.
 pub const SCH_CRED_NO_SYSTEM_MAPPER: DWORD = 0x2;
 pub const SCH_CRED_NO_SERVERNAME_CHECK: DWORD = 0x4;
 pub const SCH_CRED_MANUAL_CRED_VALIDATION: DWORD = 0x8;

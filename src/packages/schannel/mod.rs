@@ -194,14 +194,32 @@ impl SecurityPackage for Schannel {
                 .build()
                 .ok()
         };
+        let trusted = Arc::new(self_signed);
+        let verifiers = [(false, false), (false, true), (true, false), (true, true)].map(
+            |(manual, check_name)| {
+                Arc::new(ServerVerifier {
+                    webpki: webpki.clone(),
+                    trusted: trusted.clone(),
+                    manual,
+                    check_name,
+                    provider: provider(),
+                })
+            },
+        );
+        let client_cert = Arc::new(ClientCert { key: key.clone() });
         Ok(Arc::new(SchannelCredentials {
             info: self.0,
             usage: req.usage,
             flags: cred.flags,
             versions,
             key,
-            webpki,
-            trusted: Arc::new(self_signed),
+            verifiers,
+            client_cert,
+            sessions: [
+                Arc::new(rustls::client::ClientSessionMemoryCache::new(64)),
+                Arc::new(rustls::client::ClientSessionMemoryCache::new(64)),
+            ],
+            server_sessions: rustls::server::ServerSessionMemoryCache::new(256),
         }))
     }
 }
@@ -212,10 +230,15 @@ struct SchannelCredentials {
     flags: u32,
     versions: Vec<&'static SupportedProtocolVersion>,
     key: Option<Arc<CertifiedKey>>,
-    webpki: Option<Arc<rustls::client::WebPkiServerVerifier>>,
-    /// SHA-256 of each trusted root: a server presenting one of them as its own
-    /// certificate is trusted (self-signed certificates installed as roots).
-    trusted: Arc<std::collections::HashSet<Vec<u8>>>,
+    /// Server certificate checks by [manual * 2 + check_name]: shared by the credentials'
+    /// contexts, as rustls resumes only with the verifier that checked the session.
+    verifiers: [Arc<ServerVerifier>; 4],
+    client_cert: Arc<ClientCert>,
+    /// Client sessions to resume, apart for automatic [0] and manual [1] validation (a
+    /// session checked by one is not reused by the other).
+    sessions: [Arc<rustls::client::ClientSessionMemoryCache>; 2],
+    /// Server sessions (TLS 1.2 session ids).
+    server_sessions: Arc<rustls::server::ServerSessionMemoryCache>,
 }
 
 impl Credentials for SchannelCredentials {
@@ -266,6 +289,12 @@ impl Kernel {
             Kernel::Server(k) => k.update_tx_secret(),
         }
     }
+    /// A TLS 1.3 NewSessionTicket body: kept for resumption (clients).
+    fn new_session_ticket(&mut self, payload: &[u8]) {
+        if let Kernel::Client(k) = self {
+            let _ = k.handle_new_session_ticket(payload);
+        }
+    }
     fn update_rx(&mut self) -> Result<(u64, rustls::ConnectionTrafficSecrets), rustls::Error> {
         match self {
             Kernel::Client(k) => k.update_rx_secret(),
@@ -285,6 +314,8 @@ struct Info {
     trailer: usize,
     /// tls-unique channel binding (TLS 1.2).
     unique: Option<Vec<u8>>,
+    /// An abbreviated handshake resumed an earlier session.
+    resumed: bool,
 }
 
 #[derive(Default)]
@@ -301,7 +332,8 @@ struct Handshake {
     /// pass it again, and it is skipped then.
     refeed: Option<Vec<u8>>,
     creds_reported: bool,
-    resolver: Option<Arc<ClientCert>>,
+    /// The server asked for a client certificate.
+    cert_asked: bool,
     established: bool,
     /// ApplyControlToken: alert (level, description) to send at the next ISC/ASC.
     alert: Option<[u8; 2]>,
@@ -644,13 +676,7 @@ impl SchannelContext {
         }
     }
 
-    fn new_conn(
-        &self,
-        hs: &mut Handshake,
-        target: Option<&str>,
-        req: u32,
-        alpn: Vec<Vec<u8>>,
-    ) -> SecResult<Conn> {
+    fn new_conn(&self, target: Option<&str>, req: u32, alpn: Vec<Vec<u8>>) -> SecResult<Conn> {
         let p = provider();
         if self.server {
             let key = self.cred.key.clone().ok_or(Error::NoCredentials)?;
@@ -664,7 +690,13 @@ impl SchannelContext {
             };
             let mut cfg = b.with_cert_resolver(Arc::new(ServerCert(key)));
             cfg.enable_secret_extraction = true;
+            // No TLS 1.3 tickets: TLS 1.2 session ids resume (Windows' "reconnects").
             cfg.send_tls13_tickets = 0;
+            if self.cred.flags & SCH_CRED_DISABLE_RECONNECTS == 0 {
+                cfg.session_storage = self.cred.server_sessions.clone();
+            } else {
+                cfg.session_storage = Arc::new(rustls::server::NoServerSessionStorage {});
+            }
             cfg.alpn_protocols = alpn;
             let c = UnbufferedServerConnection::new(Arc::new(cfg)).map_err(|e| map_error(&e))?;
             return Ok(Conn::Server(c));
@@ -683,26 +715,19 @@ impl SchannelContext {
             ),
         };
         let check_name = name.is_some() && self.cred.flags & SCH_CRED_NO_SERVERNAME_CHECK == 0;
-        let verifier = ServerVerifier {
-            webpki: self.cred.webpki.clone(),
-            trusted: self.cred.trusted.clone(),
-            manual,
-            check_name,
-            provider: p.clone(),
-        };
-        let resolver = Arc::new(ClientCert {
-            key: self.cred.key.clone(),
-            asked: AtomicBool::new(false),
-        });
-        hs.resolver = Some(resolver.clone());
+        let verifier = self.cred.verifiers[manual as usize * 2 + check_name as usize].clone();
         let mut cfg = ClientConfig::builder_with_provider(p)
             .with_protocol_versions(&self.cred.versions)
             .map_err(|_| Error::AlgorithmMismatch)?
             .dangerous()
-            .with_custom_certificate_verifier(Arc::new(verifier))
-            .with_client_cert_resolver(resolver);
+            .with_custom_certificate_verifier(verifier)
+            .with_client_cert_resolver(self.cred.client_cert.clone());
         cfg.enable_secret_extraction = true;
-        cfg.resumption = Resumption::disabled();
+        cfg.resumption = if self.cred.flags & SCH_CRED_DISABLE_RECONNECTS != 0 {
+            Resumption::disabled()
+        } else {
+            Resumption::store(self.cred.sessions[manual as usize].clone())
+        };
         cfg.alpn_protocols = alpn;
         let name = match name {
             Some(n) => n,
@@ -793,6 +818,7 @@ impl SchannelContext {
             header,
             trailer,
             unique,
+            resumed,
         });
         Ok(())
     }
@@ -914,11 +940,12 @@ impl SchannelContext {
                 }
                 return Err(Error::IncompleteMessage);
             }
-            let c = self.new_conn(&mut hs, step.target, req, alpn)?;
+            let c = self.new_conn(step.target, req, alpn)?;
             hs.conn = Some(c);
         }
 
         let mut fed = false;
+        ClientCert::reset_asked();
         let done = loop {
             let Handshake { conn, buf, .. } = &mut *hs;
             let conn = conn.as_mut().ok_or(Error::InternalError)?;
@@ -974,10 +1001,8 @@ impl SchannelContext {
         }
 
         // The server asked for a certificate and the credentials have none.
-        let asked = hs
-            .resolver
-            .as_ref()
-            .is_some_and(|r| r.asked.load(Ordering::Relaxed) && r.key.is_none());
+        hs.cert_asked |= !self.server && ClientCert::asked();
+        let asked = hs.cert_asked && self.cred.key.is_none();
         if asked && !hs.creds_reported && req & ISC_REQ_USE_SUPPLIED_CREDS == 0 {
             hs.creds_reported = true;
             hs.pending_out = out;
@@ -1189,6 +1214,11 @@ impl Context for SchannelContext {
                             if m[0] == 24 && len == 1 {
                                 update = Some(m[4]);
                             }
+                            if m[0] == 4 {
+                                if let Some(k) = self.kernel.lock().as_mut() {
+                                    k.new_session_ticket(&m[4..4 + len]);
+                                }
+                            }
                             m = &m[4 + len..];
                         }
                         if let Some(req) = update {
@@ -1330,9 +1360,10 @@ impl Context for SchannelContext {
                 })
             }
             SECPKG_ATTR_SESSION_INFO => {
-                self.established()?;
+                let i = self.established()?;
                 let mut v = vec![0u8; 40];
-                v[..4].copy_from_slice(&0u32.to_ne_bytes());
+                let flags = if i.resumed { SSL_SESSION_RECONNECT } else { 0 };
+                v[..4].copy_from_slice(&flags.to_ne_bytes());
                 Ok(Attribute::Raw(v))
             }
             SECPKG_ATTR_APPLICATION_PROTOCOL => {

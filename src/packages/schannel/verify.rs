@@ -12,7 +12,6 @@ use rustls::sign::CertifiedKey;
 use rustls::{
     AlertDescription, CertificateError, DigitallySignedStruct, DistinguishedName, SignatureScheme,
 };
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 /// How the client checks the server certificate.
@@ -203,12 +202,28 @@ impl ClientCertVerifier for AnyClientCert {
     }
 }
 
-/// The client certificate of the credentials; records whether the server asked for one
-/// (SEC_I_INCOMPLETE_CREDENTIALS).
+thread_local! {
+    /// Set when rustls asks for the client certificate during the current call on this
+    /// thread (one ISC call drives rustls on one thread).
+    static ASKED: core::cell::Cell<bool> = const { core::cell::Cell::new(false) };
+}
+
+/// The client certificate of the credentials. One per credentials: rustls resumes a session
+/// only with the same resolver and verifier objects.
 #[derive(Debug)]
 pub struct ClientCert {
     pub key: Option<Arc<CertifiedKey>>,
-    pub asked: AtomicBool,
+}
+
+impl ClientCert {
+    /// Clears the "server asked for a certificate" mark of this thread.
+    pub fn reset_asked() {
+        ASKED.with(|a| a.set(false));
+    }
+    /// Whether the server asked for a certificate since `reset_asked`.
+    pub fn asked() -> bool {
+        ASKED.with(|a| a.get())
+    }
 }
 
 impl ResolvesClientCert for ClientCert {
@@ -217,7 +232,7 @@ impl ResolvesClientCert for ClientCert {
         _root_hint_subjects: &[&[u8]],
         sigschemes: &[SignatureScheme],
     ) -> Option<Arc<CertifiedKey>> {
-        self.asked.store(true, Ordering::Relaxed);
+        ASKED.with(|a| a.set(true));
         let k = self.key.as_ref()?;
         k.key.choose_scheme(sigschemes)?;
         Some(k.clone())

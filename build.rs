@@ -82,6 +82,14 @@ const WINCRYPT_TRAILER: &str = "
 #ifndef WINAPI
 #define WINAPI SEC_ENTRY
 #endif
+/* Attribute OIDs (CERT_NAME_ATTR_TYPE). */
+#define szOID_COMMON_NAME \"2.5.4.3\"
+#define szOID_COUNTRY_NAME \"2.5.4.6\"
+#define szOID_LOCALITY_NAME \"2.5.4.7\"
+#define szOID_STATE_OR_PROVINCE_NAME \"2.5.4.8\"
+#define szOID_ORGANIZATION_NAME \"2.5.4.10\"
+#define szOID_ORGANIZATIONAL_UNIT_NAME \"2.5.4.11\"
+#define szOID_RSA_emailAddr \"1.2.840.113549.1.9.1\"
 ";
 
 const SCHANNEL_TRAILER: &str = "

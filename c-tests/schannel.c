@@ -1392,6 +1392,9 @@ static int run_crypt32(void) {
     DWORD n = CertGetNameStringA(c, CERT_NAME_SIMPLE_DISPLAY_TYPE, CERT_NAME_ISSUER_FLAG, NULL,
                                  name, sizeof name);
     CHECK(n == 8 && !strcmp(name, "Test CA"), "crypt32: CertGetNameStringA(issuer)", "'%s'", name);
+    n = CertGetNameStringA(c, CERT_NAME_ATTR_TYPE, 0, (void *)szOID_COMMON_NAME, name, sizeof name);
+    CHECK(n == 10 && !strcmp(name, "localhost"), "crypt32: CERT_NAME_ATTR_TYPE(szOID_COMMON_NAME)",
+          "'%s'", name);
     CHECK(CertGetNameStringA(c, CERT_NAME_SIMPLE_DISPLAY_TYPE, 0, NULL, NULL, 0) == 10,
           "crypt32: CertGetNameStringA size query", "wrong size");
     /* A copy made from the DER has no key; the store's certificate has. */

@@ -487,7 +487,7 @@ fn name_string(der: &[u8], issuer: bool) -> String {
 }
 
 /// CertGetNameString's value for `kind`.
-fn cert_name(der: &[u8], kind: DWORD, flags: DWORD) -> String {
+fn cert_name(der: &[u8], kind: DWORD, flags: DWORD, attr_oid: Option<&str>) -> String {
     use x509_parser::prelude::*;
     let Ok((_, c)) = X509Certificate::from_der(der) else {
         return String::new();
@@ -525,6 +525,12 @@ fn cert_name(der: &[u8], kind: DWORD, flags: DWORD) -> String {
             .or_else(|| first(&mut name.iter_email()))
             .unwrap_or_default(),
         CERT_NAME_RDN_TYPE => name_string(der, issuer),
+        CERT_NAME_ATTR_TYPE => name
+            .iter_attributes()
+            .find(|a| Some(a.attr_type().to_id_string().as_str()) == attr_oid)
+            .and_then(|a| a.as_str().ok())
+            .map(str::to_string)
+            .unwrap_or_default(),
         _ => first(&mut name.iter_common_name())
             .or_else(|| first(&mut name.iter_organizational_unit()))
             .or_else(|| first(&mut name.iter_organization()))
@@ -827,12 +833,25 @@ pub unsafe extern "system" fn CertFindCertificateInStore(
     })
 }
 
-fn get_name(p: PCCERT_CONTEXT, kind: DWORD, flags: DWORD) -> String {
-    with_cert(p, |b| cert_name(&b.der, kind, flags)).unwrap_or_default()
+/// `pvTypePara` of CERT_NAME_ATTR_TYPE: the attribute's OID string (e.g. "2.5.4.3").
+fn attr_oid(kind: DWORD, para: *mut c_void) -> Option<String> {
+    if kind != CERT_NAME_ATTR_TYPE {
+        return None;
+    }
+    // SAFETY: for CERT_NAME_ATTR_TYPE, pvTypePara is NULL or an OID string (LPCSTR).
+    unsafe { super::strings::a_str(para as LPCSTR) }
+        .ok()
+        .flatten()
+}
+
+fn get_name(p: PCCERT_CONTEXT, kind: DWORD, flags: DWORD, para: *mut c_void) -> String {
+    let oid = attr_oid(kind, para);
+    with_cert(p, |b| cert_name(&b.der, kind, flags, oid.as_deref())).unwrap_or_default()
 }
 
 /// CertGetNameStringA: CERT_NAME_SIMPLE_DISPLAY_TYPE, CERT_NAME_FRIENDLY_DISPLAY_TYPE,
-/// CERT_NAME_DNS_TYPE, CERT_NAME_EMAIL_TYPE, CERT_NAME_RDN_TYPE; CERT_NAME_ISSUER_FLAG.
+/// CERT_NAME_DNS_TYPE, CERT_NAME_EMAIL_TYPE, CERT_NAME_RDN_TYPE, CERT_NAME_ATTR_TYPE
+/// (`pvTypePara`: the OID string); CERT_NAME_ISSUER_FLAG.
 /// Returns the characters written or needed, NUL included (1 for an empty name).
 #[no_mangle]
 pub unsafe extern "system" fn CertGetNameStringA(
@@ -843,9 +862,8 @@ pub unsafe extern "system" fn CertGetNameStringA(
     pszNameString: LPSTR,
     cchNameString: DWORD,
 ) -> DWORD {
-    let _ = pvTypePara;
     catch_unwind(AssertUnwindSafe(|| {
-        let s = get_name(pCertContext, dwType, dwFlags);
+        let s = get_name(pCertContext, dwType, dwFlags, pvTypePara);
         let bytes = s.as_bytes();
         let need = bytes.len() + 1;
         if pszNameString.is_null() || cchNameString == 0 {
@@ -872,9 +890,8 @@ pub unsafe extern "system" fn CertGetNameStringW(
     pszNameString: LPWSTR,
     cchNameString: DWORD,
 ) -> DWORD {
-    let _ = pvTypePara;
     catch_unwind(AssertUnwindSafe(|| {
-        let w: Vec<u16> = get_name(pCertContext, dwType, dwFlags)
+        let w: Vec<u16> = get_name(pCertContext, dwType, dwFlags, pvTypePara)
             .encode_utf16()
             .collect();
         let need = w.len() + 1;

@@ -998,6 +998,7 @@ impl SchannelContext {
             );
             self.establish(conn, &sent, &received)?;
             hs.established = true;
+            hs.buf = Vec::new();
         }
 
         // The server asked for a certificate and the credentials have none.

@@ -84,7 +84,7 @@ wait_port() { for _ in $(seq 100); do (exec 9<>/dev/tcp/127.0.0.1/"$1") 2>/dev/n
 # Runs a harness program; its PASS/FAIL lines count.
 run() { # label cmd...
   local label=$1; shift
-  local out; out=$("$@" 2>&1); local rc=$?
+  local out; out=$(timeout 120 "$@" 2>&1); local rc=$?
   while IFS= read -r l; do
     case $l in
       PASS*) pass "$label: ${l#PASS }" ;;
@@ -176,7 +176,7 @@ keyupdate_case() { # label s_server-args -- client-args
   local sargs=()
   while [ "$1" != "--" ]; do sargs+=("$1"); shift; done; shift
   s_server "${sargs[@]}"
-  "$BIN" client "$SPORT" "$@" > "$T/kc.out" 2>&1 &
+  timeout 60 "$BIN" client "$SPORT" "$@" > "$T/kc.out" 2>&1 &
   local cpid=$!
   PIDS+=("$cpid")
   for _ in $(seq 100); do grep -q HANDSHAKE_OK "$T/kc.out" && break; sleep 0.05; done
@@ -208,7 +208,7 @@ server_case() { # label server-args -- peer-cmd (with PORT substituted)
   while [ "$1" != "--" ]; do sargs+=("$1"); shift; done; shift
   local port; port=$(free_port)
   : > "$T/srv.out"
-  "$BIN" server "$port" "$T/server.pfx" test "${sargs[@]}" > "$T/srv.out" 2>&1 &
+  timeout 60 "$BIN" server "$port" "$T/server.pfx" test "${sargs[@]}" > "$T/srv.out" 2>&1 &
   local spid=$!
   PIDS+=("$spid")
   for _ in $(seq 100); do grep -q LISTENING "$T/srv.out" && break; sleep 0.05; done
@@ -257,7 +257,7 @@ fi
 if [ -x "$T/tls_echo_server" ] && [ -x "$T/tls_echo_client" ]; then
   port=$(free_port)
   : > "$T/ex-srv.out"
-  "$T/tls_echo_server" "$port" "$T/server.pfx" test > "$T/ex-srv.out" 2>&1 &
+  timeout 60 "$T/tls_echo_server" "$port" "$T/server.pfx" test > "$T/ex-srv.out" 2>&1 &
   PIDS+=("$!"); espid=$!
   for _ in $(seq 100); do grep -q LISTENING "$T/ex-srv.out" && break; sleep 0.05; done
   out=$(timeout 10 "$T/tls_echo_client" localhost "$port" "hello example" 2>&1)

@@ -176,13 +176,13 @@ static void test_codes(void) {
   SecBufferDesc badver = { 1, 2, ok };
   CHECK_STATUS(EncryptMessage(&P.cctx, 0, &badver, 0), SEC_E_INVALID_TOKEN);
 
-  /* SECQOP_WRAP_NO_ENCRYPT: signed, data in clear, verifiable with VerifySignature. */
+  /* SECQOP_WRAP_NO_ENCRYPT with SEAL negotiated: Windows seals anyway (NTLM has no wire flag). */
   memcpy(data, "data", 4);
   CHECK_STATUS(EncryptMessage(&P.cctx, SECQOP_WRAP_NO_ENCRYPT, &d4, 0), SEC_E_OK);
-  CHECK(memcmp(data, "data", 4) == 0, "WRAP_NO_ENCRYPT leaves data in clear");
-  SECURITY_STATUS s = DecryptMessage(&P.sctx, &d4, 0, &qop);
-  CHECK(s == SEC_E_OK && qop == SECQOP_WRAP_NO_ENCRYPT && memcmp(data, "data", 4) == 0,
-        "WRAP_NO_ENCRYPT message unwrapped with pfQOP = SECQOP_WRAP_NO_ENCRYPT (0x%08X, qop 0x%08X)", (unsigned)s, (unsigned)qop);
+  CHECK(memcmp(data, "data", 4) != 0, "WRAP_NO_ENCRYPT on a sealing context encrypts");
+  qop = 77;
+  CHECK_STATUS(DecryptMessage(&P.sctx, &d4, 0, &qop), SEC_E_OK);
+  CHECK(qop == 0 && memcmp(data, "data", 4) == 0, "decrypted, pfQOP 0 (qop 0x%08X)", (unsigned)qop);
   CHECK(roundtrip(&P.cctx, &P.sctx, "after no-encrypt"), "sequence continues after WRAP_NO_ENCRYPT");
 
   /* Incomplete context: never OK. */
@@ -193,7 +193,7 @@ static void test_codes(void) {
   SecBuffer ob = { sizeof tok, SECBUFFER_TOKEN, tok };
   SecBufferDesc od = { SECBUFFER_VERSION, 1, &ob };
   CHECK_STATUS(InitializeSecurityContextA(&P.ccred, NULL, (SEC_CHAR *)"host/x", NTLM_REQ, 0, 0, NULL, 0, &half, &od, &a, &ts), SEC_I_CONTINUE_NEEDED);
-  s = EncryptMessage(&half, 0, &d4, 0);
+  SECURITY_STATUS s = EncryptMessage(&half, 0, &d4, 0);
   CHECK(s != SEC_E_OK && s < 0, "EncryptMessage on an incomplete context fails (0x%08X)", (unsigned)s);
   s = DecryptMessage(&half, &d4, 0, &qop);
   CHECK(s != SEC_E_OK && s < 0, "DecryptMessage on an incomplete context fails (0x%08X)", (unsigned)s);
@@ -215,6 +215,28 @@ static void test_codes(void) {
   s = EncryptMessage(&np.cctx, 0, &d4, 0);
   CHECK(s == SEC_E_QOP_NOT_SUPPORTED, "EncryptMessage without CONFIDENTIALITY -> QOP_NOT_SUPPORTED (0x%08X)", (unsigned)s);
   teardown_pair(&np);
+
+  /* Integrity only: SECQOP_WRAP_NO_ENCRYPT signs and leaves the data in clear; DecryptMessage
+     checks it and reports SECQOP_WRAP_NO_ENCRYPT in pfQOP. */
+  pair_t ip;
+  memset(&ip, 0, sizeof ip);
+  acquire_ntlm(SECPKG_CRED_OUTBOUND, "user", "DOMAIN", "Password01", &ip.ccred);
+  acquire_ntlm(SECPKG_CRED_INBOUND, "user", "DOMAIN", "Password01", &ip.scred);
+  CHECK_STATUS(handshake(&ip, ISC_REQ_INTEGRITY | ISC_REQ_CONNECTION, ASC_REQ_INTEGRITY | ASC_REQ_CONNECTION, "host/localhost"), SEC_E_OK);
+  CHECK((ip.cattr & ISC_RET_INTEGRITY) && !(ip.cattr & ISC_RET_CONFIDENTIALITY), "integrity only (0x%08X)", (unsigned)ip.cattr);
+  memcpy(data, "data", 4);
+  CHECK_STATUS(EncryptMessage(&ip.cctx, 0, &d4, 0), SEC_E_QOP_NOT_SUPPORTED);
+  CHECK_STATUS(EncryptMessage(&ip.cctx, SECQOP_WRAP_NO_ENCRYPT, &d4, 0), SEC_E_OK);
+  CHECK(memcmp(data, "data", 4) == 0, "sign-only wrap leaves data in clear");
+  qop = 0;
+  CHECK_STATUS(DecryptMessage(&ip.sctx, &d4, 0, &qop), SEC_E_OK);
+  CHECK(qop == SECQOP_WRAP_NO_ENCRYPT, "pfQOP = SECQOP_WRAP_NO_ENCRYPT (0x%08X)", (unsigned)qop);
+  CHECK_STATUS(EncryptMessage(&ip.cctx, SECQOP_WRAP_NO_ENCRYPT, &d4, 0), SEC_E_OK);
+  data[1] ^= 1;
+  CHECK_STATUS(DecryptMessage(&ip.sctx, &d4, 0, &qop), SEC_E_MESSAGE_ALTERED);
+  data[1] ^= 1;
+  CHECK_STATUS(DecryptMessage(&ip.sctx, &d4, 0, &qop), SEC_E_OK);
+  teardown_pair(&ip);
 
   /* Wrong password / unknown user. */
   pair_t bad;

@@ -161,11 +161,13 @@ impl Session {
         self.flags & NTLMSSP_NEGOTIATE_DATAGRAM != 0
     }
 
-    /// EncryptMessage. With SECQOP_WRAP_NO_ENCRYPT the data is only signed (as MakeSignature
-    /// does); the peer must check such a message with VerifySignature.
+    /// EncryptMessage. NTLM carries no "encrypted" flag on the wire, so Windows decides by the
+    /// negotiated flags: with SEAL the message is always sealed (SECQOP_WRAP_NO_ENCRYPT is
+    /// ignored); with SIGN only, SECQOP_WRAP_NO_ENCRYPT produces a signed message with the data
+    /// in clear (the SASL GSSAPI exchange relies on this).
     pub fn seal(&self, qop: u32, msg: &mut SecBuffers<'_>, seq_no: u32) -> SecResult<()> {
         let crypt = match qop {
-            0 if self.can_seal() => Crypt::Encrypt,
+            0 | SECQOP_WRAP_NO_ENCRYPT if self.can_seal() => Crypt::Encrypt,
             SECQOP_WRAP_NO_ENCRYPT if self.can_sign() => Crypt::None,
             _ => return Err(Error::QopNotSupported),
         };
@@ -180,13 +182,18 @@ impl Session {
         self.protect(msg, seq_no, Crypt::None)
     }
 
-    /// DecryptMessage: `[TOKEN, DATA…]` or `[STREAM, DATA]`. Returns the QOP: 0, or
-    /// SECQOP_WRAP_NO_ENCRYPT for a message that was signed but not encrypted.
+    /// DecryptMessage: `[TOKEN, DATA…]` or `[STREAM, DATA]`. Mirrors `seal`: with SEAL the
+    /// message is decrypted (QOP 0); with SIGN only it is checked as signed, data in clear, and
+    /// the QOP is SECQOP_WRAP_NO_ENCRYPT.
     pub fn unseal(&self, msg: &mut SecBuffers<'_>, seq_no: u32) -> SecResult<u32> {
-        if !self.can_seal() {
-            return Err(Error::QopNotSupported);
+        if self.can_seal() {
+            self.check(msg, seq_no, Crypt::Decrypt).map(|()| 0)
+        } else if self.can_sign() {
+            self.check(msg, seq_no, Crypt::None)
+                .map(|()| SECQOP_WRAP_NO_ENCRYPT)
+        } else {
+            Err(Error::QopNotSupported)
         }
-        self.check(msg, seq_no, Crypt::Decrypt)
     }
 
     /// VerifySignature.
@@ -194,7 +201,7 @@ impl Session {
         if !self.can_sign() {
             return Err(Error::QopNotSupported);
         }
-        self.check(msg, seq_no, Crypt::None)
+        self.check(msg, seq_no, Crypt::None).map(|()| 0)
     }
 
     /// The sequence number, and for connectionless contexts the per-message RC4 key
@@ -304,7 +311,7 @@ impl Session {
         Ok(())
     }
 
-    fn check(&self, msg: &mut SecBuffers<'_>, seq_no: u32, crypt: Crypt) -> SecResult<u32> {
+    fn check(&self, msg: &mut SecBuffers<'_>, seq_no: u32, crypt: Crypt) -> SecResult<()> {
         let (regions, sig_buf, data_out) =
             match (msg.find(SECBUFFER_TOKEN), msg.find(SECBUFFER_STREAM)) {
                 (Some(t), _) => {
@@ -340,25 +347,15 @@ impl Session {
             None => (&mut d.ks, &*d.seal_key),
         };
         let start = ks.used;
-        let mut qop = 0;
-        let mut ok = bool::from(
-            self.mac(&d.sign, ks, seq, msg, regions, crypt)?
-                .ct_eq(&sig[4..12]),
-        );
-        if !ok && crypt == Crypt::Decrypt {
-            // Re-encrypt so the caller's buffers hold the ciphertext again, then try the
-            // message as one sealed with SECQOP_WRAP_NO_ENCRYPT (signed, data in clear).
+        let sum = self.mac(&d.sign, ks, seq, msg, regions, crypt)?;
+        if !bool::from(sum.ct_eq(&sig[4..12])) {
+            // Undo: re-encrypt so the caller's buffers hold the ciphertext again, and put the
+            // keystream back where it was. Only a tampered or truncated message gets here.
             ks.rewind(ks_key, start);
-            self.mac(&d.sign, ks, seq, msg, regions, Crypt::Encrypt)?;
-            ks.rewind(ks_key, start);
-            ok = bool::from(
-                self.mac(&d.sign, ks, seq, msg, regions, Crypt::None)?
-                    .ct_eq(&sig[4..12]),
-            );
-            qop = SECQOP_WRAP_NO_ENCRYPT;
-        }
-        if !ok {
-            ks.rewind(ks_key, start);
+            if crypt == Crypt::Decrypt {
+                self.mac(&d.sign, ks, seq, msg, regions, Crypt::Encrypt)?;
+                ks.rewind(ks_key, start);
+            }
             return Err(Error::MessageAltered);
         }
         if key.is_none() {
@@ -368,7 +365,7 @@ impl Session {
             let n = msg.size(s) - SIGNATURE_LEN;
             msg.point_into(out, SECBUFFER_DATA, s, SIGNATURE_LEN, n)?;
         }
-        Ok(qop)
+        Ok(())
     }
 }
 

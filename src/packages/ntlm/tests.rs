@@ -568,10 +568,21 @@ fn message_error_codes() {
         c.make_signature(5, &mut SecBuffers::from_slice(&mut b), 0),
         Err(Error::QopNotSupported)
     );
-    // WRAP_NO_ENCRYPT: data untouched, checked with VerifySignature.
+    // WRAP_NO_ENCRYPT with SEAL negotiated: sealed anyway, as Windows does.
     let (sig, out) = seal(&*c, SECQOP_WRAP_NO_ENCRYPT, b"clear").unwrap();
-    assert_eq!(out, b"clear");
-    assert_eq!(verify(&*s, &sig, b"clear"), Ok(0));
+    assert_ne!(out, b"clear");
+    let mut out2 = out.clone();
+    let mut sig2 = sig.clone();
+    let mut b = [
+        sb(SECBUFFER_TOKEN, &mut sig2),
+        sb(SECBUFFER_DATA, &mut out2),
+    ];
+    assert_eq!(
+        s.unseal(&mut SecBuffers::from_slice(&mut b), 0)
+            .map(|u| u.qop),
+        Ok(0)
+    );
+    assert_eq!(out2, b"clear");
     // Everything failed above consumed nothing.
     round_trip(&*c, &*s, b"still in sync");
     round_trip(&*s, &*c, b"both ways");
@@ -584,11 +595,20 @@ fn message_error_codes() {
         verify(&*s, &[1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], b"x").err(),
         Some(Error::QopNotSupported)
     );
-    // Integrity only: sign works, seal does not (unless WRAP_NO_ENCRYPT).
+    // Integrity only: sign works, seal does not (unless WRAP_NO_ENCRYPT, which signs and
+    // leaves the data in clear; DecryptMessage reports it in pfQOP).
     let (c, s) = handshake(ISC_REQ_INTEGRITY, ASC_REQ_INTEGRITY);
     assert_eq!(seal(&*c, 0, b"x").err(), Some(Error::QopNotSupported));
-    let (sig, _) = seal(&*c, SECQOP_WRAP_NO_ENCRYPT, b"x").unwrap();
-    assert_eq!(verify(&*s, &sig, b"x"), Ok(0));
+    let (mut sig, mut out) = seal(&*c, SECQOP_WRAP_NO_ENCRYPT, b"x").unwrap();
+    assert_eq!(out, b"x");
+    let mut b = [sb(SECBUFFER_TOKEN, &mut sig), sb(SECBUFFER_DATA, &mut out)];
+    assert_eq!(
+        s.unseal(&mut SecBuffers::from_slice(&mut b), 0)
+            .map(|u| u.qop),
+        Ok(SECQOP_WRAP_NO_ENCRYPT)
+    );
+    let (sig, _) = seal(&*c, SECQOP_WRAP_NO_ENCRYPT, b"y").unwrap();
+    assert_eq!(verify(&*s, &sig, b"y"), Ok(0));
 }
 
 #[test]

@@ -1234,6 +1234,22 @@ static int run_loopback(const char *pfx, const char *pw) {
         CertFreeCertificateContext(cert);
         CertCloseStore(st, 0);
     }
+    /* A malformed ServerHello → SEC_E_ILLEGAL_MESSAGE. */
+    {
+        side_t x = {0};
+        acquire(&x.cred, SECPKG_CRED_OUTBOUND, NULL, 0, 0);
+        unsigned char in[64], out[16384];
+        ULONG inlen = 0, outlen;
+        SECURITY_STATUS r1 = step(&x, 0, in, &inlen, out, &outlen, "localhost", NULL, 0);
+        static const unsigned char bad[] = {22, 3, 3, 0, 6, 2, 0, 0, 2, 3, 3};
+        memcpy(in, bad, sizeof bad);
+        inlen = sizeof bad;
+        SECURITY_STATUS r2 = step(&x, 0, in, &inlen, out, &outlen, "localhost", NULL, 0);
+        CHECK(r1 == SEC_I_CONTINUE_NEEDED && r2 == SEC_E_ILLEGAL_MESSAGE,
+              "malformed ServerHello", "%s / %s", status_name(r1), status_name(r2));
+        if (x.have) DeleteSecurityContext(&x.ctx);
+        FreeCredentialsHandle(&x.cred);
+    }
     /* Wide entry points: UNISP_NAME_W, and the W target name becomes the SNI name. */
     {
         CredHandle wc;

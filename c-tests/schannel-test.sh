@@ -109,6 +109,13 @@ q openssl pkcs12 -export -in "$T/server.pem" -inkey "$T/server.key" -certfile "$
 cp "$T/ca.pem" "$T/store/ROOT/"
 SECUR32_CERT_STORE_DIR=$T/store run "crypt32" "$BIN" crypt32
 
+# Chain + SSL policy (CertGetCertificateChain, CertVerifyCertificateChainPolicy).
+run "chain: trusted" "$BIN" chain "$T/server.pem" localhost 0
+run "chain: wrong name" "$BIN" chain "$T/server.pem" other.example 0x800B010F
+run "chain: untrusted CA" "$BIN" chain "$T/rogue.pem" localhost 0x800B010A
+run "chain: untrusted self-signed" "$BIN" chain "$T/other-ca.pem" localhost 0x800B0109
+run "chain: expired" "$BIN" chain "$T/expired.pem" localhost 0x800B0101
+
 # --- our client <-> openssl s_server --------------------------------------------------------
 # s_server(args...) starts a server reading commands from fifo fd 3; sets SPORT, SPID, SLOG.
 s_server() {

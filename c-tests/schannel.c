@@ -1053,6 +1053,43 @@ static void loopback_one(const char *pfx, const char *pw, DWORD proto, const cha
         snprintf(name, sizeof name, "%s: REMOTE_CERT_CONTEXT", label);
         CHECK(s == SEC_E_OK && rc && rc->pCertInfo && !strcmp(cn, "localhost"), name, "%s '%s'",
               status_name(s), cn);
+        /* Manual validation as Windows code does it: chain, then the SSL policy. */
+        if (rc) {
+            CERT_CHAIN_PARA para;
+            memset(&para, 0, sizeof para);
+            para.cbSize = sizeof para;
+            PCCERT_CHAIN_CONTEXT chain = NULL;
+            BOOL ok = CertGetCertificateChain(NULL, rc, NULL, rc->hCertStore, &para, 0, NULL,
+                                              &chain);
+            unsigned errs[2] = {1, 1};
+            const char *names[2] = {"localhost", "wrong.example"};
+            for (int k = 0; ok && k < 2; k++) {
+                SEC_WCHAR wn[32];
+                size_t j = 0;
+                for (; names[k][j]; j++) wn[j] = (SEC_WCHAR)names[k][j];
+                wn[j] = 0;
+                HTTPSPolicyCallbackData ssl;
+                memset(&ssl, 0, sizeof ssl);
+                ssl.cbSize = sizeof ssl;
+                ssl.dwAuthType = AUTHTYPE_SERVER;
+                ssl.pwszServerName = wn;
+                CERT_CHAIN_POLICY_PARA pp = {sizeof pp, 0, &ssl};
+                CERT_CHAIN_POLICY_STATUS ps;
+                memset(&ps, 0, sizeof ps);
+                ps.cbSize = sizeof ps;
+                if (CertVerifyCertificateChainPolicy(CERT_CHAIN_POLICY_SSL, chain, &pp, &ps))
+                    errs[k] = ps.dwError;
+            }
+            snprintf(name, sizeof name, "%s: CertGetCertificateChain + SSL policy", label);
+            CHECK(ok && chain->TrustStatus.dwErrorStatus == CERT_TRUST_NO_ERROR &&
+                      chain->cChain == 1 && chain->rgpChain[0]->cElement == 2 &&
+                      chain->rgpChain[0]->rgpElement[1]->TrustStatus.dwInfoStatus &
+                          CERT_TRUST_IS_SELF_SIGNED &&
+                      errs[0] == 0 && errs[1] == CERT_E_CN_NO_MATCH,
+                  name, "ok=%d status=0x%x errors 0x%x 0x%x", ok,
+                  ok ? (unsigned)chain->TrustStatus.dwErrorStatus : 0, errs[0], errs[1]);
+            if (ok) CertFreeCertificateChain(chain);
+        }
         if (rc) CertFreeCertificateContext(rc);
     }
     /* close_notify from the client: the server sees SEC_I_CONTEXT_EXPIRED. */
@@ -1077,6 +1114,67 @@ static void loopback_one(const char *pfx, const char *pw, DWORD proto, const cha
     FreeCredentialsHandle(&sv.cred);
     CertFreeCertificateContext(cert);
     CertCloseStore(store, 0);
+}
+
+/* chain mode: CertGetCertificateChain + the SSL policy for a PEM certificate file. */
+static int run_chain(const char *pem, const char *host, const char *expect) {
+    FILE *f = fopen(pem, "r");
+    static char text[65536];
+    size_t n = f ? fread(text, 1, sizeof text - 1, f) : 0;
+    if (f) fclose(f);
+    text[n] = 0;
+    /* PEM → DER (base64 between the markers). */
+    static BYTE der[65536];
+    size_t d = 0;
+    unsigned acc = 0;
+    int bits = 0;
+    char *p = strstr(text, "-----BEGIN CERTIFICATE-----");
+    char *e = p ? strstr(p, "-----END") : NULL;
+    for (p = p ? p + 27 : text; p && p < e; p++) {
+        const char *b64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+        const char *q = *p ? strchr(b64, *p) : NULL;
+        if (!q) continue;
+        acc = (acc << 6) | (unsigned)(q - b64);
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            der[d++] = (BYTE)(acc >> bits);
+        }
+    }
+    PCCERT_CONTEXT c = CertCreateCertificateContext(X509_ASN_ENCODING, der, (DWORD)d);
+    CHECK(c != NULL, "chain: certificate", "did not parse");
+    if (!c) return failures;
+    CERT_CHAIN_PARA para;
+    memset(&para, 0, sizeof para);
+    para.cbSize = sizeof para;
+    PCCERT_CHAIN_CONTEXT chain = NULL;
+    BOOL ok = CertGetCertificateChain(NULL, c, NULL, NULL, &para, 0, NULL, &chain);
+    SEC_WCHAR wn[128];
+    size_t j = 0;
+    for (; host[j] && j < 127; j++) wn[j] = (SEC_WCHAR)host[j];
+    wn[j] = 0;
+    HTTPSPolicyCallbackData ssl;
+    memset(&ssl, 0, sizeof ssl);
+    ssl.cbSize = sizeof ssl;
+    ssl.dwAuthType = AUTHTYPE_SERVER;
+    ssl.pwszServerName = wn;
+    CERT_CHAIN_POLICY_PARA pp = {sizeof pp, 0, &ssl};
+    CERT_CHAIN_POLICY_STATUS ps;
+    memset(&ps, 0, sizeof ps);
+    ps.cbSize = sizeof ps;
+    BOOL v = ok && CertVerifyCertificateChainPolicy(CERT_CHAIN_POLICY_SSL, chain, &pp, &ps);
+    unsigned want = (unsigned)strtoul(expect, NULL, 0);
+    CHECK(v && ps.dwError == want, "chain: SSL policy result", "got 0x%x (status 0x%x), want 0x%x",
+          (unsigned)ps.dwError, ok ? (unsigned)chain->TrustStatus.dwErrorStatus : 0, want);
+    /* The same chain with the unknown-CA and date checks waived. */
+    ssl.fdwChecks = SECURITY_FLAG_IGNORE_UNKNOWN_CA | SECURITY_FLAG_IGNORE_CERT_DATE_INVALID;
+    ps.dwError = 1;
+    v = ok && CertVerifyCertificateChainPolicy(CERT_CHAIN_POLICY_SSL, chain, &pp, &ps);
+    CHECK(v && (ps.dwError == 0 || ps.dwError == CERT_E_CN_NO_MATCH), "chain: checks waived",
+          "0x%x", (unsigned)ps.dwError);
+    if (ok) CertFreeCertificateChain(chain);
+    CertFreeCertificateContext(c);
+    return failures;
 }
 
 /* Only the in-process handshake, with the status the client must see. */
@@ -1461,6 +1559,7 @@ int main(int argc, char **argv) {
     setvbuf(stdout, NULL, _IOLBF, 0);
     if (argc >= 4 && !strcmp(argv[1], "loopback")) return run_loopback(argv[2], argv[3]) ? 1 : 0;
     if (argc >= 2 && !strcmp(argv[1], "crypt32")) return run_crypt32() ? 1 : 0;
+    if (argc >= 5 && !strcmp(argv[1], "chain")) return run_chain(argv[2], argv[3], argv[4]) ? 1 : 0;
     if (argc >= 4 && !strcmp(argv[1], "reconnect")) return run_reconnect(argc, argv) ? 1 : 0;
     if (argc >= 5 && !strcmp(argv[1], "handshake"))
         return run_loopback_handshake(argv[2], argv[3], argv[4]) ? 1 : 0;

@@ -406,6 +406,22 @@ pub fn cert_material(p: PCCERT_CONTEXT) -> Option<CertMaterial> {
     })
 }
 
+/// A context's DER and the certificates that came with it (its PKCS#12 chain, or the
+/// peer's chain for a context from SECPKG_ATTR_REMOTE_CERT_CONTEXT).
+pub fn cert_der_and_chain(p: PCCERT_CONTEXT) -> Option<(Vec<u8>, Vec<Vec<u8>>)> {
+    with_cert(p, |b| (b.der.to_vec(), b.chain.clone()))
+}
+
+/// A new context (one reference) for `der`.
+pub fn new_context(der: &[u8]) -> Option<PCCERT_CONTEXT> {
+    new_cert(der, Vec::new(), None).map(|p| p as PCCERT_CONTEXT)
+}
+
+/// Drops one reference to a context of this library.
+pub fn release_cert(p: PCCERT_CONTEXT) {
+    release(p as usize);
+}
+
 /// DER of every certificate in a store (SCHANNEL_CRED.hRootStore).
 pub fn store_certs(h: HCERTSTORE) -> Option<Vec<Vec<u8>>> {
     with_store(h, |s| {

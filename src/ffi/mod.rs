@@ -12,6 +12,7 @@
 pub mod attrs;
 pub mod consts;
 pub mod crypt32;
+pub mod crypt32_chain;
 pub mod exports;
 pub mod identity;
 pub mod schannel;

@@ -79,6 +79,11 @@ pub fn cert_store_dir() -> Option<std::path::PathBuf> {
 
 /// The default trusted roots: the system's (rustls-native-certs honours SSL_CERT_FILE and
 /// SSL_CERT_DIR) plus PEM/DER files in `$SECUR32_CERT_STORE_DIR/ROOT`.
+/// The roots a client trusts by default (CertGetCertificateChain's default engine too).
+pub fn trusted_root_ders() -> Vec<Vec<u8>> {
+    default_roots()
+}
+
 fn default_roots() -> Vec<Vec<u8>> {
     let mut roots: Vec<Vec<u8>> = rustls_native_certs::load_native_certs()
         .certs

@@ -38,28 +38,36 @@ fn main() {
     let text = add_name_macros(&text);
     write_if_changed(&root.join("include/sspi.h"), &text);
     write_if_changed(&root.join("include/security.h"), SECURITY_H);
-    for (files, header, guard, includes, trailer) in OWN_HEADERS {
-        own_header(root, &ffi_copy, files, header, guard, includes, trailer);
+    for h in OWN_HEADERS {
+        own_header(root, &ffi_copy, h);
     }
 }
 
 /// src/ffi files that get a header of their own instead of going into sspi.h:
-/// (files, header, include guard, includes, text before the guard's end).
-const OWN_HEADERS: &[(&[&str], &str, &str, &[&str], &str)] = &[
-    (
-        &["crypt32.rs", "crypt32_chain.rs"],
-        "wincrypt.h",
-        "SECUR32_WINCRYPT_H",
-        &["sspi.h"],
-        WINCRYPT_TRAILER,
-    ),
-    (
-        &["schannel.rs"],
-        "schannel.h",
-        "SECUR32_SCHANNEL_H",
-        &["sspi.h", "wincrypt.h"],
-        SCHANNEL_TRAILER,
-    ),
+struct OwnHeader {
+    files: &'static [&'static str],
+    header: &'static str,
+    guard: &'static str,
+    includes: &'static [&'static str],
+    /// Text before the include guard's end.
+    trailer: &'static str,
+}
+
+const OWN_HEADERS: &[OwnHeader] = &[
+    OwnHeader {
+        files: &["crypt32.rs", "crypt32_chain.rs"],
+        header: "wincrypt.h",
+        guard: "SECUR32_WINCRYPT_H",
+        includes: &["sspi.h"],
+        trailer: WINCRYPT_TRAILER,
+    },
+    OwnHeader {
+        files: &["schannel.rs"],
+        header: "schannel.h",
+        guard: "SECUR32_SCHANNEL_H",
+        includes: &["sspi.h", "wincrypt.h"],
+        trailer: SCHANNEL_TRAILER,
+    },
 ];
 
 const WINCRYPT_TRAILER: &str = "
@@ -125,8 +133,8 @@ fn own_header_modules(copy: &Path) {
     let kept: Vec<&str> = src
         .lines()
         .filter(|l| {
-            !OWN_HEADERS.iter().any(|(files, ..)| {
-                files
+            !OWN_HEADERS.iter().any(|h| {
+                h.files
                     .iter()
                     .any(|f| l.trim() == format!("pub mod {};", f.trim_end_matches(".rs")))
             })
@@ -175,15 +183,14 @@ fn packed_struct_tags(text: &str) -> String {
 }
 
 /// Generates one header from src/ffi files.
-fn own_header(
-    root: &Path,
-    copy: &Path,
-    files: &[&str],
-    header: &str,
-    guard: &str,
-    includes: &[&str],
-    trailer: &str,
-) {
+fn own_header(root: &Path, copy: &Path, h: &OwnHeader) {
+    let OwnHeader {
+        files,
+        header,
+        guard,
+        includes,
+        trailer,
+    } = h;
     let mut config = cbindgen::Config {
         language: cbindgen::Language::C,
         include_guard: Some(guard.to_string()),
@@ -226,7 +233,7 @@ fn own_header(
     }
     config.export.include = names;
     let mut builder = cbindgen::Builder::new().with_config(config);
-    for f in files {
+    for f in files.iter() {
         builder = builder.with_src(copy.join(f));
     }
     match builder.generate() {

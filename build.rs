@@ -16,9 +16,11 @@ fn main() {
         .export
         .include
         .extend(ffi_type_names(&root.join("src/ffi")));
+    let ffi_copy = system_abi_as_c(&root.join("src/ffi"));
+    own_header_modules(&ffi_copy);
     let bindings = match cbindgen::Builder::new()
         .with_config(config)
-        .with_src(system_abi_as_c(&root.join("src/ffi")).join("mod.rs"))
+        .with_src(ffi_copy.join("mod.rs"))
         .generate()
     {
         Ok(b) => b,
@@ -36,6 +38,218 @@ fn main() {
     let text = add_name_macros(&text);
     write_if_changed(&root.join("include/sspi.h"), &text);
     write_if_changed(&root.join("include/security.h"), SECURITY_H);
+    for h in OWN_HEADERS {
+        own_header(root, &ffi_copy, h);
+    }
+}
+
+/// src/ffi files that get a header of their own instead of going into sspi.h:
+struct OwnHeader {
+    files: &'static [&'static str],
+    header: &'static str,
+    guard: &'static str,
+    includes: &'static [&'static str],
+    /// Text before the include guard's end.
+    trailer: &'static str,
+}
+
+const OWN_HEADERS: &[OwnHeader] = &[
+    OwnHeader {
+        files: &["crypt32.rs", "crypt32_chain.rs"],
+        header: "wincrypt.h",
+        guard: "SECUR32_WINCRYPT_H",
+        includes: &["sspi.h"],
+        trailer: WINCRYPT_TRAILER,
+    },
+    OwnHeader {
+        files: &["schannel.rs"],
+        header: "schannel.h",
+        guard: "SECUR32_SCHANNEL_H",
+        includes: &["sspi.h", "wincrypt.h"],
+        trailer: SCHANNEL_TRAILER,
+    },
+];
+
+const WINCRYPT_TRAILER: &str = "
+/* Store providers are small integers passed as LPCSTR. */
+#define CERT_STORE_PROV_MEMORY ((LPCSTR)2)
+#define CERT_STORE_PROV_SYSTEM_A ((LPCSTR)9)
+#define CERT_STORE_PROV_SYSTEM_W ((LPCSTR)10)
+#define CERT_STORE_PROV_SYSTEM CERT_STORE_PROV_SYSTEM_W
+#ifdef UNICODE
+#define CertGetNameString CertGetNameStringW
+#define CertOpenSystemStore CertOpenSystemStoreW
+#define CERT_FIND_SUBJECT_STR CERT_FIND_SUBJECT_STR_W
+#define CERT_FIND_ISSUER_STR CERT_FIND_ISSUER_STR_W
+#else
+#define CertGetNameString CertGetNameStringA
+#define CertOpenSystemStore CertOpenSystemStoreA
+#define CERT_FIND_SUBJECT_STR CERT_FIND_SUBJECT_STR_A
+#define CERT_FIND_ISSUER_STR CERT_FIND_ISSUER_STR_A
+#endif
+#ifndef WINAPI
+#define WINAPI SEC_ENTRY
+#endif
+/* Chain policies: small integers passed as LPCSTR. */
+#define CERT_CHAIN_POLICY_BASE ((LPCSTR)1)
+#define CERT_CHAIN_POLICY_AUTHENTICODE ((LPCSTR)2)
+#define CERT_CHAIN_POLICY_AUTHENTICODE_TS ((LPCSTR)3)
+#define CERT_CHAIN_POLICY_SSL ((LPCSTR)4)
+#define CERT_CHAIN_POLICY_BASIC_CONSTRAINTS ((LPCSTR)5)
+#define CERT_CHAIN_POLICY_NT_AUTH ((LPCSTR)6)
+typedef SSL_EXTRA_CERT_CHAIN_POLICY_PARA HTTPSPolicyCallbackData, *PHTTPSPolicyCallbackData;
+/* Attribute OIDs (CERT_NAME_ATTR_TYPE). */
+#define szOID_COMMON_NAME \"2.5.4.3\"
+#define szOID_COUNTRY_NAME \"2.5.4.6\"
+#define szOID_LOCALITY_NAME \"2.5.4.7\"
+#define szOID_STATE_OR_PROVINCE_NAME \"2.5.4.8\"
+#define szOID_ORGANIZATION_NAME \"2.5.4.10\"
+#define szOID_ORGANIZATIONAL_UNIT_NAME \"2.5.4.11\"
+#define szOID_RSA_emailAddr \"1.2.840.113549.1.9.1\"
+";
+
+const SCHANNEL_TRAILER: &str = "
+#define UNISP_NAME_A \"Microsoft Unified Security Protocol Provider\"
+#define UNISP_NAME_W SEC_WTEXT(\"Microsoft Unified Security Protocol Provider\")
+#define SCHANNEL_NAME_A \"Schannel\"
+#define SCHANNEL_NAME_W SEC_WTEXT(\"Schannel\")
+#define DEFAULT_TLS_SSP_NAME_A \"Default TLS SSP\"
+#define DEFAULT_TLS_SSP_NAME_W SEC_WTEXT(\"Default TLS SSP\")
+#ifdef UNICODE
+#define UNISP_NAME UNISP_NAME_W
+#define SCHANNEL_NAME SCHANNEL_NAME_W
+#define DEFAULT_TLS_SSP_NAME DEFAULT_TLS_SSP_NAME_W
+#else
+#define UNISP_NAME UNISP_NAME_A
+#define SCHANNEL_NAME SCHANNEL_NAME_A
+#define DEFAULT_TLS_SSP_NAME DEFAULT_TLS_SSP_NAME_A
+#endif
+";
+
+/// Drops the OWN_HEADERS modules from the OUT_DIR copy of mod.rs, so sspi.h leaves them out.
+fn own_header_modules(copy: &Path) {
+    let p = copy.join("mod.rs");
+    let src = std::fs::read_to_string(&p).expect("read ffi copy");
+    let kept: Vec<&str> = src
+        .lines()
+        .filter(|l| {
+            !OWN_HEADERS.iter().any(|h| {
+                h.files
+                    .iter()
+                    .any(|f| l.trim() == format!("pub mod {};", f.trim_end_matches(".rs")))
+            })
+        })
+        .collect();
+    std::fs::write(&p, kept.join("\n")).expect("write ffi copy");
+}
+
+/// `SEC_ENTRY` (WINAPI: `__stdcall` on 32-bit Windows) before each prototype's name.
+fn entry_convention(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 1024);
+    for line in text.lines() {
+        let proto = !line.starts_with(['#', ' ', '/', '}'])
+            && !line.starts_with("typedef")
+            && !line.starts_with("extern")
+            && line.contains('(');
+        match line.find('(').filter(|_| proto) {
+            Some(p) => match line[..p].rfind([' ', '*']) {
+                Some(s) => out.push_str(&format!(
+                    "{} SEC_ENTRY {}",
+                    line[..=s].trim_end(),
+                    &line[s + 1..]
+                )),
+                None => out.push_str(line),
+            },
+            None => out.push_str(line),
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// `_NAME` tags for packed structs too (windows_struct_tags sees only `typedef struct X {`).
+fn packed_struct_tags(text: &str) -> String {
+    const P: &str = "typedef struct __attribute__((packed)) ";
+    let names: Vec<String> = text
+        .lines()
+        .filter_map(|l| l.strip_prefix(P)?.strip_suffix(" {").map(str::to_string))
+        .collect();
+    let mut text = text.to_string();
+    for n in names {
+        text = text.replace(&format!("struct {n} "), &format!("struct _{n} "));
+        text = text.replace(&format!("{P}{n} {{"), &format!("{P}_{n} {{"));
+    }
+    text
+}
+
+/// Generates one header from src/ffi files.
+fn own_header(root: &Path, copy: &Path, h: &OwnHeader) {
+    let OwnHeader {
+        files,
+        header,
+        guard,
+        includes,
+        trailer,
+    } = h;
+    let mut config = cbindgen::Config {
+        language: cbindgen::Language::C,
+        include_guard: Some(guard.to_string()),
+        autogen_warning: Some(format!(
+            "/* Generated by cbindgen from src/ffi/{} (build.rs). Do not edit. */",
+            files.join(", src/ffi/")
+        )),
+        cpp_compat: true,
+        documentation: true,
+        documentation_style: cbindgen::DocumentationStyle::C,
+        no_includes: true,
+        includes: includes.iter().map(|s| s.to_string()).collect(),
+        style: cbindgen::Style::Both,
+        usize_is_size_t: false,
+        ..Default::default()
+    };
+    config.layout.packed = Some("__attribute__((packed))".to_string());
+    config.enumeration.prefix_with_name = false;
+    config.export.item_types = vec![
+        cbindgen::ItemType::Constants,
+        cbindgen::ItemType::Structs,
+        cbindgen::ItemType::Typedefs,
+        cbindgen::ItemType::Functions,
+    ];
+    let src: String = files
+        .iter()
+        .map(|f| std::fs::read_to_string(root.join("src/ffi").join(f)).unwrap_or_default())
+        .collect();
+    let mut names = Vec::new();
+    for line in src.lines() {
+        for kw in ["pub struct ", "pub type "] {
+            if let Some(rest) = line.trim_start().strip_prefix(kw) {
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                names.push(name);
+            }
+        }
+    }
+    config.export.include = names;
+    let mut builder = cbindgen::Builder::new().with_config(config);
+    for f in files.iter() {
+        builder = builder.with_src(copy.join(f));
+    }
+    match builder.generate() {
+        Ok(b) => {
+            let mut raw = Vec::new();
+            b.write(&mut raw);
+            let text = String::from_utf8(raw).expect("utf-8 header");
+            let text = windows_struct_tags(&text);
+            let text = packed_struct_tags(&text);
+            let text = entry_convention(&text);
+            let end = text.rfind("#endif").unwrap_or(text.len());
+            let text = format!("{}{}\n{}", &text[..end], trailer, &text[end..]);
+            write_if_changed(&root.join("include").join(header), &text);
+        }
+        Err(e) => println!("cargo:warning=cbindgen ({}) failed: {e}", files.join(", ")),
+    }
 }
 
 const SECURITY_H: &str = "/* Generated by build.rs. Do not edit. */

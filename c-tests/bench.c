@@ -6,12 +6,22 @@
    per call; and, from libsecur32_raw.so, the raw primitives with the same crates and no SSPI
    layer, printed as shim / raw ratios. With two libraries it prints their ratio (B / A).
 
+   Packages: NTLM (user/password credentials) and Schannel (--pfx: the server's certificate and
+   key as PKCS#12, loaded with the PFXImportCertStore the library exports; the client validates
+   nothing, SCH_CRED_MANUAL_CRED_VALIDATION, and never resumes, SCH_CRED_DISABLE_RECONNECTS, so
+   each handshake is a full one). Schannel messages are TLS records of at most 16 KiB: 1 MiB is
+   64 records, and its figures are per MiB; its raw baseline is ring AES-GCM with the key size
+   the handshake negotiated, sealed / opened in place record by record in the same layout.
+
    usage: bench [--seconds S] [--threads N] [--size BYTES] [--json FILE] [--raw libsecur32_raw.so]
-                [--openssl md5=MB/s,rc4=MB/s,gcm=MB/s] lib.so [other-lib.so]
+                [--pfx server.pfx [--pfx-pass PASSWORD]]
+                [--openssl md5=MB/s,rc4=MB/s,gcm=MB/s,gcm256=MB/s] lib.so [other-lib.so]
    c-tests/bench.sh builds everything and runs it. */
 #define _GNU_SOURCE
 #define SECURITY_WIN32
 #include <security.h>
+#include <schannel.h>
+#include <wincrypt.h>
 #include <dlfcn.h>
 #include <pthread.h>
 #include <sched.h>
@@ -31,6 +41,8 @@ static const char *SIZE_NAMES[NSIZES] = {"1 B", "64 B", "1 KiB", "16 KiB", "1 Mi
 static double g_seconds = 0.5;
 static int g_threads = 0;
 static long g_only_size = -1; /* --size: run one message size only (profiling) */
+static const char *g_pfx = NULL, *g_pfx_pass = "";
+#define TLS_RECORD 16384
 
 static double now_ns(void) {
   struct timespec ts;
@@ -65,6 +77,9 @@ typedef struct {
   const char *path;
   void *dl;
   SecurityFunctionTableW *t;
+  /* Schannel's server certificate, from the library's own crypt32 functions (dlsym). */
+  HCERTSTORE store;
+  PCCERT_CONTEXT cert;
 } lib_t;
 
 static void lib_open(lib_t *l, const char *path) {
@@ -102,12 +117,57 @@ static int lib_offers(lib_t *l, const char *name) {
   return found;
 }
 
+/* Loads --pfx with the library's PFXImportCertStore; 0 if it cannot. */
+static int lib_load_cert(lib_t *l) {
+  __typeof__(PFXImportCertStore) *pfx_import;
+  __typeof__(CertFindCertificateInStore) *find;
+  static unsigned char blob[65536];
+  SEC_WCHAR pw[128];
+  CRYPT_DATA_BLOB b;
+  size_t n, i;
+  FILE *f;
+  *(void **)&pfx_import = dlsym(l->dl, "PFXImportCertStore");
+  *(void **)&find = dlsym(l->dl, "CertFindCertificateInStore");
+  if (!pfx_import || !find) { fprintf(stderr, "bench: %s exports no PFXImportCertStore\n", l->path); return 0; }
+  if (!g_pfx || !(f = fopen(g_pfx, "rb"))) { fprintf(stderr, "bench: no --pfx file (%s)\n", g_pfx ? g_pfx : "none"); return 0; }
+  n = fread(blob, 1, sizeof blob, f);
+  fclose(f);
+  for (i = 0; g_pfx_pass[i] && i < 127; i++) pw[i] = (SEC_WCHAR)(unsigned char)g_pfx_pass[i];
+  pw[i] = 0;
+  b.cbData = (DWORD)n;
+  b.pbData = blob;
+  l->store = pfx_import(&b, pw, 0);
+  if (!l->store) { fprintf(stderr, "bench: PFXImportCertStore(%s) failed\n", g_pfx); return 0; }
+  l->cert = find(l->store, X509_ASN_ENCODING, 0, CERT_FIND_ANY, NULL, NULL);
+  return l->cert != NULL;
+}
+
+static void lib_free_cert(lib_t *l) {
+  __typeof__(CertFreeCertificateContext) *free_cert;
+  __typeof__(CertCloseStore) *close_store;
+  *(void **)&free_cert = dlsym(l->dl, "CertFreeCertificateContext");
+  *(void **)&close_store = dlsym(l->dl, "CertCloseStore");
+  if (l->cert && free_cert) free_cert(l->cert);
+  if (l->store && close_store) close_store(l->store, 0);
+  l->cert = NULL;
+  l->store = NULL;
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Contexts: a client and a server context of one package, in process. */
+
+/* How a message is laid out. NTLM: [TOKEN (trl bytes, apart), DATA]. Schannel: records of at
+   most 16 KiB of data, each header (hdr) | data | trailer (trl), one after another. */
+typedef struct {
+  int sch;
+  ULONG hdr, trl;
+} shape_t;
 
 typedef struct {
   CredHandle ccred, scred;
   CtxtHandle cctx, sctx;
+  int chave, shave; /* Schannel handshake: the context exists */
+  shape_t sh;
   ULONG trailer; /* cbSecurityTrailer */
 } pair_t;
 
@@ -158,16 +218,147 @@ static SECURITY_STATUS handshake(lib_t *l, pair_t *p) {
   return -1;
 }
 
-static void pair_new(lib_t *l, pair_t *p) {
-  SecPkgContext_Sizes sz;
+/* Schannel: server credentials with the --pfx certificate (SCH_CREDENTIALS), client
+   credentials that validate nothing and never resume (SCHANNEL_CRED). */
+static void sch_creds(lib_t *l, pair_t *p) {
+  SEC_WCHAR pkg[64];
+  SCH_CREDENTIALS sv;
+  SCHANNEL_CRED cl;
+  TimeStamp ts;
+  SECURITY_STATUS s;
+  u16(pkg, "Microsoft Unified Security Protocol Provider");
+  memset(&sv, 0, sizeof sv);
+  sv.dwVersion = SCH_CREDENTIALS_VERSION;
+  sv.cCreds = 1;
+  sv.paCred = &l->cert;
+  s = l->t->AcquireCredentialsHandleW(NULL, pkg, SECPKG_CRED_INBOUND, NULL, &sv, NULL, NULL, &p->scred, &ts);
+  if (s != SEC_E_OK) die("AcquireCredentialsHandleW(Schannel, INBOUND)", s);
+  memset(&cl, 0, sizeof cl);
+  cl.dwVersion = SCHANNEL_CRED_VERSION;
+  cl.dwFlags = SCH_CRED_MANUAL_CRED_VALIDATION | SCH_CRED_NO_DEFAULT_CREDS | SCH_CRED_DISABLE_RECONNECTS;
+  s = l->t->AcquireCredentialsHandleW(NULL, pkg, SECPKG_CRED_OUTBOUND, NULL, &cl, NULL, NULL, &p->ccred, &ts);
+  if (s != SEC_E_OK) die("AcquireCredentialsHandleW(Schannel, OUTBOUND)", s);
+}
+
+/* One ISC / ASC call as Schannel callers make it: input [TOKEN, EMPTY] (EXTRA kept for the next
+   call), output token allocated by the package. */
+static SECURITY_STATUS sch_step(lib_t *l, pair_t *p, int server, unsigned char *in, ULONG *inlen,
+                                unsigned char *out, ULONG *outlen) {
+  SecBuffer ib[2] = {{*inlen, SECBUFFER_TOKEN, in}, {0, SECBUFFER_EMPTY, NULL}};
+  SecBufferDesc id = {SECBUFFER_VERSION, 2, ib};
+  SecBuffer ob[1] = {{0, SECBUFFER_TOKEN, NULL}};
+  SecBufferDesc od = {SECBUFFER_VERSION, 1, ob};
+  SEC_WCHAR target[16];
+  ULONG attr;
+  TimeStamp ts;
+  SECURITY_STATUS s;
+  u16(target, "localhost");
+  if (server)
+    s = l->t->AcceptSecurityContext(&p->scred, p->shave ? &p->sctx : NULL, &id,
+                                    ASC_REQ_SEQUENCE_DETECT | ASC_REQ_REPLAY_DETECT | ASC_REQ_CONFIDENTIALITY |
+                                        ASC_REQ_ALLOCATE_MEMORY | ASC_REQ_STREAM,
+                                    0, &p->sctx, &od, &attr, &ts);
+  else
+    s = l->t->InitializeSecurityContextW(&p->ccred, p->chave ? &p->cctx : NULL, target,
+                                         ISC_REQ_SEQUENCE_DETECT | ISC_REQ_REPLAY_DETECT | ISC_REQ_CONFIDENTIALITY |
+                                             ISC_REQ_ALLOCATE_MEMORY | ISC_REQ_STREAM,
+                                         0, 0, *inlen ? &id : NULL, 0, &p->cctx, &od, &attr, &ts);
+  if (s == SEC_E_OK || s == SEC_I_CONTINUE_NEEDED) *(server ? &p->shave : &p->chave) = 1;
+  *outlen = 0;
+  if (ob[0].pvBuffer) {
+    memcpy(out, ob[0].pvBuffer, ob[0].cbBuffer);
+    *outlen = ob[0].cbBuffer;
+    l->t->FreeContextBuffer(ob[0].pvBuffer);
+  }
+  if (s == SEC_E_OK || s == SEC_I_CONTINUE_NEEDED) {
+    if (ib[1].BufferType == SECBUFFER_EXTRA && ib[1].cbBuffer) {
+      memmove(in, in + *inlen - ib[1].cbBuffer, ib[1].cbBuffer);
+      *inlen = ib[1].cbBuffer;
+    } else {
+      *inlen = 0;
+    }
+  }
+  return s;
+}
+
+/* A full TLS handshake, the flights passed in memory. */
+static SECURITY_STATUS sch_handshake(lib_t *l, pair_t *p) {
+  unsigned char c2s[32768], s2c[32768], out[32768];
+  ULONG c2s_len = 0, s2c_len = 0, n;
+  SECURITY_STATUS cs, ss = SEC_I_CONTINUE_NEEDED;
+  int round;
+  p->chave = p->shave = 0;
+  cs = sch_step(l, p, 0, s2c, &s2c_len, c2s, &n);
+  c2s_len = n;
+  for (round = 0; round < 16 && (cs != SEC_E_OK || ss != SEC_E_OK); round++) {
+    if (cs != SEC_E_OK && cs != SEC_I_CONTINUE_NEEDED) return cs;
+    if (c2s_len) {
+      ss = sch_step(l, p, 1, c2s, &c2s_len, out, &n);
+      if (ss != SEC_E_OK && ss != SEC_I_CONTINUE_NEEDED) return ss;
+      if (s2c_len + n > sizeof s2c) return -1;
+      memcpy(s2c + s2c_len, out, n);
+      s2c_len += n;
+    }
+    if (cs != SEC_E_OK) {
+      if (!s2c_len) return -1;
+      cs = sch_step(l, p, 0, s2c, &s2c_len, out, &n);
+      if (cs != SEC_E_OK && cs != SEC_I_CONTINUE_NEEDED) return cs;
+      if (c2s_len + n > sizeof c2s) return -1;
+      memcpy(c2s + c2s_len, out, n);
+      c2s_len += n;
+    } else if (!c2s_len) {
+      break;
+    }
+  }
+  return cs == SEC_E_OK && ss == SEC_E_OK && !c2s_len && !s2c_len ? SEC_E_OK : -1;
+}
+
+/* Negotiated protocol and suite ("TLS 1.3 TLS_AES_256_GCM_SHA384") and the AEAD key bits. */
+static int sch_cipher(lib_t *l, pair_t *p, char *name, size_t cap) {
+  SecPkgContext_ConnectionInfo ci;
+  static SecPkgContext_CipherInfo cinfo;
+  SECURITY_STATUS s;
+  size_t i, k;
+  s = l->t->QueryContextAttributesW(&p->cctx, SECPKG_ATTR_CONNECTION_INFO, &ci);
+  if (s != SEC_E_OK) die("QueryContextAttributesW(CONNECTION_INFO)", s);
+  memset(&cinfo, 0, sizeof cinfo);
+  cinfo.dwVersion = 1;
+  k = (size_t)snprintf(name, cap, "%s", ci.dwProtocol & (SP_PROT_TLS1_3_CLIENT | SP_PROT_TLS1_3_SERVER) ? "TLS 1.3"
+                                        : ci.dwProtocol & (SP_PROT_TLS1_2_CLIENT | SP_PROT_TLS1_2_SERVER) ? "TLS 1.2"
+                                                                                                          : "TLS ?");
+  if (l->t->QueryContextAttributesW(&p->cctx, SECPKG_ATTR_CIPHER_INFO, &cinfo) == SEC_E_OK && k + 2 < cap) {
+    name[k++] = ' ';
+    for (i = 0; cinfo.szCipherSuite[i] && k + 1 < cap; i++) name[k++] = (char)cinfo.szCipherSuite[i];
+    name[k] = 0;
+  }
+  return (int)ci.dwCipherStrength;
+}
+
+static void pair_new(lib_t *l, pair_t *p, int sch) {
   SECURITY_STATUS s;
   memset(p, 0, sizeof *p);
-  ntlm_creds(l, p);
-  s = handshake(l, p);
-  if (s != SEC_E_OK) die("NTLM handshake", s);
-  s = l->t->QueryContextAttributesW(&p->cctx, SECPKG_ATTR_SIZES, &sz);
-  if (s != SEC_E_OK) die("QueryContextAttributesW(SIZES)", s);
-  p->trailer = sz.cbSecurityTrailer;
+  if (sch) {
+    SecPkgContext_StreamSizes ss;
+    sch_creds(l, p);
+    s = sch_handshake(l, p);
+    if (s != SEC_E_OK) die("Schannel handshake", s);
+    s = l->t->QueryContextAttributesW(&p->cctx, SECPKG_ATTR_STREAM_SIZES, &ss);
+    if (s != SEC_E_OK) die("QueryContextAttributesW(STREAM_SIZES)", s);
+    if (ss.cbMaximumMessage < TLS_RECORD || ss.cbTrailer < 16) die("STREAM_SIZES", ss.cbMaximumMessage);
+    p->sh.sch = 1;
+    p->sh.hdr = ss.cbHeader;
+    p->sh.trl = ss.cbTrailer;
+    p->trailer = ss.cbTrailer;
+  } else {
+    SecPkgContext_Sizes sz;
+    ntlm_creds(l, p);
+    s = handshake(l, p);
+    if (s != SEC_E_OK) die("NTLM handshake", s);
+    s = l->t->QueryContextAttributesW(&p->cctx, SECPKG_ATTR_SIZES, &sz);
+    if (s != SEC_E_OK) die("QueryContextAttributesW(SIZES)", s);
+    p->trailer = sz.cbSecurityTrailer;
+    p->sh.trl = sz.cbSecurityTrailer;
+  }
 }
 
 static void pair_free(lib_t *l, pair_t *p) {
@@ -189,6 +380,7 @@ typedef struct {
   void (*md5)(unsigned char *, size_t, unsigned char *);
   void (*rc4)(void *, unsigned char *, size_t);
   void *(*gcm_new)(const unsigned char *);
+  void *(*gcm256_new)(const unsigned char *); /* NULL: an older libsecur32_raw */
   void (*gcm_free)(void *);
   int (*gcm_seal)(void *, uint64_t, unsigned char *, size_t, unsigned char *);
   int (*gcm_open)(void *, uint64_t, unsigned char *, size_t, unsigned char *);
@@ -202,6 +394,7 @@ static int raw_open(raw_t *r, const char *path) {
   SYM(ntlm_new); SYM(ntlm_free); SYM(ntlm_seal); SYM(ntlm_unseal); SYM(md5); SYM(rc4);
   SYM(gcm_new); SYM(gcm_free); SYM(gcm_seal); SYM(gcm_open);
 #undef SYM
+  *(void **)&r->gcm256_new = dlsym(r->dl, "secur32_raw_gcm256_new");
   return 1;
 }
 
@@ -217,6 +410,7 @@ typedef struct {
 
 typedef struct {
   int raw; /* 0: SSPI through lib; 1: raw NTLM primitives; 2: raw AES-GCM */
+  shape_t sh;
   lib_t *l;
   pair_t *p;
   raw_t *r;
@@ -250,11 +444,82 @@ static inline SECURITY_STATUS sspi_dec(lib_t *l, CtxtHandle *h, unsigned char *s
   return l->t->DecryptMessage(h, &desc, 0, &qop);
 }
 
+static size_t records(size_t size) { return size > TLS_RECORD ? (size + TLS_RECORD - 1) / TLS_RECORD : 1; }
+
+/* Bytes one message takes in the data buffer (the NTLM signature is kept apart). */
+static size_t stride(const shape_t *sh, size_t size) {
+  size_t chunk = size < TLS_RECORD ? size : TLS_RECORD;
+  return sh->sch ? records(size) * (sh->hdr + chunk + sh->trl) : size;
+}
+
+/* Seals one message: mode 0 through the library, 1 raw NTLM, 2 raw AES-GCM (seq: nonce of its
+   first record). Schannel: EncryptMessage [STREAM_HEADER, DATA, STREAM_TRAILER, EMPTY] per
+   record, in place. */
+static inline long seal_msg(int mode, lib_t *l, raw_t *r, void *rs, const shape_t *sh, CtxtHandle *h, uint64_t seq,
+                            unsigned char *sig, unsigned char *d, size_t sz) {
+  size_t off = 0;
+  if (!sh->sch) {
+    if (mode == 0) return sspi_enc(l, h, sig, sh->trl, d, (ULONG)sz);
+    if (mode == 1) return r->ntlm_seal(rs, sig, d, sz);
+    return r->gcm_seal(rs, seq, d, sz, sig);
+  }
+  do {
+    size_t chunk = sz - off < TLS_RECORD ? sz - off : TLS_RECORD;
+    long s;
+    if (mode == 0) {
+      SecBuffer b[4] = {{sh->hdr, SECBUFFER_STREAM_HEADER, d},
+                        {(ULONG)chunk, SECBUFFER_DATA, d + sh->hdr},
+                        {sh->trl, SECBUFFER_STREAM_TRAILER, d + sh->hdr + chunk},
+                        {0, SECBUFFER_EMPTY, NULL}};
+      SecBufferDesc desc = {SECBUFFER_VERSION, 4, b};
+      s = l->t->EncryptMessage(h, 0, &desc, 0);
+      if (s == 0 && b[0].cbBuffer + b[1].cbBuffer + b[2].cbBuffer != sh->hdr + chunk + sh->trl) s = -1;
+    } else {
+      s = r->gcm_seal(rs, seq++, d + sh->hdr, chunk, d + sh->hdr + chunk);
+    }
+    if (s != 0) return s;
+    d += sh->hdr + chunk + sh->trl;
+    off += chunk;
+  } while (off < sz);
+  return 0;
+}
+
+/* Opens what seal_msg made. Schannel: DecryptMessage [DATA (one record), EMPTY, EMPTY, EMPTY]. */
+static inline long open_msg(int mode, lib_t *l, raw_t *r, void *rs, const shape_t *sh, CtxtHandle *h, uint64_t seq,
+                            unsigned char *sig, unsigned char *d, size_t sz) {
+  size_t off = 0;
+  if (!sh->sch) {
+    if (mode == 0) return sspi_dec(l, h, sig, sh->trl, d, (ULONG)sz);
+    if (mode == 1) return r->ntlm_unseal(rs, sig, d, sz);
+    return r->gcm_open(rs, seq, d, sz, sig);
+  }
+  do {
+    size_t chunk = sz - off < TLS_RECORD ? sz - off : TLS_RECORD;
+    long s;
+    if (mode == 0) {
+      SecBuffer b[4] = {{(ULONG)(sh->hdr + chunk + sh->trl), SECBUFFER_DATA, d},
+                        {0, SECBUFFER_EMPTY, NULL},
+                        {0, SECBUFFER_EMPTY, NULL},
+                        {0, SECBUFFER_EMPTY, NULL}};
+      SecBufferDesc desc = {SECBUFFER_VERSION, 4, b};
+      ULONG qop = 0;
+      s = l->t->DecryptMessage(h, &desc, 0, &qop);
+      if (s == 0 && (b[1].BufferType != SECBUFFER_DATA || b[1].cbBuffer != chunk)) s = -1;
+    } else {
+      s = r->gcm_open(rs, seq++, d + sh->hdr, chunk, d + sh->hdr + chunk);
+    }
+    if (s != 0) return s;
+    d += sh->hdr + chunk + sh->trl;
+    off += chunk;
+  } while (off < sz);
+  return 0;
+}
+
 static void *msg_run(void *arg) {
   msg_job_t *j = arg;
-  size_t k = batch_for(j->size), i, sz = j->size;
-  size_t tl = j->p ? j->p->trailer : 16;
-  unsigned char *data = malloc(k * sz), *sig = malloc(k * (tl > 16 ? tl : 16));
+  size_t k = batch_for(j->size), i, sz = j->size, st = stride(&j->sh, sz), nrec = records(sz);
+  size_t tl = j->sh.trl > 16 ? j->sh.trl : 16;
+  unsigned char *data = malloc(k * st), *sig = malloc(k * tl);
   double t0, t1, t2, enc = 0, dec = 0, start;
   unsigned long calls = 0, allocs = 0, counted = 0;
   uint64_t gseq = 0;
@@ -262,7 +527,7 @@ static void *msg_run(void *arg) {
   size_t ns = 0;
   double *es = malloc(MAX_ROUNDS * sizeof(double)), *ds = malloc(MAX_ROUNDS * sizeof(double));
   if (!data || !sig || !es || !ds) die("malloc", 0);
-  memset(data, 0x5a, k * sz);
+  memset(data, 0x5a, k * st);
   if (j->ready) {
     atomic_fetch_add(j->ready, 1);
     while (atomic_load(j->ready) < j->nthreads) sched_yield();
@@ -273,18 +538,14 @@ static void *msg_run(void *arg) {
     if (counting) alloc_count_begin();
     t0 = now_ns();
     for (i = 0; i < k; i++) {
-      long s;
-      if (j->raw == 0) s = sspi_enc(j->l, &j->p->cctx, sig + i * tl, (ULONG)tl, data + i * sz, (ULONG)sz);
-      else if (j->raw == 1) s = j->r->ntlm_seal(j->rs, sig + i * 16, data + i * sz, sz);
-      else s = j->r->gcm_seal(j->rs, gseq + i, data + i * sz, sz, sig + i * 16);
+      long s = seal_msg(j->raw, j->l, j->r, j->rs, &j->sh, j->p ? &j->p->cctx : NULL, (gseq + i) * nrec,
+                        sig + i * tl, data + i * st, sz);
       if (s != 0) die("EncryptMessage", s);
     }
     t1 = now_ns();
     for (i = 0; i < k; i++) {
-      long s;
-      if (j->raw == 0) s = sspi_dec(j->l, &j->p->sctx, sig + i * tl, (ULONG)tl, data + i * sz, (ULONG)sz);
-      else if (j->raw == 1) s = j->r->ntlm_unseal(j->rs, sig + i * 16, data + i * sz, sz);
-      else s = j->r->gcm_open(j->rs, gseq + i, data + i * sz, sz, sig + i * 16);
+      long s = open_msg(j->raw, j->l, j->r, j->rs, &j->sh, j->p ? &j->p->sctx : NULL, (gseq + i) * nrec,
+                        sig + i * tl, data + i * st, sz);
       if (s != 0) die("DecryptMessage", s);
     }
     t2 = now_ns();
@@ -355,12 +616,13 @@ typedef struct {
    kept (as for N threads: it shows contention between the two, not the scheduler's sharing). */
 static void *duplex_run(void *arg) {
   duplex_t *d = arg;
-  size_t k = d->k, i, tl = d->p->trailer, sz = d->size, n = 0;
-  unsigned char *data = malloc(k * sz), *sig = malloc(k * tl);
+  const shape_t *sh = &d->p->sh;
+  size_t k = d->k, i, tl = d->p->trailer, sz = d->size, n = 0, st = stride(sh, sz);
+  unsigned char *data = malloc(k * st), *sig = malloc(k * tl);
   double *v = malloc(MAX_ROUNDS * sizeof(double)), start;
   int round = 0;
   if (!data || !sig || !v) die("malloc", 0);
-  memset(data, 0x44, k * sz);
+  memset(data, 0x44, k * st);
   if (d->ready) {
     atomic_fetch_add(d->ready, 1);
     while (atomic_load(d->ready) < d->nthreads) sched_yield();
@@ -370,19 +632,18 @@ static void *duplex_run(void *arg) {
     double t0, t1;
     if (d->role != 0)
       for (i = 0; i < k; i++) {
-        long s = sspi_enc(d->l, &d->p->sctx, sig + i * tl, (ULONG)tl, data + i * sz, (ULONG)sz);
+        long s = seal_msg(0, d->l, NULL, NULL, sh, &d->p->sctx, 0, sig + i * tl, data + i * st, sz);
         if (s != 0) die("EncryptMessage (peer)", s);
       }
     t0 = now_ns();
     if (d->role == 0)
       for (i = 0; i < k; i++) {
-        static __thread unsigned char osig[64];
-        long s = sspi_enc(d->l, &d->p->cctx, osig, (ULONG)tl, data + i * sz, (ULONG)sz);
+        long s = seal_msg(0, d->l, NULL, NULL, sh, &d->p->cctx, 0, sig + i * tl, data + i * st, sz);
         if (s != 0) die("EncryptMessage (duplex)", s);
       }
     if (d->role == 1)
       for (i = 0; i < k; i++) {
-        long s = sspi_dec(d->l, &d->p->cctx, sig + i * tl, (ULONG)tl, data + i * sz, (ULONG)sz);
+        long s = open_msg(0, d->l, NULL, NULL, sh, &d->p->cctx, 0, sig + i * tl, data + i * st, sz);
         if (s != 0) die("DecryptMessage (duplex)", s);
       }
     t1 = now_ns();
@@ -423,6 +684,7 @@ static double duplex(lib_t *l, pair_t *p, size_t size, double seconds, double *p
 
 typedef struct {
   lib_t *l;
+  int sch;
   double seconds;
   double rate;
   atomic_int *ready;
@@ -435,14 +697,15 @@ static void *hs_run(void *arg) {
   unsigned long n = 0;
   double t0;
   memset(&p, 0, sizeof p);
-  ntlm_creds(j->l, &p);
+  if (j->sch) sch_creds(j->l, &p);
+  else ntlm_creds(j->l, &p);
   if (j->ready) {
     atomic_fetch_add(j->ready, 1);
     while (atomic_load(j->ready) < j->nthreads) sched_yield();
   }
   t0 = now_ns();
   while (n < 4 || now_ns() - t0 < j->seconds * 1e9) {
-    SECURITY_STATUS s = handshake(j->l, &p);
+    SECURITY_STATUS s = j->sch ? sch_handshake(j->l, &p) : handshake(j->l, &p);
     if (s != SEC_E_OK) die("handshake", s);
     j->l->t->DeleteSecurityContext(&p.cctx);
     j->l->t->DeleteSecurityContext(&p.sctx);
@@ -454,14 +717,14 @@ static void *hs_run(void *arg) {
   return NULL;
 }
 
-static double handshakes(lib_t *l, int n) {
+static double handshakes(lib_t *l, int sch, int n) {
   pthread_t th[MAX_THREADS];
   hs_job_t jobs[MAX_THREADS];
   atomic_int ready = 0;
   double total = 0;
   int i;
   for (i = 0; i < n; i++) {
-    jobs[i].l = l; jobs[i].seconds = g_seconds; jobs[i].ready = &ready; jobs[i].nthreads = n;
+    jobs[i].l = l; jobs[i].sch = sch; jobs[i].seconds = g_seconds; jobs[i].ready = &ready; jobs[i].nthreads = n;
     pthread_create(&th[i], NULL, hs_run, &jobs[i]);
   }
   for (i = 0; i < n; i++) { pthread_join(th[i], NULL); total += jobs[i].rate; }
@@ -482,40 +745,59 @@ typedef struct {
 typedef struct {
   const char *lib;
   const char *package;
+  int sch;
+  char cipher[96]; /* Schannel: negotiated protocol and suite */
+  int key_bits;    /* Schannel: AEAD key size; the raw baseline uses the same */
   size_result_t s[NSIZES];
   double hs1, hsn;
 } pkg_result_t;
 
 typedef struct {
-  double md5, rc4, gcm; /* MB/s, 16 KiB */
+  double md5, rc4, gcm, gcm_open, gcm256, gcm256_open; /* MB/s, 16 KiB */
 } prim_t;
 
 static double mbps(double ns_per_call, size_t size) { return (double)size / ns_per_call * 1e3; }
 
-static void bench_ntlm(lib_t *l, raw_t *r, int have_raw, pkg_result_t *res) {
+static void *raw_state(raw_t *r, int sch, int key_bits) {
+  static const unsigned char key[32] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16,
+                                        17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32};
+  if (!sch) return r->ntlm_new(key);
+  return key_bits == 256 ? r->gcm256_new(key) : r->gcm_new(key);
+}
+
+/* One package of one library: every size (1 thread, raw, N threads, enc || dec), handshakes. */
+static void bench_pkg(lib_t *l, int sch, raw_t *r, int have_raw, pkg_result_t *res) {
   pair_t pairs[MAX_THREADS];
   void *raws[MAX_THREADS];
-  static const unsigned char key[16] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16};
   int i, z;
   memset(res, 0, sizeof *res);
   res->lib = l->path;
-  res->package = "NTLM";
-  for (i = 0; i < g_threads; i++) {
-    pair_new(l, &pairs[i]);
-    raws[i] = have_raw ? r->ntlm_new(key) : NULL;
+  res->package = sch ? "Schannel" : "NTLM";
+  res->sch = sch;
+  for (i = 0; i < g_threads; i++) pair_new(l, &pairs[i], sch);
+  if (sch) {
+    res->key_bits = sch_cipher(l, &pairs[0], res->cipher, sizeof res->cipher);
+    if (have_raw && res->key_bits == 256 && !r->gcm256_new) {
+      fprintf(stderr, "bench: libsecur32_raw has no AES-256-GCM; Schannel raw baseline skipped\n");
+      have_raw = 0;
+    }
+    if (res->key_bits != 128 && res->key_bits != 256) have_raw = 0; /* not AES-GCM */
+    fprintf(stderr, "  Schannel: %s, %d-bit key; record header %lu, trailer %lu\n", res->cipher, res->key_bits,
+            (unsigned long)pairs[0].sh.hdr, (unsigned long)pairs[0].sh.trl);
   }
+  for (i = 0; i < g_threads; i++) raws[i] = have_raw ? raw_state(r, sch, res->key_bits) : NULL;
   for (z = 0; z < NSIZES; z++) {
     size_result_t *s = &res->s[z];
     msg_job_t job;
     if (g_only_size >= 0 && (size_t)g_only_size != SIZES[z]) continue;
     memset(&job, 0, sizeof job);
-    job.l = l; job.p = &pairs[0]; job.size = SIZES[z]; job.seconds = g_seconds; job.count_allocs = 1;
+    job.l = l; job.p = &pairs[0]; job.sh = pairs[0].sh; job.size = SIZES[z]; job.seconds = g_seconds; job.count_allocs = 1;
     fprintf(stderr, "  %s %s: 1 thread", res->package, SIZE_NAMES[z]);
     msg_run(&job);
     s->one = job.out;
     if (have_raw) {
       msg_job_t rj = job;
-      rj.raw = 1; rj.p = NULL; rj.r = r; rj.rs = raws[0]; rj.count_allocs = 0;
+      rj.raw = sch ? 2 : 1; rj.p = NULL; rj.r = r; rj.rs = raws[0]; rj.count_allocs = 0;
       fprintf(stderr, ", raw");
       msg_run(&rj);
       s->raw = rj.out;
@@ -529,24 +811,24 @@ static void bench_ntlm(lib_t *l, raw_t *r, int have_raw, pkg_result_t *res) {
       msg_threads(&job, pairs, NULL, g_threads, &s->n_enc, &s->n_dec);
       pair_t dp; /* its own contexts: X's sends are never opened by Y */
       fprintf(stderr, ", enc||dec");
-      pair_new(l, &dp);
+      pair_new(l, &dp, sch);
       s->duplex = duplex(l, &dp, SIZES[z], g_seconds, &s->par_ns, &s->ser_ns);
       pair_free(l, &dp);
     }
     fprintf(stderr, "\n");
   }
   fprintf(stderr, "  %s handshakes\n", res->package);
-  res->hs1 = handshakes(l, 1);
-  res->hsn = g_threads > 1 ? handshakes(l, g_threads) : res->hs1;
+  res->hs1 = handshakes(l, sch, 1);
+  res->hsn = g_threads > 1 ? handshakes(l, sch, g_threads) : res->hs1;
   for (i = 0; i < g_threads; i++) {
     pair_free(l, &pairs[i]);
-    if (have_raw) r->ntlm_free(raws[i]);
+    if (raws[i]) (sch ? r->gcm_free : r->ntlm_free)(raws[i]);
   }
 }
 
-/* Raw primitive throughput at 16 KiB (MB/s): MD5, RC4, ring AES-128-GCM seal. */
-static void bench_prims(raw_t *r, prim_t *p, msg_result_t *gcm) {
-  static const unsigned char key[16] = {9};
+/* Raw primitive throughput at 16 KiB (MB/s): MD5, RC4, ring AES-128-GCM and AES-256-GCM. */
+static void bench_prims(raw_t *r, prim_t *p) {
+  static const unsigned char key[32] = {9};
   size_t n = 16384, reps = 0;
   unsigned char *buf = malloc(n), out[16];
   void *st = r->ntlm_new(key), *g = r->gcm_new(key);
@@ -560,18 +842,30 @@ static void bench_prims(raw_t *r, prim_t *p, msg_result_t *gcm) {
   while (reps < 16 || now_ns() - t0 < g_seconds * 1e9) { r->rc4(st, buf, n); reps++; }
   p->rc4 = (double)(reps * n) / (now_ns() - t0) * 1e3;
   memset(&gj, 0, sizeof gj);
-  gj.raw = 2; gj.r = r; gj.rs = g; gj.size = n; gj.seconds = g_seconds;
+  gj.raw = 2; gj.sh.trl = 16; gj.r = r; gj.rs = g; gj.size = n; gj.seconds = g_seconds;
   msg_run(&gj);
-  *gcm = gj.out;
   p->gcm = mbps(gj.out.enc_ns, n);
-  r->ntlm_free(st);
+  p->gcm_open = mbps(gj.out.dec_ns, n);
   r->gcm_free(g);
+  if (r->gcm256_new && (g = r->gcm256_new(key))) {
+    gj.rs = g;
+    msg_run(&gj);
+    p->gcm256 = mbps(gj.out.enc_ns, n);
+    p->gcm256_open = mbps(gj.out.dec_ns, n);
+    r->gcm_free(g);
+  }
+  r->ntlm_free(st);
   free(buf);
 }
 
 static void print_pkg(const pkg_result_t *r, int have_raw) {
   int z;
-  printf("\n%s — %s\n", r->package, r->lib);
+  have_raw = have_raw && r->s[NSIZES > 3 ? 3 : 0].raw.enc_ns > 0;
+  if (r->sch)
+    printf("\n%s — %s — %s; raw = ring AES-%d-GCM in place per record; 1 MiB = %d records of 16 KiB, "
+           "figures per MiB\n", r->package, r->lib, r->cipher, r->key_bits, (int)records(1048576));
+  else
+    printf("\n%s — %s\n", r->package, r->lib);
   printf("%-7s %-4s %12s %10s %10s | %10s %8s %10s | %11s %7s | %9s\n", "size", "op", "calls/s", "MB/s",
          "ns/call", "raw ns", "shim/raw", "+ns/call", "xN calls/s", "scale", "enc||dec");
   for (z = 0; z < NSIZES; z++) {
@@ -595,12 +889,20 @@ static void print_pkg(const pkg_result_t *r, int have_raw) {
   printf("seal+unseal 1 B pair: %.0f ns (raw %.0f ns); allocations per call (steady path): %g\n",
          r->s[0].one.enc_ns + r->s[0].one.dec_ns, r->s[0].raw.enc_ns + r->s[0].raw.dec_ns,
          r->s[0].one.allocs_per_call);
-  printf("handshakes/s: %.0f (1 thread), %.0f (%d threads)\n", r->hs1, r->hsn, g_threads);
+  if (r->sch && have_raw && r->s[3].one.calls)
+    printf("16 KiB records: shim throughput = %.1f %% (encrypt), %.1f %% (decrypt) of raw AES-%d-GCM (target >= 90 %%)\n",
+           100 * r->s[3].raw.enc_ns / r->s[3].one.enc_ns, 100 * r->s[3].raw.dec_ns / r->s[3].one.dec_ns, r->key_bits);
+  printf("handshakes/s: %.0f (1 thread), %.0f (%d threads)%s\n", r->hs1, r->hsn, g_threads,
+         r->sch ? "; full handshakes, no resumption" : "");
 }
 
 static void json_pkg(FILE *f, const pkg_result_t *r) {
   int z;
   fprintf(f, "    {\"library\": \"%s\", \"package\": \"%s\", \"threads\": %d,\n", r->lib, r->package, g_threads);
+  if (r->sch)
+    fprintf(f, "     \"cipher\": \"%s\", \"key_bits\": %d, \"raw\": \"ring AES-%d-GCM per record\", "
+               "\"records_per_message\": {\"1048576\": %d},\n",
+            r->cipher, r->key_bits, r->key_bits, (int)records(1048576));
   fprintf(f, "     \"handshakes_per_s\": {\"1\": %.1f, \"n\": %.1f},\n     \"sizes\": [\n", r->hs1, r->hsn);
   for (z = 0; z < NSIZES; z++) {
     const size_result_t *s = &r->s[z];
@@ -621,80 +923,104 @@ static void json_pkg(FILE *f, const pkg_result_t *r) {
   fprintf(f, "     ]}");
 }
 
+#define MAX_RESULTS 4
+
 int main(int argc, char **argv) {
   const char *json = NULL, *rawpath = NULL, *libs[2] = {NULL, NULL};
-  double ossl_md5 = 0, ossl_rc4 = 0, ossl_gcm = 0;
-  int nlibs = 0, i, have_raw = 0, unsupported = 0;
+  double ossl_md5 = 0, ossl_rc4 = 0, ossl_gcm = 0, ossl_gcm256 = 0;
+  int nlibs = 0, i, have_raw = 0, unsupported = 0, nres = 0, a, b;
   lib_t l[2];
   raw_t raw;
   prim_t prim;
-  msg_result_t gcm;
-  pkg_result_t res[2];
+  pkg_result_t res[MAX_RESULTS];
   FILE *f;
   memset(&prim, 0, sizeof prim);
-  memset(&gcm, 0, sizeof gcm);
+  memset(&raw, 0, sizeof raw);
   for (i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--seconds") && i + 1 < argc) g_seconds = atof(argv[++i]);
     else if (!strcmp(argv[i], "--threads") && i + 1 < argc) g_threads = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--json") && i + 1 < argc) json = argv[++i];
     else if (!strcmp(argv[i], "--raw") && i + 1 < argc) rawpath = argv[++i];
     else if (!strcmp(argv[i], "--size") && i + 1 < argc) g_only_size = atol(argv[++i]);
+    else if (!strcmp(argv[i], "--pfx") && i + 1 < argc) g_pfx = argv[++i];
+    else if (!strcmp(argv[i], "--pfx-pass") && i + 1 < argc) g_pfx_pass = argv[++i];
     else if (!strcmp(argv[i], "--openssl") && i + 1 < argc)
-      sscanf(argv[++i], "md5=%lf,rc4=%lf,gcm=%lf", &ossl_md5, &ossl_rc4, &ossl_gcm);
+      sscanf(argv[++i], "md5=%lf,rc4=%lf,gcm=%lf,gcm256=%lf", &ossl_md5, &ossl_rc4, &ossl_gcm, &ossl_gcm256);
     else if (argv[i][0] != '-' && nlibs < 2) libs[nlibs++] = argv[i];
-    else { fprintf(stderr, "usage: %s [--seconds S] [--threads N] [--json FILE] [--raw RAW.so] [--openssl md5=,rc4=,gcm=] lib.so [other.so]\n", argv[0]); return 2; }
+    else { fprintf(stderr, "usage: %s [--seconds S] [--threads N] [--json FILE] [--raw RAW.so] [--pfx SERVER.pfx [--pfx-pass PW]] [--openssl md5=,rc4=,gcm=,gcm256=] lib.so [other.so]\n", argv[0]); return 2; }
   }
   if (!nlibs) libs[nlibs++] = "target/release/libsecur32.so";
   if (g_threads <= 0) g_threads = (int)sysconf(_SC_NPROCESSORS_ONLN);
   if (g_threads > MAX_THREADS) g_threads = MAX_THREADS;
   if (g_threads < 1) g_threads = 1;
   if (rawpath) have_raw = raw_open(&raw, rawpath);
-  if (have_raw) bench_prims(&raw, &prim, &gcm);
+  if (have_raw) bench_prims(&raw, &prim);
   for (i = 0; i < nlibs; i++) {
+    int any = 0;
+    memset(&l[i], 0, sizeof l[i]);
     lib_open(&l[i], libs[i]);
-    if (lib_offers(&l[i], "Schannel") || lib_offers(&l[i], "Microsoft Unified Security Protocol Provider")) {
-      /* Schannel's in-process client<->server setup (certificate credentials) comes with its
-         package; until then its raw AES-GCM baseline is printed alone. */
-      fprintf(stderr, "bench: %s offers Schannel: not benchmarked by this version of bench.c\n", libs[i]);
-      unsupported++;
-    }
-    if (!lib_offers(&l[i], "NTLM")) { fprintf(stderr, "bench: %s offers no NTLM\n", libs[i]); return 2; }
     fprintf(stderr, "bench: %s, %d thread(s), %.2f s per figure\n", libs[i], g_threads, g_seconds);
-    bench_ntlm(&l[i], &raw, have_raw, &res[i]);
+    if (lib_offers(&l[i], "NTLM")) {
+      bench_pkg(&l[i], 0, &raw, have_raw, &res[nres++]);
+      any = 1;
+    }
+    if (lib_offers(&l[i], "Schannel") || lib_offers(&l[i], "Microsoft Unified Security Protocol Provider")) {
+      if (lib_load_cert(&l[i])) {
+        bench_pkg(&l[i], 1, &raw, have_raw, &res[nres++]);
+        lib_free_cert(&l[i]);
+        any = 1;
+      } else {
+        fprintf(stderr, "bench: %s offers Schannel: not benchmarked (no server certificate)\n", libs[i]);
+        unsupported++;
+      }
+    }
+    if (!any) { fprintf(stderr, "bench: %s offers no package this bench knows\n", libs[i]); return 2; }
   }
   printf("EncryptMessage / DecryptMessage: 1 thread unless noted; xN = %d threads on %d contexts "
          "(aggregate calls/s, scale vs 1 thread); enc||dec = encrypt on one thread while another "
          "decrypts on the same context (speedup vs serial). raw = libsecur32_raw (same crates, no SSPI).\n",
          g_threads, g_threads);
-  for (i = 0; i < nlibs; i++) print_pkg(&res[i], have_raw);
+  for (i = 0; i < nres; i++) print_pkg(&res[i], have_raw);
   if (have_raw) {
-    double ntlm_ns_b = res[0].s[3].raw.enc_ns / 16384.0;
+    double ntlm_ns_b = !res[0].sch ? res[0].s[3].raw.enc_ns / 16384.0 : 0;
     printf("\nraw primitives at 16 KiB, 1 core (MB/s)     this build   openssl speed\n");
     printf("  MD5                                       %9.1f   %9.1f\n", prim.md5, ossl_md5);
     printf("  RC4                                       %9.1f   %9.1f\n", prim.rc4, ossl_rc4);
     printf("  AES-128-GCM seal (ring)                   %9.1f   %9.1f\n", prim.gcm, ossl_gcm);
-    printf("  AES-128-GCM open (ring)                   %9.1f\n", mbps(gcm.dec_ns, 16384));
-    if (ossl_md5 > 0 && ossl_rc4 > 0)
+    printf("  AES-128-GCM open (ring)                   %9.1f\n", prim.gcm_open);
+    if (prim.gcm256 > 0) {
+      printf("  AES-256-GCM seal (ring)                   %9.1f   %9.1f\n", prim.gcm256, ossl_gcm256);
+      printf("  AES-256-GCM open (ring)                   %9.1f\n", prim.gcm256_open);
+    }
+    if (ossl_md5 > 0 && ossl_rc4 > 0 && ntlm_ns_b > 0)
       printf("  NTLM raw seal per byte: %.3f ns; OpenSSL MD5+RC4: %.3f ns (ratio %.3f)\n", ntlm_ns_b,
              1e3 / ossl_md5 + 1e3 / ossl_rc4, ntlm_ns_b / (1e3 / ossl_md5 + 1e3 / ossl_rc4));
   }
   if (nlibs == 2) {
     int z;
-    printf("\nratio %s / %s (ns per call; < 1 = second is faster)\n", libs[1], libs[0]);
-    for (z = 0; z < NSIZES; z++)
-      printf("  %-7s enc %.3f  dec %.3f\n", SIZE_NAMES[z], res[1].s[z].one.enc_ns / res[0].s[z].one.enc_ns,
-             res[1].s[z].one.dec_ns / res[0].s[z].one.dec_ns);
-    printf("  handshakes/s %.3f\n", res[1].hs1 / res[0].hs1);
+    for (a = 0; a < nres; a++) {
+      if (res[a].lib != libs[0]) continue;
+      for (b = 0; b < nres; b++) {
+        if (res[b].lib != libs[1] || strcmp(res[a].package, res[b].package)) continue;
+        printf("\n%s: ratio %s / %s (ns per call; < 1 = second is faster)\n", res[a].package, libs[1], libs[0]);
+        for (z = 0; z < NSIZES; z++)
+          printf("  %-7s enc %.3f  dec %.3f\n", SIZE_NAMES[z], res[b].s[z].one.enc_ns / res[a].s[z].one.enc_ns,
+                 res[b].s[z].one.dec_ns / res[a].s[z].one.dec_ns);
+        printf("  handshakes/s %.3f\n", res[b].hs1 / res[a].hs1);
+      }
+    }
   }
   if (json) {
     f = fopen(json, "w");
     if (!f) { perror(json); return 2; }
     fprintf(f, "{\n  \"seconds_per_figure\": %.3f,\n  \"threads\": %d,\n", g_seconds, g_threads);
-    fprintf(f, "  \"primitives_mb_per_s_16k\": {\"md5\": %.1f, \"rc4\": %.1f, \"aes128gcm_seal\": %.1f, \"aes128gcm_open\": %.1f},\n",
-            prim.md5, prim.rc4, prim.gcm, gcm.dec_ns > 0 ? mbps(gcm.dec_ns, 16384) : 0);
-    fprintf(f, "  \"openssl_speed_mb_per_s_16k\": {\"md5\": %.1f, \"rc4\": %.1f, \"aes128gcm\": %.1f},\n", ossl_md5, ossl_rc4, ossl_gcm);
+    fprintf(f, "  \"primitives_mb_per_s_16k\": {\"md5\": %.1f, \"rc4\": %.1f, \"aes128gcm_seal\": %.1f, \"aes128gcm_open\": %.1f, "
+               "\"aes256gcm_seal\": %.1f, \"aes256gcm_open\": %.1f},\n",
+            prim.md5, prim.rc4, prim.gcm, prim.gcm_open, prim.gcm256, prim.gcm256_open);
+    fprintf(f, "  \"openssl_speed_mb_per_s_16k\": {\"md5\": %.1f, \"rc4\": %.1f, \"aes128gcm\": %.1f, \"aes256gcm\": %.1f},\n",
+            ossl_md5, ossl_rc4, ossl_gcm, ossl_gcm256);
     fprintf(f, "  \"packages_not_benchmarked\": %d,\n  \"results\": [\n", unsupported);
-    for (i = 0; i < nlibs; i++) { json_pkg(f, &res[i]); fprintf(f, "%s\n", i + 1 < nlibs ? "," : ""); }
+    for (i = 0; i < nres; i++) { json_pkg(f, &res[i]); fprintf(f, "%s\n", i + 1 < nres ? "," : ""); }
     fprintf(f, "  ]\n}\n");
     fclose(f);
     printf("\nJSON: %s\n", json);

@@ -45,6 +45,8 @@ fi
 cat >"$WORK/use.c" <<'EOF'
 #define SECURITY_WIN32
 #include "security.h"
+#include "schannel.h"
+#include "wincrypt.h"
 #include <stddef.h>
 
 #if defined(_WIN32) || (defined(__SIZEOF_WCHAR_T__) && __SIZEOF_WCHAR_T__ == 2)

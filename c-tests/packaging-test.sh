@@ -137,6 +137,27 @@ pc_shared() {
 }
 step pkgconfig-shared pc_shared
 
+crypt32_link() {
+  # Schannel code links -lsecur32 -lcrypt32; the crypt32 subset is in libsecur32.
+  cat > "$tmp/crypt32.c" <<'C'
+#define SECURITY_WIN32
+#include <wincrypt.h>
+#include <stdio.h>
+int main(void) {
+  HCERTSTORE s = CertOpenStore(CERT_STORE_PROV_MEMORY, 0, 0, 0, NULL);
+  if (!s) return 1;
+  printf("CertOpenStore(memory) ok\n");
+  return CertCloseStore(s, 0) ? 0 : 1;
+}
+C
+  # shellcheck disable=SC2046
+  "$cc" -Wall -Wextra -Werror -o "$tmp/crypt32" "$tmp/crypt32.c" \
+    $(pkg-config --cflags secur32) -L"$prefix/lib" -lcrypt32 || return 1
+  # DT_NEEDED is libcrypt32.so, the installed symlink to libsecur32.so.
+  LD_LIBRARY_PATH="$prefix/lib" "$tmp/crypt32"
+}
+step crypt32-link crypt32_link
+
 pc_static() {
   # libsecur32.so and libsecur32.a sit side by side and -lsecur32 prefers the .so, so ask
   # the linker for the archive by file name (GNU ld -l:NAME).

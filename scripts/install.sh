@@ -6,6 +6,7 @@
 #
 # Layout under $DESTDIR$PREFIX:
 #   lib/libsecur32.so                     shared library
+#   lib/libcrypt32.so                     symlink to it (the crypt32 subset Schannel code uses)
 #   lib/libsecur32.a                      static library
 #   include/sspi.h, include/security.h …  every header in include/
 #   lib/cmake/secur32/secur32Config.cmake, secur32ConfigVersion.cmake
@@ -97,6 +98,8 @@ else
   install -m 0755 "$shared" "$libdir/libsecur32.so"
 fi
 install -m 0644 "$static" "$libdir/libsecur32.a"
+# The crypt32 subset Schannel code calls lives in libsecur32: -lcrypt32 resolves to it.
+ln -sfn libsecur32.so "$libdir/libcrypt32.so"
 install -m 0644 "${headers[@]}" "$incdir/"
 
 # sed replacement text: escape \, & and the | delimiter.

@@ -242,6 +242,24 @@ impl<'a> SecBuffers<'a> {
         Ok(())
     }
 
+    /// When buffer `j` starts right where buffer `i` ends and holds at least `extra` bytes,
+    /// one writable slice over all of `i` and the first `extra` bytes of `j` (Schannel's
+    /// TLS 1.3 seal: DATA followed by the inner content type in STREAM_TRAILER).
+    pub fn adjacent_mut(&mut self, i: usize, j: usize, extra: usize) -> Option<&mut [u8]> {
+        if i == j {
+            return None;
+        }
+        let (pi, ni) = self.raw(i).ok()?;
+        let (pj, nj) = self.raw(j).ok()?;
+        if nj < extra || ni == 0 || (pi as usize).checked_add(ni)? != pj as usize {
+            return None;
+        }
+        // SAFETY: buffers i and j are each valid for their cbBuffer bytes (from_desc contract)
+        // and j begins exactly where i ends, so [pi, pi + ni + extra) lies inside the two
+        // caller buffers; `&mut self` makes this the only live borrow of any buffer.
+        Some(unsafe { core::slice::from_raw_parts_mut(pi, ni + extra) })
+    }
+
     /// Writes an output token into buffer `i`: into the caller's memory (too small →
     /// `SEC_E_BUFFER_TOO_SMALL`), or, with allocate set, into new memory the caller frees with
     /// FreeContextBuffer. `cbBuffer` becomes the token's length.

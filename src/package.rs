@@ -70,6 +70,42 @@ pub enum AuthData {
     None,
     /// SEC_WINNT_AUTH_IDENTITY_A/W or SEC_WINNT_AUTH_IDENTITY_EXA/W.
     Identity(Identity),
+    /// SCHANNEL_CRED or SCH_CREDENTIALS (Schannel).
+    Schannel(SchannelCred),
+}
+
+/// A certificate from a `PCCERT_CONTEXT`: the DER chain (leaf first) and, when the context
+/// carries one (PFXImportCertStore), the PKCS#8 private key.
+#[derive(Default)]
+pub struct CertMaterial {
+    pub chain: Vec<Vec<u8>>,
+    pub key: Option<Zeroizing<Vec<u8>>>,
+}
+
+impl core::fmt::Debug for CertMaterial {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("CertMaterial")
+            .field("chain", &self.chain.len())
+            .field("key", &self.key.as_ref().map(|_| "<hidden>"))
+            .finish()
+    }
+}
+
+/// SCHANNEL_CRED (version 4) or SCH_CREDENTIALS (version 5), decoded at the boundary.
+#[derive(Debug, Default)]
+pub struct SchannelCred {
+    /// dwVersion (SCHANNEL_CRED_VERSION 4 or SCH_CREDENTIALS_VERSION 5).
+    pub version: u32,
+    /// paCred.
+    pub certs: Vec<CertMaterial>,
+    /// hRootStore's certificates, if a root store was given.
+    pub root_store: Option<Vec<Vec<u8>>>,
+    /// grbitEnabledProtocols (version 4; 0 = system default).
+    pub enabled_protocols: u32,
+    /// Union of the TLS_PARAMETERS' grbitDisabledProtocols (version 5).
+    pub disabled_protocols: u32,
+    /// dwFlags (SCH_CRED_*).
+    pub flags: u32,
 }
 
 /// AcquireCredentialsHandle's arguments, decoded.
@@ -154,6 +190,9 @@ pub enum Attribute {
     },
     /// A package-specific struct the boundary copies as is (POD, no pointers).
     Raw(Vec<u8>),
+    /// SECPKG_ATTR_REMOTE_CERT_CONTEXT / LOCAL_CERT_CONTEXT: a DER chain (leaf first) the
+    /// boundary turns into a new PCCERT_CONTEXT.
+    CertContext(Vec<Vec<u8>>),
 }
 
 /// One step of InitializeSecurityContext / AcceptSecurityContext.
@@ -238,7 +277,11 @@ pub trait Context: Send + Sync + 'static {
 
 /// The registry behind EnumerateSecurityPackages: only packages that work.
 pub fn registry() -> &'static [&'static dyn SecurityPackage] {
-    static PACKAGES: &[&dyn SecurityPackage] = &[&crate::packages::ntlm::Ntlm];
+    static PACKAGES: &[&dyn SecurityPackage] = &[
+        &crate::packages::ntlm::Ntlm,
+        &crate::packages::schannel::SCHANNEL,
+        &crate::packages::schannel::UNISP,
+    ];
     PACKAGES
 }
 

@@ -60,6 +60,7 @@ pub fn struct_size(value: &Attribute) -> usize {
         Attribute::Bindings(_) => size_of::<SecPkgContext_Bindings>(),
         Attribute::ApplicationProtocol { .. } => 4 + 4 + 1 + 255,
         Attribute::Raw(b) => b.len(),
+        Attribute::CertContext(_) => size_of::<*mut c_void>(),
     }
 }
 
@@ -225,6 +226,11 @@ pub unsafe fn write_attribute(value: Attribute, out: *mut c_void, cs: Charset) -
             }
             Attribute::Raw(bytes) => {
                 core::ptr::copy_nonoverlapping(bytes.as_ptr(), out as *mut u8, bytes.len())
+            }
+            Attribute::CertContext(chain) => {
+                // A new context the caller frees with CertFreeCertificateContext.
+                let c = super::crypt32::context_for_chain(&chain).ok_or(Error::InternalError)?;
+                (out as *mut *const c_void).write_unaligned(c as *const c_void)
             }
         }
     }

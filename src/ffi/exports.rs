@@ -107,6 +107,39 @@ unsafe fn put<T>(p: *mut T, v: T) {
 /// FILETIME meaning "never expires", as Windows reports for NTLM.
 const NEVER: i64 = i64::MAX;
 
+/// Writes an attribute value into the caller's struct; `size` is the Ex functions' cbBuffer.
+///
+/// # Safety
+/// `buf` is NULL or the caller's writable struct for this attribute (of `size` bytes if given).
+unsafe fn deliver_attribute(
+    value: crate::package::Attribute,
+    buf: *mut c_void,
+    size: Option<ULONG>,
+    cs: Charset,
+) -> SecResult<Outcome> {
+    if let Some(n) = size {
+        if (n as usize) < struct_size(&value) {
+            return Err(Error::BufferTooSmall);
+        }
+    }
+    // SAFETY: forwarded contract.
+    unsafe { write_attribute(value, buf, cs)? };
+    Ok(Outcome::Ok)
+}
+
+/// The caller's attribute struct for the Set*Attributes functions.
+///
+/// # Safety
+/// `buf` is NULL or readable for `size` bytes for the lifetime `'a`.
+unsafe fn caller_bytes<'a>(buf: *const c_void, size: ULONG) -> SecResult<&'a [u8]> {
+    match (buf.is_null(), size) {
+        (_, 0) => Ok(&[]),
+        (true, _) => Err(Error::InvalidParameter),
+        // SAFETY: forwarded contract.
+        (false, n) => Ok(unsafe { core::slice::from_raw_parts(buf as *const u8, n as usize) }),
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Packages
 
@@ -236,6 +269,9 @@ unsafe fn acquire_credentials(
     let principal = unsafe { any_str(principal, cs)? };
     let auth = if auth.is_null() {
         AuthData::None
+    } else if crate::packages::schannel::is_schannel(pkg.info()) {
+        // SAFETY: Schannel's pAuthData is SCHANNEL_CRED or SCH_CREDENTIALS.
+        AuthData::Schannel(unsafe { super::schannel::decode_schannel_cred(auth)? })
     } else {
         // SAFETY: pAuthData is the package's documented structure.
         AuthData::Identity(unsafe { decode_identity(auth, cs)? })
@@ -338,15 +374,8 @@ unsafe fn query_cred_attrs(
     if buf.is_null() {
         return Err(Error::InvalidParameter);
     }
-    let value = cred.query_attribute(attr)?;
-    if let Some(n) = size {
-        if (n as usize) < struct_size(&value) {
-            return Err(Error::BufferTooSmall);
-        }
-    }
     // SAFETY: buf is the caller's struct for this attribute.
-    unsafe { write_attribute(value, buf, cs)? };
-    Ok(Outcome::Ok)
+    unsafe { deliver_attribute(cred.query_attribute(attr)?, buf, size, cs) }
 }
 
 /// Queries a credential attribute (SECPKG_CRED_ATTR_NAMES…). Strings are freed with
@@ -424,15 +453,8 @@ unsafe fn set_cred_attrs(
 ) -> SecResult<Outcome> {
     // SAFETY: caller's handle pointer.
     let cred = unsafe { credentials_of(h)? };
-    if buf.is_null() && size != 0 {
-        return Err(Error::InvalidParameter);
-    }
-    let bytes: &[u8] = if size == 0 {
-        &[]
-    } else {
-        // SAFETY: the caller's struct of cbBuffer bytes.
-        unsafe { core::slice::from_raw_parts(buf as *const u8, size as usize) }
-    };
+    // SAFETY: the caller's struct of cbBuffer bytes.
+    let bytes = unsafe { caller_bytes(buf, size)? };
     cred.set_attribute(attr, bytes)?;
     Ok(Outcome::Ok)
 }
@@ -776,15 +798,8 @@ unsafe fn query_ctx_attrs(
     if buf.is_null() {
         return Err(Error::InvalidParameter);
     }
-    let value = entry.context.query_attribute(attr)?;
-    if let Some(n) = size {
-        if (n as usize) < struct_size(&value) {
-            return Err(Error::BufferTooSmall);
-        }
-    }
     // SAFETY: buf is the caller's struct for this attribute.
-    unsafe { write_attribute(value, buf, cs)? };
-    Ok(Outcome::Ok)
+    unsafe { deliver_attribute(entry.context.query_attribute(attr)?, buf, size, cs) }
 }
 
 /// Queries a context attribute (SECPKG_ATTR_SIZES, NAMES, SESSION_KEY, …) into the struct the
@@ -863,15 +878,8 @@ unsafe fn set_ctx_attrs(
 ) -> SecResult<Outcome> {
     // SAFETY: caller's handle pointer.
     let entry = unsafe { context_of(h)? };
-    if buf.is_null() && size != 0 {
-        return Err(Error::InvalidParameter);
-    }
-    let bytes: &[u8] = if size == 0 {
-        &[]
-    } else {
-        // SAFETY: the caller's struct of cbBuffer bytes.
-        unsafe { core::slice::from_raw_parts(buf as *const u8, size as usize) }
-    };
+    // SAFETY: the caller's struct of cbBuffer bytes.
+    let bytes = unsafe { caller_bytes(buf, size)? };
     entry.context.set_attribute(attr, bytes)?;
     Ok(Outcome::Ok)
 }

@@ -11,8 +11,11 @@
 
 pub mod attrs;
 pub mod consts;
+pub mod crypt32;
+pub mod crypt32_chain;
 pub mod exports;
 pub mod identity;
+pub mod schannel;
 pub mod strings;
 pub mod table;
 pub mod types;

@@ -1,3 +1,4 @@
 //! Security packages, one folder each.
 
 pub mod ntlm;
+pub mod schannel;

@@ -5,7 +5,8 @@
 //!
 //! NTLM mirrors `src/packages/ntlm/seal.rs` step for step: clone the keyed HMAC-MD5 state,
 //! MAC the sequence number and the data, RC4 the data, RC4 the first 8 bytes of the MAC.
-//! Schannel's record protection is ring AES-128-GCM sealed / opened in place.
+//! Schannel's record protection is ring AES-GCM (128- or 256-bit key, as the handshake
+//! negotiated) sealed / opened in place.
 //!
 //! Every function is `extern "C"`, takes pointers the C caller owns, and returns 0 on success.
 
@@ -165,7 +166,7 @@ pub unsafe extern "C" fn secur32_raw_rc4(s: *mut RawNtlm, data: *mut u8, len: us
     d.rc4.apply_keystream(data);
 }
 
-/// AES-128-GCM key (ring), as a TLS record layer holds it.
+/// AES-GCM key (ring), as a TLS record layer holds it.
 pub struct RawGcm {
     key: aead::LessSafeKey,
 }
@@ -184,8 +185,25 @@ pub unsafe extern "C" fn secur32_raw_gcm_new(key: *const u8) -> *mut RawGcm {
     }
 }
 
+/// AES-256-GCM (TLS_AES_256_GCM_SHA384, ECDHE-…-AES256-GCM-SHA384); otherwise as
+/// [`secur32_raw_gcm_new`], freed with [`secur32_raw_gcm_free`].
+///
 /// # Safety
-/// `s` is NULL or from [`secur32_raw_gcm_new`], not used afterwards.
+/// `key` points to 32 readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn secur32_raw_gcm256_new(key: *const u8) -> *mut RawGcm {
+    // SAFETY: 32 readable bytes per the contract.
+    let k: &[u8; 32] = unsafe { &*(key as *const [u8; 32]) };
+    match aead::UnboundKey::new(&aead::AES_256_GCM, k) {
+        Ok(u) => Box::into_raw(Box::new(RawGcm {
+            key: aead::LessSafeKey::new(u),
+        })),
+        Err(_) => core::ptr::null_mut(),
+    }
+}
+
+/// # Safety
+/// `s` is NULL or from [`secur32_raw_gcm_new`] / [`secur32_raw_gcm256_new`], not used afterwards.
 #[no_mangle]
 pub unsafe extern "C" fn secur32_raw_gcm_free(s: *mut RawGcm) {
     if !s.is_null() {

@@ -121,6 +121,8 @@ impl NtlmCredentials {
                 Err(_) => None,
             },
             AuthData::None => None,
+            // Another package's structure (never passed to NTLM by the exports).
+            AuthData::Schannel(_) => return Err(Error::UnknownCredentials),
         };
         if outbound && !inbound && account.is_none() {
             return Err(Error::NoCredentials);

@@ -244,3 +244,214 @@ pub fn delete(h: &mut CtxtHandle) {
 pub fn nul<T>() -> *const T {
     null()
 }
+
+/// Schannel: server credentials from fuzz/testdata/server.pfx (a throwaway self-signed P-256
+/// certificate for CN=localhost, password "fuzz"), client credentials that validate nothing
+/// and never resume, as c-tests/bench.c uses them.
+pub mod sch {
+    use super::*;
+    use secur32::ffi::crypt32::*;
+    use secur32::ffi::schannel::*;
+
+    pub const PFX: &[u8] = include_bytes!("../testdata/server.pfx");
+    pub const ISC: u32 = ISC_REQ_SEQUENCE_DETECT
+        | ISC_REQ_REPLAY_DETECT
+        | ISC_REQ_CONFIDENTIALITY
+        | ISC_REQ_ALLOCATE_MEMORY
+        | ISC_REQ_STREAM;
+    pub const ASC: u32 = ASC_REQ_SEQUENCE_DETECT
+        | ASC_REQ_REPLAY_DETECT
+        | ASC_REQ_CONFIDENTIALITY
+        | ASC_REQ_ALLOCATE_MEMORY
+        | ASC_REQ_STREAM;
+
+    fn wide(s: &str) -> Vec<u16> {
+        s.encode_utf16().chain(Some(0)).collect()
+    }
+
+    /// (client, server) credentials.
+    pub fn creds() -> (CredHandle, CredHandle) {
+        let mut pw = wide("fuzz");
+        let mut blob = CRYPT_DATA_BLOB {
+            cbData: PFX.len() as u32,
+            pbData: PFX.as_ptr() as *mut u8,
+        };
+        let mut pkg = wide("Microsoft Unified Security Protocol Provider");
+        let (mut c, mut s) = (CredHandle::default(), CredHandle::default());
+        let mut ts = TimeStamp { QuadPart: 0 };
+        // SAFETY: valid pointers to live locals; the store and certificate are kept for the
+        // process (leaked on purpose).
+        unsafe {
+            let store = PFXImportCertStore(&mut blob, pw.as_mut_ptr(), 0);
+            assert!(!store.is_null(), "PFXImportCertStore");
+            let mut cert = CertFindCertificateInStore(
+                store,
+                X509_ASN_ENCODING,
+                0,
+                CERT_FIND_ANY,
+                std::ptr::null(),
+                std::ptr::null(),
+            );
+            assert!(!cert.is_null());
+            let mut sv: SCH_CREDENTIALS = std::mem::zeroed();
+            sv.dwVersion = SCH_CREDENTIALS_VERSION;
+            sv.cCreds = 1;
+            sv.paCred = &mut cert;
+            assert_eq!(
+                AcquireCredentialsHandleW(
+                    null_mut(),
+                    pkg.as_mut_ptr(),
+                    SECPKG_CRED_INBOUND,
+                    null_mut(),
+                    &mut sv as *mut _ as *mut _,
+                    None,
+                    null_mut(),
+                    &mut s,
+                    &mut ts
+                ),
+                SEC_E_OK
+            );
+            let mut cl: SCHANNEL_CRED = std::mem::zeroed();
+            cl.dwVersion = SCHANNEL_CRED_VERSION;
+            cl.dwFlags = SCH_CRED_MANUAL_CRED_VALIDATION
+                | SCH_CRED_NO_DEFAULT_CREDS
+                | SCH_CRED_DISABLE_RECONNECTS;
+            assert_eq!(
+                AcquireCredentialsHandleW(
+                    null_mut(),
+                    pkg.as_mut_ptr(),
+                    SECPKG_CRED_OUTBOUND,
+                    null_mut(),
+                    &mut cl as *mut _ as *mut _,
+                    None,
+                    null_mut(),
+                    &mut c,
+                    &mut ts
+                ),
+                SEC_E_OK
+            );
+        }
+        (c, s)
+    }
+
+    /// One ISC/ASC step with input [TOKEN, EMPTY]; returns (status, output token, EXTRA bytes
+    /// left unconsumed at the end of the input).
+    pub fn step(
+        server: bool,
+        cred: &mut CredHandle,
+        ctx: &mut CtxtHandle,
+        have_ctx: bool,
+        input: &[u8],
+    ) -> (SECURITY_STATUS, Vec<u8>, usize) {
+        let mut inb = input.to_vec();
+        let mut ib = [
+            SecBuffer {
+                cbBuffer: inb.len() as u32,
+                BufferType: SECBUFFER_TOKEN,
+                pvBuffer: inb.as_mut_ptr() as *mut _,
+            },
+            SecBuffer {
+                cbBuffer: 0,
+                BufferType: SECBUFFER_EMPTY,
+                pvBuffer: null_mut(),
+            },
+        ];
+        let mut ob = [SecBuffer {
+            cbBuffer: 0,
+            BufferType: SECBUFFER_TOKEN,
+            pvBuffer: null_mut(),
+        }];
+        let mut id = SecBufferDesc {
+            ulVersion: SECBUFFER_VERSION,
+            cBuffers: 2,
+            pBuffers: ib.as_mut_ptr(),
+        };
+        let mut od = SecBufferDesc {
+            ulVersion: SECBUFFER_VERSION,
+            cBuffers: 1,
+            pBuffers: ob.as_mut_ptr(),
+        };
+        let (mut attr, mut ts) = (0u32, TimeStamp { QuadPart: 0 });
+        let mut target = wide("localhost");
+        let mut prev = *ctx;
+        let prevp = if have_ctx {
+            &mut prev as *mut _
+        } else {
+            null_mut()
+        };
+        // SAFETY: valid pointers to live locals.
+        let s = unsafe {
+            if server {
+                AcceptSecurityContext(
+                    cred, prevp, &mut id, ASC, 0, ctx, &mut od, &mut attr, &mut ts,
+                )
+            } else {
+                InitializeSecurityContextW(
+                    cred,
+                    prevp,
+                    target.as_mut_ptr(),
+                    ISC,
+                    0,
+                    0,
+                    if input.is_empty() && !have_ctx {
+                        null_mut()
+                    } else {
+                        &mut id
+                    },
+                    0,
+                    ctx,
+                    &mut od,
+                    &mut attr,
+                    &mut ts,
+                )
+            }
+        };
+        let mut out = Vec::new();
+        if !ob[0].pvBuffer.is_null() {
+            // SAFETY: the library's allocation of cbBuffer bytes.
+            out = unsafe {
+                std::slice::from_raw_parts(ob[0].pvBuffer as *const u8, ob[0].cbBuffer as usize)
+            }
+            .to_vec();
+            // SAFETY: allocated by the library.
+            unsafe { FreeContextBuffer(ob[0].pvBuffer) };
+        }
+        let extra = if ib[1].BufferType == SECBUFFER_EXTRA {
+            ib[1].cbBuffer as usize
+        } else {
+            0
+        };
+        (s, out, extra)
+    }
+
+    /// A full in-process TLS handshake; (client ctx, server ctx).
+    pub fn pair(c: &mut CredHandle, s: &mut CredHandle) -> (CtxtHandle, CtxtHandle) {
+        let (mut cc, mut sc) = (CtxtHandle::default(), CtxtHandle::default());
+        let (st, mut tok, _) = step(false, c, &mut cc, false, &[]);
+        assert_eq!(st, SEC_I_CONTINUE_NEEDED);
+        let (mut c_done, mut s_done, mut s_have) = (false, false, false);
+        let mut to_server = true;
+        for _ in 0..16 {
+            if c_done && s_done {
+                break;
+            }
+            if to_server {
+                let (st, out, _) = step(true, s, &mut sc, s_have, &tok);
+                s_have = true;
+                assert!(st == SEC_E_OK || st == SEC_I_CONTINUE_NEEDED, "ASC {st:#x}");
+                s_done = st == SEC_E_OK;
+                tok = out;
+            } else {
+                let (st, out, _) = step(false, c, &mut cc, true, &tok);
+                assert!(st == SEC_E_OK || st == SEC_I_CONTINUE_NEEDED, "ISC {st:#x}");
+                c_done = st == SEC_E_OK;
+                tok = out;
+            }
+            if !tok.is_empty() || (c_done && !s_done) || (s_done && !c_done) {
+                to_server = !to_server;
+            }
+        }
+        assert!(c_done && s_done, "handshake did not complete");
+        (cc, sc)
+    }
+}

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Reliability stage (issue #6): sanitizers, races, leaks and a fuzz smoke. Called by
-# scripts/test.sh after the release build; ~10-12 minutes on 2 cores. Each part prints its
+# scripts/test.sh after the release build; ~12 minutes on 2 cores from scratch. Each part prints its
 # figures. Usage: scripts/reliability.sh [asan|tsan|valgrind|fuzz]... (default: all)
 #   asan      the C harness (abi, ntlm, hostile_peer, threads, leak) built with
 #             -fsanitize=address,undefined against target/release/libsecur32.so
@@ -9,7 +9,8 @@
 #   valgrind  memcheck, definite/indirect leaks fail: c-tests/leak.c (handshake + messages +
 #             teardown, create/delete cycles) and c-tests/hostile_peer.c
 #   fuzz      cargo-fuzz (installed here with --locked if missing) on nightly: every target in
-#             fuzz/ for FUZZ_SECONDS (default 20) seconds from its committed corpus
+#             fuzz/ (NTLM parsers and messages, SecBufferDesc, Schannel handshake and records)
+#             for FUZZ_SECONDS (default 20) seconds from its committed corpus
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -60,18 +61,18 @@ tsan() {
     # Degraded mode, said loudly: only the C side is instrumented.
     echo "tsan: rust-src for nightly unavailable: C side only (Rust library uninstrumented)"
     clang -std=c11 -O1 -g -fsanitize=thread -Wall -Wextra -Werror -Iinclude -Ic-tests \
-      -o "$out/tsan_threads" c-tests/threads.c -L"$lib" -lsecur32 -Wl,-rpath,"$root/$lib" -lpthread
+      -o "$out/tsan_threads" c-tests/threads.c -L"$lib" -lsecur32 -Wl,-rpath,"$root/$lib" -lpthread || return 1
   else
     RUSTFLAGS="-Zsanitizer=thread" cargo +nightly build --release --lib -Zbuild-std \
-      --target x86_64-unknown-linux-gnu --target-dir target/tsan
+      --target x86_64-unknown-linux-gnu --target-dir target/tsan || return 1
     local tlib=target/tsan/x86_64-unknown-linux-gnu/release rt
     # The C side is instrumented by clang and linked with the nightly toolchain's own TSan
     # runtime (Debian's clang 14 runtime lacks __tsan_memcpy & co. that current rustc emits).
     rt=$(rustc +nightly --print sysroot)/lib/rustlib/x86_64-unknown-linux-gnu/lib/librustc-nightly_rt.tsan.a
     clang -std=c11 -O1 -g -fsanitize=thread -Wall -Wextra -Werror -Iinclude -Ic-tests \
-      -c c-tests/threads.c -o "$out/tsan_threads.o"
+      -c c-tests/threads.c -o "$out/tsan_threads.o" || return 1
     clang "$out/tsan_threads.o" -o "$out/tsan_threads" -Wl,--whole-archive "$rt" -Wl,--no-whole-archive \
-      -L"$tlib" -lsecur32 -Wl,-rpath,"$root/$tlib" -lpthread -ldl -lm -lrt
+      -L"$tlib" -lsecur32 -Wl,-rpath,"$root/$tlib" -lpthread -ldl -lm -lrt || return 1
   fi
   # Deletion racing in-flight calls, queries, encrypt/decrypt in both directions, new contexts
   # from credentials being freed.
@@ -80,8 +81,8 @@ tsan() {
 
 valgrind_part() {
   local st=0
-  cc_prog vg_leak leak "$lib"
-  cc_prog vg_hostile_peer hostile_peer "$lib"
+  cc_prog vg_leak leak "$lib" || return 1
+  cc_prog vg_hostile_peer hostile_peer "$lib" || return 1
   local vg=(valgrind -q --leak-check=full --show-leak-kinds=definite,indirect
     --errors-for-leak-kinds=definite,indirect --error-exitcode=1)
   echo "-- leak under memcheck (10^4 create/delete cycles + full sessions)"

@@ -747,35 +747,27 @@ impl SchannelContext {
 
     /// Moves a finished handshake to the record layer.
     fn establish(&self, conn: Conn, sent: &[u8], received: &[u8]) -> SecResult<()> {
+        // The client and server connection types differ but expose the same accessors.
+        macro_rules! finished {
+            ($c:expr, $kernel:path) => {{
+                let c = $c;
+                let resumed = c.handshake_kind() == Some(rustls::HandshakeKind::Resumed);
+                let v = c.protocol_version();
+                let s = c.negotiated_cipher_suite();
+                let a = c.alpn_protocol().map(|a| a.to_vec());
+                let p: Vec<Vec<u8>> = c
+                    .peer_certificates()
+                    .map(|l| l.iter().map(|x| x.to_vec()).collect())
+                    .unwrap_or_default();
+                let (sec, k) = c
+                    .dangerous_into_kernel_connection()
+                    .map_err(|_| Error::InternalError)?;
+                (v, s, a, p, resumed, sec, $kernel(k))
+            }};
+        }
         let (version, suite, alpn, peer, resumed, secrets, kernel) = match conn {
-            Conn::Client(c) => {
-                let resumed = c.handshake_kind() == Some(rustls::HandshakeKind::Resumed);
-                let v = c.protocol_version();
-                let s = c.negotiated_cipher_suite();
-                let a = c.alpn_protocol().map(|a| a.to_vec());
-                let p: Vec<Vec<u8>> = c
-                    .peer_certificates()
-                    .map(|l| l.iter().map(|x| x.to_vec()).collect())
-                    .unwrap_or_default();
-                let (sec, k) = c
-                    .dangerous_into_kernel_connection()
-                    .map_err(|_| Error::InternalError)?;
-                (v, s, a, p, resumed, sec, Kernel::Client(k))
-            }
-            Conn::Server(c) => {
-                let resumed = c.handshake_kind() == Some(rustls::HandshakeKind::Resumed);
-                let v = c.protocol_version();
-                let s = c.negotiated_cipher_suite();
-                let a = c.alpn_protocol().map(|a| a.to_vec());
-                let p: Vec<Vec<u8>> = c
-                    .peer_certificates()
-                    .map(|l| l.iter().map(|x| x.to_vec()).collect())
-                    .unwrap_or_default();
-                let (sec, k) = c
-                    .dangerous_into_kernel_connection()
-                    .map_err(|_| Error::InternalError)?;
-                (v, s, a, p, resumed, sec, Kernel::Server(k))
-            }
+            Conn::Client(c) => finished!(c, Kernel::Client),
+            Conn::Server(c) => finished!(c, Kernel::Server),
         };
         let version = match version {
             Some(rustls::ProtocolVersion::TLSv1_3) => Version::Tls13,

@@ -1,24 +1,16 @@
-//! Schannel DecryptMessage on arbitrary input streams, on an established in-process TLS pair:
-//! [DATA(stream), EMPTY, EMPTY, EMPTY] as Schannel callers pass it (partial records,
-//! several records, EXTRA), and genuine records from EncryptMessage with fuzzer-chosen XOR
-//! masks (a zero mask must decrypt to the plaintext; any change must be refused).
+//! Schannel DecryptMessage on arbitrary input streams, on established in-process TLS 1.3 and
+//! TLS 1.2 pairs: [DATA(stream), EMPTY, EMPTY, EMPTY] as Schannel callers pass it (partial
+//! records, several records, EXTRA), and genuine records from EncryptMessage with
+//! fuzzer-chosen XOR masks (a zero mask must decrypt to the plaintext; any change must be
+//! refused). After every refused input the receiver must still open the next genuine record.
 #![no_main]
 use fuzz_util::consts::*;
 use fuzz_util::exports::*;
 use fuzz_util::types::*;
 use fuzz_util::*;
 use libfuzzer_sys::fuzz_target;
+use fuzz_util::schannel::SP_PROT_TLS1_2_CLIENT;
 use std::sync::{Mutex, OnceLock};
-
-struct State {
-    c: CredHandle,
-    s: CredHandle,
-    cctx: CtxtHandle,
-    sctx: CtxtHandle,
-    n: u32,
-}
-
-static STATE: OnceLock<Mutex<State>> = OnceLock::new();
 
 fn decrypt(ctx: &mut CtxtHandle, stream: &mut [u8]) -> (SECURITY_STATUS, Vec<u8>) {
     let mut b = [
@@ -67,8 +59,13 @@ fn decrypt(ctx: &mut CtxtHandle, stream: &mut [u8]) -> (SECURITY_STATUS, Vec<u8>
 }
 
 fn encrypt(ctx: &mut CtxtHandle, plain: &[u8]) -> Vec<u8> {
-    // Header 5 + trailer (tag 16 + content type 1) is enough for TLS 1.2/1.3 AEAD suites.
-    let (h, t) = (5usize, 64usize);
+    let mut sz = SecPkgContext_StreamSizes::default();
+    // SAFETY: live context handle and a StreamSizes out-structure.
+    let st = unsafe {
+        QueryContextAttributesW(ctx, SECPKG_ATTR_STREAM_SIZES, &mut sz as *mut _ as *mut _)
+    };
+    assert_eq!(st, SEC_E_OK, "STREAM_SIZES");
+    let (h, t) = (sz.cbHeader as usize, sz.cbTrailer as usize);
     let mut buf = vec![0u8; h + plain.len() + t];
     buf[h..h + plain.len()].copy_from_slice(plain);
     let p = buf.as_mut_ptr();
@@ -107,25 +104,52 @@ fn encrypt(ctx: &mut CtxtHandle, plain: &[u8]) -> Vec<u8> {
     buf
 }
 
-fn fresh(st: &mut State) {
-    let (c, s) = sch::pair(&mut st.c, &mut st.s);
-    st.cctx = c;
-    st.sctx = s;
+struct Pair {
+    c: CredHandle,
+    s: CredHandle,
+    cctx: CtxtHandle,
+    sctx: CtxtHandle,
+}
+
+impl Pair {
+    fn new(protocols: u32) -> Pair {
+        let (mut c, mut s) = sch::creds_for(protocols);
+        let (cctx, sctx) = sch::pair(&mut c, &mut s);
+        Pair { c, s, cctx, sctx }
+    }
+
+    fn renew(&mut self) {
+        // SAFETY: our handles.
+        unsafe {
+            DeleteSecurityContext(&mut self.cctx);
+            DeleteSecurityContext(&mut self.sctx);
+        }
+        (self.cctx, self.sctx) = sch::pair(&mut self.c, &mut self.s);
+    }
+}
+
+struct State {
+    pairs: [Pair; 2],
+    n: u32,
+}
+
+static STATE: OnceLock<Mutex<State>> = OnceLock::new();
+
+/// `plain` sealed by `from` must open on `to` to exactly `plain`.
+fn genuine(from: &mut CtxtHandle, to: &mut CtxtHandle, rec: Option<Vec<u8>>, plain: &[u8]) {
+    let mut r = rec.unwrap_or_else(|| encrypt(from, plain));
+    let (s, out) = decrypt(to, &mut r);
+    assert_eq!(s, SEC_E_OK, "genuine record refused after a refused input");
+    assert_eq!(out, plain);
 }
 
 fuzz_target!(|data: &[u8]| {
     let mut g = STATE
         .get_or_init(|| {
-            let (c, s) = sch::creds();
-            let mut st = State {
-                c,
-                s,
-                cctx: CtxtHandle::default(),
-                sctx: CtxtHandle::default(),
+            Mutex::new(State {
+                pairs: [Pair::new(0), Pair::new(SP_PROT_TLS1_2_CLIENT)],
                 n: 0,
-            };
-            fresh(&mut st);
-            Mutex::new(st)
+            })
         })
         .lock()
         .unwrap();
@@ -133,20 +157,20 @@ fuzz_target!(|data: &[u8]| {
     let Some((&mode, rest)) = data.split_first() else {
         return;
     };
-    let (from, to) = if mode & 0x80 != 0 {
-        (st.sctx, st.cctx)
+    let pair = &mut st.pairs[usize::from(mode & 0x40 != 0)];
+    let (mut from, mut to) = if mode & 0x80 != 0 {
+        (pair.sctx, pair.cctx)
     } else {
-        (st.cctx, st.sctx)
+        (pair.cctx, pair.sctx)
     };
-    let (mut from, mut to) = (from, to);
-    let mut broken = false;
     if mode & 1 == 0 {
-        // Arbitrary stream.
+        // Arbitrary stream: nothing in it can be a record under this pair's keys.
         let mut stream = rest.to_vec();
         let (s, _) = decrypt(&mut to, &mut stream);
-        broken = s != SEC_E_INCOMPLETE_MESSAGE && s < 0;
+        assert_ne!(s, SEC_E_OK, "arbitrary stream accepted");
+        genuine(&mut from, &mut to, None, b"probe");
     } else {
-        // A genuine record with the fuzzer's XOR mask.
+        // A genuine record with the fuzzer's XOR mask, then the genuine record itself.
         let n = rest.len() / 2;
         let (plain, mask) = rest.split_at(n);
         let plain = if plain.is_empty() { &b"x"[..] } else { plain };
@@ -156,31 +180,16 @@ fuzz_target!(|data: &[u8]| {
             let k = i % forged.len();
             forged[k] ^= m;
         }
-        let changed = forged != rec;
-        let (s, out) = decrypt(&mut to, &mut forged);
-        if !changed {
-            assert_eq!(s, SEC_E_OK);
-            assert_eq!(out, plain);
-        } else {
+        if forged != rec {
+            let (s, _) = decrypt(&mut to, &mut forged);
             assert_ne!(s, SEC_E_OK, "altered record accepted");
-            broken = true; // TLS: a bad record ends the connection
         }
-    }
-    if broken {
-        // Is the receiving context still usable for a genuine record? (TLS allows either:
-        // a refused record may end the connection.) Renew the pair only when it is not.
-        let rec = encrypt(&mut from, b"probe");
-        let mut r = rec.clone();
-        let (s, out) = decrypt(&mut to, &mut r);
-        broken = !(s == SEC_E_OK && out == b"probe");
+        genuine(&mut from, &mut to, Some(rec), plain);
     }
     st.n += 1;
-    if broken || st.n % 4096 == 0 {
-        // SAFETY: our handles.
-        unsafe {
-            DeleteSecurityContext(&mut st.cctx);
-            DeleteSecurityContext(&mut st.sctx);
+    if st.n % 8192 == 0 {
+        for p in &mut st.pairs {
+            p.renew();
         }
-        fresh(st);
     }
 });

@@ -9,6 +9,7 @@ use std::ptr::{null, null_mut};
 
 pub use secur32::ffi::consts;
 pub use secur32::ffi::exports;
+pub use secur32::ffi::schannel;
 pub use secur32::ffi::types;
 
 pub const ISC_REQ: u32 = ISC_REQ_CONFIDENTIALITY
@@ -269,8 +270,8 @@ pub mod sch {
         s.encode_utf16().chain(Some(0)).collect()
     }
 
-    /// (client, server) credentials.
-    pub fn creds() -> (CredHandle, CredHandle) {
+    /// (client, server) credentials; the client offers `protocols` (SP_PROT_*, 0 = default).
+    pub fn creds_for(protocols: u32) -> (CredHandle, CredHandle) {
         let mut pw = wide("fuzz");
         let mut blob = CRYPT_DATA_BLOB {
             cbData: PFX.len() as u32,
@@ -313,6 +314,7 @@ pub mod sch {
             );
             let mut cl: SCHANNEL_CRED = std::mem::zeroed();
             cl.dwVersion = SCHANNEL_CRED_VERSION;
+            cl.grbitEnabledProtocols = protocols;
             cl.dwFlags = SCH_CRED_MANUAL_CRED_VALIDATION
                 | SCH_CRED_NO_DEFAULT_CREDS
                 | SCH_CRED_DISABLE_RECONNECTS;
@@ -332,6 +334,11 @@ pub mod sch {
             );
         }
         (c, s)
+    }
+
+    /// (client, server) credentials with the default protocols.
+    pub fn creds() -> (CredHandle, CredHandle) {
+        creds_for(0)
     }
 
     /// One ISC/ASC step with input [TOKEN, EMPTY]; returns (status, output token, EXTRA bytes

@@ -439,17 +439,17 @@ fn drive(conn: &mut Conn, buf: &mut Vec<u8>, out: &mut Vec<u8>) -> SecResult<Dri
 }
 
 /// After a handshake error: the fatal alert rustls queued, if any. `buf` is what rustls
-/// has not discarded (it must see the same bytes again).
+/// has not discarded. rustls hands queued output out before it reads input again, so the
+/// first call yields the alert; a further call would re-read the bad input (a second fatal
+/// alert, which rustls asserts against).
 fn pending_alert(conn: &mut Conn, buf: &mut [u8]) -> Vec<u8> {
     let mut out = Vec::new();
-    for _ in 0..4 {
-        let r = match conn {
-            Conn::Client(c) => handle_state(c.process_tls_records(buf).state, &mut out),
-            Conn::Server(c) => handle_state(c.process_tls_records(buf).state, &mut out),
-        };
-        if !matches!(r, Ok(None)) {
-            break;
-        }
+    let r = match conn {
+        Conn::Client(c) => handle_state(c.process_tls_records(buf).state, &mut out),
+        Conn::Server(c) => handle_state(c.process_tls_records(buf).state, &mut out),
+    };
+    if r.is_err() {
+        out.clear();
     }
     out
 }

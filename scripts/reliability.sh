@@ -7,10 +7,12 @@
 #   tsan      c-tests/threads.c with -fsanitize=thread against a libsecur32 built with
 #             -Zsanitizer=thread -Zbuild-std (nightly, rust-src), so both sides are instrumented
 #   valgrind  memcheck, definite/indirect leaks fail: c-tests/leak.c (handshake + messages +
-#             teardown, create/delete cycles) and c-tests/hostile_peer.c
+#             teardown, create/delete cycles), c-tests/hostile_peer.c and, every 101st bit,
+#             c-tests/schannel_hostile.c
 #   fuzz      cargo-fuzz (installed here with --locked if missing) on nightly: every target in
 #             fuzz/ (NTLM parsers and messages, SecBufferDesc, Schannel handshake and records)
-#             for FUZZ_SECONDS (default 20) seconds from its committed corpus
+#             for FUZZ_SECONDS (default 20) seconds from its committed corpus, optimized with
+#             debug assertions (dependencies' too: rustls asserts on misuse)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -83,12 +85,19 @@ valgrind_part() {
   local st=0
   cc_prog vg_leak leak "$lib" || return 1
   cc_prog vg_hostile_peer hostile_peer "$lib" || return 1
-  local vg=(valgrind -q --leak-check=full --show-leak-kinds=definite,indirect
+  local vg=(valgrind -q --suppressions=c-tests/valgrind.supp --leak-check=full --show-leak-kinds=definite,indirect
     --errors-for-leak-kinds=definite,indirect --error-exitcode=1)
   echo "-- leak under memcheck (10^4 create/delete cycles + full sessions)"
   SECUR32_LEAK_NO_RSS=1 "${vg[@]}" "$out/vg_leak" || st=1
   echo "-- hostile_peer under memcheck"
   "${vg[@]}" "$out/vg_hostile_peer" || st=1
+  cc_prog vg_schannel_hostile schannel_hostile "$lib" || return 1
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout "$out/self.key" -out "$out/self.pem" -days 2 \
+    -subj /CN=localhost -addext subjectAltName=DNS:localhost >/dev/null 2>&1 || return 1
+  openssl pkcs12 -export -in "$out/self.pem" -inkey "$out/self.key" -out "$out/self.pfx" \
+    -passout pass:test || return 1
+  echo "-- schannel_hostile under memcheck (every 101st bit and cut)"
+  SECUR32_HOSTILE_STRIDE=101 "${vg[@]}" "$out/vg_schannel_hostile" "$out/self.pfx" test || st=1
   echo "-- leak natively (RSS flat)"
   "$out/vg_leak" || st=1
   return $st
@@ -99,14 +108,14 @@ fuzz() {
     cargo install cargo-fuzz --locked
   fi
   local secs=${FUZZ_SECONDS:-20} st=0
-  (cd fuzz && cargo +nightly fuzz build -O) || return 1
+  (cd fuzz && cargo +nightly fuzz build) || return 1
   for t in $(cd fuzz && cargo +nightly fuzz list); do
     echo "-- fuzz $t (${secs} s)"
     mkdir -p "fuzz/corpus/$t"
     # Fresh inputs go to a scratch directory; the committed corpus is only read.
     local scratch
     scratch=$(mktemp -d)
-    if (cd fuzz && cargo +nightly fuzz run -O "$t" "$scratch" "corpus/$t" -- \
+    if (cd fuzz && cargo +nightly fuzz run "$t" "$scratch" "corpus/$t" -- \
       -max_total_time="$secs" -print_final_stats=1) > "$out/fuzz_$t.log" 2>&1; then
       grep -E "stat::number_of_executed_units|stat::peak_rss_mb" "$out/fuzz_$t.log" || true
     else

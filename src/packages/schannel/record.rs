@@ -1,6 +1,6 @@
 //! The TLS record layer after the handshake: AEAD records sealed and opened in place with
 //! ring, keys from rustls (`dangerous_into_kernel_connection`).
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)] // (one test reads a key's bytes)
 
 use crate::status::{Error, SecResult};
 use ring::aead::{self, Aad, LessSafeKey, Nonce, UnboundKey};
@@ -64,6 +64,19 @@ impl Keys {
         })
     }
 
+    /// Overwrites the key schedule in place. ring keeps it inline in the key and has no
+    /// zeroize: a key of zeros for the same algorithm (same layout) takes its place.
+    fn wipe(&mut self) {
+        let alg = self.key.algorithm();
+        let zeros = [0u8; 32];
+        if let Ok(k) = UnboundKey::new(alg, &zeros[..alg.key_len()]) {
+            self.key = LessSafeKey::new(k);
+            // Keeps the store from being dropped as dead.
+            std::hint::black_box(&self.key);
+        }
+        self.seq = 0;
+    }
+
     /// Bytes before the plaintext in a record (header and explicit nonce).
     pub fn header_len(&self) -> usize {
         HEADER + if self.explicit_nonce { 8 } else { 0 }
@@ -75,6 +88,12 @@ impl Keys {
             *b ^= s;
         }
         n
+    }
+}
+
+impl Drop for Keys {
+    fn drop(&mut self) {
+        self.wipe();
     }
 }
 
@@ -328,6 +347,43 @@ mod tests {
             Keys::new(version, 0, mk()).unwrap(),
             Keys::new(version, 0, mk()).unwrap(),
         )
+    }
+
+    /// The raw key (the first round key of the AES schedule; ChaCha's key words) is in the key's
+    /// memory before `wipe` and gone after.
+    #[test]
+    #[allow(unsafe_code)]
+    fn wipe_overwrites_the_key_schedule() {
+        let raw: [u8; 32] = core::array::from_fn(|i| 0xA0 ^ (i as u8 * 13));
+        for which in 0..2 {
+            let iv = Iv::new([7; 12]);
+            let secrets = if which == 0 {
+                ConnectionTrafficSecrets::Aes256Gcm {
+                    key: AeadKey::from(raw),
+                    iv,
+                }
+            } else {
+                ConnectionTrafficSecrets::Chacha20Poly1305 {
+                    key: AeadKey::from(raw),
+                    iv,
+                }
+            };
+            let mut k = Keys::new(Version::Tls13, 5, secrets).unwrap();
+            let holds_raw = |k: &Keys| {
+                // SAFETY: reads the initialized bytes of a live value, within its size.
+                let bytes = unsafe {
+                    std::slice::from_raw_parts(
+                        &k.key as *const LessSafeKey as *const u8,
+                        std::mem::size_of::<LessSafeKey>(),
+                    )
+                };
+                bytes.windows(16).any(|w| w == &raw[..16])
+            };
+            assert!(holds_raw(&k), "raw key not found: test cannot judge");
+            k.wipe();
+            assert!(!holds_raw(&k), "key bytes survive wipe");
+            assert_eq!(k.seq, 0);
+        }
     }
 
     #[test]

@@ -48,8 +48,16 @@ static int failures;
 static int checks;
 
 /* Counts heap allocations while `counting` is set: the executable's malloc interposes on
- * libc's for the library too (glibc). */
-#ifdef __GLIBC__
+ * libc's for the library too (glibc). Not under AddressSanitizer, whose malloc must be the one
+ * in force. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZE_ADDRESS 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define SANITIZE_ADDRESS 1
+#endif
+#endif
+#if defined(__GLIBC__) && !defined(SANITIZE_ADDRESS)
 extern void *__libc_malloc(size_t);
 extern void *__libc_calloc(size_t, size_t);
 extern void *__libc_realloc(void *, size_t);

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Reliability stage (issue #6): sanitizers, races, leaks and a fuzz smoke. Called by
-# scripts/test.sh after the release build; ~12 minutes on 2 cores from scratch. Each part prints its
+# scripts/test.sh after the release build; ~15 minutes on 2 cores from scratch. Each part prints its
 # figures. Usage: scripts/reliability.sh [asan|tsan|valgrind|fuzz]... (default: all)
-#   asan      the C harness (abi, ntlm, hostile_peer, threads, leak) built with
-#             -fsanitize=address,undefined against target/release/libsecur32.so
+#   asan      the C harness (abi, ntlm, hostile_peer, threads, leak, schannel loopback) with
+#             -fsanitize=address,undefined against a libsecur32 built with -Zsanitizer=address
+#             -Zbuild-std (nightly, rust-src): ASan and LeakSanitizer on both sides, UBSan on the C side
 #   tsan      c-tests/threads.c with -fsanitize=thread against a libsecur32 built with
 #             -Zsanitizer=thread -Zbuild-std (nightly, rust-src), so both sides are instrumented
 #   valgrind  memcheck, definite/indirect leaks fail: c-tests/leak.c (handshake + messages +
@@ -21,7 +22,7 @@ parts=("$@")
 out=c-tests/out/rel
 mkdir -p "$out"
 lib=target/release
-[ -f "$lib/libsecur32.so" ] || cargo build --release
+release_lib() { [ -f "$lib/libsecur32.so" ] || cargo build --release; }
 passed=0
 failed=0
 part() {
@@ -38,51 +39,109 @@ cc_prog() { # cc_prog NAME SRC LIBDIR EXTRA-FLAGS...
     -o "$out/$name" "c-tests/$src.c" "$@" -L"$libdir" -lsecur32 -Wl,-rpath,"$root/$libdir" -lpthread
 }
 
+step() { # step LABEL CMD...: runs CMD and prints its time
+  local label=$1 t0=$SECONDS st=0; shift
+  echo "-- $label"
+  "$@" || st=$?
+  echo "-- $label: $((SECONDS - t0)) s$([ $st -eq 0 ] || echo ", FAILED")"
+  return $st
+}
+
+have_rust_src() { rustup component list --toolchain nightly --installed 2>/dev/null | grep -q rust-src; }
+
+# rust_san DIR SANITIZER: libsecur32 built with -Zsanitizer=SANITIZER -Zbuild-std (nightly,
+# rust-src) into target/DIR; sets san_lib to it and san_rt to the nightly toolchain's runtime
+# (librustc-nightly_rt.DIR.a). Without rust-src for nightly: the release library, san_rt empty.
+rust_san() {
+  local dir=$1 sanitizer=$2
+  have_rust_src || rustup component add rust-src --toolchain nightly || true
+  if ! have_rust_src; then
+    # Degraded mode, said loudly: only the C side is instrumented.
+    echo "$dir: WARNING: rust-src for nightly unavailable: C side only (Rust library uninstrumented)"
+    release_lib || return 1
+    san_lib=$lib san_rt=
+    return 0
+  fi
+  step "libsecur32 with -Zsanitizer=$sanitizer -Zbuild-std" env RUSTFLAGS="-Zsanitizer=$sanitizer" \
+    cargo +nightly build --release --lib -Zbuild-std --target x86_64-unknown-linux-gnu \
+    --target-dir "target/$dir" || return 1
+  san_lib=target/$dir/x86_64-unknown-linux-gnu/release
+  san_rt=$(rustc +nightly --print sysroot)/lib/rustlib/x86_64-unknown-linux-gnu/lib/librustc-nightly_rt.$dir.a
+}
+
+# san_prog NAME SRC FLAGS...: c-tests/SRC.c compiled by clang with FLAGS, linked against
+# $san_lib/libsecur32.so. One runtime per process: the nightly toolchain's, whole, in the
+# executable, as rustc links it (Debian's clang 14 runtime lacks symbols current rustc emits);
+# its ASan runtime carries the UBSan handlers, as clang's does. ld exports what the library
+# takes from it (__asan_*/__tsan_*, malloc & co.) without -rdynamic. Degraded: clang's runtime.
+san_prog() {
+  local name=$1 src=$2; shift 2
+  local rt=("$@")
+  [ -n "$san_rt" ] && rt=(-Wl,--whole-archive "$san_rt" -Wl,--no-whole-archive)
+  clang -std=c11 -O1 -g -fno-omit-frame-pointer "$@" -Wall -Wextra -Werror -Iinclude -Ic-tests \
+    -c "c-tests/$src.c" -o "$out/$name.o" &&
+  clang "$out/$name.o" -o "$out/$name" "${rt[@]}" -L"$san_lib" -lsecur32 \
+    -Wl,-rpath,"$root/$san_lib" -lpthread -ldl -lm -lrt
+}
+
+# A throwaway CA and localhost server certificate (PFX, password "test") in DIR, as
+# c-tests/schannel-test.sh makes them.
+test_pfx() {
+  local d=$1
+  mkdir -p "$d" && cd "$d" &&
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 30 -subj "/CN=Test CA" &&
+  openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj "/CN=localhost" &&
+  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n' > server.ext &&
+  openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 \
+    -out server.pem -extfile server.ext &&
+  openssl pkcs12 -export -in server.pem -inkey server.key -certfile ca.pem -out server.pfx -passout pass:test
+} >/dev/null 2>&1
+
+loopback() { # loopback CERTDIR
+  env -u SSL_CERT_DIR SSL_CERT_FILE="$1/ca.pem" "$out/asan_schannel" loopback "$1/server.pfx" test \
+    > "$out/asan_schannel.log" 2>&1
+}
+
 asan() {
-  local st=0
-  # The Rust library itself is not instrumented here (that would need -Zbuild-std for ASan
-  # too); the C side's use of every pointer the library returns or fills is.
+  local st=0 p san_lib san_rt
+  rust_san asan address || return 1
   local ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:halt_on_error=1
   local UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
   export ASAN_OPTIONS UBSAN_OPTIONS
+  local flags=(-fsanitize=address,undefined -fno-sanitize-recover=all)
   # ASan's quarantine holds freed memory, so RSS is checked natively (valgrind part), not here.
   for p in abi ntlm hostile_peer threads leak; do
-    cc_prog "asan_$p" "$p" "$lib" -fsanitize=address,undefined -fno-sanitize-recover=all || { st=1; continue; }
-    echo "-- $p (ASan+UBSan)"
-    SECUR32_LEAK_NO_RSS=1 SECUR32_STRESS_ROUNDS=100 "$out/asan_$p" || st=1
+    san_prog "asan_$p" "$p" "${flags[@]}" || { st=1; continue; }
+    SECUR32_LEAK_NO_RSS=1 SECUR32_STRESS_ROUNDS=100 step "$p (ASan+UBSan)" "$out/asan_$p" || st=1
   done
+  # Schannel in-process client <-> server (its malloc counter is left out under ASan).
+  local d=$out/asan_certs
+  rm -rf "$d"
+  if ! (test_pfx "$d"); then
+    echo "schannel: test certificates (openssl) failed"; st=1
+  elif ! san_prog asan_schannel schannel "${flags[@]}"; then
+    st=1
+  elif step "schannel loopback (ASan+UBSan)" loopback "$d"; then
+    echo "schannel loopback: $(grep -c '^PASS' "$out/asan_schannel.log") passed, 0 failed"
+  else
+    grep -v '^PASS' "$out/asan_schannel.log" | tail -60; st=1
+  fi
   return $st
 }
 
 tsan() {
-  local rounds=${TSAN_ROUNDS:-100}
-  if ! rustup component list --toolchain nightly --installed 2>/dev/null | grep -q rust-src; then
-    rustup component add rust-src --toolchain nightly || true
-  fi
-  if ! rustup component list --toolchain nightly --installed 2>/dev/null | grep -q rust-src; then
-    # Degraded mode, said loudly: only the C side is instrumented.
-    echo "tsan: rust-src for nightly unavailable: C side only (Rust library uninstrumented)"
-    clang -std=c11 -O1 -g -fsanitize=thread -Wall -Wextra -Werror -Iinclude -Ic-tests \
-      -o "$out/tsan_threads" c-tests/threads.c -L"$lib" -lsecur32 -Wl,-rpath,"$root/$lib" -lpthread || return 1
-  else
-    RUSTFLAGS="-Zsanitizer=thread" cargo +nightly build --release --lib -Zbuild-std \
-      --target x86_64-unknown-linux-gnu --target-dir target/tsan || return 1
-    local tlib=target/tsan/x86_64-unknown-linux-gnu/release rt
-    # The C side is instrumented by clang and linked with the nightly toolchain's own TSan
-    # runtime (Debian's clang 14 runtime lacks __tsan_memcpy & co. that current rustc emits).
-    rt=$(rustc +nightly --print sysroot)/lib/rustlib/x86_64-unknown-linux-gnu/lib/librustc-nightly_rt.tsan.a
-    clang -std=c11 -O1 -g -fsanitize=thread -Wall -Wextra -Werror -Iinclude -Ic-tests \
-      -c c-tests/threads.c -o "$out/tsan_threads.o" || return 1
-    clang "$out/tsan_threads.o" -o "$out/tsan_threads" -Wl,--whole-archive "$rt" -Wl,--no-whole-archive \
-      -L"$tlib" -lsecur32 -Wl,-rpath,"$root/$tlib" -lpthread -ldl -lm -lrt || return 1
-  fi
+  local rounds=${TSAN_ROUNDS:-100} san_lib san_rt
+  rust_san tsan thread || return 1
+  san_prog tsan_threads threads -fsanitize=thread || return 1
   # Deletion racing in-flight calls, queries, encrypt/decrypt in both directions, new contexts
   # from credentials being freed.
-  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" SECUR32_STRESS_ROUNDS=$rounds "$out/tsan_threads"
+  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" SECUR32_STRESS_ROUNDS=$rounds \
+    step "threads (TSan, $rounds rounds)" "$out/tsan_threads"
 }
 
 valgrind_part() {
   local st=0
+  release_lib || return 1
   cc_prog vg_leak leak "$lib" || return 1
   cc_prog vg_hostile_peer hostile_peer "$lib" || return 1
   local vg=(valgrind -q --suppressions=c-tests/valgrind.supp --leak-check=full --show-leak-kinds=definite,indirect

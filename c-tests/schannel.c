@@ -48,16 +48,16 @@ static int failures;
 static int checks;
 
 /* Counts heap allocations while `counting` is set: the executable's malloc interposes on
- * libc's for the library too (glibc). Not under AddressSanitizer, whose malloc must be the one
- * in force. */
-#if defined(__SANITIZE_ADDRESS__)
-#define SANITIZE_ADDRESS 1
+ * libc's for the library too (glibc). Not under AddressSanitizer or ThreadSanitizer, whose
+ * malloc must be the one in force. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define SANITIZE_MALLOC 1
 #elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define SANITIZE_ADDRESS 1
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define SANITIZE_MALLOC 1
 #endif
 #endif
-#if defined(__GLIBC__) && !defined(SANITIZE_ADDRESS)
+#if defined(__GLIBC__) && !defined(SANITIZE_MALLOC)
 extern void *__libc_malloc(size_t);
 extern void *__libc_calloc(size_t, size_t);
 extern void *__libc_realloc(void *, size_t);

@@ -6,7 +6,8 @@
 #             schannel_hostile) with
 #             -fsanitize=address,undefined against a libsecur32 built with -Zsanitizer=address
 #             -Zbuild-std (nightly, rust-src): ASan and LeakSanitizer on both sides, UBSan on the C side
-#   tsan      c-tests/threads.c with -fsanitize=thread against a libsecur32 built with
+#   tsan      c-tests/threads.c and schannel loopback (encrypt || decrypt on one context)
+#             with -fsanitize=thread against a libsecur32 built with
 #             -Zsanitizer=thread -Zbuild-std (nightly, rust-src), so both sides are instrumented
 #   valgrind  memcheck, definite/indirect leaks fail: c-tests/leak.c (handshake + messages +
 #             teardown, create/delete cycles), c-tests/hostile_peer.c and, every 101st bit,
@@ -98,9 +99,9 @@ test_pfx() {
   openssl pkcs12 -export -in server.pem -inkey server.key -certfile ca.pem -out server.pfx -passout pass:test
 } >/dev/null 2>&1
 
-loopback() { # loopback CERTDIR
-  env -u SSL_CERT_DIR SSL_CERT_FILE="$1/ca.pem" "$out/asan_schannel" loopback "$1/server.pfx" test \
-    > "$out/asan_schannel.log" 2>&1
+loopback() { # loopback NAME CERTDIR: the schannel harness's in-process mode, log in NAME.log
+  env -u SSL_CERT_DIR SSL_CERT_FILE="$2/ca.pem" "$out/$1" loopback "$2/server.pfx" test \
+    > "$out/$1.log" 2>&1
 }
 
 asan() {
@@ -122,7 +123,7 @@ asan() {
     echo "schannel: test certificates (openssl) failed"; st=1
   elif ! san_prog asan_schannel schannel "${flags[@]}"; then
     st=1
-  elif step "schannel loopback (ASan+UBSan)" loopback "$d"; then
+  elif step "schannel loopback (ASan+UBSan)" loopback asan_schannel "$d"; then
     echo "schannel loopback: $(grep -c '^PASS' "$out/asan_schannel.log") passed, 0 failed"
   else
     grep -v '^PASS' "$out/asan_schannel.log" | tail -60; st=1
@@ -143,8 +144,20 @@ tsan() {
   san_prog tsan_threads threads -fsanitize=thread || return 1
   # Deletion racing in-flight calls, queries, encrypt/decrypt in both directions, new contexts
   # from credentials being freed.
-  TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" SECUR32_STRESS_ROUNDS=$rounds \
-    step "threads (TSan, $rounds rounds)" "$out/tsan_threads"
+  local TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1"
+  export TSAN_OPTIONS
+  SECUR32_STRESS_ROUNDS=$rounds step "threads (TSan, $rounds rounds)" "$out/tsan_threads" || return 1
+  # Schannel in process, with EncryptMessage and DecryptMessage on one context from two threads.
+  local d=$out/tsan_certs
+  rm -rf "$d"
+  (test_pfx "$d") || { echo "schannel: test certificates (openssl) failed"; return 1; }
+  san_prog tsan_schannel schannel -fsanitize=thread || return 1
+  if step "schannel loopback (TSan)" loopback tsan_schannel "$d"; then
+    echo "schannel loopback: $(grep -c '^PASS' "$out/tsan_schannel.log") passed, 0 failed"
+  else
+    grep -v '^PASS' "$out/tsan_schannel.log" | tail -60
+    return 1
+  fi
 }
 
 valgrind_part() {

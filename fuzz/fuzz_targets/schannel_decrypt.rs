@@ -6,10 +6,10 @@
 #![no_main]
 use fuzz_util::consts::*;
 use fuzz_util::exports::*;
+use fuzz_util::schannel::SP_PROT_TLS1_2_CLIENT;
 use fuzz_util::types::*;
 use fuzz_util::*;
 use libfuzzer_sys::fuzz_target;
-use fuzz_util::schannel::SP_PROT_TLS1_2_CLIENT;
 use std::sync::{Mutex, OnceLock};
 
 fn decrypt(ctx: &mut CtxtHandle, stream: &mut [u8]) -> (SECURITY_STATUS, Vec<u8>) {

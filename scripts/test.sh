@@ -13,6 +13,7 @@ stage() {
   if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); echo "=== $name FAILED"; fi
 }
 stage fmt cargo fmt --all -- --check
+stage fmt-fuzz cargo fmt --manifest-path fuzz/Cargo.toml -- --check
 stage clippy cargo clippy --all-targets -- -D warnings
 stage rust-tests cargo test
 cargo build --release

@@ -114,6 +114,18 @@ typedef struct {
     unsigned long alpn_len;
 } conn_t;
 
+/* A TCP connection to 127.0.0.1:port, or -1. */
+static int connect_loopback(int port) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {0};
+    a.sin_family = AF_INET;
+    a.sin_port = htons((unsigned short)port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0) return fd;
+    if (fd >= 0) close(fd);
+    return -1;
+}
+
 static int send_all(int fd, const void *p, size_t n) {
     const unsigned char *b = p;
     while (n) {
@@ -365,12 +377,8 @@ static int run_client(int argc, char **argv) {
     }
     SECURITY_STATUS s = acquire(&c->cred, SECPKG_CRED_OUTBOUND, cc, protocols, flags);
     CHECK(s == SEC_E_OK, "client: AcquireCredentialsHandle", "%s", status_name(s));
-    c->fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {0};
-    a.sin_family = AF_INET;
-    a.sin_port = htons((unsigned short)port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (connect(c->fd, (struct sockaddr *)&a, sizeof a)) {
+    c->fd = connect_loopback(port);
+    if (c->fd < 0) {
         CHECK(0, "client: connect", "refused");
         return failures;
     }
@@ -479,12 +487,8 @@ static int run_reconnect(int argc, char **argv) {
         conn_t *c = calloc(1, sizeof *c);
         c->cred = cred;
         c->target = argv[3];
-        c->fd = socket(AF_INET, SOCK_STREAM, 0);
-        struct sockaddr_in a = {0};
-        a.sin_family = AF_INET;
-        a.sin_port = htons((unsigned short)port);
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (connect(c->fd, (struct sockaddr *)&a, sizeof a)) {
+        c->fd = connect_loopback(port);
+        if (c->fd < 0) {
             CHECK(0, "reconnect: connect", "refused");
             return failures;
         }

@@ -93,65 +93,11 @@ pub fn creds(inbound: bool) -> CredHandle {
     h
 }
 
-/// One ISC call: `input` (None on the first leg) → output token. Returns (status, token).
-pub fn isc(
-    cred: &mut CredHandle,
-    ctx: Option<&mut CtxtHandle>,
-    new: &mut CtxtHandle,
-    input: Option<&[u8]>,
-) -> (SECURITY_STATUS, Vec<u8>) {
-    let mut out = vec![0u8; 4096];
-    let mut inbuf = input.map(|i| i.to_vec()).unwrap_or_default();
-    let mut ib = SecBuffer {
-        cbBuffer: inbuf.len() as u32,
-        BufferType: SECBUFFER_TOKEN,
-        pvBuffer: inbuf.as_mut_ptr() as *mut _,
-    };
-    let mut ob = SecBuffer {
-        cbBuffer: out.len() as u32,
-        BufferType: SECBUFFER_TOKEN,
-        pvBuffer: out.as_mut_ptr() as *mut _,
-    };
-    let mut id = SecBufferDesc {
-        ulVersion: SECBUFFER_VERSION,
-        cBuffers: 1,
-        pBuffers: &mut ib,
-    };
-    let mut od = SecBufferDesc {
-        ulVersion: SECBUFFER_VERSION,
-        cBuffers: 1,
-        pBuffers: &mut ob,
-    };
-    let mut attrs = 0u32;
-    let mut ts = TimeStamp { QuadPart: 0 };
-    let ctxp = ctx.map_or(null_mut(), |c| c as *mut _);
-    // SAFETY: all pointers are valid for the call.
-    let s = unsafe {
-        InitializeSecurityContextA(
-            cred,
-            ctxp,
-            SPN.as_ptr() as *mut _,
-            ISC_REQ,
-            0,
-            SECURITY_NATIVE_DREP,
-            if input.is_some() { &mut id } else { null_mut() },
-            0,
-            new,
-            &mut od,
-            &mut attrs,
-            &mut ts,
-        )
-    };
-    out.truncate(ob.cbBuffer as usize);
-    (s, out)
-}
-
-/// One ASC call.
-pub fn asc(
-    cred: &mut CredHandle,
-    ctx: Option<&mut CtxtHandle>,
-    new: &mut CtxtHandle,
+/// A call with one input TOKEN buffer (`input`) and one 4096-byte output TOKEN buffer;
+/// returns (status, output token).
+fn token_call(
     input: &[u8],
+    call: impl FnOnce(&mut SecBufferDesc, &mut SecBufferDesc) -> SECURITY_STATUS,
 ) -> (SECURITY_STATUS, Vec<u8>) {
     let mut out = vec![0u8; 4096];
     let mut inbuf = input.to_vec();
@@ -175,25 +121,66 @@ pub fn asc(
         cBuffers: 1,
         pBuffers: &mut ob,
     };
-    let mut attrs = 0u32;
-    let mut ts = TimeStamp { QuadPart: 0 };
-    let ctxp = ctx.map_or(null_mut(), |c| c as *mut _);
-    // SAFETY: all pointers are valid for the call.
-    let s = unsafe {
-        AcceptSecurityContext(
-            cred,
-            ctxp,
-            &mut id,
-            ASC_REQ,
-            SECURITY_NATIVE_DREP,
-            new,
-            &mut od,
-            &mut attrs,
-            &mut ts,
-        )
-    };
+    let s = call(&mut id, &mut od);
     out.truncate(ob.cbBuffer as usize);
     (s, out)
+}
+
+/// One ISC call: `input` (None on the first leg) → output token. Returns (status, token).
+pub fn isc(
+    cred: &mut CredHandle,
+    ctx: Option<&mut CtxtHandle>,
+    new: &mut CtxtHandle,
+    input: Option<&[u8]>,
+) -> (SECURITY_STATUS, Vec<u8>) {
+    let ctxp = ctx.map_or(null_mut(), |c| c as *mut _);
+    token_call(input.unwrap_or_default(), |id, od| {
+        let (mut attrs, mut ts) = (0u32, TimeStamp { QuadPart: 0 });
+        // SAFETY: all pointers are valid for the call.
+        unsafe {
+            InitializeSecurityContextA(
+                cred,
+                ctxp,
+                SPN.as_ptr() as *mut _,
+                ISC_REQ,
+                0,
+                SECURITY_NATIVE_DREP,
+                if input.is_some() { id } else { null_mut() },
+                0,
+                new,
+                od,
+                &mut attrs,
+                &mut ts,
+            )
+        }
+    })
+}
+
+/// One ASC call.
+pub fn asc(
+    cred: &mut CredHandle,
+    ctx: Option<&mut CtxtHandle>,
+    new: &mut CtxtHandle,
+    input: &[u8],
+) -> (SECURITY_STATUS, Vec<u8>) {
+    let ctxp = ctx.map_or(null_mut(), |c| c as *mut _);
+    token_call(input, |id, od| {
+        let (mut attrs, mut ts) = (0u32, TimeStamp { QuadPart: 0 });
+        // SAFETY: all pointers are valid for the call.
+        unsafe {
+            AcceptSecurityContext(
+                cred,
+                ctxp,
+                id,
+                ASC_REQ,
+                SECURITY_NATIVE_DREP,
+                new,
+                od,
+                &mut attrs,
+                &mut ts,
+            )
+        }
+    })
 }
 
 /// An established client/server pair (credentials stay alive for the process).

@@ -1,4 +1,5 @@
 //! Security packages, one folder each.
 
+pub mod kerberos;
 pub mod ntlm;
 pub mod schannel;

@@ -213,8 +213,9 @@ class Buffers:
 class _Context:
     inbound = False
 
-    def __init__(self, user=None, domain=None, password=None, flags=0):
+    def __init__(self, user=None, domain=None, password=None, flags=0, package="NTLM"):
         self.flags = flags
+        self.package = package
         self.cred = SecHandle()
         self.ctx = SecHandle()
         self.have_ctx = False
@@ -234,7 +235,7 @@ class _Context:
             ident.Flags = SEC_WINNT_AUTH_IDENTITY_UNICODE
             self._keep.append(ident)
             auth = ctypes.cast(byref(ident), c_void_p)
-        pkg, _ = wbuf("NTLM")
+        pkg, _ = wbuf(package)
         usage = SECPKG_CRED_INBOUND if self.inbound else SECPKG_CRED_OUTBOUND
         expiry = TimeStamp()
         _check("AcquireCredentialsHandleW",
@@ -257,28 +258,35 @@ class _Context:
     # Message functions -------------------------------------------------------------------
 
     def encrypt(self, data, qop=0):
-        """EncryptMessage with [TOKEN(16), DATA] → (token, sealed)."""
-        b = Buffers([(SECBUFFER_TOKEN, SIGNATURE_LEN), (SECBUFFER_DATA, data)])
+        """EncryptMessage → (token, sealed): NTLM [TOKEN(16), DATA]; other packages as .NET and
+        sspilib call it, [TOKEN(cbSecurityTrailer), DATA, PADDING(cbBlockSize)]."""
+        if self.package == "NTLM":
+            b = Buffers([(SECBUFFER_TOKEN, SIGNATURE_LEN), (SECBUFFER_DATA, data)])
+        else:
+            sz = self.query_sizes()
+            b = Buffers([(SECBUFFER_TOKEN, sz["cbSecurityTrailer"]), (SECBUFFER_DATA, data),
+                         (SECBUFFER_PADDING, sz["cbBlockSize"])])
         _check("EncryptMessage", EncryptMessage(byref(self.ctx), qop, b.ref(), 0))
         return b[0], b[1]
 
-    def decrypt(self, token, sealed):
-        """DecryptMessage with [TOKEN, DATA] → plaintext."""
+    def decrypt(self, token, sealed, want_qop=False):
+        """DecryptMessage with [TOKEN, DATA] → plaintext (and pfQOP with want_qop)."""
         b = Buffers([(SECBUFFER_TOKEN, token), (SECBUFFER_DATA, sealed)])
         qop = c_uint32()
         _check("DecryptMessage", DecryptMessage(byref(self.ctx), b.ref(), 0, byref(qop)))
-        return b[1]
+        return (b[1], qop.value) if want_qop else b[1]
 
-    def decrypt_stream(self, blob):
+    def decrypt_stream(self, blob, want_qop=False):
         """DecryptMessage with [STREAM(signature ‖ sealed), DATA] → plaintext."""
         b = Buffers([(SECBUFFER_STREAM, blob), (SECBUFFER_DATA, 0)])
         qop = c_uint32()
         _check("DecryptMessage", DecryptMessage(byref(self.ctx), b.ref(), 0, byref(qop)))
-        return b[1]
+        return (b[1], qop.value) if want_qop else b[1]
 
     def sign(self, data):
-        """MakeSignature with [DATA, TOKEN(16)] → signature."""
-        b = Buffers([(SECBUFFER_DATA, data), (SECBUFFER_TOKEN, SIGNATURE_LEN)])
+        """MakeSignature with [DATA, TOKEN(cbMaxSignature)] → signature."""
+        n = SIGNATURE_LEN if self.package == "NTLM" else self.query_sizes()["cbMaxSignature"]
+        b = Buffers([(SECBUFFER_DATA, data), (SECBUFFER_TOKEN, n)])
         _check("MakeSignature", MakeSignature(byref(self.ctx), 0, b.ref(), 0))
         return b[1]
 
@@ -322,10 +330,12 @@ class _Context:
 
 
 class Client(_Context):
-    """An NTLM client: InitializeSecurityContextW."""
+    """A client (NTLM unless package says otherwise): InitializeSecurityContextW. user None =
+    default credentials (NULL pAuthData)."""
 
-    def __init__(self, user, domain, password, target="host/localhost", flags=ISC_FLAGS):
-        super().__init__(user, domain, password, flags)
+    def __init__(self, user, domain, password, target="host/localhost", flags=ISC_FLAGS,
+                 package="NTLM"):
+        super().__init__(user, domain, password, flags, package)
         self.target, _ = wbuf(target) if target is not None else (None, 0)
 
     def step(self, token=None):
@@ -348,8 +358,8 @@ class Server(_Context):
 
     inbound = True
 
-    def __init__(self, flags=ASC_FLAGS, user=None, domain=None, password=None):
-        super().__init__(user, domain, password, flags)
+    def __init__(self, flags=ASC_FLAGS, user=None, domain=None, password=None, package="NTLM"):
+        super().__init__(user, domain, password, flags, package)
 
     def step(self, token):
         out = self._out()

@@ -82,65 +82,6 @@ typedef int32_t LONG;
 typedef LONG SECURITY_STATUS;
 
 /*
- 32-bit unsigned, as on Windows (never C `unsigned long` on LP64).
- */
-typedef uint32_t ULONG;
-
-/*
- 16-bit unsigned.
- */
-typedef uint16_t USHORT;
-
-/*
- Package description (wide).
- */
-typedef struct _SecPkgInfoW {
-  ULONG fCapabilities;
-  USHORT wVersion;
-  USHORT wRPCID;
-  ULONG cbMaxToken;
-  SEC_WCHAR *Name;
-  SEC_WCHAR *Comment;
-} SecPkgInfoW;
-
-/*
- Pointer to SecPkgInfoW.
- */
-typedef struct _SecPkgInfoW *PSecPkgInfoW;
-
-/*
- Narrow character: strings are UTF-8.
- */
-typedef char SEC_CHAR;
-
-/*
- Package description (narrow).
- */
-typedef struct _SecPkgInfoA {
-  ULONG fCapabilities;
-  USHORT wVersion;
-  USHORT wRPCID;
-  ULONG cbMaxToken;
-  SEC_CHAR *Name;
-  SEC_CHAR *Comment;
-} SecPkgInfoA;
-
-/*
- Pointer to SecPkgInfoA.
- */
-typedef struct _SecPkgInfoA *PSecPkgInfoA;
-
-/*
- Pointer to a context buffer.
- */
-typedef void *PVOID;
-
-/*
- Key callback of AcquireCredentialsHandle (unused by the packages here).
- */
-typedef void (SEC_ENTRY *SEC_GET_KEY_FN)(void *Arg, void *Principal, ULONG KeyVer, void **Key, SECURITY_STATUS *Status);
-
-/*
  Pointer-sized unsigned integer.
  */
 typedef uintptr_t ULONG_PTR;
@@ -164,16 +105,6 @@ typedef struct _SecHandle CredHandle;
 typedef CredHandle *PCredHandle;
 
 /*
- Expiry times.
- */
-typedef SECURITY_INTEGER TimeStamp;
-
-/*
- Pointer to TimeStamp.
- */
-typedef TimeStamp *PTimeStamp;
-
-/*
  Context handle.
  */
 typedef struct _SecHandle CtxtHandle;
@@ -182,6 +113,11 @@ typedef struct _SecHandle CtxtHandle;
  Pointer to CtxtHandle.
  */
 typedef CtxtHandle *PCtxtHandle;
+
+/*
+ 32-bit unsigned, as on Windows (never C `unsigned long` on LP64).
+ */
+typedef uint32_t ULONG;
 
 /*
  One buffer of a message or token.
@@ -210,6 +146,70 @@ typedef struct _SecBufferDesc {
  Pointer to SecBufferDesc.
  */
 typedef struct _SecBufferDesc *PSecBufferDesc;
+
+/*
+ Expiry times.
+ */
+typedef SECURITY_INTEGER TimeStamp;
+
+/*
+ Pointer to TimeStamp.
+ */
+typedef TimeStamp *PTimeStamp;
+
+/*
+ Narrow character: strings are UTF-8.
+ */
+typedef char SEC_CHAR;
+
+/*
+ Key callback of AcquireCredentialsHandle (unused by the packages here).
+ */
+typedef void (SEC_ENTRY *SEC_GET_KEY_FN)(void *Arg, void *Principal, ULONG KeyVer, void **Key, SECURITY_STATUS *Status);
+
+/*
+ 16-bit unsigned.
+ */
+typedef uint16_t USHORT;
+
+/*
+ Package description (wide).
+ */
+typedef struct _SecPkgInfoW {
+  ULONG fCapabilities;
+  USHORT wVersion;
+  USHORT wRPCID;
+  ULONG cbMaxToken;
+  SEC_WCHAR *Name;
+  SEC_WCHAR *Comment;
+} SecPkgInfoW;
+
+/*
+ Pointer to SecPkgInfoW.
+ */
+typedef struct _SecPkgInfoW *PSecPkgInfoW;
+
+/*
+ Package description (narrow).
+ */
+typedef struct _SecPkgInfoA {
+  ULONG fCapabilities;
+  USHORT wVersion;
+  USHORT wRPCID;
+  ULONG cbMaxToken;
+  SEC_CHAR *Name;
+  SEC_CHAR *Comment;
+} SecPkgInfoA;
+
+/*
+ Pointer to SecPkgInfoA.
+ */
+typedef struct _SecPkgInfoA *PSecPkgInfoA;
+
+/*
+ Pointer to a context buffer.
+ */
+typedef void *PVOID;
 
 /*
  Windows BOOLEAN (one byte).
@@ -1596,97 +1596,6 @@ extern "C" {
 #endif // __cplusplus
 
 /*
- Lists the security packages this library provides (only packages that work), as an array
- of SecPkgInfoW that the caller frees with one FreeContextBuffer call.
- */
-SECURITY_STATUS SEC_ENTRY EnumerateSecurityPackagesW(ULONG *pcPackages, PSecPkgInfoW *ppPackageInfo);
-
-/*
- Narrow form of EnumerateSecurityPackagesW (UTF-8 names).
- */
-SECURITY_STATUS SEC_ENTRY EnumerateSecurityPackagesA(ULONG *pcPackages, PSecPkgInfoA *ppPackageInfo);
-
-/*
- Describes one package by name (case-insensitive). Unknown name → `SEC_E_SECPKG_NOT_FOUND`
- with `*ppPackageInfo` untouched. Free the result with FreeContextBuffer.
- */
-SECURITY_STATUS SEC_ENTRY QuerySecurityPackageInfoW(SEC_WCHAR *pszPackageName, PSecPkgInfoW *ppPackageInfo);
-
-/*
- Narrow form of QuerySecurityPackageInfoW.
- */
-SECURITY_STATUS SEC_ENTRY QuerySecurityPackageInfoA(SEC_CHAR *pszPackageName, PSecPkgInfoA *ppPackageInfo);
-
-/*
- Frees memory this library returned (SecPkgInfo arrays, allocated tokens, attribute
- strings and keys). NULL → `SEC_E_OK`; a pointer this library did not hand out →
- `SEC_E_INVALID_HANDLE`.
- */
-SECURITY_STATUS SEC_ENTRY FreeContextBuffer(PVOID pvContextBuffer);
-
-/*
- Acquires credentials for a package ("NTLM", case-insensitive). `pAuthData` is the
- package's identity structure (SEC_WINNT_AUTH_IDENTITY_W/A or the _EX forms) or NULL for
- default credentials. Free the handle with FreeCredentialsHandle.
- Returns SEC_E_OK, SEC_E_SECPKG_NOT_FOUND, SEC_E_NO_CREDENTIALS, SEC_E_UNKNOWN_CREDENTIALS,
- SEC_E_INVALID_PARAMETER, SEC_E_INSUFFICIENT_MEMORY.
- */
-SECURITY_STATUS SEC_ENTRY AcquireCredentialsHandleW(SEC_WCHAR *pszPrincipal, SEC_WCHAR *pszPackage, ULONG fCredentialUse, void *pvLogonId, void *pAuthData, SEC_GET_KEY_FN pGetKeyFn, void *pvGetKeyArgument, PCredHandle phCredential, PTimeStamp ptsExpiry);
-
-/*
- Narrow form of AcquireCredentialsHandleW (UTF-8 strings).
- */
-SECURITY_STATUS SEC_ENTRY AcquireCredentialsHandleA(SEC_CHAR *pszPrincipal, SEC_CHAR *pszPackage, ULONG fCredentialUse, void *pvLogonId, void *pAuthData, SEC_GET_KEY_FN pGetKeyFn, void *pvGetKeyArgument, PCredHandle phCredential, PTimeStamp ptsExpiry);
-
-/*
- Releases a credentials handle. Contexts made from it keep working. A second call on the
- same handle → `SEC_E_INVALID_HANDLE`.
- */
-SECURITY_STATUS SEC_ENTRY FreeCredentialsHandle(PCredHandle phCredential);
-
-/*
- Queries a credential attribute (SECPKG_CRED_ATTR_NAMES…). Strings are freed with
- FreeContextBuffer. Unknown attribute → `SEC_E_UNSUPPORTED_FUNCTION`.
- */
-SECURITY_STATUS SEC_ENTRY QueryCredentialsAttributesW(PCredHandle phCredential, ULONG ulAttribute, void *pBuffer);
-
-/*
- Narrow form of QueryCredentialsAttributesW.
- */
-SECURITY_STATUS SEC_ENTRY QueryCredentialsAttributesA(PCredHandle phCredential, ULONG ulAttribute, void *pBuffer);
-
-/*
- QueryCredentialsAttributesW with the size of `pBuffer` (too small → `SEC_E_BUFFER_TOO_SMALL`).
- */
-SECURITY_STATUS SEC_ENTRY QueryCredentialsAttributesExW(PCredHandle phCredential, ULONG ulAttribute, void *pBuffer, ULONG cbBuffer);
-
-/*
- Narrow form of QueryCredentialsAttributesExW.
- */
-SECURITY_STATUS SEC_ENTRY QueryCredentialsAttributesExA(PCredHandle phCredential, ULONG ulAttribute, void *pBuffer, ULONG cbBuffer);
-
-/*
- Sets a credential attribute; packages here support none yet → `SEC_E_UNSUPPORTED_FUNCTION`.
- */
-SECURITY_STATUS SEC_ENTRY SetCredentialsAttributesW(PCredHandle phCredential, ULONG ulAttribute, void *pBuffer, ULONG cbBuffer);
-
-/*
- Narrow form of SetCredentialsAttributesW.
- */
-SECURITY_STATUS SEC_ENTRY SetCredentialsAttributesA(PCredHandle phCredential, ULONG ulAttribute, void *pBuffer, ULONG cbBuffer);
-
-/*
- Adds credentials to an existing handle: not supported (`SEC_E_UNSUPPORTED_FUNCTION`
- for a valid handle, `SEC_E_INVALID_HANDLE` otherwise).
- */
-SECURITY_STATUS SEC_ENTRY AddCredentialsW(PCredHandle hCredentials, SEC_WCHAR *pszPrincipal, SEC_WCHAR *pszPackage, ULONG fCredentialUse, void *pAuthData, SEC_GET_KEY_FN pGetKeyFn, void *pvGetKeyArgument, PTimeStamp ptsExpiry);
-
-/*
- Narrow form of AddCredentialsW.
- */
-SECURITY_STATUS SEC_ENTRY AddCredentialsA(PCredHandle hCredentials, SEC_CHAR *pszPrincipal, SEC_CHAR *pszPackage, ULONG fCredentialUse, void *pAuthData, SEC_GET_KEY_FN pGetKeyFn, void *pvGetKeyArgument, PTimeStamp ptsExpiry);
-
-/*
  Client side of a handshake. First call: `phContext` NULL, `phCredential` from
  AcquireCredentialsHandle; the new context is written to `phNewContext`. Later calls pass the
  context and the peer's token in `pInput`. The output token goes to `pOutput`'s
@@ -1759,6 +1668,68 @@ SECURITY_STATUS SEC_ENTRY SetContextAttributesW(PCtxtHandle phContext, ULONG ulA
 SECURITY_STATUS SEC_ENTRY SetContextAttributesA(PCtxtHandle phContext, ULONG ulAttribute, void *pBuffer, ULONG cbBuffer);
 
 /*
+ Acquires credentials for a package ("NTLM", case-insensitive). `pAuthData` is the
+ package's identity structure (SEC_WINNT_AUTH_IDENTITY_W/A or the _EX forms) or NULL for
+ default credentials. Free the handle with FreeCredentialsHandle.
+ Returns SEC_E_OK, SEC_E_SECPKG_NOT_FOUND, SEC_E_NO_CREDENTIALS, SEC_E_UNKNOWN_CREDENTIALS,
+ SEC_E_INVALID_PARAMETER, SEC_E_INSUFFICIENT_MEMORY.
+ */
+SECURITY_STATUS SEC_ENTRY AcquireCredentialsHandleW(SEC_WCHAR *pszPrincipal, SEC_WCHAR *pszPackage, ULONG fCredentialUse, void *pvLogonId, void *pAuthData, SEC_GET_KEY_FN pGetKeyFn, void *pvGetKeyArgument, PCredHandle phCredential, PTimeStamp ptsExpiry);
+
+/*
+ Narrow form of AcquireCredentialsHandleW (UTF-8 strings).
+ */
+SECURITY_STATUS SEC_ENTRY AcquireCredentialsHandleA(SEC_CHAR *pszPrincipal, SEC_CHAR *pszPackage, ULONG fCredentialUse, void *pvLogonId, void *pAuthData, SEC_GET_KEY_FN pGetKeyFn, void *pvGetKeyArgument, PCredHandle phCredential, PTimeStamp ptsExpiry);
+
+/*
+ Releases a credentials handle. Contexts made from it keep working. A second call on the
+ same handle → `SEC_E_INVALID_HANDLE`.
+ */
+SECURITY_STATUS SEC_ENTRY FreeCredentialsHandle(PCredHandle phCredential);
+
+/*
+ Queries a credential attribute (SECPKG_CRED_ATTR_NAMES…). Strings are freed with
+ FreeContextBuffer. Unknown attribute → `SEC_E_UNSUPPORTED_FUNCTION`.
+ */
+SECURITY_STATUS SEC_ENTRY QueryCredentialsAttributesW(PCredHandle phCredential, ULONG ulAttribute, void *pBuffer);
+
+/*
+ Narrow form of QueryCredentialsAttributesW.
+ */
+SECURITY_STATUS SEC_ENTRY QueryCredentialsAttributesA(PCredHandle phCredential, ULONG ulAttribute, void *pBuffer);
+
+/*
+ QueryCredentialsAttributesW with the size of `pBuffer` (too small → `SEC_E_BUFFER_TOO_SMALL`).
+ */
+SECURITY_STATUS SEC_ENTRY QueryCredentialsAttributesExW(PCredHandle phCredential, ULONG ulAttribute, void *pBuffer, ULONG cbBuffer);
+
+/*
+ Narrow form of QueryCredentialsAttributesExW.
+ */
+SECURITY_STATUS SEC_ENTRY QueryCredentialsAttributesExA(PCredHandle phCredential, ULONG ulAttribute, void *pBuffer, ULONG cbBuffer);
+
+/*
+ Sets a credential attribute; packages here support none yet → `SEC_E_UNSUPPORTED_FUNCTION`.
+ */
+SECURITY_STATUS SEC_ENTRY SetCredentialsAttributesW(PCredHandle phCredential, ULONG ulAttribute, void *pBuffer, ULONG cbBuffer);
+
+/*
+ Narrow form of SetCredentialsAttributesW.
+ */
+SECURITY_STATUS SEC_ENTRY SetCredentialsAttributesA(PCredHandle phCredential, ULONG ulAttribute, void *pBuffer, ULONG cbBuffer);
+
+/*
+ Adds credentials to an existing handle: not supported (`SEC_E_UNSUPPORTED_FUNCTION`
+ for a valid handle, `SEC_E_INVALID_HANDLE` otherwise).
+ */
+SECURITY_STATUS SEC_ENTRY AddCredentialsW(PCredHandle hCredentials, SEC_WCHAR *pszPrincipal, SEC_WCHAR *pszPackage, ULONG fCredentialUse, void *pAuthData, SEC_GET_KEY_FN pGetKeyFn, void *pvGetKeyArgument, PTimeStamp ptsExpiry);
+
+/*
+ Narrow form of AddCredentialsW.
+ */
+SECURITY_STATUS SEC_ENTRY AddCredentialsA(PCredHandle hCredentials, SEC_CHAR *pszPrincipal, SEC_CHAR *pszPackage, ULONG fCredentialUse, void *pAuthData, SEC_GET_KEY_FN pGetKeyFn, void *pvGetKeyArgument, PTimeStamp ptsExpiry);
+
+/*
  Encrypts a message in place (SpSealMessage). For NTLM: `[SECBUFFER_TOKEN (cbSecurityTrailer
  bytes), SECBUFFER_DATA…]`; for Schannel: `[STREAM_HEADER, DATA, STREAM_TRAILER, EMPTY]`.
  Returns SEC_E_OK, SEC_E_INVALID_HANDLE, SEC_E_INVALID_TOKEN (no DATA/TOKEN buffer),
@@ -1783,6 +1754,35 @@ SECURITY_STATUS SEC_ENTRY MakeSignature(PCtxtHandle phContext, ULONG fQOP, PSecB
  Verifies a signature (SpVerifySignature); writes the QOP to `pfQOP`.
  */
 SECURITY_STATUS SEC_ENTRY VerifySignature(PCtxtHandle phContext, PSecBufferDesc pMessage, ULONG MessageSeqNo, ULONG *pfQOP);
+
+/*
+ Lists the security packages this library provides (only packages that work), as an array
+ of SecPkgInfoW that the caller frees with one FreeContextBuffer call.
+ */
+SECURITY_STATUS SEC_ENTRY EnumerateSecurityPackagesW(ULONG *pcPackages, PSecPkgInfoW *ppPackageInfo);
+
+/*
+ Narrow form of EnumerateSecurityPackagesW (UTF-8 names).
+ */
+SECURITY_STATUS SEC_ENTRY EnumerateSecurityPackagesA(ULONG *pcPackages, PSecPkgInfoA *ppPackageInfo);
+
+/*
+ Describes one package by name (case-insensitive). Unknown name → `SEC_E_SECPKG_NOT_FOUND`
+ with `*ppPackageInfo` untouched. Free the result with FreeContextBuffer.
+ */
+SECURITY_STATUS SEC_ENTRY QuerySecurityPackageInfoW(SEC_WCHAR *pszPackageName, PSecPkgInfoW *ppPackageInfo);
+
+/*
+ Narrow form of QuerySecurityPackageInfoW.
+ */
+SECURITY_STATUS SEC_ENTRY QuerySecurityPackageInfoA(SEC_CHAR *pszPackageName, PSecPkgInfoA *ppPackageInfo);
+
+/*
+ Frees memory this library returned (SecPkgInfo arrays, allocated tokens, attribute
+ strings and keys). NULL → `SEC_E_OK`; a pointer this library did not hand out →
+ `SEC_E_INVALID_HANDLE`.
+ */
+SECURITY_STATUS SEC_ENTRY FreeContextBuffer(PVOID pvContextBuffer);
 
 /*
  Impersonation needs a Windows access token: `SEC_E_UNSUPPORTED_FUNCTION` for a valid

@@ -11,6 +11,7 @@
 //! - `wrap`    RFC 4121 §4.2 wrap and MIC tokens, RFC 4757 §7 tokens, on the caller's SecBuffers.
 #![forbid(unsafe_code)]
 
+pub mod asn1;
 pub mod crypto;
 
 use crypto::Key;

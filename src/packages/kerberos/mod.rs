@@ -13,6 +13,7 @@
 
 pub mod asn1;
 pub mod crypto;
+pub mod kdc;
 
 use crypto::Key;
 

@@ -11,7 +11,9 @@
 //! - `wrap`    RFC 4121 §4.2 wrap and MIC tokens, RFC 4757 §7 tokens, on the caller's SecBuffers.
 #![forbid(unsafe_code)]
 
+pub mod asn1;
 pub mod crypto;
+pub mod kdc;
 
 use crypto::Key;
 

@@ -1,0 +1,309 @@
+//! AS and TGS exchanges against a real KDC started by tests/kerberos/kdc-tests.sh
+//! (tests/kerberos/mit-kdc.sh or samba-kdc.sh exports KDC_PORT, REALM, USER1, …).
+//! Without KDC_PORT each test skips with a message (and fails under CI=true).
+
+use secur32::packages::kerberos::asn1::{error_code, EncTicketPart, KerberosFlags, Ticket};
+use secur32::packages::kerberos::crypto::{Etype, Key};
+use secur32::packages::kerberos::kdc::{
+    as_exchange, service_principal, tgs_exchange, KdcAddr, KdcSettings, TgsOptions,
+};
+use secur32::packages::kerberos::{name_type, Credential, Principal};
+use secur32::status::Error;
+use std::time::{Duration, Instant};
+
+struct Env {
+    realm: String,
+    settings: KdcSettings,
+    kind: String,
+}
+
+fn env() -> Option<Env> {
+    let port = match std::env::var("KDC_PORT") {
+        Ok(p) => p.parse::<u16>().expect("KDC_PORT"),
+        Err(_) => {
+            if std::env::var("CI").as_deref() == Ok("true") {
+                panic!("KDC_PORT unset under CI=true: run tests/kerberos/kdc-tests.sh");
+            }
+            eprintln!("SKIPPED: no KDC (run tests/kerberos/kdc-tests.sh to start one)");
+            return None;
+        }
+    };
+    let realm = std::env::var("REALM").expect("REALM");
+    let settings = KdcSettings {
+        realms: vec![(
+            realm.clone(),
+            vec![KdcAddr {
+                host: "127.0.0.1".into(),
+                port,
+            }],
+        )],
+        ..KdcSettings::default()
+    };
+    Some(Env {
+        realm,
+        settings,
+        kind: std::env::var("KDC_KIND").unwrap_or_default(),
+    })
+}
+
+fn var(name: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| panic!("{name} unset"))
+}
+
+fn user(e: &Env, name: &str) -> Principal {
+    Principal {
+        name_type: name_type::NT_PRINCIPAL,
+        components: vec![name.into()],
+        realm: e.realm.clone(),
+    }
+}
+
+fn tgt(e: &Env) -> Credential {
+    as_exchange(
+        &e.settings,
+        &user(e, &var("USER1")),
+        &var("USER1_PASSWORD"),
+        &[],
+    )
+    .expect("AS user1")
+}
+
+/// The keys of `principal` in KRB5_KTNAME, read with MIT's `klist -k -K -e`.
+fn keytab_keys(principal: &str) -> Vec<Key> {
+    let kt = var("KRB5_KTNAME");
+    let out = std::process::Command::new("klist")
+        .args(["-k", "-K", "-e", &kt])
+        .output()
+        .expect("klist");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut keys = Vec::new();
+    for line in text.lines() {
+        let mut f = line.split_whitespace();
+        let (_kvno, name) = match (f.next(), f.next()) {
+            (Some(k), Some(n)) => (k, n),
+            _ => continue,
+        };
+        if name != principal {
+            continue;
+        }
+        let rest: Vec<&str> = f.collect();
+        let etype = rest
+            .first()
+            .map(|s| {
+                s.trim_matches(|c| c == '(' || c == ')')
+                    .trim_start_matches("DEPRECATED:")
+            })
+            .and_then(Etype::from_name);
+        let hex = rest.last().map(|s| {
+            s.trim_matches(|c| c == '(' || c == ')')
+                .trim_start_matches("0x")
+        });
+        if let (Some(etype), Some(hex)) = (etype, hex) {
+            let bytes: Vec<u8> = (0..hex.len() / 2)
+                .map(|i| u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap())
+                .collect();
+            keys.push(Key::new(etype, &bytes).expect("key length"));
+        }
+    }
+    keys
+}
+
+/// Decrypts the service ticket with the service's keytab key (key usage 2): the ticket is real.
+fn verify_ticket(cred: &Credential, service: &str) -> EncTicketPart {
+    let ticket = Ticket::from_bytes(&cred.ticket).unwrap();
+    let keys = keytab_keys(service);
+    let key = keys
+        .iter()
+        .find(|k| k.etype().to_i32() == ticket.enc_part.etype)
+        .unwrap_or_else(|| {
+            panic!(
+                "no {service} key of etype {} in the keytab",
+                ticket.enc_part.etype
+            )
+        });
+    let plain = key
+        .decrypt(2, ticket.enc_part.cipher.as_bytes())
+        .expect("ticket decrypts with the keytab key");
+    let part = EncTicketPart::from_bytes(&plain).unwrap();
+    assert_eq!(
+        part.key.keyvalue.0.as_slice(),
+        cred.key.bytes(),
+        "session key in the ticket"
+    );
+    assert_eq!(
+        part.cname.to_text().to_lowercase(),
+        cred.client.components.join("/").to_lowercase()
+    );
+    part
+}
+
+#[test]
+fn as_exchange_user1() {
+    let Some(e) = env() else { return };
+    let t0 = Instant::now();
+    let c = tgt(&e);
+    eprintln!("AS exchange (with preauth round) took {:?}", t0.elapsed());
+    assert_eq!(c.server.components, ["krbtgt", e.realm.as_str()]);
+    assert_eq!(c.client.realm, e.realm);
+    let f = KerberosFlags(c.flags);
+    assert!(
+        f.bit(9) && f.bit(10),
+        "initial + pre-authent: {:#x}",
+        c.flags
+    );
+    assert!(c.end_time > c.auth_time);
+    // TCP only (every request is above the UDP preference limit): the same result.
+    let mut tcp = e.settings.clone();
+    tcp.udp_preference_limit = 1;
+    let c2 = as_exchange(&tcp, &user(&e, &var("USER1")), &var("USER1_PASSWORD"), &[])
+        .expect("AS over TCP");
+    assert_eq!(c2.client, c.client);
+}
+
+#[test]
+fn as_exchange_each_enctype() {
+    let Some(e) = env() else { return };
+    if e.kind != "mit" {
+        eprintln!("SKIPPED: single-enctype users exist in the MIT realm only");
+        return;
+    }
+    for (u, etype) in [
+        ("user_aes256", Etype::Aes256CtsHmacSha196),
+        ("user_aes128", Etype::Aes128CtsHmacSha196),
+        ("user_sha256", Etype::Aes128CtsHmacSha256128),
+        ("user_sha384", Etype::Aes256CtsHmacSha384192),
+        ("user_rc4", Etype::Rc4Hmac),
+    ] {
+        // All enctypes offered: the KDC picks the user's only key.
+        let c = as_exchange(&e.settings, &user(&e, u), &var("USER_PASSWORD"), &[])
+            .unwrap_or_else(|x| panic!("{u}: {x}"));
+        assert_eq!(c.client.components, [u]);
+        // Only that enctype offered: the session key is of it too.
+        let c = as_exchange(&e.settings, &user(&e, u), &var("USER_PASSWORD"), &[etype])
+            .unwrap_or_else(|x| panic!("{u}: {x}"));
+        assert_eq!(c.key.etype(), etype, "{u}");
+    }
+    // A user whose only key is RC4 asked for AES only: no common enctype.
+    let x = as_exchange(
+        &e.settings,
+        &user(&e, "user_rc4"),
+        &var("USER_PASSWORD"),
+        &[Etype::Aes256CtsHmacSha196],
+    )
+    .unwrap_err();
+    assert_eq!(x.error, Error::AlgorithmMismatch, "{x}");
+}
+
+#[test]
+fn as_exchange_failures() {
+    let Some(e) = env() else { return };
+    let x = as_exchange(&e.settings, &user(&e, &var("USER1")), "wrong password", &[]).unwrap_err();
+    assert_eq!(x.error, Error::LogonDenied, "{x}");
+    let code = x.krb_error.as_ref().map(|k| k.error_code);
+    assert!(
+        matches!(
+            code,
+            Some(error_code::KDC_ERR_PREAUTH_FAILED) | Some(error_code::KRB_AP_ERR_BAD_INTEGRITY)
+        ),
+        "{x}"
+    );
+    let x = as_exchange(&e.settings, &user(&e, "no_such_user"), "x", &[]).unwrap_err();
+    assert_eq!(x.error, Error::LogonDenied, "{x}");
+    assert_eq!(
+        x.krb_error.map(|k| k.error_code),
+        Some(error_code::KDC_ERR_C_PRINCIPAL_UNKNOWN)
+    );
+    // Unknown realm.
+    let mut p = user(&e, "user1");
+    p.realm = "UNKNOWN.REALM".into();
+    assert_eq!(
+        as_exchange(&e.settings, &p, "x", &[]).unwrap_err().error,
+        Error::NoAuthenticatingAuthority
+    );
+}
+
+#[test]
+fn no_kdc_answering_is_bounded() {
+    let Some(e) = env() else { return };
+    // A port nobody listens on (UDP and TCP refused) and a UDP socket that never answers.
+    let silent = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let closed = {
+        let s = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        s.local_addr().unwrap().port()
+    };
+    for port in [closed, silent.local_addr().unwrap().port()] {
+        let mut s = e.settings.clone();
+        s.realms[0].1 = vec![KdcAddr {
+            host: "127.0.0.1".into(),
+            port,
+        }];
+        let t0 = Instant::now();
+        let x = as_exchange(&s, &user(&e, "user1"), "x", &[]).unwrap_err();
+        let took = t0.elapsed();
+        eprintln!("no KDC on port {port}: {:?} after {took:?}", x.error);
+        assert_eq!(x.error, Error::NoAuthenticatingAuthority);
+        assert!(
+            took <= s.total_timeout + Duration::from_millis(500),
+            "{took:?}"
+        );
+    }
+}
+
+#[test]
+fn tgs_exchange_service_ticket_decrypts_with_keytab() {
+    let Some(e) = env() else { return };
+    let t = tgt(&e);
+    let spn = var("SERVICE");
+    let svc = service_principal(&spn, &e.realm).unwrap();
+    let t0 = Instant::now();
+    let c = tgs_exchange(&e.settings, &t, &svc, &TgsOptions::default()).expect("TGS");
+    eprintln!("TGS exchange took {:?}", t0.elapsed());
+    assert_eq!(
+        c.server.components.join("/").to_lowercase(),
+        spn.to_lowercase()
+    );
+    assert_eq!(c.client, t.client);
+    assert!(KerberosFlags(c.flags).bit(1), "forwardable: {:#x}", c.flags);
+    let part = verify_ticket(&c, &format!("{spn}@{}", e.realm));
+    assert_eq!(part.crealm.0, e.realm);
+}
+
+#[test]
+fn tgs_exchange_each_service_enctype() {
+    let Some(e) = env() else { return };
+    if e.kind != "mit" {
+        eprintln!("SKIPPED: single-enctype services exist in the MIT realm only");
+        return;
+    }
+    let t = tgt(&e);
+    for (svc, etype) in [
+        ("svc-aes256/localhost", 18),
+        ("svc-aes128/localhost", 17),
+        ("svc-sha256/localhost", 19),
+        ("svc-sha384/localhost", 20),
+        ("svc-rc4/localhost", 23),
+    ] {
+        let p = service_principal(svc, &e.realm).unwrap();
+        let c = tgs_exchange(&e.settings, &t, &p, &TgsOptions::default())
+            .unwrap_or_else(|x| panic!("{svc}: {x}"));
+        assert_eq!(
+            Ticket::from_bytes(&c.ticket).unwrap().enc_part.etype,
+            etype,
+            "{svc}"
+        );
+        verify_ticket(&c, &format!("{svc}@{}", e.realm));
+    }
+}
+
+#[test]
+fn tgs_exchange_unknown_service() {
+    let Some(e) = env() else { return };
+    let t = tgt(&e);
+    let p = service_principal("HTTP/no-such-host.invalid", &e.realm).unwrap();
+    let x = tgs_exchange(&e.settings, &t, &p, &TgsOptions::default()).unwrap_err();
+    assert_eq!(x.error, Error::TargetUnknown, "{x}");
+    assert_eq!(
+        x.krb_error.map(|k| k.error_code),
+        Some(error_code::KDC_ERR_S_PRINCIPAL_UNKNOWN)
+    );
+}

@@ -11,7 +11,15 @@
 //! - `wrap`    RFC 4121 §4.2 wrap and MIC tokens, RFC 4757 §7 tokens, on the caller's SecBuffers.
 #![forbid(unsafe_code)]
 
+pub mod ccache;
+pub mod config;
 pub mod crypto;
+pub mod keytab;
+
+#[cfg(test)]
+mod files_tests;
+#[cfg(test)]
+pub(crate) mod test_kdc;
 
 use crypto::Key;
 

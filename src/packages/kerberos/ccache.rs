@@ -10,6 +10,7 @@
 //! authtime, starttime, endtime, renew_till (`u32` each), `u8 is_skey`, `u32 ticket_flags`,
 //! addresses (`u32 count`, `u16 type` + `u32 len` bytes), authdata (`u32 count`, `u16 type` +
 //! `u32 len` bytes), ticket and second ticket (`u32 len` + bytes).
+//! A damaged or truncated entry ends the list, as in MIT (klist lists the entries before it).
 //! Entries whose server realm is `X-CACHECONF:` (MIT's cache configuration data) and entries
 //! whose session key is of an enctype not implemented here are not credentials here.
 
@@ -196,9 +197,13 @@ impl Ccache {
         }
         let default_principal = read_principal(&mut r, version)?;
         let mut credentials = Vec::new();
+        // As MIT's cursor, a damaged or truncated entry ends the list (the entries before it
+        // are kept).
         while !r.is_empty() {
-            if let Some(c) = read_credential(&mut r, version)? {
-                credentials.push(c);
+            match read_credential(&mut r, version) {
+                Ok(Some(c)) => credentials.push(c),
+                Ok(None) => {}
+                Err(_) => break,
             }
         }
         Ok(Ccache {
@@ -397,6 +402,39 @@ fn encode_credential(c: &Credential, version: u8) -> Result<Vec<u8>, FileError> 
     Ok(w.out)
 }
 
+/// Fuzzing: parses `b`; each credential read re-encodes (in the file's version) to bytes that
+/// read back as the same credential.
+#[cfg(feature = "fuzzing")]
+pub(crate) fn fuzz_round_trip(b: &[u8]) -> bool {
+    let Ok(c) = Ccache::parse(b) else {
+        return false;
+    };
+    for cred in c.credentials() {
+        let bytes = encode_credential(cred, c.version).expect("encodable");
+        let mut r = Reader::new(&bytes, c.version < 3);
+        let back = read_credential(&mut r, c.version)
+            .expect("re-parses")
+            .expect("still a credential");
+        assert!(r.is_empty());
+        assert_eq!((&back.client, &back.server), (&cred.client, &cred.server));
+        assert_eq!(
+            (back.key.etype(), back.key.bytes()),
+            (cred.key.etype(), cred.key.bytes())
+        );
+        assert_eq!(
+            (back.auth_time, back.start_time),
+            (cred.auth_time, cred.start_time)
+        );
+        assert_eq!(
+            (back.end_time, back.renew_till),
+            (cred.end_time, cred.renew_till)
+        );
+        assert_eq!((back.flags, &back.ticket), (cred.flags, &cred.ticket));
+    }
+    let _ = c.tgt(&c.default_principal().realm);
+    true
+}
+
 /// The ccache name in effect: `KRB5CCNAME`, else `[libdefaults] default_ccache_name`, else MIT's
 /// built-in default `FILE:/tmp/krb5cc_%{uid}` (tokens expanded).
 pub fn default_ccache_name(cfg: &Config) -> String {
@@ -526,6 +564,9 @@ mod tests {
             for n in 0..b.len() {
                 let _ = Ccache::parse(&b[..n]);
             }
+            // A truncated last entry ends the list: the entries before it remain.
+            let cut = Ccache::parse(&b[..b.len() - 1]).unwrap();
+            assert_eq!(cut.credentials().len(), 1);
         }
     }
 

@@ -7,7 +7,8 @@
 //! Record: `u16 count`, realm, `count` components (each `u16 len` + bytes), `u32 name_type`
 //! (not in v1), `u32 timestamp`, `u8 kvno`, key (`u16 enctype`, `u16 len` + bytes), and an
 //! optional `u32 kvno` that replaces the 8-bit one when present and non-zero.
-//! Entries of enctypes not implemented here are skipped.
+//! Entries of enctypes not implemented here are skipped, as are records whose fields overrun
+//! their length; a truncated record ends the file (MIT reads it as the end).
 
 use super::ccache::{FileError, Reader};
 use super::config::{expand_path_tokens, Config};
@@ -73,7 +74,9 @@ impl Keytab {
         let mut r = Reader::new(&b[2..], le);
         let mut entries = Vec::new();
         while !r.is_empty() {
-            let size = r.u32()? as i32;
+            let Ok(size) = r.u32().map(|s| s as i32) else {
+                break;
+            };
             if size == 0 {
                 break;
             }
@@ -84,8 +87,12 @@ impl Keytab {
                 }
                 continue;
             }
-            let rec = r.bytes(size as usize)?;
-            if let Some(e) = parse_entry(rec, le, v1)? {
+            // A truncated record ends the file (MIT: KRB5_KT_END); a record whose fields do
+            // not fit its length is skipped.
+            let Ok(rec) = r.bytes(size as usize) else {
+                break;
+            };
+            if let Ok(Some(e)) = parse_entry(rec, le, v1) {
                 entries.push(e);
             }
         }
@@ -278,6 +285,8 @@ mod tests {
             for n in 0..b.len() {
                 let _ = Keytab::parse(&b[..n]);
             }
+            // A truncated last record ends the file: the records before it remain.
+            assert_eq!(Keytab::parse(&b[..b.len() - 1]).unwrap().entries.len(), 2);
         }
         assert!(Keytab::parse(&[5, 3]).is_err());
         assert!(Keytab::parse(b"\x06\x02").is_err());

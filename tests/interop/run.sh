@@ -4,6 +4,7 @@
 #   gss-ntlmssp via python3-gssapi (apt)  test_gssntlmssp.py client and server
 #   sspilib (PyPI, C extension → SSPI)    test_sspilib.py    via LD_PRELOAD of libsecur32
 #   curl --ntlm (apt)                     test_curl.sh       against examples/ntlm_http_server.c
+#   MIT krb5 GSSAPI via python3-gssapi    test_kerberos_gssapi.py  Kerberos client and server (MIT KDC)
 #
 # Installs what it needs (idempotently), builds the release library if needed, runs every
 # suite and ends with "interop: N passed, M failed" (N/M count suites); exits non-zero on a
@@ -104,6 +105,22 @@ else
 fi
 
 run_suite curl tests/interop/test_curl.sh
+
+# Kerberos against MIT's GSSAPI mechanism, with a throw-away MIT KDC on loopback.
+if /usr/bin/python3 -c 'import gssapi, pytest' 2>/dev/null; then
+  kdc_dir=$(mktemp -d /tmp/secur32-interop-kdc-XXXXXX)
+  if kdc_env=$(tests/kerberos/mit-kdc.sh start "$kdc_dir" --kinit); then
+    run_suite kerberos-gssapi bash -c "$kdc_env
+      export KT_REALM=\$REALM KT_USER=\$USER1 KT_PASS=\$USER1_PASSWORD KT_SPN=\$SERVICE
+      exec /usr/bin/python3 -m pytest -v -rs -p no:cacheprovider tests/interop/test_kerberos_gssapi.py"
+    tests/kerberos/mit-kdc.sh stop "$kdc_dir" >/dev/null 2>&1
+  else
+    unavailable kerberos-gssapi "the MIT KDC did not start"
+  fi
+  rm -rf "$kdc_dir"
+else
+  unavailable kerberos-gssapi "python3-gssapi/pytest are not available to /usr/bin/python3"
+fi
 
 echo
 [ ${#failures[@]} -gt 0 ] && echo "interop: failed suites: ${failures[*]}"

@@ -61,9 +61,10 @@ pub enum Etype {
     Rc4Hmac = 23,
 }
 
-/// The largest PBKDF2 iteration count accepted from s2kparams (MIT's limit, 2^24): a hostile
-/// KDC cannot make the client spin for hours.
-pub const MAX_ITERATIONS: u32 = 1 << 24;
+/// The largest PBKDF2 iteration count accepted from s2kparams (MIT's limit, 2^24 - 1): a
+/// hostile KDC cannot make the client spin for hours. The smallest is the enctype's default
+/// (4096 / 32768), as MIT krb5 1.21 enforces it, so that a KDC cannot weaken the key either.
+pub const MAX_ITERATIONS: u32 = (1 << 24) - 1;
 
 impl Etype {
     /// All five, strongest first (the order a client offers them in).
@@ -284,7 +285,8 @@ impl Key {
     /// big-endian bytes for AES; RC4 takes none.
     ///
     /// Errors: `Malformed` for s2kparams of the wrong length, or of a zero count;
-    /// `Unsupported` for a count above [`MAX_ITERATIONS`].
+    /// `Unsupported` for a count below the enctype's default or above [`MAX_ITERATIONS`]
+    /// (MIT krb5 refuses the same counts with KRB5_ERR_BAD_S2K_PARAMS).
     pub fn from_password(
         etype: Etype,
         password: &str,
@@ -309,7 +311,9 @@ impl Key {
                     let p: [u8; 4] = p.try_into().map_err(|_| CryptoError::Malformed)?;
                     match u32::from_be_bytes(p) {
                         0 => Err(CryptoError::Malformed),
-                        n if n > MAX_ITERATIONS => Err(CryptoError::Unsupported),
+                        n if !(default..=MAX_ITERATIONS).contains(&n) => {
+                            Err(CryptoError::Unsupported)
+                        }
                         n => Ok(n),
                     }
                 }

@@ -5,6 +5,7 @@ use super::*;
 
 /// Bytes from hex, ignoring whitespace (test helper shared by the crypto modules).
 pub(crate) fn hex(s: &str) -> Vec<u8> {
+    let s: String = s.trim_matches('.').into();
     let s: String = s.chars().filter(|c| !c.is_whitespace()).collect();
     (0..s.len())
         .step_by(2)
@@ -116,10 +117,13 @@ fn s2kparams_are_checked() {
         Key::from_password(e, "p", "s", Some(&[0, 0, 0, 0])).unwrap_err(),
         CryptoError::Malformed
     );
-    assert_eq!(
-        Key::from_password(e, "p", "s", Some(&[0x01, 0, 0, 1])).unwrap_err(),
-        CryptoError::Unsupported
-    );
+    for count in [1u32 << 24, 4095, 1] {
+        assert_eq!(
+            Key::from_password(e, "p", "s", Some(&count.to_be_bytes())).unwrap_err(),
+            CryptoError::Unsupported
+        );
+    }
+
     // Explicit 4096 equals the default.
     let a = Key::from_password(e, "p", "s", Some(&[0, 0, 0x10, 0])).unwrap();
     let b = Key::from_password(e, "p", "s", None).unwrap();
@@ -221,6 +225,137 @@ fn string_to_key_equals_mit_ktutil() {
             };
             let ours = Key::from_password(etype, password, &default_salt(&p), None).unwrap();
             assert_eq!(ours.bytes(), &want[..], "{etype:?} {principal}");
+        }
+    }
+}
+
+/// MIT krb5's libkrb5 (`krb5_c_encrypt` / `krb5_c_decrypt` / `krb5_c_make_checksum` /
+/// `krb5_c_string_to_key_with_params`) driven through tests/interop/helpers/krb5_crypto.py.
+struct MitCrypto {
+    child: std::process::Child,
+    out: std::io::BufReader<std::process::ChildStdout>,
+}
+
+impl MitCrypto {
+    fn start() -> Option<MitCrypto> {
+        use std::process::{Command, Stdio};
+        let script = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/tests/interop/helpers/krb5_crypto.py"
+        );
+        let mut child = Command::new("python3")
+            .arg(script)
+            .env("KRB5_CONFIG", "/dev/null")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .ok()?;
+        let out = std::io::BufReader::new(child.stdout.take()?);
+        let mut mit = MitCrypto { child, out };
+        // A first request tells a working oracle from a missing libkrb5 (exit 77).
+        let probe = mit.ask("s2k 23 70 00 -")?;
+        assert_eq!(probe, h(&rfc4757::string_to_key("p")));
+        Some(mit)
+    }
+
+    fn ask(&mut self, line: &str) -> Option<String> {
+        use std::io::{BufRead, Write};
+        let stdin = self.child.stdin.as_mut()?;
+        writeln!(stdin, "{line}").ok()?;
+        stdin.flush().ok()?;
+        let mut answer = String::new();
+        self.out.read_line(&mut answer).ok()?;
+        (!answer.is_empty()).then(|| answer.trim().to_string())
+    }
+}
+
+impl Drop for MitCrypto {
+    fn drop(&mut self) {
+        drop(self.child.stdin.take());
+        let _ = self.child.wait();
+    }
+}
+
+/// Hex for the oracle's protocol ("." for no bytes).
+fn h(b: &[u8]) -> String {
+    if b.is_empty() {
+        return ".".into();
+    }
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+/// Encryption, decryption and checksums interoperate with MIT krb5 in both directions for all
+/// five enctypes and the usages Kerberos and RFC 4121 use (RC4: MIT's usage translation).
+#[test]
+fn encrypt_decrypt_checksum_interoperate_with_mit_libkrb5() {
+    let Some(mut mit) = MitCrypto::start() else {
+        return peer_missing("python3 with MIT libkrb5 (libkrb5-3)");
+    };
+    let usages = [1u32, 2, 3, 6, 7, 8, 9, 10, 11, 12, 22, 23, 24, 25, 1026];
+    for etype in Etype::ALL {
+        let key = Key::random(etype);
+        let e = etype.to_i32();
+        let k = h(key.bytes());
+        for (i, &usage) in usages.iter().enumerate() {
+            let plain: Vec<u8> = (0..[0usize, 1, 15, 16, 17, 31, 33, 100][i % 8])
+                .map(|b| b as u8 ^ 0x5c)
+                .collect();
+            // Ours → MIT.
+            let ct = key.encrypt(usage, &plain);
+            let back = mit.ask(&format!("dec {e} {k} {usage} {}", h(&ct))).unwrap();
+            assert_eq!(
+                back,
+                h(&plain),
+                "MIT decrypt of ours: {etype:?} usage {usage}"
+            );
+            // MIT → ours.
+            let mct = hex(&mit
+                .ask(&format!("enc {e} {k} {usage} {}", h(&plain)))
+                .unwrap());
+            assert_eq!(
+                *key.decrypt(usage, &mct).unwrap(),
+                plain,
+                "{etype:?} usage {usage}"
+            );
+            // Checksums are deterministic: equal bytes.
+            let c = etype.checksum_type();
+            let mc = mit
+                .ask(&format!("cksum {c} {e} {k} {usage} {}", h(&plain)))
+                .unwrap();
+            assert_eq!(
+                h(&key.make_checksum(usage, &plain)),
+                mc,
+                "{etype:?} usage {usage}"
+            );
+            key.verify_checksum(usage, &plain, &hex(&mc)).unwrap();
+        }
+        // String-to-key with explicit s2kparams and a non-UTF-8 salt.
+        let params: Option<&[u8]> = match etype {
+            Etype::Rc4Hmac => None,
+            Etype::Aes128CtsHmacSha196 | Etype::Aes256CtsHmacSha196 => Some(&[0, 0, 0x13, 0x88]),
+            _ => Some(&[0, 0, 0x90, 0]),
+        };
+        let salt = [0x10u8, 0xdf, 0x9d, b'R', b'E', b'A', b'L', b'M'];
+        let want = mit
+            .ask(&format!(
+                "s2k {e} {} {} {}",
+                h("sécret".as_bytes()),
+                h(&salt),
+                params.map_or("-".to_string(), h)
+            ))
+            .unwrap();
+        let ours = Key::from_password_bytes(etype, "sécret", &salt, params).unwrap();
+        assert_eq!(h(ours.bytes()), want, "{etype:?} s2k with params");
+        // Counts MIT refuses (below the default, 2^24 and above) are refused here too.
+        if etype.is_aes() {
+            for bad in [[0u8, 0, 0x03, 0xe8], [0, 0, 0x7f, 0xff], [0x01, 0, 0, 0]] {
+                let reply = mit.ask(&format!("s2k {e} 70 73 {}", h(&bad))).unwrap();
+                let ours = Key::from_password_bytes(etype, "p", b"s", Some(&bad));
+                let n = u32::from_be_bytes(bad);
+                let min_ok = (4096..1 << 24).contains(&n) && etype.variant().is_none();
+                assert_eq!(reply.starts_with("ERR"), ours.is_err(), "{etype:?} {bad:?}");
+                assert_eq!(ours.is_ok(), min_ok, "{etype:?} {bad:?}");
+            }
         }
     }
 }

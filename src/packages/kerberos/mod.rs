@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 pub mod crypto;
+pub mod wrap;
 
 use crypto::Key;
 

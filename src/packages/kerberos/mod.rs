@@ -17,6 +17,7 @@ pub mod config;
 pub mod crypto;
 pub mod kdc;
 pub mod keytab;
+pub mod wrap;
 
 /// Direct entry points to the file parsers for the fuzz targets (`--features fuzzing`; not in
 /// the default build). Each returns whether the input parsed; none may panic.

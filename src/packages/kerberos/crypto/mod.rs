@@ -7,6 +7,7 @@
 //! mandatory keyed checksum.
 
 pub mod aes_cts;
+pub mod iov;
 pub mod nfold;
 pub mod rfc3962;
 pub mod rfc4757;

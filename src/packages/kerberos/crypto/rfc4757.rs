@@ -104,12 +104,24 @@ pub fn decrypt(
 /// RFC 4757 §4 keyed checksum hmac-md5 (-138): `HMAC-MD5(Ksign, MD5(T ‖ data))` with
 /// `Ksign = HMAC-MD5(key, "signaturekey\0")` and T the translated usage, little-endian.
 pub fn checksum(key: &[u8], usage: u32, data: &[&[u8]]) -> Zeroizing<[u8; 16]> {
-    let ksign = hmac_md5(key, &[b"signaturekey\0"]);
-    let mut h = Md5::new();
-    h.update(translate_usage(usage).to_le_bytes());
+    let mut h = checksum_begin(usage);
     for d in data {
         h.update(d);
     }
+    checksum_end(key, h)
+}
+
+/// The MD5 state of [`checksum`] after `T`: feed the data, then [`checksum_end`]
+/// (for data spread over several buffers).
+pub fn checksum_begin(usage: u32) -> Md5 {
+    let mut h = Md5::new();
+    h.update(translate_usage(usage).to_le_bytes());
+    h
+}
+
+/// Finishes [`checksum_begin`]: `HMAC-MD5(Ksign, MD5(T ‖ data))`.
+pub fn checksum_end(key: &[u8], h: Md5) -> Zeroizing<[u8; 16]> {
+    let ksign = hmac_md5(key, &[b"signaturekey\0"]);
     let tmp: Zeroizing<[u8; 16]> = Zeroizing::new(h.finalize().into());
     hmac_md5(&ksign[..], &[&tmp[..]])
 }

@@ -13,7 +13,8 @@
 #             teardown, create/delete cycles), c-tests/hostile_peer.c and, every 101st bit,
 #             c-tests/schannel_hostile.c (valgrind.supp: one ring/rustls false positive)
 #   fuzz      cargo-fuzz (installed here with --locked if missing) on nightly: every target in
-#             fuzz/ (NTLM parsers and messages, SecBufferDesc, Schannel handshake and records)
+#             fuzz/ (NTLM parsers and messages, SecBufferDesc, Schannel handshake and records,
+#             Kerberos ccache/keytab/krb5.conf files)
 #             for FUZZ_SECONDS (default 20) seconds from its committed corpus, optimized with
 #             debug assertions (dependencies' too: rustls asserts on misuse)
 set -euo pipefail

@@ -3,9 +3,10 @@
 //! Without KDC_PORT each test skips with a message (and fails under CI=true).
 
 use secur32::packages::kerberos::asn1::{error_code, EncTicketPart, KerberosFlags, Ticket};
+use secur32::packages::kerberos::config::Config;
 use secur32::packages::kerberos::crypto::{Etype, Key};
 use secur32::packages::kerberos::kdc::{
-    as_exchange, service_principal, tgs_exchange, KdcAddr, KdcSettings, TgsOptions,
+    as_exchange, service_principal, tgs_exchange, KdcAddr, KdcSettings, TgsOptions, Transport,
 };
 use secur32::packages::kerberos::{name_type, Credential, Principal};
 use secur32::status::Error;
@@ -29,16 +30,10 @@ fn env() -> Option<Env> {
         }
     };
     let realm = std::env::var("REALM").expect("REALM");
-    let settings = KdcSettings {
-        realms: vec![(
-            realm.clone(),
-            vec![KdcAddr {
-                host: "127.0.0.1".into(),
-                port,
-            }],
-        )],
-        ..KdcSettings::default()
-    };
+    // The KDC list comes from the KDC's krb5.conf (KRB5_CONFIG), as in use.
+    let settings = KdcSettings::from_config(&Config::load());
+    let ports: Vec<u16> = settings.kdcs(&realm).iter().map(|k| k.port).collect();
+    assert_eq!(ports, [port], "krb5.conf's KDC for {realm}");
     Some(Env {
         realm,
         settings,
@@ -236,10 +231,16 @@ fn no_kdc_answering_is_bounded() {
     };
     for port in [closed, silent.local_addr().unwrap().port()] {
         let mut s = e.settings.clone();
-        s.realms[0].1 = vec![KdcAddr {
-            host: "127.0.0.1".into(),
-            port,
-        }];
+        s.realms = vec![];
+        s.config = None;
+        s.realms.push((
+            e.realm.clone(),
+            vec![KdcAddr {
+                host: "127.0.0.1".into(),
+                port,
+                transport: Transport::Any,
+            }],
+        ));
         let t0 = Instant::now();
         let x = as_exchange(&s, &user(&e, "user1"), "x", &[]).unwrap_err();
         let took = t0.elapsed();
@@ -340,6 +341,7 @@ fn other(e: &Env) -> Option<(String, KdcSettings)> {
         vec![KdcAddr {
             host: "127.0.0.1".into(),
             port,
+            transport: Transport::Any,
         }],
     ));
     Some((realm, s))

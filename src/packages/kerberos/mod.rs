@@ -12,8 +12,68 @@
 #![forbid(unsafe_code)]
 
 pub mod asn1;
+pub mod ccache;
+pub mod config;
 pub mod crypto;
 pub mod kdc;
+pub mod keytab;
+
+/// Direct entry points to the file parsers for the fuzz targets (`--features fuzzing`; not in
+/// the default build). Each returns whether the input parsed; none may panic.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzz_api {
+    /// MIT credential cache parser; what parses re-encodes to the same entries.
+    pub fn ccache(b: &[u8]) -> bool {
+        super::ccache::fuzz_round_trip(b)
+    }
+    /// MIT keytab parser, and a lookup of every entry found.
+    pub fn keytab(b: &[u8]) -> bool {
+        match super::keytab::Keytab::parse(b) {
+            Ok(kt) => {
+                for e in &kt.entries {
+                    let found = kt.find(&e.principal, None, e.key.etype());
+                    assert!(found.is_some_and(|f| f.kvno >= e.kvno));
+                }
+                true
+            }
+            Err(_) => false,
+        }
+    }
+    /// krb5.conf parser (includes not followed) and every accessor.
+    pub fn krb5_conf(text: &str) -> bool {
+        let c = super::config::Config::parse(text, false);
+        let realm = c.default_realm().unwrap_or("EXAMPLE.COM").to_owned();
+        let _ = c.kdcs(&realm);
+        for host in ["a.b.example.com", "localhost", "x.", ".", ""] {
+            let _ = c.realm_for_host(host);
+            let _ = c.fallback_realm_for_host(host);
+        }
+        let _ = (
+            c.clockskew(),
+            c.kdc_timeout(),
+            c.request_timeout(),
+            c.udp_preference_limit(),
+        );
+        let _ = (
+            c.default_tkt_enctypes(),
+            c.default_tgs_enctypes(),
+            c.permitted_enctypes(),
+        );
+        let _ = (
+            c.allow_rc4(),
+            c.dns_canonicalize_hostname(),
+            c.rdns(),
+            c.forwardable(),
+        );
+        c.default_realm().is_some()
+    }
+}
+
+#[cfg(test)]
+mod files_tests;
+#[cfg(test)]
+pub(crate) mod test_kdc;
 
 use crypto::Key;
 

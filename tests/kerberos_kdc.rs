@@ -3,9 +3,10 @@
 //! Without KDC_PORT each test skips with a message (and fails under CI=true).
 
 use secur32::packages::kerberos::asn1::{error_code, EncTicketPart, KerberosFlags, Ticket};
+use secur32::packages::kerberos::config::Config;
 use secur32::packages::kerberos::crypto::{Etype, Key};
 use secur32::packages::kerberos::kdc::{
-    as_exchange, service_principal, tgs_exchange, KdcAddr, KdcSettings, TgsOptions,
+    as_exchange, service_principal, tgs_exchange, KdcAddr, KdcSettings, TgsOptions, Transport,
 };
 use secur32::packages::kerberos::{name_type, Credential, Principal};
 use secur32::status::Error;
@@ -29,16 +30,10 @@ fn env() -> Option<Env> {
         }
     };
     let realm = std::env::var("REALM").expect("REALM");
-    let settings = KdcSettings {
-        realms: vec![(
-            realm.clone(),
-            vec![KdcAddr {
-                host: "127.0.0.1".into(),
-                port,
-            }],
-        )],
-        ..KdcSettings::default()
-    };
+    // The KDC list comes from the KDC's krb5.conf (KRB5_CONFIG), as in use.
+    let settings = KdcSettings::from_config(&Config::load());
+    let ports: Vec<u16> = settings.kdcs(&realm).iter().map(|k| k.port).collect();
+    assert_eq!(ports, [port], "krb5.conf's KDC for {realm}");
     Some(Env {
         realm,
         settings,
@@ -69,10 +64,9 @@ fn tgt(e: &Env) -> Credential {
 }
 
 /// The keys of `principal` in KRB5_KTNAME, read with MIT's `klist -k -K -e`.
-fn keytab_keys(principal: &str) -> Vec<Key> {
-    let kt = var("KRB5_KTNAME");
+fn keytab_keys(kt: &str, principal: &str) -> Vec<Key> {
     let out = std::process::Command::new("klist")
-        .args(["-k", "-K", "-e", &kt])
+        .args(["-k", "-K", "-e", kt])
         .output()
         .expect("klist");
     let text = String::from_utf8_lossy(&out.stdout);
@@ -110,8 +104,12 @@ fn keytab_keys(principal: &str) -> Vec<Key> {
 
 /// Decrypts the service ticket with the service's keytab key (key usage 2): the ticket is real.
 fn verify_ticket(cred: &Credential, service: &str) -> EncTicketPart {
+    verify_ticket_with(cred, service, &var("KRB5_KTNAME"))
+}
+
+fn verify_ticket_with(cred: &Credential, service: &str, kt: &str) -> EncTicketPart {
     let ticket = Ticket::from_bytes(&cred.ticket).unwrap();
-    let keys = keytab_keys(service);
+    let keys = keytab_keys(kt, service);
     let key = keys
         .iter()
         .find(|k| k.etype().to_i32() == ticket.enc_part.etype)
@@ -233,10 +231,16 @@ fn no_kdc_answering_is_bounded() {
     };
     for port in [closed, silent.local_addr().unwrap().port()] {
         let mut s = e.settings.clone();
-        s.realms[0].1 = vec![KdcAddr {
-            host: "127.0.0.1".into(),
-            port,
-        }];
+        s.realms = vec![];
+        s.config = None;
+        s.realms.push((
+            e.realm.clone(),
+            vec![KdcAddr {
+                host: "127.0.0.1".into(),
+                port,
+                transport: Transport::Any,
+            }],
+        ));
         let t0 = Instant::now();
         let x = as_exchange(&s, &user(&e, "user1"), "x", &[]).unwrap_err();
         let took = t0.elapsed();
@@ -305,5 +309,118 @@ fn tgs_exchange_unknown_service() {
     assert_eq!(
         x.krb_error.map(|k| k.error_code),
         Some(error_code::KDC_ERR_S_PRINCIPAL_UNKNOWN)
+    );
+}
+
+#[test]
+fn tgs_exchange_samba_aes_service() {
+    let Some(e) = env() else { return };
+    if e.kind != "samba" {
+        eprintln!("SKIPPED: AES_SERVICE exists in the Samba realm only");
+        return;
+    }
+    let t = tgt(&e);
+    let p = service_principal(&var("AES_SERVICE"), &e.realm).unwrap();
+    let c = tgs_exchange(&e.settings, &t, &p, &TgsOptions::default()).expect("TGS");
+    // msDS-SupportedEncryptionTypes 0x18: an aes256 ticket, keyed with the account's key.
+    assert_eq!(Ticket::from_bytes(&c.ticket).unwrap().enc_part.etype, 18);
+    verify_ticket(&c, &format!("{}@{}", var("AES_SERVICE_ACCOUNT"), e.realm));
+}
+
+/// The second MIT realm of kdc-tests.sh (OTHER_REALM), or None (skipped with a message).
+fn other(e: &Env) -> Option<(String, KdcSettings)> {
+    if e.kind != "mit" {
+        eprintln!("SKIPPED: the second realm exists with the MIT KDC only");
+        return None;
+    }
+    let realm = var("OTHER_REALM");
+    let port: u16 = var("OTHER_KDC_PORT").parse().unwrap();
+    let mut s = e.settings.clone();
+    s.realms.push((
+        realm.clone(),
+        vec![KdcAddr {
+            host: "127.0.0.1".into(),
+            port,
+            transport: Transport::Any,
+        }],
+    ));
+    Some((realm, s))
+}
+
+#[test]
+fn tgs_exchange_cross_realm() {
+    let Some(e) = env() else { return };
+    let Some((realm, settings)) = other(&e) else {
+        return;
+    };
+    let t = tgt(&e);
+    let p = service_principal(&format!("HTTP/other.localhost@{realm}"), &e.realm).unwrap();
+    let c = tgs_exchange(&settings, &t, &p, &TgsOptions::default()).expect("cross-realm TGS");
+    assert_eq!(c.server.realm, realm);
+    assert_eq!(c.client, t.client);
+    let part = verify_ticket_with(
+        &c,
+        &format!("HTTP/other.localhost@{realm}"),
+        &var("OTHER_KTNAME"),
+    );
+    assert_eq!(part.crealm.0, e.realm);
+    // The KDC of OTHER.TEST is unknown: no authority.
+    let x = tgs_exchange(&e.settings, &t, &p, &TgsOptions::default()).unwrap_err();
+    assert_eq!(x.error, Error::NoAuthenticatingAuthority, "{x}");
+}
+
+#[test]
+fn tcp_fallback_on_response_too_big() {
+    use secur32::packages::kerberos::asn1::{
+        msg_type, App, AsReq, KdcReq, KdcReqBody, KerberosTime, KrbError, PrincipalName, UInt32,
+    };
+    use secur32::packages::kerberos::kdc::transport::send_to_realm;
+    let Some(e) = env() else { return };
+    let Some((realm, settings)) = other(&e) else {
+        return;
+    };
+    // Two distinct requests: MIT's KDC replays a repeated request from its lookaside cache.
+    let req = |nonce: u32| {
+        AsReq::from(App(KdcReq {
+            pvno: 5,
+            msg_type: msg_type::AS_REQ,
+            padata: None,
+            req_body: KdcReqBody {
+                kdc_options: KerberosFlags(0),
+                cname: Some(PrincipalName::new(1, &["nobody"])),
+                realm: realm.as_str().into(),
+                sname: Some(PrincipalName::new(2, &["krbtgt", &realm])),
+                from: None,
+                till: KerberosTime(2_000_000_000),
+                rtime: None,
+                nonce: UInt32(nonce),
+                etype: vec![18],
+                addresses: None,
+                enc_authorization_data: None,
+                additional_tickets: None,
+            },
+        }))
+        .to_bytes()
+        .unwrap()
+    };
+    // Over UDP the KDC refuses to send its answer…
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    sock.send_to(
+        &req(7),
+        ("127.0.0.1", var("OTHER_KDC_PORT").parse::<u16>().unwrap()),
+    )
+    .unwrap();
+    let mut buf = [0u8; 4096];
+    let n = sock.recv(&mut buf).unwrap();
+    assert_eq!(
+        KrbError::from_bytes(&buf[..n]).unwrap().error_code,
+        error_code::KRB_ERR_RESPONSE_TOO_BIG
+    );
+    // …so the transport asks again over TCP and gets it.
+    let reply = send_to_realm(&settings, &realm, &req(8)).expect("reply over TCP");
+    assert_eq!(
+        KrbError::from_bytes(&reply).unwrap().error_code,
+        error_code::KDC_ERR_C_PRINCIPAL_UNKNOWN
     );
 }

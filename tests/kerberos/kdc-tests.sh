@@ -1,11 +1,74 @@
 #!/usr/bin/env bash
 # Runs tests/kerberos_kdc.rs (AS/TGS exchanges of src/packages/kerberos/kdc) against a real KDC:
 #   tests/kerberos/kdc-tests.sh [mit|samba] [cargo test args...]
-# Starts the throw-away KDC (mit-kdc.sh / samba-kdc.sh) in a temp dir, stops it by PID on exit.
+# Starts the throw-away KDC (mit-kdc.sh / samba-kdc.sh) in a temp dir and, with mit, a second
+# MIT realm OTHER.TEST sharing krbtgt/OTHER.TEST@MIT.TEST with it (cross-realm) whose KDC
+# answers UDP requests with KRB_ERR_RESPONSE_TOO_BIG past 100 bytes (kdc_max_dgram_reply_size),
+# so the TCP fallback is exercised. Everything is stopped by PID on exit.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 kind=${1:-mit}; shift || true
 D=$(mktemp -d "/tmp/secur32-kdc-$kind.XXXXXX")
-trap 'tests/kerberos/'"$kind"'-kdc.sh stop "$D" >/dev/null 2>&1 || true; rm -rf "$D"' EXIT
+OTHER_PID=
+cleanup() {
+  [ -n "$OTHER_PID" ] && kill -9 "$OTHER_PID" 2>/dev/null || true
+  tests/kerberos/"$kind"-kdc.sh stop "$D" >/dev/null 2>&1 || true
+  [ -n "${KDC_TESTS_KEEP:-}" ] || rm -rf "$D"
+}
+trap cleanup EXIT
 eval "$(tests/kerberos/"$kind"-kdc.sh start "$D")"
+
+second_mit_realm() {
+  local d=$D/other realm=OTHER.TEST cross='Cross!Realm1' port
+  PATH=$PATH:/usr/sbin:/sbin
+  mkdir -p "$d"
+  for _ in $(seq 50); do
+    port=$((20000 + RANDOM % 40000))
+    ss -Hlntu 2>/dev/null | awk '{print $5}' | grep -q ":$port\$" || break
+  done
+  cat >"$d/krb5.conf" <<K
+[libdefaults]
+	default_realm = $realm
+	allow_rc4 = true
+[realms]
+	$realm = {
+		kdc = 127.0.0.1:$port
+	}
+K
+  cat >"$d/kdc.conf" <<K
+[kdcdefaults]
+	kdc_listen = 127.0.0.1:$port
+	kdc_tcp_listen = 127.0.0.1:$port
+	kdc_max_dgram_reply_size = 100
+[realms]
+	$realm = {
+		database_name = $d/principal
+		key_stash_file = $d/stash
+		acl_file = $d/kadm5.acl
+		supported_enctypes = aes256-cts-hmac-sha1-96:normal aes128-cts-hmac-sha1-96:normal
+		default_principal_flags = +preauth
+	}
+[logging]
+	kdc = FILE:$d/kdc.log
+K
+  : >"$d/kadm5.acl"
+  local env2=(env KRB5_CONFIG="$d/krb5.conf" KRB5_KDC_PROFILE="$d/kdc.conf")
+  "${env2[@]}" kdb5_util -r $realm -P "$(head -c16 /dev/urandom | od -An -tx1 | tr -d ' \n')" create -s >/dev/null 2>&1
+  printf '%s\n' "addprinc -pw $cross -e aes256-cts-hmac-sha1-96:normal krbtgt/$realm@$REALM" \
+    "addprinc -randkey HTTP/other.localhost" "ktadd -k $d/service.keytab -norandkey HTTP/other.localhost" \
+    | "${env2[@]}" kadmin.local -r $realm >"$d/kadmin.log" 2>&1
+  echo "addprinc -pw $cross -e aes256-cts-hmac-sha1-96:normal krbtgt/$realm@$REALM" \
+    | kadmin.local -r "$REALM" >>"$d/kadmin.log" 2>&1
+  "${env2[@]}" nohup krb5kdc -r $realm -n >"$d/kdc.out" 2>&1 </dev/null &
+  OTHER_PID=$!
+  disown "$OTHER_PID"
+  export OTHER_REALM=$realm OTHER_KDC_PORT=$port OTHER_KTNAME=FILE:$d/service.keytab
+  # Wait (bounded) for the TCP listener.
+  for _ in $(seq 50); do
+    (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break
+    sleep 0.1
+  done
+  echo "kdc-tests: second realm $realm on 127.0.0.1:$port (pid $OTHER_PID)" >&2
+}
+[ "$kind" = mit ] && second_mit_realm
 cargo test --test kerberos_kdc "$@"

@@ -110,7 +110,7 @@ impl Keytab {
         self.entries
             .iter()
             .filter(|e| same_principal(&e.principal, principal) && e.key.etype() == etype)
-            .filter(|e| kvno.map_or(true, |k| e.kvno == k))
+            .filter(|e| kvno.is_none_or(|k| e.kvno == k))
             .max_by_key(|e| e.kvno)
     }
 }

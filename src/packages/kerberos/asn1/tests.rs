@@ -360,3 +360,28 @@ fn pa_data_payloads() {
     }];
     assert_eq!(decode_etype_info2(&info.to_der().unwrap()).unwrap(), info);
 }
+
+#[test]
+fn mit_as_rep_enc_part_decrypts_to_enc_tgs_rep_part_tag() {
+    use super::super::crypto::{Etype, Key};
+    // user1's password and the ETYPE-INFO2 salt of 02-s2c-krb-error.der.
+    let rep = AsRep::from_bytes(&fixture("04-s2c-as-rep.der")).unwrap();
+    let key = Key::from_password(
+        Etype::Aes256CtsHmacSha196,
+        "Password01",
+        "MIT.TESTuser1",
+        None,
+    )
+    .unwrap();
+    let plain = key.decrypt(3, rep.enc_part.cipher.as_bytes()).unwrap();
+    let enc = EncKdcRepPart::from_bytes(&plain).unwrap();
+    assert_eq!(
+        enc.tag,
+        EncKdcRepPart::TGS_TAG,
+        "MIT's AS-REP carries EncTGSRepPart"
+    );
+    assert_eq!(enc.body.sname.to_text(), "krbtgt/MIT.TEST");
+    let req = AsReq::from_bytes(&fixture("03-c2s-as-req.der")).unwrap();
+    assert_eq!(enc.body.nonce, req.req_body.nonce);
+    assert_eq!(enc.to_bytes().unwrap(), plain.as_slice());
+}

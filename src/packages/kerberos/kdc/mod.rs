@@ -15,6 +15,7 @@ use super::asn1::{
     KdcRep, KdcReq, KdcReqBody, KerberosFlags, KerberosTime, KrbError, PaData, PaEncTsEnc,
     PrincipalName, SecretOctets, TgsRep, TgsReq, Ticket, UInt32,
 };
+use super::config::Config;
 use super::crypto::{default_salt, fill_random, CryptoError, Etype, Key};
 use super::{name_type, Credential, Principal};
 use crate::status::Error;
@@ -32,20 +33,17 @@ pub mod usage {
     pub const TGS_REP_ENC_PART_SUBKEY: u32 = 9;
 }
 
-/// A KDC address as krb5.conf's `kdc = host[:port]` gives it (port 88 by default).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct KdcAddr {
-    pub host: String,
-    pub port: u16,
-}
+pub use super::config::{KdcAddr, Transport};
 
 /// Where the KDCs are and how long to wait for them (krb5.conf [realms] `kdc`, [libdefaults]
 /// `kdc_timeout`, `udp_preference_limit`).
 #[derive(Clone, Debug)]
 pub struct KdcSettings {
-    /// (realm, its KDCs in the order to try them). Realm names compare exactly (case-sensitive,
-    /// RFC 4120 §6.1).
+    /// (realm, its KDCs in the order to try them), consulted before `config`. Realm names
+    /// compare exactly (case-sensitive, RFC 4120 §6.1).
     pub realms: Vec<(String, Vec<KdcAddr>)>,
+    /// krb5.conf: `[realms] REALM kdc` entries for the realms not in `realms`.
+    pub config: Option<Config>,
     /// Wait for one UDP reply / one TCP exchange (default 1 s, MIT's `kdc_timeout`).
     pub kdc_timeout: Duration,
     /// Passes over the realm's KDC list (default 3).
@@ -62,6 +60,7 @@ impl Default for KdcSettings {
     fn default() -> Self {
         KdcSettings {
             realms: Vec::new(),
+            config: None,
             kdc_timeout: Duration::from_secs(1),
             udp_tries: 3,
             total_timeout: Duration::from_secs(5),
@@ -72,13 +71,29 @@ impl Default for KdcSettings {
 }
 
 impl KdcSettings {
-    /// The KDCs of `realm` (empty when the realm is unknown).
-    pub fn kdcs(&self, realm: &str) -> &[KdcAddr] {
-        self.realms
-            .iter()
-            .find(|(r, _)| r == realm)
-            .map(|(_, k)| k.as_slice())
-            .unwrap_or(&[])
+    /// Settings from krb5.conf: its KDC lists, `kdc_timeout` (per try), `request_timeout` (the
+    /// bound on one request, default 5 s) and `udp_preference_limit`.
+    pub fn from_config(config: &Config) -> KdcSettings {
+        let d = KdcSettings::default();
+        KdcSettings {
+            kdc_timeout: config.kdc_timeout(),
+            total_timeout: config.request_timeout().unwrap_or(d.total_timeout),
+            udp_preference_limit: config.udp_preference_limit(),
+            config: Some(config.clone()),
+            ..d
+        }
+    }
+
+    /// The KDCs of `realm`: those of `realms`, else krb5.conf's (empty when the realm is
+    /// unknown).
+    pub fn kdcs(&self, realm: &str) -> Vec<KdcAddr> {
+        if let Some((_, k)) = self.realms.iter().find(|(r, _)| r == realm) {
+            return k.clone();
+        }
+        self.config
+            .as_ref()
+            .map(|c| c.kdcs(realm))
+            .unwrap_or_default()
     }
 }
 

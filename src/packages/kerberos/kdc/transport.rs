@@ -1,7 +1,7 @@
 //! RFC 4120 §7.2.1 (UDP) and §7.2.2 (TCP, 4-byte big-endian length prefix) transport to the
 //! KDCs of a realm, with bounded timeouts.
 
-use super::KdcSettings;
+use super::{KdcSettings, Transport};
 use crate::packages::kerberos::asn1::{application_tag, error_code, KrbError};
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream, ToSocketAddrs, UdpSocket};
@@ -109,7 +109,7 @@ pub fn send_to_realm(
     let deadline = start + settings.total_timeout;
     let prefer_tcp = req.len() > settings.udp_preference_limit;
     for _pass in 0..settings.udp_tries.max(1) {
-        for kdc in kdcs {
+        for kdc in &kdcs {
             let addrs: Vec<SocketAddr> = match (kdc.host.as_str(), kdc.port).to_socket_addrs() {
                 Ok(a) => a.collect(),
                 Err(_) => continue,
@@ -120,13 +120,18 @@ pub fn send_to_realm(
                     _ => return Err(TransportError::NoAnswer),
                 };
                 let wait = settings.kdc_timeout.min(left);
-                if !prefer_tcp {
+                if kdc.transport != Transport::Tcp
+                    && (!prefer_tcp || kdc.transport == Transport::Udp)
+                {
                     match udp_exchange(addr, req, wait) {
                         Some(r) if is_too_big(&r) => {}
                         Some(r) => return Ok(r),
                         // No UDP answer: the KDC may listen on TCP only (the deadline bounds it).
                         None => {}
                     }
+                }
+                if kdc.transport == Transport::Udp {
+                    continue;
                 }
                 if let Some(r) = tcp_exchange(addr, req, wait) {
                     return Ok(r);
@@ -139,7 +144,7 @@ pub fn send_to_realm(
 
 #[cfg(test)]
 mod tests {
-    use super::super::{KdcAddr, KdcSettings};
+    use super::super::{KdcAddr, KdcSettings, Transport};
     use super::*;
 
     fn settings(port: u16) -> KdcSettings {
@@ -149,6 +154,7 @@ mod tests {
                 vec![KdcAddr {
                     host: "127.0.0.1".into(),
                     port,
+                    transport: Transport::Any,
                 }],
             )],
             kdc_timeout: Duration::from_millis(300),

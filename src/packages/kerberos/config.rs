@@ -181,9 +181,12 @@ impl Config {
     /// host name is lowercased and a trailing dot removed, then the relations named after the
     /// host itself, `.parent.domain`, `parent.domain`, `.domain`, `domain` … are tried in that
     /// order, so the most specific entry wins (as in MIT, `example.com = R` also covers
-    /// `a.example.com` when no more specific entry exists).
+    /// `a.example.com` when no more specific entry exists). IP addresses are not looked up.
     pub fn realm_for_host(&self, host: &str) -> Option<String> {
         let host = host.trim_end_matches('.').to_ascii_lowercase();
+        if is_ip_literal(&host) {
+            return None; // MIT does not look IP addresses up in [domain_realm]
+        }
         let mut cur: &str = &host;
         loop {
             if let Some(r) = self.value(&["domain_realm", cur]) {
@@ -205,9 +208,12 @@ impl Config {
     /// The realm MIT falls back to when `[domain_realm]` has no entry and DNS is not used
     /// (`krb5_get_fallback_host_realm` with `realm_try_domains` unset): the host's domain
     /// (everything after its first dot) in uppercase, or the default realm for a name without a
-    /// dot.
+    /// dot and for an IP address.
     pub fn fallback_realm_for_host(&self, host: &str) -> Option<String> {
         let host = host.trim_end_matches('.');
+        if is_ip_literal(host) {
+            return self.default_realm().map(str::to_owned);
+        }
         match host.find('.') {
             Some(i) if i + 1 < host.len() => Some(host[i + 1..].to_ascii_uppercase()),
             _ => self.default_realm().map(str::to_owned),
@@ -361,6 +367,14 @@ pub(crate) fn proc_uid(which: usize) -> Option<String> {
     let s = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = s.lines().find_map(|l| l.strip_prefix("Uid:"))?;
     line.split_whitespace().nth(which).map(str::to_owned)
+}
+
+fn is_ip_literal(host: &str) -> bool {
+    host.parse::<std::net::IpAddr>().is_ok()
+        || host
+            .strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .is_some_and(|h| h.parse::<std::net::Ipv6Addr>().is_ok())
 }
 
 /// MIT's boolean words.
@@ -817,6 +831,11 @@ ignored = before any section
         );
         assert_eq!(c.realm_for_host("localhost").as_deref(), Some("LOCAL.TEST"));
         assert_eq!(c.realm_for_host("www.other.org"), None);
+        assert_eq!(c.realm_for_host("127.0.0.1"), None);
+        assert_eq!(
+            c.fallback_realm_for_host("127.0.0.1").as_deref(),
+            Some("EXAMPLE.COM")
+        );
         assert_eq!(
             c.fallback_realm_for_host("www.other.org").as_deref(),
             Some("OTHER.ORG")

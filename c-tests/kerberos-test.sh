@@ -51,6 +51,22 @@ for kind in "${kinds[@]}"; do
         aes256-sha384:user_sha384:$USER_PASSWORD:svc-sha384/localhost:40:0
         rc4-hmac:user_rc4:$USER_PASSWORD:svc-rc4/localhost:0:0"
       KT_ETYPE_USERS=$(echo $KT_ETYPE_USERS)
+      # Each enctype end to end: krb5.conf's enctype lists name only it, so the TGT, the
+      # service ticket and the session key (hence the subkeys and every message) use it.
+      for item in $KT_ETYPE_USERS; do
+        name=${item%%:*}
+        case $name in
+          aes256-sha1) e=aes256-cts-hmac-sha1-96 ;; aes128-sha1) e=aes128-cts-hmac-sha1-96 ;;
+          aes128-sha256) e=aes128-cts-hmac-sha256-128 ;; aes256-sha384) e=aes256-cts-hmac-sha384-192 ;;
+          rc4-hmac) e=arcfour-hmac ;;
+        esac
+        conf=$dir/krb5-$name.conf
+        sed "/^\[libdefaults\]/a\\
+  default_tkt_enctypes = $e\\
+  default_tgs_enctypes = $e\\
+  permitted_enctypes = $e" "$KRB5_CONFIG" >"$conf"
+        KRB5_CONFIG=$conf KT_ETYPE_ONLY=$name KT_ETYPE_USERS=$item "$out/kerberos" || exit 1
+      done
     else
       # AD: an RC4 ticket with an AES session key (SERVICE), and an AES ticket (AES_SERVICE).
       export KT_ETYPE_USERS="ad-aes-ticket:$USER1:$USER1_PASSWORD:$AES_SERVICE:0:0"

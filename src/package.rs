@@ -275,10 +275,49 @@ pub trait Context: Send + Sync + 'static {
     }
 }
 
+/// The 16-byte channel-binding hash both NTLM (MS-NLMP §3.1.5.1.2, MsvAvChannelBindings) and
+/// Kerberos (RFC 4121 §4.1.1.2, the Bnd field) carry: MD5 of the gss_channel_bindings_struct
+/// built from a SEC_CHANNEL_BINDINGS and the data after it (offsets relative to the struct's
+/// start; each length as a 32-bit little-endian word before its bytes).
+/// Errors: a struct shorter than its 32-byte header or an offset/length outside the buffer →
+/// SEC_E_INVALID_TOKEN.
+pub fn channel_bindings_hash(cb: &[u8]) -> SecResult<[u8; 16]> {
+    use md5::{Digest, Md5};
+    let u32_at = |at: usize| -> SecResult<u32> {
+        cb.get(at..at + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .ok_or(Error::InvalidToken)
+    };
+    let part = |len_at: usize, off_at: usize| -> SecResult<&[u8]> {
+        let len = u32_at(len_at)? as usize;
+        let off = u32_at(off_at)? as usize;
+        if len == 0 {
+            return Ok(&[]);
+        }
+        off.checked_add(len)
+            .and_then(|end| cb.get(off..end))
+            .ok_or(Error::InvalidToken)
+    };
+    let init = part(4, 8)?;
+    let acc = part(16, 20)?;
+    let app = part(24, 28)?;
+    let mut h = Md5::new();
+    h.update(u32_at(0)?.to_le_bytes());
+    h.update((init.len() as u32).to_le_bytes());
+    h.update(init);
+    h.update(u32_at(12)?.to_le_bytes());
+    h.update((acc.len() as u32).to_le_bytes());
+    h.update(acc);
+    h.update((app.len() as u32).to_le_bytes());
+    h.update(app);
+    Ok(h.finalize().into())
+}
+
 /// The registry behind EnumerateSecurityPackages: only packages that work.
 pub fn registry() -> &'static [&'static dyn SecurityPackage] {
     static PACKAGES: &[&dyn SecurityPackage] = &[
         &crate::packages::ntlm::Ntlm,
+        &crate::packages::kerberos::Kerberos,
         &crate::packages::schannel::SCHANNEL,
         &crate::packages::schannel::UNISP,
     ];

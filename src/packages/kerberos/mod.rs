@@ -14,10 +14,46 @@
 pub mod asn1;
 pub mod ccache;
 pub mod config;
+mod context;
+mod credentials;
 pub mod crypto;
 pub mod kdc;
 pub mod keytab;
 pub mod wrap;
+
+pub use credentials::KerberosCredentials;
+
+use crate::package::{CredentialRequest, Credentials, PackageInfo, SecurityPackage};
+use crate::status::SecResult;
+use std::sync::Arc;
+
+/// The Kerberos package.
+pub struct Kerberos;
+
+/// SecPkgInfo for Kerberos, as Windows reports it (PACKAGES-NOTES: wVersion 1, wRPCID 16 =
+/// RPC_C_AUTHN_GSS_KERBEROS, cbMaxToken 48000 since Windows 8 / Server 2012, comment
+/// "Microsoft Kerberos V1.0", capabilities 0x000F3BBF: INTEGRITY, PRIVACY, TOKEN_ONLY,
+/// DATAGRAM, CONNECTION, MULTI_REQUIRED, EXTENDED_ERROR, IMPERSONATION, ACCEPT_WIN32_NAME,
+/// NEGOTIABLE, GSS_COMPATIBLE, LOGON, MUTUAL_AUTH, DELEGATION, READONLY_WITH_CHECKSUM,
+/// RESTRICTED_TOKENS).
+pub static INFO: PackageInfo = PackageInfo {
+    name: "Kerberos",
+    aliases: &[],
+    comment: "Microsoft Kerberos V1.0",
+    capabilities: 0x000F_3BBF,
+    version: 1,
+    rpc_id: 16,
+    max_token: 48000,
+};
+
+impl SecurityPackage for Kerberos {
+    fn info(&self) -> &'static PackageInfo {
+        &INFO
+    }
+    fn acquire_credentials(&self, req: CredentialRequest) -> SecResult<Arc<dyn Credentials>> {
+        Ok(Arc::new(KerberosCredentials::from_request(req)?))
+    }
+}
 
 /// Direct entry points to the file parsers for the fuzz targets (`--features fuzzing`; not in
 /// the default build). Each returns whether the input parsed; none may panic.

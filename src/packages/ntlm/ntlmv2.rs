@@ -1,8 +1,7 @@
 //! NTLMv2 computations (MS-NLMP §3.3.2, §3.4.5.1) and the MIC.
 
 use super::seal::Keystream;
-use super::wire::{slice, u32_at, utf16le};
-use crate::status::{Error, SecResult};
+use super::wire::utf16le;
 use hmac::{Hmac, Mac};
 use md4::Md4;
 use md5::{Digest, Md5};
@@ -92,31 +91,7 @@ pub fn mic(
     hmac_md5(exported, &[negotiate, challenge, authenticate])
 }
 
-/// MD5 of the gss_channel_bindings_struct built from a SEC_CHANNEL_BINDINGS and its data
-/// (offsets relative to the struct start).
-pub fn channel_bindings_hash(cb: &[u8]) -> SecResult<[u8; 16]> {
-    let part = |len_at: usize, off_at: usize| -> SecResult<&[u8]> {
-        let len = u32_at(cb, len_at)? as usize;
-        let off = u32_at(cb, off_at)? as usize;
-        if len == 0 {
-            return Ok(&[]);
-        }
-        slice(cb, off, len).map_err(|_| Error::InvalidToken)
-    };
-    let init = part(4, 8)?;
-    let acc = part(16, 20)?;
-    let app = part(24, 28)?;
-    let mut h = Md5::new();
-    h.update(u32_at(cb, 0)?.to_le_bytes());
-    h.update((init.len() as u32).to_le_bytes());
-    h.update(init);
-    h.update(u32_at(cb, 12)?.to_le_bytes());
-    h.update((acc.len() as u32).to_le_bytes());
-    h.update(acc);
-    h.update((app.len() as u32).to_le_bytes());
-    h.update(app);
-    Ok(h.finalize().into())
-}
+pub use crate::package::channel_bindings_hash;
 
 /// The current time as a FILETIME (100 ns since 1601).
 pub fn filetime_now() -> u64 {
@@ -131,6 +106,7 @@ pub(crate) mod tests {
     use super::*;
     use crate::packages::ntlm::av_pair::*;
     use crate::packages::ntlm::wire::utf16le;
+    use crate::status::Error;
 
     pub const SERVER_CHALLENGE: [u8; 8] = [0x01, 0x23, 0x45, 0x67, 0x89, 0xab, 0xcd, 0xef];
     pub const CLIENT_CHALLENGE: [u8; 8] = [0xaa; 8];

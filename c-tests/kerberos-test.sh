@@ -43,6 +43,7 @@ for kind in "${kinds[@]}"; do
     sed -E "s/(kdc *= *127\.0\.0\.1):[0-9]+/\1:9/" "$KRB5_CONFIG" >"$dead"
     export KT_DEAD_CONFIG=$dead
     if [ "$kind" = mit ]; then
+      export KT_OTHER_SPN=$HOST_SERVICE KT_SVC_USER=user_aes256 KT_SVC_PASS=$USER_PASSWORD
       # etype:user:password:service:cbMaxSignature:cbSecurityTrailer (0 = not asserted)
       # AES-SHA1: MIC 28, wrap trailer 76 (PACKAGES-NOTES: Windows' SIZES); SHA-2 MICs as MIT's.
       export KT_ETYPE_USERS="aes256-sha1:user_aes256:$USER_PASSWORD:svc-aes256/localhost:28:76

@@ -182,6 +182,8 @@ pub struct TgsOptions {
     pub forwardable: bool,
     /// KDCOptions canonicalize (RFC 6806), as Windows sets it.
     pub canonicalize: bool,
+    /// KDCOptions forwarded: a TGT to hand to a service (delegation, RFC 4120 §2.6).
+    pub forwarded: bool,
     /// Enctypes acceptable for the service ticket's session key, preferred first.
     pub etypes: Vec<Etype>,
 }
@@ -191,6 +193,7 @@ impl Default for TgsOptions {
         TgsOptions {
             forwardable: true,
             canonicalize: true,
+            forwarded: false,
             etypes: DEFAULT_ETYPES.to_vec(),
         }
     }
@@ -534,6 +537,9 @@ fn tgs_req(
     }
     if opts.canonicalize {
         kdc_options = kdc_options.with_bit(flags::CANONICALIZE);
+    }
+    if opts.forwarded {
+        kdc_options = kdc_options.with_bit(flags::FORWARDED);
     }
     let etypes = if opts.etypes.is_empty() {
         DEFAULT_ETYPES

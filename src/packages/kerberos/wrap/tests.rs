@@ -842,3 +842,54 @@ fn hostile_tokens_never_panic() {
         }
     }
 }
+
+/// Throughput figure (run with `--release -- --ignored --nocapture`): EncryptMessage and
+/// DecryptMessage of 16 KiB messages, aes256-sha1 and rc4.
+#[test]
+#[ignore]
+fn throughput() {
+    for e in [
+        Etype::Aes256CtsHmacSha196,
+        Etype::Aes128CtsHmacSha256128,
+        Etype::Rc4Hmac,
+    ] {
+        let (a, b, _) = pair(e, opts(false), false);
+        let msg = vec![0x5au8; 16384];
+        let n = 2000;
+        let start = std::time::Instant::now();
+        for _ in 0..n {
+            let (t, d, _) = seal(&a, 0, &[&msg]).unwrap();
+            assert_eq!(unseal(&b, &t, &d).0, Ok(0));
+        }
+        let secs = start.elapsed().as_secs_f64();
+        eprintln!(
+            "{e:?}: seal+unseal 16 KiB: {:.0} MB/s",
+            (n * msg.len()) as f64 / secs / 1e6
+        );
+    }
+}
+
+/// The contiguous RFC 3961 functions on the same sizes, for comparison with [`throughput`].
+#[test]
+#[ignore]
+fn throughput_contiguous_reference() {
+    for e in [
+        Etype::Aes256CtsHmacSha196,
+        Etype::Aes128CtsHmacSha256128,
+        Etype::Rc4Hmac,
+    ] {
+        let key = Key::random(e);
+        let msg = vec![0x5au8; 16384];
+        let n = 2000;
+        let start = std::time::Instant::now();
+        for _ in 0..n {
+            let c = key.encrypt(24, &msg);
+            assert_eq!(key.decrypt(24, &c).unwrap().len(), msg.len());
+        }
+        let secs = start.elapsed().as_secs_f64();
+        eprintln!(
+            "{e:?}: Key::encrypt+decrypt 16 KiB: {:.0} MB/s",
+            (n * msg.len()) as f64 / secs / 1e6
+        );
+    }
+}

@@ -424,3 +424,23 @@ fn tcp_fallback_on_response_too_big() {
         error_code::KDC_ERR_C_PRINCIPAL_UNKNOWN
     );
 }
+
+#[test]
+fn as_exchange_clock_skew() {
+    let Some(e) = env() else { return };
+    // A client clock one hour ahead: the KDC answers KRB_AP_ERR_SKEW to PA-ENC-TIMESTAMP.
+    let mut s = e.settings.clone();
+    s.clock_offset = 3600;
+    s.kdc_timesync = false;
+    let x = as_exchange(&s, &user(&e, &var("USER1")), &var("USER1_PASSWORD"), &[]).unwrap_err();
+    assert_eq!(x.error, Error::TimeSkew, "{x}");
+    assert_eq!(
+        x.krb_error.map(|k| k.error_code),
+        Some(error_code::KRB_AP_ERR_SKEW)
+    );
+    // With kdc_timesync (the default) the exchange retries with the KDC's time and succeeds.
+    s.kdc_timesync = true;
+    let c = as_exchange(&s, &user(&e, &var("USER1")), &var("USER1_PASSWORD"), &[])
+        .expect("AS after skew recovery");
+    assert_eq!(c.client.components, [var("USER1")]);
+}

@@ -54,6 +54,12 @@ pub struct KdcSettings {
     pub udp_preference_limit: usize,
     /// Referral hops followed by a TGS exchange (default 5).
     pub max_referrals: usize,
+    /// Seconds added to the local clock for the timestamps sent to the KDC (PA-ENC-TIMESTAMP,
+    /// authenticator ctime); 0 normally.
+    pub clock_offset: i64,
+    /// On KRB_AP_ERR_SKEW in reply to PA-ENC-TIMESTAMP, retry once with the KDC's time from
+    /// the KRB-ERROR's stime (MIT's `kdc_timesync`, default true).
+    pub kdc_timesync: bool,
 }
 
 impl Default for KdcSettings {
@@ -66,6 +72,8 @@ impl Default for KdcSettings {
             total_timeout: Duration::from_secs(5),
             udp_preference_limit: 1465,
             max_referrals: 5,
+            clock_offset: 0,
+            kdc_timesync: true,
         }
     }
 }
@@ -210,6 +218,12 @@ pub const DEFAULT_ETYPES: &[Etype] = &[
 
 /// `till` / `rtime` as Windows sends them.
 const WINDOWS_TILL: i64 = 2_136_422_885; // 20370913024805Z
+
+/// The current time plus `offset` seconds, and its microseconds.
+fn now_with_offset(offset: i64) -> (KerberosTime, i32) {
+    let (t, usec) = KerberosTime::now();
+    (KerberosTime(t.0.saturating_add(offset)), usec)
+}
 
 fn nonce() -> u32 {
     let mut b = [0u8; 4];
@@ -437,29 +451,43 @@ pub fn as_exchange(
             }
         };
         let key = key_from_info(client, password, etype, entry.as_ref())?;
-        let (now, usec) = KerberosTime::now();
-        let ts = asn1::encode_der(
-            "PA-ENC-TS-ENC",
-            &PaEncTsEnc {
-                patimestamp: now,
-                pausec: Some(usec),
-            },
-        )
-        .map_err(asn1_err)?;
-        let ed = EncryptedData::new(
-            etype.to_i32(),
-            None,
-            key.encrypt(usage::AS_REQ_PA_ENC_TIMESTAMP, &ts),
-        )
-        .map_err(asn1_err)?;
-        let pa_ts = PaData::new(
-            pa_type::PA_ENC_TIMESTAMP,
-            asn1::encode_der("EncryptedData", &ed).map_err(asn1_err)?,
-        )
-        .map_err(asn1_err)?;
-        nonce = self::nonce();
-        let second = as_req(client, etypes, nonce, vec![pa_ts, pac])?;
-        reply = exchange(settings, &client.realm, &second)?;
+        let mut offset = settings.clock_offset;
+        for attempt in 0..2 {
+            let (now, usec) = now_with_offset(offset);
+            let ts = asn1::encode_der(
+                "PA-ENC-TS-ENC",
+                &PaEncTsEnc {
+                    patimestamp: now,
+                    pausec: Some(usec),
+                },
+            )
+            .map_err(asn1_err)?;
+            let ed = EncryptedData::new(
+                etype.to_i32(),
+                None,
+                key.encrypt(usage::AS_REQ_PA_ENC_TIMESTAMP, &ts),
+            )
+            .map_err(asn1_err)?;
+            let pa_ts = PaData::new(
+                pa_type::PA_ENC_TIMESTAMP,
+                asn1::encode_der("EncryptedData", &ed).map_err(asn1_err)?,
+            )
+            .map_err(asn1_err)?;
+            nonce = self::nonce();
+            let second = as_req(client, etypes, nonce, vec![pa_ts, pac.clone()])?;
+            reply = exchange(settings, &client.realm, &second)?;
+            // KRB_AP_ERR_SKEW: retry once with the KDC's time (stime), as MIT's
+            // kdc_timesync does.
+            if attempt == 0 && settings.kdc_timesync && asn1::application_tag(&reply) == Some(30) {
+                if let Ok(e) = KrbError::from_bytes(&reply) {
+                    if e.error_code == error_code::KRB_AP_ERR_SKEW {
+                        offset = e.stime.0 - now_with_offset(0).0 .0;
+                        continue;
+                    }
+                }
+            }
+            break;
+        }
         preauth_key = Some(key);
     }
 
@@ -530,6 +558,7 @@ fn tgs_req(
     opts: &TgsOptions,
     nonce: u32,
     subkey: &Key,
+    clock_offset: i64,
 ) -> KdcResult<Vec<u8>> {
     let mut kdc_options = KerberosFlags(0).with_bit(flags::RENEWABLE_OK);
     if opts.forwardable && KerberosFlags(tgt.flags).bit(flags::FORWARDABLE) {
@@ -568,7 +597,7 @@ fn tgs_req(
             &body.to_bytes().map_err(asn1_err)?,
         ))?,
     };
-    let (now, usec) = KerberosTime::now();
+    let (now, usec) = now_with_offset(clock_offset);
     let auth = Authenticator::from(App(AuthenticatorBody {
         authenticator_vno: 5,
         crealm: tgt.client.realm.as_str().into(),
@@ -618,7 +647,15 @@ fn tgs_round(
 ) -> KdcResult<Credential> {
     let nonce = nonce();
     let subkey = Key::random(tgt.key.etype());
-    let req = tgs_req(tgt, realm, sname, opts, nonce, &subkey)?;
+    let req = tgs_req(
+        tgt,
+        realm,
+        sname,
+        opts,
+        nonce,
+        &subkey,
+        settings.clock_offset,
+    )?;
     let reply = exchange(settings, realm, &req)?;
     let rep = parse_reply(&reply, 13)?;
     // RFC 4120 §5.4.2 / §7.5.1: usage 9 under the authenticator subkey; a KDC that ignores

@@ -6,4 +6,5 @@
 #define SECURITY_WIN32 1
 #endif
 #include "sspi.h"
+#include "secext.h"
 #endif

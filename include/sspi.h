@@ -221,6 +221,11 @@ typedef uint8_t BOOLEAN;
  */
 typedef PVOID PSEC_WINNT_AUTH_IDENTITY_OPAQUE;
 
+/*
+ 8-bit unsigned.
+ */
+typedef uint8_t UCHAR;
+
 typedef SECURITY_STATUS (SEC_ENTRY *ENUMERATE_SECURITY_PACKAGES_FN_W)(ULONG*, PSecPkgInfoW*);
 
 typedef SECURITY_STATUS (SEC_ENTRY *QUERY_CREDENTIALS_ATTRIBUTES_FN_W)(PCredHandle, ULONG, void*);
@@ -386,11 +391,6 @@ typedef struct _SECURITY_FUNCTION_TABLE_A {
  Pointer to SecurityFunctionTableA.
  */
 typedef struct _SECURITY_FUNCTION_TABLE_A *PSecurityFunctionTableA;
-
-/*
- 8-bit unsigned.
- */
-typedef uint8_t UCHAR;
 
 /*
  8-bit unsigned.
@@ -1756,6 +1756,16 @@ SECURITY_STATUS SEC_ENTRY MakeSignature(PCtxtHandle phContext, ULONG fQOP, PSecB
 SECURITY_STATUS SEC_ENTRY VerifySignature(PCtxtHandle phContext, PSecBufferDesc pMessage, ULONG MessageSeqNo, ULONG *pfQOP);
 
 /*
+ EncryptMessage's name on Windows 2000/XP (secur32.dll still exports it): the same function.
+ */
+SECURITY_STATUS SEC_ENTRY SealMessage(PCtxtHandle phContext, ULONG fQOP, PSecBufferDesc pMessage, ULONG MessageSeqNo);
+
+/*
+ DecryptMessage's name on Windows 2000/XP (secur32.dll still exports it): the same function.
+ */
+SECURITY_STATUS SEC_ENTRY UnsealMessage(PCtxtHandle phContext, PSecBufferDesc pMessage, ULONG MessageSeqNo, ULONG *pfQOP);
+
+/*
  Lists the security packages this library provides (only packages that work), as an array
  of SecPkgInfoW that the caller frees with one FreeContextBuffer call.
  */
@@ -1826,8 +1836,8 @@ SECURITY_STATUS SEC_ENTRY ChangeAccountPasswordW(SEC_WCHAR *pszPackageName, SEC_
 SECURITY_STATUS SEC_ENTRY ChangeAccountPasswordA(SEC_CHAR *pszPackageName, SEC_CHAR *pszDomainName, SEC_CHAR *pszAccountName, SEC_CHAR *pszOldPassword, SEC_CHAR *pszNewPassword, BOOLEAN bImpersonating, ULONG dwReserved, PSecBufferDesc pOutput);
 
 /*
- Builds an identity from user name, domain and password (any may be NULL). Free it with
- SspiFreeAuthIdentity.
+ Builds an identity from user name, domain and password (any may be NULL, not all three:
+ that is `SEC_E_INVALID_TOKEN`). Free it with SspiFreeAuthIdentity.
  */
 SECURITY_STATUS SEC_ENTRY SspiEncodeStringsAsAuthIdentity(const SEC_WCHAR *pszUserName, const SEC_WCHAR *pszDomainName, const SEC_WCHAR *pszPackedCredentialsString, PSEC_WINNT_AUTH_IDENTITY_OPAQUE *ppAuthIdentity);
 
@@ -1885,8 +1895,56 @@ void SEC_ENTRY SspiFreeAuthIdentity(PSEC_WINNT_AUTH_IDENTITY_OPAQUE AuthData);
 SECURITY_STATUS SEC_ENTRY SspiGetTargetHostName(const SEC_WCHAR *pszTargetName, SEC_WCHAR **pszHostName);
 
 /*
- Returns the wide function table (SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_5 layout;
- `Reserved3`/`Reserved4` are EncryptMessage/DecryptMessage, as on Windows). The table is
+ Frees memory returned by SspiMarshalAuthIdentity, SspiPrepareForCredRead/Write and the
+ other Sspi* helpers (NULL is ignored).
+ */
+void SEC_ENTRY SspiLocalFree(PVOID DataBuffer);
+
+/*
+ Serializes an identity (any SEC_WINNT_AUTH_IDENTITY form) into one byte array in
+ SEC_WINNT_AUTH_IDENTITY_EX2's packed layout (Version SEC_WINNT_AUTH_IDENTITY_VERSION_2,
+ little-endian, UTF-16 strings after the 48-byte header, offsets from the array's start,
+ lengths in bytes; the password is stored as its UTF-16 string, not as Windows'
+ SEC_WINNT_AUTH_PACKED_CREDENTIALS). Free the array with SspiLocalFree; read it back with
+ SspiUnmarshalAuthIdentity. NULL arguments → `SEC_E_INVALID_PARAMETER`.
+ */
+SECURITY_STATUS SEC_ENTRY SspiMarshalAuthIdentity(PSEC_WINNT_AUTH_IDENTITY_OPAQUE AuthIdentity, ULONG *AuthIdentityLength, char **AuthIdentityByteArray);
+
+/*
+ Reads an identity marshalled by SspiMarshalAuthIdentity into a new identity (freed with
+ SspiFreeAuthIdentity). A short, inconsistent or foreign byte array → `SEC_E_INVALID_TOKEN`;
+ NULL arguments → `SEC_E_INVALID_PARAMETER`.
+ */
+SECURITY_STATUS SEC_ENTRY SspiUnmarshalAuthIdentity(ULONG AuthIdentityLength, char *AuthIdentityByteArray, PSEC_WINNT_AUTH_IDENTITY_OPAQUE *ppAuthIdentity);
+
+/*
+ Credential Manager has no counterpart here, so the target is used as is: writes
+ `*pCredmanCredentialType` = CRED_TYPE_DOMAIN_PASSWORD (2) and `*ppszCredmanTargetName` =
+ a copy of `pszTargetName` (free with SspiLocalFree). NULL arguments →
+ `SEC_E_INVALID_PARAMETER`.
+ */
+SECURITY_STATUS SEC_ENTRY SspiPrepareForCredRead(PSEC_WINNT_AUTH_IDENTITY_OPAQUE AuthIdentity, const SEC_WCHAR *pszTargetName, ULONG *pCredmanCredentialType, const SEC_WCHAR **ppszCredmanTargetName);
+
+/*
+ What Credential Manager would store for an identity: type CRED_TYPE_DOMAIN_PASSWORD (2),
+ the target name, the user name as "DOMAIN\\user" (or "user" without a domain) and the
+ password as a UTF-16 blob without terminator (`*pCredentialBlobSize` bytes). Each returned
+ pointer is freed with SspiLocalFree. NULL arguments → `SEC_E_INVALID_PARAMETER`; an
+ identity without a user → `SEC_E_NO_CREDENTIALS`.
+ */
+SECURITY_STATUS SEC_ENTRY SspiPrepareForCredWrite(PSEC_WINNT_AUTH_IDENTITY_OPAQUE AuthIdentity, const SEC_WCHAR *pszTargetName, ULONG *pCredmanCredentialType, const SEC_WCHAR **ppszCredmanTargetName, const SEC_WCHAR **ppszCredmanUserName, UCHAR **ppCredentialBlob, ULONG *pCredentialBlobSize);
+
+/*
+ Returns a copy of an identity whose package list also excludes `pszPackageName`
+ ("!Name" appended to the comma-separated list, as Windows does). Free it with
+ SspiFreeAuthIdentity. NULL identity, name or output → `SEC_E_INVALID_PARAMETER`.
+ */
+SECURITY_STATUS SEC_ENTRY SspiExcludePackage(PSEC_WINNT_AUTH_IDENTITY_OPAQUE AuthIdentity, const SEC_WCHAR *pszPackageName, PSEC_WINNT_AUTH_IDENTITY_OPAQUE *ppNewAuthIdentity);
+
+/*
+ Returns the wide function table: `dwVersion` = SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION
+ (1), the value Windows reports, with every slot of the version-5 layout filled
+ (`Reserved3`/`Reserved4` are EncryptMessage/DecryptMessage, as on Windows). The table is
  static: do not modify or free it.
  */
 PSecurityFunctionTableW SEC_ENTRY InitSecurityInterfaceW(void);

@@ -201,7 +201,7 @@ fn live_stores() -> &'static Mutex<HashSet<usize>> {
     S.get_or_init(|| Mutex::new(HashSet::new()))
 }
 
-fn set_last_error(code: DWORD) {
+pub(crate) fn set_last_error(code: DWORD) {
     LAST_ERROR.with(|c| c.set(code));
 }
 

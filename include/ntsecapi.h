@@ -11,16 +11,6 @@
 typedef LONG NTSTATUS;
 
 /*
- Opaque handle (winnt.h).
- */
-typedef void *HANDLE;
-
-/*
- Pointer to HANDLE.
- */
-typedef HANDLE *PHANDLE;
-
-/*
  Counted narrow string (ntsecapi.h STRING / LSA_STRING): `Length` and `MaximumLength` in
  bytes, `Buffer` not necessarily NUL-terminated.
  */
@@ -60,17 +50,29 @@ typedef uint32_t SECURITY_LOGON_TYPE;
  */
 typedef uint32_t POLICY_NOTIFICATION_INFORMATION_CLASS;
 
+#ifndef STATUS_SUCCESS
 #define STATUS_SUCCESS 0
+#endif
 
+#ifndef STATUS_INVALID_HANDLE
 #define STATUS_INVALID_HANDLE (NTSTATUS)3221225480u
+#endif
 
+#ifndef STATUS_INVALID_PARAMETER
 #define STATUS_INVALID_PARAMETER (NTSTATUS)3221225485u
+#endif
 
+#ifndef STATUS_PORT_CONNECTION_REFUSED
 #define STATUS_PORT_CONNECTION_REFUSED (NTSTATUS)3221225537u
+#endif
 
+#ifndef STATUS_NOT_SUPPORTED
 #define STATUS_NOT_SUPPORTED (NTSTATUS)3221225659u
+#endif
 
+#ifndef STATUS_NO_SUCH_PACKAGE
 #define STATUS_NO_SUCH_PACKAGE (NTSTATUS)3221225726u
+#endif
 
 #ifdef __cplusplus
 extern "C" {

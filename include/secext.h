@@ -15,29 +15,53 @@ typedef uint32_t EXTENDED_NAME_FORMAT;
  */
 typedef EXTENDED_NAME_FORMAT *PEXTENDED_NAME_FORMAT;
 
+#ifndef NameUnknown
 #define NameUnknown 0
+#endif
 
+#ifndef NameFullyQualifiedDN
 #define NameFullyQualifiedDN 1
+#endif
 
+#ifndef NameSamCompatible
 #define NameSamCompatible 2
+#endif
 
+#ifndef NameDisplay
 #define NameDisplay 3
+#endif
 
+#ifndef NameUniqueId
 #define NameUniqueId 6
+#endif
 
+#ifndef NameCanonical
 #define NameCanonical 7
+#endif
 
+#ifndef NameUserPrincipal
 #define NameUserPrincipal 8
+#endif
 
+#ifndef NameCanonicalEx
 #define NameCanonicalEx 9
+#endif
 
+#ifndef NameServicePrincipal
 #define NameServicePrincipal 10
+#endif
 
+#ifndef NameDnsDomain
 #define NameDnsDomain 12
+#endif
 
+#ifndef NameGivenName
 #define NameGivenName 13
+#endif
 
+#ifndef NameSurname
 #define NameSurname 14
+#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -99,13 +123,25 @@ BOOLEAN SEC_ENTRY TranslateNameA(const SEC_CHAR *lpAccountName,
 
 
 #ifdef UNICODE
+#ifndef GetUserNameEx
 #define GetUserNameEx GetUserNameExW
+#endif
+#ifndef GetComputerObjectName
 #define GetComputerObjectName GetComputerObjectNameW
+#endif
+#ifndef TranslateName
 #define TranslateName TranslateNameW
+#endif
 #else
+#ifndef GetUserNameEx
 #define GetUserNameEx GetUserNameExA
+#endif
+#ifndef GetComputerObjectName
 #define GetComputerObjectName GetComputerObjectNameA
+#endif
+#ifndef TranslateName
 #define TranslateName TranslateNameA
+#endif
 #endif
 
 #endif  /* SECUR32_SECEXT_H */

@@ -22,6 +22,8 @@ use std::sync::OnceLock;
 use zeroize::Zeroizing;
 
 pub type HCERTSTORE = *mut c_void;
+/// ALG_ID: an algorithm identifier (CALG_*).
+pub type ALG_ID = u32;
 pub type HCRYPTPROV_LEGACY = usize;
 pub type LPCSTR = *const c_char;
 pub type LPSTR = *mut c_char;

@@ -12,16 +12,11 @@ use super::exports::guard;
 use super::types::*;
 use crate::buffers::free_context_buffer;
 use crate::status::Outcome;
-use core::ffi::c_void;
 
 /// NT status code (ntdef.h): negative = error.
 pub type NTSTATUS = LONG;
 /// Pointer to NTSTATUS.
 pub type PNTSTATUS = *mut NTSTATUS;
-/// Opaque handle (winnt.h).
-pub type HANDLE = *mut c_void;
-/// Pointer to HANDLE.
-pub type PHANDLE = *mut HANDLE;
 /// LSA_OPERATIONAL_MODE (ntsecapi.h).
 pub type LSA_OPERATIONAL_MODE = ULONG;
 /// Pointer to LSA_OPERATIONAL_MODE.

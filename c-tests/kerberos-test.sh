@@ -16,7 +16,7 @@ mkdir -p "$out"
 kinds=("$@")
 [ ${#kinds[@]} -eq 0 ] && kinds=(mit samba)
 
-gcc -std=c11 -O1 -g -Wall -Wextra -Werror -Iinclude -Ic-tests -o "$out/kerberos" c-tests/kerberos.c \
+gcc -std=c11 -O1 -g -Wall -Wextra -Werror -Iinclude -Ic-tests -rdynamic -o "$out/kerberos" c-tests/kerberos.c \
   -L"$lib" -lsecur32 -Wl,-rpath,"$lib" -lpthread || exit 1
 
 status=0

@@ -21,6 +21,7 @@
 #define SECURITY_WIN32
 #include <security.h>
 #include "check.h"
+#include "alloc_count.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -285,6 +286,35 @@ static void test_messages(pair_t *p, const char *label, ULONG expect_sig, ULONG 
   }
 }
 
+/* No heap allocation per message (EncryptMessage / DecryptMessage / MakeSignature /
+   VerifySignature), counted by the malloc interposer of alloc_count.h after warm-up rounds. */
+static void test_no_allocations(pair_t *p, const char *label) {
+  SecPkgContext_Sizes sz;
+  CHECK_STATUS(QueryContextAttributesA(&p->cctx, SECPKG_ATTR_SIZES, &sz), SEC_E_OK);
+  static unsigned char data[16384], tok[256], sig[128];
+  unsigned long total = 0;
+  int failures = 0;
+  for (int r = 0; r < 12; r++) {
+    ULONG len = r % 2 ? 1 : sizeof data, toklen = sz.cbSecurityTrailer, padlen = sz.cbBlockSize, qop;
+    memset(data, r, len);
+    int counting = r >= 4;
+    if (counting) alloc_count_begin();
+    failures += wrap3(&p->cctx, 0, tok, &toklen, data, len, &padlen) != SEC_E_OK;
+    {
+      SecBuffer b[3] = { { toklen, SECBUFFER_TOKEN, tok }, { len, SECBUFFER_DATA, data }, { padlen, SECBUFFER_PADDING, tok + toklen } };
+      SecBufferDesc d = { SECBUFFER_VERSION, 3, b };
+      failures += DecryptMessage(&p->sctx, &d, 0, &qop) != SEC_E_OK;
+    }
+    SecBuffer m[2] = { { len, SECBUFFER_DATA, data }, { sz.cbMaxSignature, SECBUFFER_TOKEN, sig } };
+    SecBufferDesc md = { SECBUFFER_VERSION, 2, m };
+    failures += MakeSignature(&p->sctx, 0, &md, 0) != SEC_E_OK;
+    failures += VerifySignature(&p->cctx, &md, 0, &qop) != SEC_E_OK;
+    if (counting) total += alloc_count_end();
+  }
+  CHECK(failures == 0, "%s: allocation rounds ran (%d failures)", label, failures);
+  CHECK(total == 0, "%s: %lu heap allocations in 32 steady message calls", label, total);
+}
+
 static void test_attributes(pair_t *p, const char *user_at_realm) {
   SecPkgContext_NamesA na;
   CHECK_STATUS(QueryContextAttributesA(&p->sctx, SECPKG_ATTR_NAMES, &na), SEC_E_OK);
@@ -360,6 +390,7 @@ static void test_password_client(const char *user, const char *realm, const char
   snprintf(uar, sizeof uar, "%s@%s", user, realm);
   test_attributes(&p, uar);
   test_messages(&p, "aes (password client)", 0, 0);
+  test_no_allocations(&p, "aes (password client)");
   free_pair(&p);
 }
 
@@ -701,6 +732,7 @@ static void test_etype_cases(const char *realm) {
       snprintf(uar, sizeof uar, "%s@%s", user, realm);
       test_attributes(&p, uar);
       test_messages(&p, etype, sig ? (ULONG)atoi(sig) : 0, trailer ? (ULONG)atoi(trailer) : 0);
+      test_no_allocations(&p, etype);
     }
     free_pair(&p);
   }

@@ -444,3 +444,136 @@ fn as_exchange_clock_skew() {
         .expect("AS after skew recovery");
     assert_eq!(c.client.components, [var("USER1")]);
 }
+
+/// A UDP relay in front of the real KDC that passes every reply through `alter` (a hostile
+/// network); returns its port. The thread ends after 20 s without traffic.
+fn hostile_relay(kdc_port: u16, alter: impl Fn(Vec<u8>) -> Vec<u8> + Send + 'static) -> u16 {
+    let sock = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let port = sock.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        sock.set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        let mut buf = vec![0u8; 65536];
+        while let Ok((n, client)) = sock.recv_from(&mut buf) {
+            let up = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+            up.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+            up.send_to(&buf[..n], ("127.0.0.1", kdc_port)).unwrap();
+            let mut r = vec![0u8; 65536];
+            if let Ok(m) = up.recv(&mut r) {
+                r.truncate(m);
+                let _ = sock.send_to(&alter(r), client);
+            }
+        }
+    });
+    port
+}
+
+fn via(e: &Env, port: u16) -> KdcSettings {
+    KdcSettings {
+        realms: vec![(
+            e.realm.clone(),
+            vec![KdcAddr {
+                host: "127.0.0.1".into(),
+                port,
+                transport: Transport::Udp,
+            }],
+        )],
+        config: None,
+        total_timeout: Duration::from_secs(3),
+        ..KdcSettings::default()
+    }
+}
+
+fn kdc_port() -> u16 {
+    var("KDC_PORT").parse().unwrap()
+}
+
+#[test]
+fn hostile_as_replies_refused() {
+    let Some(e) = env() else { return };
+    if e.kind != "mit" {
+        eprintln!("SKIPPED: Samba's AS-REP goes over TCP (too big for UDP); the relay is UDP");
+        return;
+    }
+    let u = user(&e, &var("USER1"));
+    let pw = var("USER1_PASSWORD");
+    let is = |b: &[u8], tag: u8| b.first() == Some(&(0x60 | tag));
+    // The enc-part's last byte (inside the integrity-protected ciphertext) flipped.
+    let p = hostile_relay(kdc_port(), move |mut r| {
+        if is(&r, 11) {
+            *r.last_mut().unwrap() ^= 1;
+        }
+        r
+    });
+    let x = as_exchange(&via(&e, p), &u, &pw, &[]).unwrap_err();
+    assert_eq!(x.error, Error::InternalError, "{x}");
+    assert!(x.detail.contains("integrity"), "{x}");
+    // Truncated replies (the KRB-ERROR, then the AS-REP).
+    for tag in [30u8, 11] {
+        let p = hostile_relay(kdc_port(), move |mut r| {
+            if is(&r, tag) {
+                r.truncate(r.len() / 2);
+            }
+            r
+        });
+        let x = as_exchange(&via(&e, p), &u, &pw, &[]).unwrap_err();
+        // A malformed KDC reply: SEC_E_INTERNAL_ERROR.
+        assert_eq!(x.error, Error::InternalError, "tag {tag}: {x}");
+        assert!(x.detail.contains("malformed"), "{x}");
+    }
+    // An old AS-REP replayed in place of the new one: the nonce does not match.
+    let stored = std::sync::Arc::new(std::sync::Mutex::new(None::<Vec<u8>>));
+    let s2 = stored.clone();
+    let p = hostile_relay(kdc_port(), move |r| {
+        if !is(&r, 11) {
+            return r;
+        }
+        let mut old = s2.lock().unwrap();
+        match old.as_ref() {
+            Some(o) => o.clone(),
+            None => {
+                *old = Some(r.clone());
+                r
+            }
+        }
+    });
+    as_exchange(&via(&e, p), &u, &pw, &[]).expect("first exchange passes");
+    let x = as_exchange(&via(&e, p), &u, &pw, &[]).unwrap_err();
+    assert_eq!(x.error, Error::InternalError, "{x}");
+    assert!(x.detail.contains("nonce"), "{x}");
+    // Bit flips all over the AS-REP: never a panic; whatever is accepted decrypted and matched.
+    let mut accepted = 0;
+    for i in (0..800).step_by(23) {
+        let p = hostile_relay(kdc_port(), move |mut r| {
+            if is(&r, 11) && i < r.len() {
+                r[i] ^= 0x10;
+            }
+            r
+        });
+        if let Ok(c) = as_exchange(&via(&e, p), &u, &pw, &[]) {
+            accepted += 1;
+            assert_eq!(c.client.components, [var("USER1")]);
+        }
+    }
+    eprintln!("bit-flipped AS-REPs accepted (flip outside the protected parts): {accepted}");
+}
+
+#[test]
+fn hostile_tgs_reply_refused() {
+    let Some(e) = env() else { return };
+    if e.kind != "mit" {
+        eprintln!("SKIPPED: Samba's replies go over TCP (too big for UDP); the relay is UDP");
+        return;
+    }
+    let t = tgt(&e);
+    let p = hostile_relay(kdc_port(), |mut r| {
+        if r.first() == Some(&0x6d) {
+            *r.last_mut().unwrap() ^= 1;
+        }
+        r
+    });
+    let svc = service_principal(&var("SERVICE"), &e.realm).unwrap();
+    let x = tgs_exchange(&via(&e, p), &t, &svc, &TgsOptions::default()).unwrap_err();
+    assert_eq!(x.error, Error::InternalError, "{x}");
+    assert!(x.detail.contains("does not decrypt"), "{x}");
+}

@@ -500,6 +500,7 @@ pub fn as_exchange(
                 format!("AS-REP enctype {}", ed.etype),
             )
         })?;
+    let preauth_key_used = preauth_key.is_some();
     let key = match preauth_key {
         Some(k) if k.etype() == rep_etype => k,
         _ => {
@@ -515,8 +516,14 @@ pub fn as_exchange(
             key_from_info(client, password, rep_etype, entry)?
         }
     };
+    let preauthenticated = preauth_key_used;
     let enc = decrypt_enc_part(&key, usage::AS_REP_ENC_PART, ed).map_err(|e| match e {
-        // Without pre-authentication a wrong password shows here.
+        // Without pre-authentication a wrong password shows here; after it, the KDC knew
+        // the key: the reply was altered.
+        None if preauthenticated => KdcError::new(
+            Error::InternalError,
+            "AS-REP enc-part fails its integrity check",
+        ),
         None => KdcError::new(
             Error::LogonDenied,
             "AS-REP enc-part does not decrypt with the password key",

@@ -577,3 +577,32 @@ fn hostile_tgs_reply_refused() {
     assert_eq!(x.error, Error::InternalError, "{x}");
     assert!(x.detail.contains("does not decrypt"), "{x}");
 }
+
+#[test]
+fn tgs_exchange_follows_kdc_referral() {
+    let Some(e) = env() else { return };
+    let Some((realm, settings)) = other(&e) else {
+        return;
+    };
+    let t = tgt(&e);
+    // Asked of MIT.TEST's KDC, which maps *.other.test to OTHER.TEST and answers with a
+    // referral TGT (krbtgt/OTHER.TEST@MIT.TEST) for this host-based name (RFC 6806 §8).
+    let svc = Principal {
+        name_type: name_type::NT_SRV_HST,
+        components: vec!["HTTP".into(), "www.other.test".into()],
+        realm: e.realm.clone(),
+    };
+    let c = tgs_exchange(&settings, &t, &svc, &TgsOptions::default()).expect("TGS via referral");
+    assert_eq!(c.server.realm, realm);
+    assert_eq!(c.server.components, ["HTTP", "www.other.test"]);
+    verify_ticket_with(
+        &c,
+        &format!("HTTP/www.other.test@{realm}"),
+        &var("OTHER_KTNAME"),
+    );
+    // With no referral hop allowed, the chain stops.
+    let mut s = settings.clone();
+    s.max_referrals = 0;
+    let x = tgs_exchange(&s, &t, &svc, &TgsOptions::default()).unwrap_err();
+    assert_eq!(x.error, Error::NoAuthenticatingAuthority, "{x}");
+}

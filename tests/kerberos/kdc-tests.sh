@@ -56,12 +56,16 @@ K
   "${env2[@]}" kdb5_util -r $realm -P "$(head -c16 /dev/urandom | od -An -tx1 | tr -d ' \n')" create -s >/dev/null 2>&1
   printf '%s\n' "addprinc -pw $cross -e aes256-cts-hmac-sha1-96:normal krbtgt/$realm@$REALM" \
     "addprinc -randkey HTTP/other.localhost" "ktadd -k $d/service.keytab -norandkey HTTP/other.localhost" \
+    "addprinc -randkey HTTP/www.other.test" "ktadd -k $d/service.keytab -norandkey HTTP/www.other.test" \
     | "${env2[@]}" kadmin.local -r $realm >"$d/kadmin.log" 2>&1
   echo "addprinc -pw $cross -e aes256-cts-hmac-sha1-96:normal krbtgt/$realm@$REALM" \
     | kadmin.local -r "$REALM" >>"$d/kadmin.log" 2>&1
   "${env2[@]}" nohup krb5kdc -r $realm -n >"$d/kdc.out" 2>&1 </dev/null &
   OTHER_PID=$!
   disown "$OTHER_PID"
+  # MIT.TEST's KDC maps *.other.test to OTHER.TEST (its profile is re-read when changed), so it
+  # answers a canonicalize TGS-REQ for HTTP/www.other.test (NT-SRV-HST) with a referral.
+  printf '\n[domain_realm]\n\t.other.test = %s\n' "$realm" >>"$KRB5_CONFIG"
   export OTHER_REALM=$realm OTHER_KDC_PORT=$port OTHER_KTNAME=FILE:$d/service.keytab
   # Wait (bounded) for the TCP listener.
   for _ in $(seq 50); do

@@ -1,6 +1,8 @@
-//! AS and TGS exchanges against a real KDC started by tests/kerberos/kdc-tests.sh
-//! (tests/kerberos/mit-kdc.sh or samba-kdc.sh exports KDC_PORT, REALM, USER1, …).
-//! Without KDC_PORT each test skips with a message (and fails under CI=true).
+//! AS and TGS exchanges against real KDCs. The KDCs' settings come from the environment when
+//! tests/kerberos/kdc-tests.sh runs this binary (KDC_PORT, REALM, USER1, … from mit-kdc.sh or
+//! samba-kdc.sh); otherwise the first test starts the MIT KDCs itself with
+//! `kdc-tests.sh serve mit PID` (stopped by PID when this process exits). When they cannot
+//! start, each test skips loudly (and fails under CI=true).
 
 use secur32::packages::kerberos::asn1::{error_code, EncTicketPart, KerberosFlags, Ticket};
 use secur32::packages::kerberos::config::Config;
@@ -10,6 +12,8 @@ use secur32::packages::kerberos::kdc::{
 };
 use secur32::packages::kerberos::{name_type, Credential, Principal};
 use secur32::status::Error;
+use std::collections::HashMap;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 struct Env {
@@ -18,31 +22,62 @@ struct Env {
     kind: String,
 }
 
-fn env() -> Option<Env> {
-    let port = match std::env::var("KDC_PORT") {
-        Ok(p) => p.parse::<u16>().expect("KDC_PORT"),
-        Err(_) => {
-            if std::env::var("CI").as_deref() == Ok("true") {
-                panic!("KDC_PORT unset under CI=true: run tests/kerberos/kdc-tests.sh");
-            }
-            eprintln!("SKIPPED: no KDC (run tests/kerberos/kdc-tests.sh to start one)");
-            return None;
+/// The KDC variables: from this process's environment, or from a KDC started here.
+fn kdc_vars() -> Option<&'static HashMap<String, String>> {
+    static VARS: OnceLock<Option<HashMap<String, String>>> = OnceLock::new();
+    VARS.get_or_init(|| {
+        if std::env::var("KDC_PORT").is_ok() {
+            return Some(std::env::vars().collect());
         }
-    };
-    let realm = std::env::var("REALM").expect("REALM");
-    // The KDC list comes from the KDC's krb5.conf (KRB5_CONFIG), as in use.
-    let settings = KdcSettings::from_config(&Config::load());
+        let root = env!("CARGO_MANIFEST_DIR");
+        let out = std::process::Command::new("bash")
+            .arg(format!("{root}/tests/kerberos/kdc-tests.sh"))
+            .args(["serve", "mit", &std::process::id().to_string()])
+            .stderr(std::process::Stdio::inherit())
+            .output();
+        match out {
+            Ok(o) if o.status.success() => Some(
+                String::from_utf8_lossy(&o.stdout)
+                    .lines()
+                    .filter_map(|l| l.strip_prefix("export "))
+                    .filter_map(|l| l.split_once('='))
+                    .map(|(k, v)| (k.to_string(), v.trim_matches('\'').to_string()))
+                    .collect(),
+            ),
+            other => {
+                let why = format!("{other:?}");
+                assert!(
+                    std::env::var("CI").as_deref() != Ok("true"),
+                    "the MIT KDC did not start (CI=true: no skipping): {why}"
+                );
+                eprintln!("\n*** SKIPPED: the MIT KDC could not start here: {why}\n");
+                None
+            }
+        }
+    })
+    .as_ref()
+}
+
+fn env() -> Option<Env> {
+    let vars = kdc_vars()?;
+    let port: u16 = var("KDC_PORT").parse().expect("KDC_PORT");
+    let realm = var("REALM");
+    // The KDC list comes from the KDC's krb5.conf, as in use.
+    let conf = std::fs::read_to_string(var("KRB5_CONFIG")).expect("KRB5_CONFIG");
+    let settings = KdcSettings::from_config(&Config::parse(&conf, false));
     let ports: Vec<u16> = settings.kdcs(&realm).iter().map(|k| k.port).collect();
     assert_eq!(ports, [port], "krb5.conf's KDC for {realm}");
     Some(Env {
         realm,
         settings,
-        kind: std::env::var("KDC_KIND").unwrap_or_default(),
+        kind: vars.get("KDC_KIND").cloned().unwrap_or_default(),
     })
 }
 
 fn var(name: &str) -> String {
-    std::env::var(name).unwrap_or_else(|_| panic!("{name} unset"))
+    kdc_vars()
+        .and_then(|v| v.get(name).cloned())
+        .unwrap_or_else(|| panic!("{name} unset"))
 }
 
 fn user(e: &Env, name: &str) -> Principal {

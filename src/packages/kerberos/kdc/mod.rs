@@ -35,7 +35,7 @@ pub mod usage {
 
 pub use super::config::{KdcAddr, Transport};
 
-/// Where the KDCs are and how long to wait for them (krb5.conf [realms] `kdc`, [libdefaults]
+/// Where the KDCs are and how long to wait for them (krb5.conf `[realms]` `kdc`, `[libdefaults]`
 /// `kdc_timeout`, `udp_preference_limit`).
 #[derive(Clone, Debug)]
 pub struct KdcSettings {
@@ -137,6 +137,8 @@ impl core::fmt::Display for KdcError {
         write!(f, "{:?}: {}", self.error, self.detail)
     }
 }
+
+impl std::error::Error for KdcError {}
 
 impl From<KdcError> for Error {
     fn from(e: KdcError) -> Error {

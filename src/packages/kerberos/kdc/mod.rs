@@ -35,7 +35,7 @@ pub mod usage {
 
 pub use super::config::{KdcAddr, Transport};
 
-/// Where the KDCs are and how long to wait for them (krb5.conf [realms] `kdc`, [libdefaults]
+/// Where the KDCs are and how long to wait for them (krb5.conf `[realms]` `kdc`, `[libdefaults]`
 /// `kdc_timeout`, `udp_preference_limit`).
 #[derive(Clone, Debug)]
 pub struct KdcSettings {
@@ -137,6 +137,8 @@ impl core::fmt::Display for KdcError {
         write!(f, "{:?}: {}", self.error, self.detail)
     }
 }
+
+impl std::error::Error for KdcError {}
 
 impl From<KdcError> for Error {
     fn from(e: KdcError) -> Error {
@@ -503,6 +505,7 @@ pub fn as_exchange(
                 format!("AS-REP enctype {}", ed.etype),
             )
         })?;
+    let preauth_key_used = preauth_key.is_some();
     let key = match preauth_key {
         Some(k) if k.etype() == rep_etype => k,
         _ => {
@@ -518,8 +521,14 @@ pub fn as_exchange(
             key_from_info(client, password, rep_etype, entry)?
         }
     };
+    let preauthenticated = preauth_key_used;
     let enc = decrypt_enc_part(&key, usage::AS_REP_ENC_PART, ed).map_err(|e| match e {
-        // Without pre-authentication a wrong password shows here.
+        // Without pre-authentication a wrong password shows here; after it, the KDC knew
+        // the key: the reply was altered.
+        None if preauthenticated => KdcError::new(
+            Error::InternalError,
+            "AS-REP enc-part fails its integrity check",
+        ),
         None => KdcError::new(
             Error::LogonDenied,
             "AS-REP enc-part does not decrypt with the password key",
@@ -707,31 +716,37 @@ pub fn tgs_exchange(
     opts: &TgsOptions,
 ) -> KdcResult<Credential> {
     let mut current = tgt.clone();
-    let target_realm = if service.realm.is_empty() {
+    let mut target_realm = if service.realm.is_empty() {
         tgt.client.realm.clone()
     } else {
         service.realm.clone()
     };
     let service_name = PrincipalName::from(service);
+    let service_is_tgs = service.components.first().is_some_and(|c| c == "krbtgt");
     for _hop in 0..=settings.max_referrals {
         let kdc_realm = tgt_realm(&current)
             .ok_or_else(|| KdcError::new(Error::InternalError, "the credential is not a TGT"))?
             .to_string();
-        let sname = if kdc_realm == target_realm {
-            service_name.clone()
-        } else {
+        // Not yet at the service's realm: ask for a cross-realm TGT towards it.
+        let asked_tgt = kdc_realm != target_realm;
+        let sname = if asked_tgt {
             PrincipalName::new(name_type::NT_SRV_INST, &["krbtgt", &target_realm])
+        } else {
+            service_name.clone()
         };
         let cred = tgs_round(settings, &current, &kdc_realm, &sname, opts)?;
-        let asked_tgt = sname.name_string.first().is_some_and(|c| c.0 == "krbtgt");
         match tgt_realm(&cred) {
-            // A (cross-realm or referral) TGT: go on to the KDC of its realm.
-            Some(next) if !(asked_tgt && kdc_realm == target_realm) => {
+            // A TGT: the cross-realm TGT asked for, one for a realm on the way (capath), or a
+            // referral (RFC 6806 §8) telling where the service lives. Go on with it.
+            Some(next) if asked_tgt || !service_is_tgs => {
                 if next == kdc_realm {
                     return Err(KdcError::new(
                         Error::NoAuthenticatingAuthority,
                         "referral loop",
                     ));
+                }
+                if !asked_tgt {
+                    target_realm = next.to_string();
                 }
                 current = cred;
             }

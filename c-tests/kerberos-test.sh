@@ -77,4 +77,11 @@ for kind in "${kinds[@]}"; do
   tests/kerberos/$kind-kdc.sh stop "$dir" >/dev/null 2>&1
   rm -rf "$dir"
 done
+
+# The AS/TGS exchanges (tests/kerberos_kdc.rs) against Samba's AD KDC too (`cargo test` runs
+# them against MIT).
+if [[ " ${kinds[*]} " == *" samba "* ]]; then
+  echo "== tests/kerberos_kdc.rs against the samba KDC"
+  tests/kerberos/kdc-tests.sh samba -q || status=1
+fi
 exit $status

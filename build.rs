@@ -274,6 +274,9 @@ fn system_abi_as_c(dir: &Path) -> std::path::PathBuf {
         if p.extension().is_some_and(|x| x == "rs") {
             let src = std::fs::read_to_string(&p).expect("read src/ffi");
             let src = src.replace("extern \"system\" fn", "extern \"C\" fn");
+            // crypt32's functions are exported everywhere but Windows (where crypt32.dll's
+            // are): they belong in wincrypt.h.
+            let src = src.replace("#[cfg_attr(not(windows), no_mangle)]", "#[no_mangle]");
             std::fs::write(out.join(e.file_name()), src).expect("write ffi copy");
         }
     }

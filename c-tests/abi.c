@@ -25,27 +25,36 @@ static const SEC_WCHAR *W(const char *s) {
   return b;
 }
 
+/* The address of an export. Windows SDK headers (mingw's) declare the functions without
+   dllimport, so `EncryptMessage` in an .exe is the import thunk, not the DLL's function; the
+   DLL's address is GetProcAddress's. */
+#ifdef _WIN32
+#define EXPORT(f) ((void *)GetProcAddress(GetModuleHandleA("secur32.dll"), #f))
+#else
+#define EXPORT(f) ((void *)(f))
+#endif
+
 static void test_tables(void) {
   PSecurityFunctionTableW tw = InitSecurityInterfaceW();
   PSecurityFunctionTableA ta = InitSecurityInterfaceA();
   CHECK(tw != NULL && ta != NULL, "tables exist");
   CHECK(tw->dwVersion == SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_5, "W version %u", (unsigned)tw->dwVersion);
   CHECK(ta->dwVersion == SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_5, "A version");
-  CHECK(tw->AcquireCredentialsHandleW == AcquireCredentialsHandleW, "W ACH slot");
-  CHECK(tw->InitializeSecurityContextW == InitializeSecurityContextW, "W ISC slot");
-  CHECK(tw->AcceptSecurityContext == AcceptSecurityContext, "ASC slot");
-  CHECK(tw->EncryptMessage == EncryptMessage && tw->DecryptMessage == DecryptMessage, "message slots");
-  CHECK((void *)tw->Reserved3 == (void *)EncryptMessage, "Reserved3 = EncryptMessage");
-  CHECK((void *)tw->Reserved4 == (void *)DecryptMessage, "Reserved4 = DecryptMessage");
-  CHECK(tw->MakeSignature == MakeSignature && tw->VerifySignature == VerifySignature, "sig slots");
-  CHECK(tw->FreeContextBuffer == FreeContextBuffer, "FCB slot");
-  CHECK(tw->QueryContextAttributesExW == QueryContextAttributesExW, "QCAEx slot");
-  CHECK(tw->QueryCredentialsAttributesExW == QueryCredentialsAttributesExW, "QCrAEx slot");
-  CHECK(tw->ChangeAccountPasswordW == ChangeAccountPasswordW, "CAP slot");
-  CHECK(ta->AcquireCredentialsHandleA == AcquireCredentialsHandleA, "A ACH slot");
-  CHECK(ta->InitializeSecurityContextA == InitializeSecurityContextA, "A ISC slot");
-  CHECK(ta->QueryContextAttributesA == QueryContextAttributesA, "A QCA slot");
-  CHECK(ta->FreeCredentialHandle == FreeCredentialsHandle, "A FreeCredentialHandle slot");
+  CHECK((void *)tw->AcquireCredentialsHandleW == EXPORT(AcquireCredentialsHandleW), "W ACH slot");
+  CHECK((void *)tw->InitializeSecurityContextW == EXPORT(InitializeSecurityContextW), "W ISC slot");
+  CHECK((void *)tw->AcceptSecurityContext == EXPORT(AcceptSecurityContext), "ASC slot");
+  CHECK((void *)tw->EncryptMessage == EXPORT(EncryptMessage) && (void *)tw->DecryptMessage == EXPORT(DecryptMessage), "message slots");
+  CHECK((void *)tw->Reserved3 == EXPORT(EncryptMessage), "Reserved3 = EncryptMessage");
+  CHECK((void *)tw->Reserved4 == EXPORT(DecryptMessage), "Reserved4 = DecryptMessage");
+  CHECK((void *)tw->MakeSignature == EXPORT(MakeSignature) && (void *)tw->VerifySignature == EXPORT(VerifySignature), "sig slots");
+  CHECK((void *)tw->FreeContextBuffer == EXPORT(FreeContextBuffer), "FCB slot");
+  CHECK((void *)tw->QueryContextAttributesExW == EXPORT(QueryContextAttributesExW), "QCAEx slot");
+  CHECK((void *)tw->QueryCredentialsAttributesExW == EXPORT(QueryCredentialsAttributesExW), "QCrAEx slot");
+  CHECK((void *)tw->ChangeAccountPasswordW == EXPORT(ChangeAccountPasswordW), "CAP slot");
+  CHECK((void *)ta->AcquireCredentialsHandleA == EXPORT(AcquireCredentialsHandleA), "A ACH slot");
+  CHECK((void *)ta->InitializeSecurityContextA == EXPORT(InitializeSecurityContextA), "A ISC slot");
+  CHECK((void *)ta->QueryContextAttributesA == EXPORT(QueryContextAttributesA), "A QCA slot");
+  CHECK((void *)ta->FreeCredentialHandle == EXPORT(FreeCredentialsHandle), "A FreeCredentialHandle slot");
   CHECK(tw->Reserved2 == NULL && tw->Reserved8 == NULL, "reserved slots NULL");
 }
 

@@ -58,10 +58,10 @@ for a in "${archs[@]}"; do
     fi
   } >"$out/secur32.def"
   if [ "$a" = i686 ]; then
-    "$cross-dlltool" --kill-at -m i386 -d "$out/secur32.def" -D secur32.dll -l "$out/libsecur32.dll.a"
+    "$cross-dlltool" --temp-prefix "$out/dlltool" --kill-at -m i386 -d "$out/secur32.def" -D secur32.dll -l "$out/libsecur32.dll.a"
     m=i386
   else
-    "$cross-dlltool" -m i386:x86-64 -d "$out/secur32.def" -D secur32.dll -l "$out/libsecur32.dll.a"
+    "$cross-dlltool" --temp-prefix "$out/dlltool" -m i386:x86-64 -d "$out/secur32.def" -D secur32.dll -l "$out/libsecur32.dll.a"
     m=i386:x86-64
   fi
   dlltool=$(command -v llvm-dlltool || ls /usr/bin/llvm-dlltool-* 2>/dev/null | head -1 || true)

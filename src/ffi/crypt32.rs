@@ -224,8 +224,8 @@ thread_local! {
 /// The error code of the last failed crypt32 call on this thread (kernel32's
 /// GetLastError, for the crypt32 functions here only). Not built for Windows, where
 /// kernel32.dll's GetLastError is the one.
-#[cfg(not(windows))]
 #[no_mangle]
+#[cfg(not(windows))]
 pub extern "system" fn GetLastError() -> DWORD {
     LAST_ERROR.with(|c| c.get())
 }

@@ -86,6 +86,8 @@ const CRYPT_ACQUIRE_SILENT_FLAG: DWORD = 0x40;
 /// CryptAcquireCertificatePrivateKey's key spec for a CNG (NCrypt) key handle.
 const CERT_NCRYPT_KEY_SPEC: DWORD = 0xFFFF_FFFF;
 const PRIVATEKEYBLOB: DWORD = 7;
+const AT_KEYEXCHANGE: DWORD = 1;
+const AT_SIGNATURE: DWORD = 2;
 
 /// `len` bytes (at least one) from the process heap, or None.
 pub fn heap_alloc(len: usize) -> Option<*mut u8> {
@@ -165,6 +167,7 @@ fn private_key(p: PCCERT_CONTEXT) -> Result<Option<Zeroizing<Vec<u8>>>, ()> {
         )
     };
     if ok == 0 {
+        crate::log!(Level::Debug, "schannel: the certificate has no private key");
         return Ok(None);
     }
     if spec == CERT_NCRYPT_KEY_SPEC {
@@ -176,21 +179,32 @@ fn private_key(p: PCCERT_CONTEXT) -> Result<Option<Zeroizing<Vec<u8>>>, ()> {
         return Err(());
     }
     let mut key: HCRYPTKEY = 0;
+    // The key pair named by the key spec. Wine 8.0's PFXImportCertStore records a key spec of
+    // 3 (not AT_KEYEXCHANGE or AT_SIGNATURE) for the pair it imports as AT_KEYEXCHANGE, so
+    // the two documented specs are tried after the recorded one.
+    let mut found = false;
+    for s in [spec, AT_KEYEXCHANGE, AT_SIGNATURE] {
+        // SAFETY: prov is the provider just acquired; key is a local.
+        if unsafe { CryptGetUserKey(prov, s, &mut key) } != 0 {
+            found = true;
+            break;
+        }
+    }
     let mut blob = Zeroizing::new(Vec::new());
-    // SAFETY: prov is the provider just acquired; key/len are locals, the buffer holds len.
-    let exported = unsafe {
-        let mut len: DWORD = 0;
-        CryptGetUserKey(prov, spec, &mut key) != 0
-            && CryptExportKey(key, 0, PRIVATEKEYBLOB, 0, core::ptr::null_mut(), &mut len) != 0
-            && {
-                blob.resize(len as usize, 0);
-                CryptExportKey(key, 0, PRIVATEKEYBLOB, 0, blob.as_mut_ptr(), &mut len) != 0
-            }
-            && {
-                blob.truncate(len as usize);
-                true
-            }
-    };
+    // SAFETY: key is the pair just obtained; len is a local, the buffer holds len bytes.
+    let exported = found
+        && unsafe {
+            let mut len: DWORD = 0;
+            CryptExportKey(key, 0, PRIVATEKEYBLOB, 0, core::ptr::null_mut(), &mut len) != 0
+                && {
+                    blob.resize(len as usize, 0);
+                    CryptExportKey(key, 0, PRIVATEKEYBLOB, 0, blob.as_mut_ptr(), &mut len) != 0
+                }
+                && {
+                    blob.truncate(len as usize);
+                    true
+                }
+        };
     // SAFETY: release what was acquired (the provider only when crypt32 says the caller owns it).
     unsafe {
         if key != 0 {
@@ -209,7 +223,14 @@ fn private_key(p: PCCERT_CONTEXT) -> Result<Option<Zeroizing<Vec<u8>>>, ()> {
     }
     match crate::packages::schannel::capi::rsa_privatekeyblob_to_pkcs8(&blob) {
         Some(k) => Ok(Some(k)),
-        None => Err(()),
+        None => {
+            crate::log!(
+                Level::Warn,
+                "schannel: the exported key is not an RSA PRIVATEKEYBLOB ({} bytes)",
+                blob.len()
+            );
+            Err(())
+        }
     }
 }
 

@@ -22,8 +22,12 @@ use crate::package::CertMaterial;
 use core::ffi::{c_char, c_void};
 use zeroize::Zeroizing;
 
+// Windows' names for Windows' types.
+#[allow(clippy::upper_case_acronyms)]
 type HANDLE = *mut c_void;
+#[allow(clippy::upper_case_acronyms)]
 type HCRYPTPROV = usize;
+#[allow(clippy::upper_case_acronyms)]
 type HCRYPTKEY = usize;
 
 #[link(name = "kernel32")]
@@ -127,6 +131,8 @@ unsafe fn encoded(p: PCCERT_CONTEXT) -> Option<Vec<u8>> {
 }
 
 /// DER of every certificate in a crypt32 store (SCHANNEL_CRED.hRootStore, a context's store).
+/// `h` is the caller's store handle, which crypt32 validates as Windows' Schannel relies on.
+#[allow(clippy::not_unsafe_ptr_arg_deref)]
 pub fn store_certs(h: HCERTSTORE) -> Option<Vec<Vec<u8>>> {
     if h.is_null() {
         return None;
@@ -236,6 +242,9 @@ fn private_key(p: PCCERT_CONTEXT) -> Result<Option<Zeroizing<Vec<u8>>>, ()> {
 
 /// What Schannel credentials need from a crypt32 PCCERT_CONTEXT: the certificate, its issuer
 /// chain from the context's store, and its private key. None for NULL or an unusable key.
+/// `p` is the caller's PCCERT_CONTEXT from SCHANNEL_CRED.paCred: as Windows' Schannel does,
+/// it is read as a valid context (the API conventions in the README).
+#[allow(clippy::not_unsafe_ptr_arg_deref)]
 pub fn cert_material(p: PCCERT_CONTEXT) -> Option<CertMaterial> {
     if p.is_null() {
         return None;

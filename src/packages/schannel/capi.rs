@@ -132,6 +132,19 @@ mod tests {
     }
 
     #[test]
+    fn issuer_chain_walks_to_the_root_without_it() {
+        let root = include_bytes!("../../../tests/data/chain-root.der").to_vec();
+        let inter = include_bytes!("../../../tests/data/chain-inter.der").to_vec();
+        let leaf = include_bytes!("../../../tests/data/chain-leaf.der").to_vec();
+        let other = include_bytes!("../../../tests/data/chain-other.der").to_vec();
+        let store = vec![root.clone(), other.clone(), leaf.clone(), inter.clone()];
+        assert_eq!(issuer_chain(&leaf, &store), vec![inter.clone()]);
+        assert_eq!(issuer_chain(&inter, &store), Vec::<Vec<u8>>::new());
+        assert!(issuer_chain(&leaf, &[root, other]).is_empty());
+        assert!(issuer_chain(b"not a certificate", &store).is_empty());
+    }
+
+    #[test]
     fn privatekeyblob_rejects_other_blobs() {
         assert!(rsa_privatekeyblob_to_pkcs8(&MSBLOB[..100]).is_none());
         let mut public = MSBLOB.to_vec();

@@ -435,7 +435,43 @@ static void test_message_descs(void) {
   FreeCredentialsHandle(&p.scred);
 }
 
+#ifdef _WIN32
+/* Windows: memory the DLL hands out is a process-heap block, as Windows' secur32 hands it
+   out, so a caller may inspect it (HeapSize) or free it the Windows way (HeapFree). */
+static void test_process_heap(void) {
+  ULONG n = 0;
+  PSecPkgInfoW infos = NULL;
+  CHECK_STATUS(EnumerateSecurityPackagesW(&n, &infos), SEC_E_OK);
+  SIZE_T size = infos ? HeapSize(GetProcessHeap(), 0, infos) : (SIZE_T)-1;
+  CHECK(size != (SIZE_T)-1 && size >= n * sizeof *infos, "SecPkgInfo array is a process-heap block (%lu bytes)",
+        (unsigned long)size);
+  for (ULONG i = 0; i < n && size != (SIZE_T)-1; i++) {
+    const char *nm = (const char *)infos[i].Name, *base = (const char *)infos;
+    CHECK(nm >= base && nm < base + size, "package %lu's name is in the same block", (unsigned long)i);
+  }
+  CHECK(infos && HeapFree(GetProcessHeap(), 0, infos), "HeapFree(GetProcessHeap()) frees the SecPkgInfo array");
+  /* An allocated output token (ISC_REQ_ALLOCATE_MEMORY): FreeContextBuffer still works. */
+  CredHandle cred;
+  CtxtHandle ctx;
+  ULONG attr;
+  TimeStamp ts;
+  CHECK_STATUS(acquire_ntlm(SECPKG_CRED_OUTBOUND, "user", "DOMAIN", "Password01", &cred), SEC_E_OK);
+  SecBuffer ob = { 0, SECBUFFER_TOKEN, NULL };
+  SecBufferDesc od = { SECBUFFER_VERSION, 1, &ob };
+  CHECK_STATUS(InitializeSecurityContextA(&cred, NULL, (SEC_CHAR *)"host/x", NTLM_REQ | ISC_REQ_ALLOCATE_MEMORY, 0,
+                                          SECURITY_NATIVE_DREP, NULL, 0, &ctx, &od, &attr, &ts),
+               SEC_I_CONTINUE_NEEDED);
+  CHECK(ob.pvBuffer && HeapSize(GetProcessHeap(), 0, ob.pvBuffer) >= ob.cbBuffer, "token is a process-heap block");
+  CHECK_STATUS(FreeContextBuffer(ob.pvBuffer), SEC_E_OK);
+  DeleteSecurityContext(&ctx);
+  FreeCredentialsHandle(&cred);
+}
+#endif
+
 int main(void) {
+#ifdef _WIN32
+  test_process_heap();
+#endif
   test_tables();
   test_packages();
   test_handles();

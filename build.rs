@@ -7,6 +7,17 @@ fn main() {
     println!("cargo:rerun-if-changed=src/ffi");
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-changed=build.rs");
+    // 32-bit Windows: the stdcall (SEC_ENTRY) exports keep Windows' undecorated names
+    // (EncryptMessage, not EncryptMessage@16), as secur32.dll exports them; callers built with
+    // the SDK headers import the decorated names through the import library
+    // (scripts/build-windows.sh maps them with dlltool --kill-at).
+    let var = |k: &str| std::env::var(k).unwrap_or_default();
+    if var("CARGO_CFG_TARGET_OS") == "windows"
+        && var("CARGO_CFG_TARGET_ARCH") == "x86"
+        && var("CARGO_CFG_TARGET_ENV") == "gnu"
+    {
+        println!("cargo:rustc-cdylib-link-arg=-Wl,--kill-at");
+    }
     let root = std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR");
     let root = Path::new(&root);
     let mut config =
@@ -376,6 +387,9 @@ fn system_abi_as_c(dir: &Path) -> std::path::PathBuf {
         let _ = std::fs::create_dir_all(dest.parent().expect("parent"));
         let src = std::fs::read_to_string(&p).expect("read src/ffi");
         let src = src.replace("extern \"system\" fn", "extern \"C\" fn");
+        // crypt32's functions are exported everywhere but Windows (where crypt32.dll's are):
+        // they belong in wincrypt.h.
+        let src = src.replace("#[cfg_attr(not(windows), no_mangle)]", "#[no_mangle]");
         std::fs::write(dest, src).expect("write ffi copy");
     }
     out

@@ -5,6 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
 command -v x86_64-w64-mingw32-gcc >/dev/null || need+=(gcc-mingw-w64)
+command -v i686-w64-mingw32-gcc >/dev/null || need+=(gcc-mingw-w64-i686)
+# The Windows build is tested under Wine (c-tests/wine-test.sh).
+command -v wine >/dev/null || need+=(wine wine64)
+command -v bc >/dev/null || need+=(bc)
 command -v clang >/dev/null || need+=(clang)
 command -v valgrind >/dev/null || need+=(valgrind)
 command -v cmake >/dev/null || need+=(cmake)
@@ -28,6 +32,15 @@ if [ ${#need[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+# 32-bit Windows programs under Wine need wine32 (i386 multiarch). Only CI machines, which are
+# throwaway, get a foreign architecture added; elsewhere wine-test.sh says loudly it did not
+# run the i686 harnesses.
+if [ "${CI:-}" = "true" ] && [ ! -d /usr/lib/i386-linux-gnu/wine/i386-unix ]; then
+  echo "setup: installing wine32:i386 (CI)"
+  dpkg --add-architecture i386
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wine32:i386 >/dev/null
 fi
 if ! .venv/bin/python -c 'import spnego, sspilib, pytest' 2>/dev/null; then
   echo "setup: creating .venv with pyspnego, sspilib, pytest"

@@ -304,10 +304,14 @@ fn live_allocations() -> &'static Mutex<HashMap<usize, usize>> {
 }
 
 /// Allocates memory that the caller releases with FreeContextBuffer. At least one byte is
-/// allocated so that an empty result is still a distinct pointer.
+/// allocated so that an empty result is still a distinct pointer. On Windows the memory comes
+/// from the process heap, as Windows' secur32 hands it out (HeapFree/LocalFree work too).
 pub fn alloc_context_buffer(len: usize) -> Option<*mut u8> {
+    #[cfg(not(windows))]
     // SAFETY: malloc with a non-zero size; NULL is handled.
     let p = unsafe { libc::malloc(len.max(1)) } as *mut u8;
+    #[cfg(windows)]
+    let p = crate::ffi::win32::heap_alloc(len).unwrap_or(core::ptr::null_mut());
     if p.is_null() {
         return None;
     }
@@ -331,10 +335,17 @@ pub fn free_context_buffer(p: *mut c_void) -> bool {
     let Some(len) = live_allocations().lock().remove(&(p as usize)) else {
         return false;
     };
-    // SAFETY: p came from libc::malloc(len) in alloc_context_buffer and was live until now.
+    // SAFETY: p came from alloc_context_buffer (len bytes) and was live until now.
+    unsafe { zeroize::Zeroize::zeroize(core::slice::from_raw_parts_mut(p as *mut u8, len)) };
+    #[cfg(not(windows))]
+    // SAFETY: as above: libc::malloc's block.
     unsafe {
-        zeroize::Zeroize::zeroize(core::slice::from_raw_parts_mut(p as *mut u8, len));
         libc::free(p)
+    };
+    #[cfg(windows)]
+    // SAFETY: as above: the process heap's block.
+    unsafe {
+        crate::ffi::win32::heap_free(p)
     };
     true
 }

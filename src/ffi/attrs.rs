@@ -229,7 +229,7 @@ pub unsafe fn write_attribute(value: Attribute, out: *mut c_void, cs: Charset) -
             }
             Attribute::CertContext(chain) => {
                 // A new context the caller frees with CertFreeCertificateContext.
-                let c = super::crypt32::context_for_chain(&chain).ok_or(Error::InternalError)?;
+                let c = super::certs::context_for_chain(&chain).ok_or(Error::InternalError)?;
                 (out as *mut *const c_void).write_unaligned(c as *const c_void)
             }
         }

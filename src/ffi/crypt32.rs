@@ -6,6 +6,10 @@
 //! the DER, the CERT_INFO and (from PFXImportCertStore) the PKCS#8 private key. Pointers the
 //! library did not hand out are rejected (FALSE / NULL), never dereferenced.
 //!
+//! On Windows these functions are compiled but not exported (`cfg_attr(not(windows),
+//! no_mangle)`): crypt32.dll is the system's there, and Schannel credentials take its
+//! CERT_CONTEXTs through `super::win32` (see `super::certs`).
+//!
 //! System stores (CertOpenStore with CERT_STORE_PROV_SYSTEM, CertOpenSystemStore): the
 //! certificates in `$SECUR32_CERT_STORE_DIR/<NAME>/` (PEM, DER, or .pfx/.p12 with an empty
 //! password); "ROOT" without that directory holds the system roots (SSL_CERT_FILE honoured).
@@ -203,17 +207,27 @@ fn live_stores() -> &'static Mutex<HashSet<usize>> {
     S.get_or_init(|| Mutex::new(HashSet::new()))
 }
 
+#[cfg(not(windows))]
 pub(crate) fn set_last_error(code: DWORD) {
     LAST_ERROR.with(|c| c.set(code));
 }
 
+/// On Windows the thread's error code is kernel32's.
+#[cfg(windows)]
+pub(crate) fn set_last_error(code: DWORD) {
+    super::win32::set_last_error(code);
+}
+
+#[cfg(not(windows))]
 thread_local! {
     static LAST_ERROR: std::cell::Cell<DWORD> = const { std::cell::Cell::new(0) };
 }
 
 /// The error code of the last failed crypt32 call on this thread (kernel32's
-/// GetLastError, for the crypt32 functions here only).
+/// GetLastError, for the crypt32 functions here only). Not built for Windows, where
+/// kernel32.dll's GetLastError is the one.
 #[no_mangle]
+#[cfg(not(windows))]
 pub extern "system" fn GetLastError() -> DWORD {
     LAST_ERROR.with(|c| c.get())
 }
@@ -585,7 +599,7 @@ unsafe fn slice<'a>(p: *const u8, n: usize) -> &'a [u8] {
 
 /// Creates a certificate context from DER (X509_ASN_ENCODING). NULL on a parse failure.
 /// Free with CertFreeCertificateContext.
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertCreateCertificateContext(
     dwCertEncodingType: DWORD,
     pbCertEncoded: *const BYTE,
@@ -606,7 +620,7 @@ pub unsafe extern "system" fn CertCreateCertificateContext(
 }
 
 /// Adds a reference to a context; returns it (NULL stays NULL).
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertDuplicateCertificateContext(
     pCertContext: PCCERT_CONTEXT,
 ) -> PCCERT_CONTEXT {
@@ -620,7 +634,7 @@ pub unsafe extern "system" fn CertDuplicateCertificateContext(
 
 /// Drops a reference to a context (NULL → TRUE). A pointer this library did not hand out
 /// → FALSE.
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertFreeCertificateContext(pCertContext: PCCERT_CONTEXT) -> BOOL {
     guard_bool(|| pCertContext.is_null() || release(pCertContext as usize))
 }
@@ -664,7 +678,7 @@ fn open_system_store(name: &str) -> usize {
 
 /// Opens a store: CERT_STORE_PROV_MEMORY (empty), CERT_STORE_PROV_SYSTEM_A/W ("MY",
 /// "ROOT", …; see the module comment). Other providers → NULL. Close with CertCloseStore.
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertOpenStore(
     lpszStoreProvider: LPCSTR,
     dwEncodingType: DWORD,
@@ -696,7 +710,7 @@ pub unsafe extern "system" fn CertOpenStore(
 }
 
 /// Opens a system store by name ("MY", "ROOT").
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertOpenSystemStoreA(
     hProv: HCRYPTPROV_LEGACY,
     szSubsystemProtocol: LPCSTR,
@@ -712,7 +726,7 @@ pub unsafe extern "system" fn CertOpenSystemStoreA(
 }
 
 /// Wide form of CertOpenSystemStoreA.
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertOpenSystemStoreW(
     hProv: HCRYPTPROV_LEGACY,
     szSubsystemProtocol: LPCWSTR,
@@ -729,14 +743,14 @@ pub unsafe extern "system" fn CertOpenSystemStoreW(
 
 /// Closes a store and drops its references to its certificates (contexts the caller
 /// duplicated stay valid).
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertCloseStore(hCertStore: HCERTSTORE, dwFlags: DWORD) -> BOOL {
     let _ = dwFlags;
     guard_bool(|| hCertStore.is_null() || close_store(hCertStore))
 }
 
 /// Adds a certificate to a store; `ppStoreContext` (optional) receives a new reference.
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertAddCertificateContextToStore(
     hCertStore: HCERTSTORE,
     pCertContext: PCCERT_CONTEXT,
@@ -785,7 +799,7 @@ fn next_in_store(
 }
 
 /// Enumerates a store: pass NULL, then each returned context (which this call frees).
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertEnumCertificatesInStore(
     hCertStore: HCERTSTORE,
     pPrevCertContext: PCCERT_CONTEXT,
@@ -796,7 +810,7 @@ pub unsafe extern "system" fn CertEnumCertificatesInStore(
 /// Finds a certificate: CERT_FIND_ANY, CERT_FIND_SHA1_HASH / CERT_FIND_HASH
 /// (CRYPT_HASH_BLOB*), CERT_FIND_SUBJECT_STR_A/W and CERT_FIND_ISSUER_STR_A/W
 /// (case-insensitive substring of the name). Frees `pPrevCertContext`.
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertFindCertificateInStore(
     hCertStore: HCERTSTORE,
     dwCertEncodingType: DWORD,
@@ -871,7 +885,7 @@ fn get_name(p: PCCERT_CONTEXT, kind: DWORD, flags: DWORD, para: *mut c_void) -> 
 /// CERT_NAME_DNS_TYPE, CERT_NAME_EMAIL_TYPE, CERT_NAME_RDN_TYPE, CERT_NAME_ATTR_TYPE
 /// (`pvTypePara`: the OID string); CERT_NAME_ISSUER_FLAG.
 /// Returns the characters written or needed, NUL included (1 for an empty name).
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertGetNameStringA(
     pCertContext: PCCERT_CONTEXT,
     dwType: DWORD,
@@ -899,7 +913,7 @@ pub unsafe extern "system" fn CertGetNameStringA(
 }
 
 /// Wide form of CertGetNameStringA (UTF-16).
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertGetNameStringW(
     pCertContext: PCCERT_CONTEXT,
     dwType: DWORD,
@@ -930,7 +944,7 @@ pub unsafe extern "system" fn CertGetNameStringW(
 /// Reads a property: CERT_SHA1_HASH_PROP_ID (= CERT_HASH_PROP_ID), CERT_MD5_HASH_PROP_ID
 /// is not provided, CERT_SHA256_HASH_PROP_ID. NULL pvData → size only; too small →
 /// FALSE with ERROR_MORE_DATA and the size.
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertGetCertificateContextProperty(
     pCertContext: PCCERT_CONTEXT,
     dwPropId: DWORD,
@@ -1020,7 +1034,7 @@ fn import_pfx(data: &[u8], password: &str, store: usize) -> bool {
 /// Imports a PKCS#12 blob into a new memory store; the certificate with the private key
 /// keeps the key (usable as Schannel server or client credentials). Wrong password or bad
 /// data → NULL. Close with CertCloseStore.
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn PFXImportCertStore(
     pPFX: PCRYPT_DATA_BLOB,
     szPassword: LPCWSTR,
@@ -1052,7 +1066,7 @@ pub unsafe extern "system" fn PFXImportCertStore(
 }
 
 /// TRUE when the blob parses as PKCS#12 (structure only).
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn PFXIsPFXBlob(pPFX: PCRYPT_DATA_BLOB) -> BOOL {
     guard_bool(|| {
         if pPFX.is_null() {

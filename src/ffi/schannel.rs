@@ -448,10 +448,10 @@ pub unsafe fn decode_schannel_cred(
         // SAFETY: paCred holds cCreds PCCERT_CONTEXTs.
         let c = unsafe { certs.add(i).read_unaligned() };
         out.certs
-            .push(super::crypt32::cert_material(c).ok_or(Error::UnknownCredentials)?);
+            .push(super::certs::cert_material(c).ok_or(Error::UnknownCredentials)?);
     }
     if !root.is_null() {
-        out.root_store = Some(super::crypt32::store_certs(root).ok_or(Error::UnknownCredentials)?);
+        out.root_store = Some(super::certs::store_certs(root).ok_or(Error::UnknownCredentials)?);
     }
     Ok(out)
 }

@@ -6,6 +6,7 @@
 //! and rustls's kernel connection only computes new secrets on TLS 1.3 KeyUpdate.
 #![deny(unsafe_code)] // (record.rs: one test reads a key's bytes)
 
+pub mod capi;
 mod record;
 mod verify;
 
@@ -85,11 +86,24 @@ pub fn trusted_root_ders() -> Vec<Vec<u8>> {
 }
 
 fn default_roots() -> Vec<Vec<u8>> {
-    let mut roots: Vec<Vec<u8>> = rustls_native_certs::load_native_certs()
-        .certs
-        .into_iter()
-        .map(|c| c.to_vec())
-        .collect();
+    let native = rustls_native_certs::load_native_certs();
+    for e in &native.errors {
+        crate::log!(crate::log::Level::Warn, "schannel: system roots: {e}");
+    }
+    let mut roots: Vec<Vec<u8>> = native.certs.into_iter().map(|c| c.to_vec()).collect();
+    if crate::log::enabled(crate::log::Level::Trace) {
+        use x509_parser::prelude::*;
+        for r in &roots {
+            if let Ok((_, c)) = X509Certificate::from_der(r) {
+                crate::log!(crate::log::Level::Trace, "schannel: root {}", c.subject());
+            }
+        }
+    }
+    crate::log!(
+        crate::log::Level::Debug,
+        "schannel: {} system roots",
+        roots.len()
+    );
     if let Some(dir) = cert_store_dir() {
         roots.extend(load_cert_dir(&dir.join("ROOT")));
     }
@@ -124,10 +138,13 @@ fn certified_key(m: &CertMaterial) -> SecResult<Option<Arc<CertifiedKey>>> {
         return Ok(None);
     };
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.to_vec()));
-    let signer = provider()
-        .key_provider
-        .load_private_key(key)
-        .map_err(|_| Error::UnknownCredentials)?;
+    let signer = provider().key_provider.load_private_key(key).map_err(|e| {
+        crate::log!(
+            crate::log::Level::Warn,
+            "schannel: private key refused: {e}"
+        );
+        Error::UnknownCredentials
+    })?;
     let chain = m
         .chain
         .iter()

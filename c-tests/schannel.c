@@ -256,7 +256,7 @@ static SECURITY_STATUS tls_recv(conn_t *c, char *out, size_t cap, size_t *got) {
         SecBufferDesc d = {SECBUFFER_VERSION, 4, b};
         SECURITY_STATUS s = DecryptMessage(&c->ctx, &d, 0, NULL);
         if (s == SEC_E_INCOMPLETE_MESSAGE) {
-            if (b[1].BufferType == SECBUFFER_MISSING) c->incomplete_seen++;
+            if (b[0].BufferType == SECBUFFER_MISSING) c->incomplete_seen++;
             if (read_more(c)) return -2;
             continue;
         }
@@ -781,8 +781,9 @@ static void loopback_one(const char *pfx, const char *pw, DWORD proto, const cha
     int incomplete = 0, ok = 0;
     for (size_t k = 1; k <= restlen; k++) {
         s = open_rec(&sv.ctx, rest, k, b);
-        if (s == SEC_E_INCOMPLETE_MESSAGE && b[1].BufferType == SECBUFFER_MISSING &&
-            b[1].cbBuffer > 0)
+        /* Windows: the DATA buffer itself becomes SECBUFFER_MISSING with the count. */
+        if (s == SEC_E_INCOMPLETE_MESSAGE && b[0].BufferType == SECBUFFER_MISSING &&
+            b[0].cbBuffer > 0)
             incomplete++;
         else if (s == SEC_E_OK && k == restlen)
             ok = !memcmp(b[1].pvBuffer, "third", 5);

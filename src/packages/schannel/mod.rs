@@ -961,13 +961,29 @@ impl SchannelContext {
             }
             return Ok(Outcome::Ok);
         }
-        if hs.alert.is_some() {
-            // Shutdown before the handshake completed: nothing to protect the alert with.
-            hs.alert = None;
+        if let Some([level, desc]) = hs.alert.take() {
+            // ApplyControlToken(SCHANNEL_SHUTDOWN / SCHANNEL_ALERT) before the handshake
+            // completed: no keys yet, so the alert goes out as a plaintext alert record, and
+            // the context is closed.
             hs.closed = true;
             hs.conn = None;
+            out.extend_from_slice(&[record::CT_ALERT, 3, 3, 0, 2, level, desc]);
             write_output(step, &out)?;
             return Ok(Outcome::Ok);
+        }
+        // An input token that does not start with a TLS record header (content type 20..=24,
+        // major version 3) is refused at once, with an empty output token, as Windows does
+        // (Wine dlls/secur32/tests/schannel.c test_communication: garbage and all-zero tokens
+        // → SEC_E_INVALID_TOKEN, cbBuffer 0).
+        if let Some(h) = data.get(pos..pos + 3) {
+            if !(20..=24).contains(&h[0]) || h[1] != 3 {
+                if let Some(o) = step.output.as_deref_mut() {
+                    if let Some(i) = o.find(SECBUFFER_TOKEN) {
+                        let _ = o.set_size(i, 0);
+                    }
+                }
+                return Err(Error::InvalidToken);
+            }
         }
         if hs.conn.is_none() {
             if self.server && data.is_empty() {
@@ -1107,11 +1123,17 @@ impl Context for SchannelContext {
         self.step(step)
     }
 
+    /// Windows' checks (Wine dlls/secur32/schannel.c schan_ApplyControlToken, whose tests run
+    /// on Windows): exactly one buffer, a SECBUFFER_TOKEN (else SEC_E_INVALID_TOKEN), at least
+    /// one DWORD (else SEC_E_UNSUPPORTED_FUNCTION). A NULL descriptor is the export's
+    /// SEC_E_INTERNAL_ERROR.
     fn apply_control_token(&self, input: &mut SecBuffers<'_>) -> SecResult<()> {
-        let i = input.find(SECBUFFER_TOKEN).ok_or(Error::InvalidToken)?;
-        let b = input.bytes(i)?;
-        if b.len() < 4 {
+        if input.len() != 1 || input.kind(0) != SECBUFFER_TOKEN {
             return Err(Error::InvalidToken);
+        }
+        let b = input.bytes(0)?;
+        if b.len() < 4 {
+            return Err(Error::UnsupportedFunction);
         }
         let word = |k: usize| -> Option<u32> {
             b.get(k..k + 4)
@@ -1217,7 +1239,9 @@ impl Context for SchannelContext {
         let n = match record::record_len(msg.bytes(d)?) {
             Ok(n) => n,
             Err(missing) => {
-                msg.set_counter(e[0], SECBUFFER_MISSING, missing);
+                // Windows puts the count in the DATA buffer itself, pvBuffer kept (Wine
+                // dlls/secur32/tests/schannel.c test_communication, run on Windows).
+                msg.set_missing(d, missing);
                 return Err(Error::IncompleteMessage);
             }
         };

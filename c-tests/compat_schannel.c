@@ -120,6 +120,41 @@ static void test_cred_settings(void) {
     if (s == SEC_E_OK) FreeCredentialsHandle(&c);
 }
 
+/* NULL and malformed AcquireCredentialsHandle arguments get Windows' codes (Wine
+   dlls/secur32/tests/schannel.c testAcquireSecurityContext, run on Windows; Vista+ values):
+   neither inbound nor outbound → SEC_E_NO_CREDENTIALS; a bad dwVersion →
+   SEC_E_UNKNOWN_CREDENTIALS even with a NULL phCredential; a certificate without its private
+   key → SEC_E_NO_CREDENTIALS; two certificates → SEC_E_UNKNOWN_CREDENTIALS; a NULL
+   phCredential with good data → SEC_E_INTERNAL_ERROR (Windows faults; never
+   SEC_E_INVALID_PARAMETER). */
+static void test_cred_errors(PCCERT_CONTEXT with_key) {
+    SCHANNEL_CRED sc;
+    CredHandle c;
+    SECURITY_STATUS s;
+    PCCERT_CONTEXT no_key = CertCreateCertificateContext(X509_ASN_ENCODING, with_key->pbCertEncoded,
+                                                         with_key->cbCertEncoded);
+    PCCERT_CONTEXT two[2] = {with_key, no_key};
+    s = AcquireCredentialsHandleA(NULL, (SEC_CHAR *)UNISP_NAME_A, 0, NULL, NULL, NULL, NULL, &c, NULL);
+    EXPECT(s == SEC_E_NO_CREDENTIALS, "usage 0: %s", status_name(s));
+    memset(&sc, 0, sizeof sc);
+    s = AcquireCredentialsHandleA(NULL, (SEC_CHAR *)UNISP_NAME_A, SECPKG_CRED_OUTBOUND, NULL, &sc, NULL, NULL, NULL, NULL);
+    EXPECT(s == SEC_E_UNKNOWN_CREDENTIALS, "dwVersion 0, NULL phCredential: %s", status_name(s));
+    sc.dwVersion = SCHANNEL_CRED_VERSION;
+    s = AcquireCredentialsHandleA(NULL, (SEC_CHAR *)UNISP_NAME_A, SECPKG_CRED_OUTBOUND, NULL, &sc, NULL, NULL, NULL, NULL);
+    EXPECT(s == SEC_E_INTERNAL_ERROR, "NULL phCredential: %s", status_name(s));
+    sc.cCreds = 1;
+    sc.paCred = &no_key;
+    s = AcquireCredentialsHandleA(NULL, (SEC_CHAR *)UNISP_NAME_A, SECPKG_CRED_OUTBOUND, NULL, &sc, NULL, NULL, &c, NULL);
+    EXPECT(s == SEC_E_NO_CREDENTIALS, "certificate without key, outbound: %s", status_name(s));
+    s = AcquireCredentialsHandleA(NULL, (SEC_CHAR *)UNISP_NAME_A, SECPKG_CRED_INBOUND, NULL, &sc, NULL, NULL, &c, NULL);
+    EXPECT(s == SEC_E_NO_CREDENTIALS, "certificate without key, inbound: %s", status_name(s));
+    sc.cCreds = 2;
+    sc.paCred = two;
+    s = AcquireCredentialsHandleA(NULL, (SEC_CHAR *)UNISP_NAME_A, SECPKG_CRED_INBOUND, NULL, &sc, NULL, NULL, &c, NULL);
+    EXPECT(s == SEC_E_UNKNOWN_CREDENTIALS, "two certificates: %s", status_name(s));
+    CertFreeCertificateContext(no_key);
+}
+
 int main(int argc, char **argv) {
     if (argc < 3) {
         fprintf(stderr, "usage: compat_schannel SERVER.pfx PASSWORD\n");
@@ -138,6 +173,7 @@ int main(int argc, char **argv) {
     test_isc_input(&cl.cred);
     test_control_token(&cl.cred);
     test_cred_settings();
+    test_cred_errors(cert);
 
     SECURITY_STATUS s = handshake(&cl, &sv);
     EXPECT(s == SEC_E_OK, "handshake %s", status_name(s));

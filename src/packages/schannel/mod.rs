@@ -166,11 +166,17 @@ impl SecurityPackage for Schannel {
         if versions.is_empty() {
             return Err(Error::AlgorithmMismatch);
         }
+        // Windows (Wine dlls/secur32/tests/schannel.c, run on Windows): more than one
+        // certificate → SEC_E_UNKNOWN_CREDENTIALS; a certificate without a reachable private
+        // key → SEC_E_NO_CREDENTIALS.
+        if cred.certs.len() > 1 {
+            return Err(Error::UnknownCredentials);
+        }
         let mut key = None;
         for m in &cred.certs {
-            if let Some(k) = certified_key(m)? {
-                key = Some(k);
-                break;
+            match certified_key(m)? {
+                Some(k) => key = Some(k),
+                None => return Err(Error::NoCredentials),
             }
         }
         if req.usage & SECPKG_CRED_INBOUND != 0 && key.is_none() {

@@ -52,6 +52,35 @@ fn main() {
     for h in OWN_HEADERS {
         own_header(root, &ffi_copy, h);
     }
+    crypt32_links();
+}
+
+/// `-lcrypt32` works right after `cargo build`: libcrypt32.so / libcrypt32.a next to the
+/// libraries in the profile directory (OUT_DIR is <profile>/build/<pkg>-<hash>/out), as links
+/// to libsecur32, which exports the crypt32 subset (scripts/install.sh does the same).
+fn crypt32_links() {
+    #[cfg(unix)]
+    {
+        let Some(out) = std::env::var_os("OUT_DIR") else {
+            return;
+        };
+        let Some(profile) = Path::new(&out).ancestors().nth(3) else {
+            return;
+        };
+        for (link, target) in [
+            ("libcrypt32.so", "libsecur32.so"),
+            ("libcrypt32.a", "libsecur32.a"),
+        ] {
+            let l = profile.join(link);
+            if std::fs::read_link(&l).is_ok_and(|t| t == Path::new(target)) {
+                continue;
+            }
+            let _ = std::fs::remove_file(&l);
+            if let Err(e) = std::os::unix::fs::symlink(target, &l) {
+                println!("cargo:warning=cannot link {}: {e}", l.display());
+            }
+        }
+    }
 }
 
 /// src/ffi files that get a header of their own instead of going into sspi.h:

@@ -27,6 +27,8 @@ fail() { FAIL=$((FAIL + 1)); echo "FAIL $*"; }
 BIN=$T/schannel
 gcc -std=c11 -Wall -Wextra -Werror -Iinclude -o "$BIN" c-tests/schannel.c \
   -L"$LIB" -lsecur32 -lcrypt32 -Wl,-rpath,"$LIB" -pthread || { echo "schannel: 0 passed, 1 failed"; exit 1; }
+gcc -std=c11 -Wall -Wextra -Werror -Iinclude -Ic-tests -o "$T/compat_schannel" c-tests/compat_schannel.c \
+  -L"$LIB" -lsecur32 -lcrypt32 -Wl,-rpath,"$LIB" || { echo "schannel: 0 passed, 1 failed"; exit 1; }
 gcc -std=c11 -O1 -Wall -Wextra -Werror -Iinclude -Ic-tests -o "$T/schannel_hostile" c-tests/schannel_hostile.c \
   -L"$LIB" -lsecur32 -lcrypt32 -Wl,-rpath,"$LIB" || { echo "schannel: 0 passed, 1 failed"; exit 1; }
 for ex in tls_echo_client tls_echo_server; do
@@ -103,6 +105,10 @@ run "in-process" "$BIN" loopback "$T/server.pfx" test
 SSL_CERT_FILE=$T/self.pem run "self-signed certificate trusted as a root" "$BIN" handshake "$T/self.pfx" test SEC_E_OK
 SSL_CERT_FILE=$T/other-ca.pem run "in-process untrusted root" "$BIN" handshake "$T/server.pfx" test SEC_E_UNTRUSTED_ROOT
 SSL_CERT_FILE=$T/other-ca.pem run "in-process self-signed, untrusted" "$BIN" handshake "$T/self.pfx" test SEC_E_UNTRUSTED_ROOT
+# Windows' values and codes (issue #12): c-tests/compat_schannel.c.
+if run "compat" "$T/compat_schannel" "$T/server.pfx" test; then
+  pass "compat: $(echo "$LAST_OUT" | tail -1)"
+fi
 # Hostile peer: every bit flip and truncation of every handshake token and sealed record.
 if run "hostile peer" "$T/schannel_hostile" "$T/self.pfx" test; then
   pass "hostile peer: $(echo "$LAST_OUT" | tail -1)"

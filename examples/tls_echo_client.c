@@ -1,7 +1,8 @@
 /* TLS echo client over Schannel, written as Windows Schannel code is written.
  * Usage: tls_echo_client HOST PORT MESSAGE
  * Trusts the system roots (SSL_CERT_FILE on Linux). Build on Linux:
- *   gcc -std=c11 -Iinclude examples/tls_echo_client.c -Ltarget/release -lsecur32 */
+ *   gcc -std=c11 -Iinclude examples/tls_echo_client.c -Ltarget/release -lsecur32 \
+ *       -Wl,-rpath,$PWD/target/release */
 #ifdef _WIN32
 #include <winsock2.h>
 #include <ws2tcpip.h>

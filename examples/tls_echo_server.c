@@ -2,7 +2,8 @@
  * certificate and key come from a PFX file through PFXImportCertStore.
  * Usage: tls_echo_server PORT SERVER.pfx PASSWORD   (serves one connection)
  * Build on Linux:
- *   gcc -std=c11 -Iinclude examples/tls_echo_server.c -Ltarget/release -lsecur32 -lcrypt32 */
+ *   gcc -std=c11 -Iinclude examples/tls_echo_server.c -Ltarget/release -lsecur32 -lcrypt32 \
+ *       -Wl,-rpath,$PWD/target/release */
 #ifdef _WIN32
 #include <winsock2.h>
 #include <windows.h>

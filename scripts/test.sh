@@ -21,6 +21,7 @@ stage headers c-tests/header-check.sh
 stage exports c-tests/exports-check.sh
 stage c-harness c-tests/run.sh
 stage packaging c-tests/packaging-test.sh
+stage examples-build c-tests/examples-build.sh
 stage bench-smoke env BENCH_SECONDS=0.01 c-tests/bench.sh
 stage cargo-bench-build cargo bench --no-run
 [ -x tests/interop/run.sh ] && stage interop tests/interop/run.sh

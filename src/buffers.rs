@@ -209,6 +209,15 @@ impl<'a> SecBuffers<'a> {
         }
     }
 
+    /// Marks buffer `i` SECBUFFER_MISSING with `cbBuffer = n`, keeping its pvBuffer (Schannel's
+    /// DecryptMessage on a short record: the caller's data buffer itself carries the count).
+    pub fn set_missing(&mut self, i: usize, n: usize) {
+        if let Some(b) = self.bufs.get_mut(i) {
+            b.BufferType = crate::ffi::consts::SECBUFFER_MISSING;
+            b.cbBuffer = n.min(u32::MAX as usize) as u32;
+        }
+    }
+
     /// Rewrites buffer `i` as `buffer_type` with no memory and `cbBuffer = n`
     /// (SECBUFFER_MISSING counts, SECBUFFER_EMPTY).
     pub fn set_counter(&mut self, i: usize, buffer_type: u32, n: usize) {

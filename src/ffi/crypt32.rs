@@ -195,6 +195,9 @@ struct CertBlock {
 
 struct Store {
     certs: Mutex<Vec<usize>>,
+    /// The context that owns this store (context_for_chain) and is listed in it without a
+    /// reference of its own (0 for none).
+    owner: std::sync::atomic::AtomicUsize,
 }
 
 fn live_certs() -> &'static Mutex<HashSet<usize>> {
@@ -455,7 +458,15 @@ pub fn context_for_chain(chain: &[Vec<u8>]) -> Option<PCCERT_CONTEXT> {
     let leaf = chain.first()?;
     let p = new_cert(leaf, chain[1..].to_vec(), None)?;
     let store = new_store();
-    for c in chain {
+    // The store enumerates the context itself, then the rest of the chain, as Windows' does
+    // (Wine dlls/secur32/tests/schannel.c test_remote_cert: the remote certificate is in its
+    // own hCertStore). The store lists the context without holding a reference to it: the
+    // context owns the store, not the other way round.
+    with_store(store as HCERTSTORE, |s| {
+        s.owner.store(p, Ordering::Release);
+        s.certs.lock().push(p);
+    });
+    for c in &chain[1..] {
         if let Some(q) = new_cert(c, Vec::new(), None) {
             add_to_store(store, q);
             release(q);
@@ -470,6 +481,7 @@ pub fn context_for_chain(chain: &[Vec<u8>]) -> Option<PCCERT_CONTEXT> {
 fn new_store() -> usize {
     let p = Box::into_raw(Box::new(Store {
         certs: Mutex::new(Vec::new()),
+        owner: std::sync::atomic::AtomicUsize::new(0),
     })) as usize;
     live_stores().lock().insert(p);
     p
@@ -495,8 +507,11 @@ fn close_store(h: HCERTSTORE) -> bool {
     }
     // SAFETY: removed from the live set: this call owns the store now.
     let store = unsafe { Box::from_raw(p as *mut Store) };
+    let owner = store.owner.load(Ordering::Acquire);
     for c in store.certs.into_inner() {
-        release(c);
+        if c != owner {
+            release(c);
+        }
     }
     true
 }

@@ -51,15 +51,35 @@ struct OwnHeader {
     includes: &'static [&'static str],
     /// Text before the include guard's end.
     trailer: &'static str,
+    /// A preprocessor condition under which the header's body is left out: the platform's own
+    /// header (mingw-w64's or Wine's, e.g. through windows.h) already declared it all.
+    defer_if: &'static str,
 }
 
 const OWN_HEADERS: &[OwnHeader] = &[
+    OwnHeader {
+        files: &["names.rs"],
+        header: "secext.h",
+        guard: "SECUR32_SECEXT_H",
+        includes: &["sspi.h"],
+        trailer: SECEXT_TRAILER,
+        defer_if: "",
+    },
+    OwnHeader {
+        files: &["lsa.rs"],
+        header: "ntsecapi.h",
+        guard: "SECUR32_NTSECAPI_H",
+        includes: &["sspi.h"],
+        trailer: "",
+        defer_if: "",
+    },
     OwnHeader {
         files: &["crypt32.rs", "crypt32_chain.rs"],
         header: "wincrypt.h",
         guard: "SECUR32_WINCRYPT_H",
         includes: &["sspi.h"],
         trailer: WINCRYPT_TRAILER,
+        defer_if: "defined(__WINCRYPT_H__) || defined(__WINE_WINCRYPT_H)",
     },
     OwnHeader {
         files: &["schannel.rs"],
@@ -67,8 +87,21 @@ const OWN_HEADERS: &[OwnHeader] = &[
         guard: "SECUR32_SCHANNEL_H",
         includes: &["sspi.h", "wincrypt.h"],
         trailer: SCHANNEL_TRAILER,
+        defer_if: "",
     },
 ];
+
+const SECEXT_TRAILER: &str = "
+#ifdef UNICODE
+#define GetUserNameEx GetUserNameExW
+#define GetComputerObjectName GetComputerObjectNameW
+#define TranslateName TranslateNameW
+#else
+#define GetUserNameEx GetUserNameExA
+#define GetComputerObjectName GetComputerObjectNameA
+#define TranslateName TranslateNameA
+#endif
+";
 
 const WINCRYPT_TRAILER: &str = "
 /* Store providers are small integers passed as LPCSTR. */
@@ -79,14 +112,15 @@ const WINCRYPT_TRAILER: &str = "
 #ifdef UNICODE
 #define CertGetNameString CertGetNameStringW
 #define CertOpenSystemStore CertOpenSystemStoreW
-#define CERT_FIND_SUBJECT_STR CERT_FIND_SUBJECT_STR_W
-#define CERT_FIND_ISSUER_STR CERT_FIND_ISSUER_STR_W
 #else
 #define CertGetNameString CertGetNameStringA
 #define CertOpenSystemStore CertOpenSystemStoreA
-#define CERT_FIND_SUBJECT_STR CERT_FIND_SUBJECT_STR_A
-#define CERT_FIND_ISSUER_STR CERT_FIND_ISSUER_STR_A
 #endif
+/* The wide forms whatever UNICODE says, as wincrypt.h defines them. */
+#define CERT_FIND_SUBJECT_STR CERT_FIND_SUBJECT_STR_W
+#define CERT_FIND_ISSUER_STR CERT_FIND_ISSUER_STR_W
+/* User-defined certificate properties start here (schannel.h's CERT_SCHANNEL_*_PROP_ID). */
+#define CERT_FIRST_USER_PROP_ID 0x8000
 #ifndef WINAPI
 #define WINAPI SEC_ENTRY
 #endif
@@ -109,6 +143,30 @@ typedef SSL_EXTRA_CERT_CHAIN_POLICY_PARA HTTPSPolicyCallbackData, *PHTTPSPolicyC
 ";
 
 const SCHANNEL_TRAILER: &str = "
+#define CERT_SCHANNEL_IIS_PRIVATE_KEY_PROP_ID (CERT_FIRST_USER_PROP_ID + 0)
+#define CERT_SCHANNEL_IIS_PASSWORD_PROP_ID (CERT_FIRST_USER_PROP_ID + 1)
+#define CERT_SCHANNEL_SGC_CERTIFICATE_PROP_ID (CERT_FIRST_USER_PROP_ID + 2)
+#define PCT1SP_NAME_A \"Microsoft PCT 1.0\"
+#define PCT1SP_NAME_W SEC_WTEXT(\"Microsoft PCT 1.0\")
+#define SSL2SP_NAME_A \"Microsoft SSL 2.0\"
+#define SSL2SP_NAME_W SEC_WTEXT(\"Microsoft SSL 2.0\")
+#define SSL3SP_NAME_A \"Microsoft SSL 3.0\"
+#define SSL3SP_NAME_W SEC_WTEXT(\"Microsoft SSL 3.0\")
+#define TLS1SP_NAME_A \"Microsoft TLS 1.0\"
+#define TLS1SP_NAME_W SEC_WTEXT(\"Microsoft TLS 1.0\")
+#define SSL_CRACK_CERTIFICATE_NAME SEC_TEXT(\"SslCrackCertificate\")
+#define SSL_FREE_CERTIFICATE_NAME SEC_TEXT(\"SslFreeCertificate\")
+#ifdef UNICODE
+#define PCT1SP_NAME PCT1SP_NAME_W
+#define SSL2SP_NAME SSL2SP_NAME_W
+#define SSL3SP_NAME SSL3SP_NAME_W
+#define TLS1SP_NAME TLS1SP_NAME_W
+#else
+#define PCT1SP_NAME PCT1SP_NAME_A
+#define SSL2SP_NAME SSL2SP_NAME_A
+#define SSL3SP_NAME SSL3SP_NAME_A
+#define TLS1SP_NAME TLS1SP_NAME_A
+#endif
 #define UNISP_NAME_A \"Microsoft Unified Security Protocol Provider\"
 #define UNISP_NAME_W SEC_WTEXT(\"Microsoft Unified Security Protocol Provider\")
 #define SCHANNEL_NAME_A \"Schannel\"
@@ -190,6 +248,7 @@ fn own_header(root: &Path, copy: &Path, h: &OwnHeader) {
         guard,
         includes,
         trailer,
+        defer_if,
     } = h;
     let mut config = cbindgen::Config {
         language: cbindgen::Language::C,
@@ -232,6 +291,8 @@ fn own_header(root: &Path, copy: &Path, h: &OwnHeader) {
         }
     }
     config.export.include = names;
+    // Windows' base types live in sspi.h's guarded block (cbindgen.toml after_includes).
+    config.export.exclude = BASE_TYPES.iter().map(|s| s.to_string()).collect();
     let mut builder = cbindgen::Builder::new().with_config(config);
     for f in files.iter() {
         builder = builder.with_src(copy.join(f));
@@ -245,21 +306,61 @@ fn own_header(root: &Path, copy: &Path, h: &OwnHeader) {
             let text = packed_struct_tags(&text);
             let text = entry_convention(&text);
             let end = text.rfind("#endif").unwrap_or(text.len());
-            let text = format!("{}{}\n{}", &text[..end], trailer, &text[end..]);
+            let mut text = format!("{}{}\n{}", &text[..end], trailer, &text[end..]);
+            if !defer_if.is_empty() {
+                let end = text.rfind("#endif").unwrap_or(text.len());
+                text.insert_str(end, &format!("#endif /* !({defer_if}) */\n"));
+                let body = text
+                    .match_indices("#include ")
+                    .last()
+                    .and_then(|(i, _)| text[i..].find('\n').map(|n| i + n + 1))
+                    .unwrap_or(0);
+                text.insert_str(body, &format!("#if !({defer_if})\n"));
+            }
             write_if_changed(&root.join("include").join(header), &text);
         }
         Err(e) => println!("cargo:warning=cbindgen ({}) failed: {e}", files.join(", ")),
     }
 }
 
+/// Types sspi.h defines in its guarded base-type block (cbindgen.toml's after_includes lists
+/// the same in [export] exclude); the other headers use them as they are.
+const BASE_TYPES: &[&str] = &[
+    "SEC_WCHAR",
+    "SEC_CHAR",
+    "CHAR",
+    "WCHAR",
+    "UCHAR",
+    "BYTE",
+    "BOOLEAN",
+    "USHORT",
+    "LONG",
+    "ULONG",
+    "DWORD",
+    "BOOL",
+    "ULONG_PTR",
+    "PVOID",
+    "HANDLE",
+    "PHANDLE",
+    "LUID",
+    "PLUID",
+    "LPSTR",
+    "LPCSTR",
+    "LPWSTR",
+    "LPCWSTR",
+    "FILETIME",
+    "GUID",
+];
+
 const SECURITY_H: &str = "/* Generated by build.rs. Do not edit. */
 /* What Windows code includes after #define SECURITY_WIN32. */
 #ifndef SECUR32_SECURITY_H
 #define SECUR32_SECURITY_H
 #ifndef SECURITY_WIN32
-#define SECURITY_WIN32 1
+#define SECURITY_WIN32
 #endif
 #include \"sspi.h\"
+#include \"secext.h\"
 #endif
 ";
 
@@ -505,9 +606,79 @@ const TRAILER: &str = "
 #define NEGOSSP_NAME NEGOSSP_NAME_A
 #define MICROSOFT_KERBEROS_NAME MICROSOFT_KERBEROS_NAME_A
 #endif
+/* security.h's CloudAP name; ClOUDAP_NAME_A is the spelling mingw-w64 and the SDK use. */
+#define CLOUDAP_NAME_A \"CloudAP\"
+#define ClOUDAP_NAME_A CLOUDAP_NAME_A
+#define CLOUDAP_NAME_W SEC_WTEXT(\"CloudAP\")
+#ifdef UNICODE
+#define CLOUDAP_NAME CLOUDAP_NAME_W
+#else
+#define CLOUDAP_NAME CLOUDAP_NAME_A
+#endif
 ";
 
+/// Lets a header coexist with the platform's (mingw-w64's or Wine's windows.h, rpcdce.h,
+/// winerror.h included first): every macro is defined only if it is not yet (the platform's
+/// value is Windows' value), and the SEC_WINNT_AUTH_IDENTITY_A/W types that rpcdce.h also
+/// defines are left out when it did (SECUR32_AUTH_IDENTITY_ELSEWHERE, set in sspi.h).
+fn coexist(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() * 2);
+    let mut lines = text.lines().peekable();
+    let mut guard_seen = false;
+    while let Some(line) = lines.next() {
+        if let Some(rest) = line.strip_prefix("#define ") {
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            // The include guard (first #define) and the header's own markers stay as they are.
+            if guard_seen && !name.starts_with("SECUR32_") && name != "_AUTH_IDENTITY_DEFINED" {
+                out.push_str(&format!("#ifndef {name}\n{line}\n#endif\n"));
+                continue;
+            }
+            guard_seen = true;
+        }
+        let identity = [
+            "typedef struct _SEC_WINNT_AUTH_IDENTITY_A ",
+            "typedef struct _SEC_WINNT_AUTH_IDENTITY_W ",
+        ]
+        .iter()
+        .any(|p| line.starts_with(p));
+        if identity && line.ends_with('{') {
+            out.push_str("#ifndef SECUR32_AUTH_IDENTITY_ELSEWHERE\n");
+            out.push_str(line);
+            out.push('\n');
+            for l in lines.by_ref() {
+                out.push_str(l);
+                out.push('\n');
+                if l.starts_with('}') {
+                    break;
+                }
+            }
+            out.push_str("#endif\n");
+            continue;
+        }
+        if identity {
+            out.push_str(&format!(
+                "#ifndef SECUR32_AUTH_IDENTITY_ELSEWHERE\n{line}\n#endif\n"
+            ));
+            continue;
+        }
+        // kernel32's GetLastError: winbase.h's declaration when the platform's came first.
+        if line.contains(" GetLastError(void);") {
+            out.push_str(&format!(
+                "#if !defined(_WINBASE_) && !defined(__WINE_WINBASE_H)\n{line}\n#endif\n"
+            ));
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
 fn write_if_changed(path: &Path, text: &str) {
+    let text = &coexist(text);
     if std::fs::read_to_string(path).ok().as_deref() == Some(text) {
         return;
     }

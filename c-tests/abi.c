@@ -29,8 +29,10 @@ static void test_tables(void) {
   PSecurityFunctionTableW tw = InitSecurityInterfaceW();
   PSecurityFunctionTableA ta = InitSecurityInterfaceA();
   CHECK(tw != NULL && ta != NULL, "tables exist");
-  CHECK(tw->dwVersion == SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_5, "W version %u", (unsigned)tw->dwVersion);
-  CHECK(ta->dwVersion == SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_5, "A version");
+  /* Windows reports SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION (1) (Wine
+     dlls/secur32/tests/secur32.c test_InitSecurityInterface, run on Windows). */
+  CHECK(tw->dwVersion == SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION, "W version %u", (unsigned)tw->dwVersion);
+  CHECK(ta->dwVersion == SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION, "A version");
   CHECK(tw->AcquireCredentialsHandleW == AcquireCredentialsHandleW, "W ACH slot");
   CHECK(tw->InitializeSecurityContextW == InitializeSecurityContextW, "W ISC slot");
   CHECK(tw->AcceptSecurityContext == AcceptSecurityContext, "ASC slot");
@@ -236,18 +238,19 @@ static void test_bad_descs(void) {
   CHECK_STATUS(InitializeSecurityContextA(&cred, NULL, (SEC_CHAR *)"host/x", 0, 0, 0, NULL, 0, &ctx, &bad, &attrs, &ts), SEC_E_INVALID_TOKEN);
   bad = od; bad.cBuffers = 0x7FFFFFFF;
   CHECK_STATUS(InitializeSecurityContextA(&cred, NULL, (SEC_CHAR *)"host/x", 0, 0, 0, NULL, 0, &ctx, &bad, &attrs, &ts), SEC_E_INVALID_PARAMETER);
-  /* NULL pvBuffer with a size. */
+  /* NULL pvBuffer with a size, no ALLOCATE_MEMORY: SEC_E_INTERNAL_ERROR, as Windows' NTLM
+     (Wine dlls/secur32/tests/ntlm.c runClient, run on Windows). */
   SecBuffer nb = { 100, SECBUFFER_TOKEN, NULL };
   SecBufferDesc nd = { SECBUFFER_VERSION, 1, &nb };
-  CHECK_STATUS(InitializeSecurityContextA(&cred, NULL, (SEC_CHAR *)"host/x", 0, 0, 0, NULL, 0, &ctx, &nd, &attrs, &ts), SEC_E_INVALID_PARAMETER);
+  CHECK_STATUS(InitializeSecurityContextA(&cred, NULL, (SEC_CHAR *)"host/x", 0, 0, 0, NULL, 0, &ctx, &nd, &attrs, &ts), SEC_E_INTERNAL_ERROR);
   /* Output token too small. */
   SecBuffer sb = { 4, SECBUFFER_TOKEN, tok };
   SecBufferDesc sd = { SECBUFFER_VERSION, 1, &sb };
   CHECK_STATUS(InitializeSecurityContextA(&cred, NULL, (SEC_CHAR *)"host/x", 0, 0, 0, NULL, 0, &ctx, &sd, &attrs, &ts), SEC_E_BUFFER_TOO_SMALL);
-  /* No token buffer at all. */
+  /* No token buffer at all: SEC_E_BUFFER_TOO_SMALL, as Windows' NTLM (same source). */
   SecBuffer db = { sizeof tok, SECBUFFER_DATA, tok };
   SecBufferDesc dd = { SECBUFFER_VERSION, 1, &db };
-  CHECK_STATUS(InitializeSecurityContextA(&cred, NULL, (SEC_CHAR *)"host/x", 0, 0, 0, NULL, 0, &ctx, &dd, &attrs, &ts), SEC_E_INVALID_TOKEN);
+  CHECK_STATUS(InitializeSecurityContextA(&cred, NULL, (SEC_CHAR *)"host/x", 0, 0, 0, NULL, 0, &ctx, &dd, &attrs, &ts), SEC_E_BUFFER_TOO_SMALL);
   CHECK_STATUS(FreeCredentialsHandle(&cred), SEC_E_OK);
 }
 

@@ -28,6 +28,7 @@ command -v clang >/dev/null || need+=(clang)
 command -v clang++ >/dev/null || need+=(clang)
 command -v g++ >/dev/null || need+=(g++)
 command -v python3 >/dev/null || need+=(python3)
+[ -f /usr/include/wine/wine/windows/windows.h ] || need+=(libwine-dev)
 if [ ${#need[@]} -gt 0 ]; then
     echo "installing: ${need[*]}"
     SUDO=""
@@ -204,6 +205,45 @@ for cc in x86_64-w64-mingw32-gcc i686-w64-mingw32-gcc; do
 done
 
 # --- 2. layout and values against mingw-w64 ------------------------------------------------
+# --- 1b. the platform's windows.h first (mingw-w64, Wine), and Windows' base types ----------
+WINE_INC=/usr/include/wine/wine/windows
+wf() { # label, compiler and flags...
+    local label=$1
+    shift
+    if "$@" -I include -Wall -Wextra -Werror -c c-tests/windows_first.c -o "$WORK/wf.o" >"$WORK/cc.log" 2>&1; then
+        pass "$label"
+    else
+        fail "$label"
+        sed 's/^/    /' "$WORK/cc.log" | head -30
+    fi
+}
+for uni in "" -DUNICODE; do
+    wf "base types, no windows.h, gcc c11 $uni" gcc -std=c11 $uni
+    wf "base types, no windows.h, g++ c++17 $uni" g++ -std=c++17 -x c++ $uni
+    for cc in x86_64-w64-mingw32-gcc i686-w64-mingw32-gcc; do
+        wf "mingw-w64 windows.h first, $cc $uni" $cc -std=c11 -DWITH_WINDOWS_H $uni
+    done
+    wf "Wine windows.h first, gcc gnu11 $uni" gcc -std=gnu11 -I "$WINE_INC" -DWITH_WINDOWS_H $uni
+    wf "Wine windows.h first, g++ gnu++17 $uni" g++ -std=gnu++17 -x c++ -I "$WINE_INC" -DWITH_WINDOWS_H $uni
+done
+
+# --- 1c. every macro of mingw-w64's sspi.h, security.h, schannel.h (and our wincrypt.h's) ----
+if res=$(python3 c-tests/macro_check.py "$WORK"); then
+    last=${res##*$'\n'}
+    nm_=${last% *}
+    bad=${last#* }
+    [ "$res" = "$last" ] || echo "${res%$'\n'*}" | sed 's/^/    /'
+    if [ "$bad" -eq 0 ]; then
+        pass "macros: all $nm_ of mingw-w64's defined with its value" "$nm_"
+    else
+        PASS=$((PASS + nm_ - bad))
+        FAIL=$((FAIL + bad))
+        echo "FAIL macros: $bad of $nm_ absent or different"
+    fi
+else
+    fail "macro_check.py"
+fi
+
 if ! NITEMS=$(python3 c-tests/layout_gen.py include/sspi.h c-tests/layout-skip.txt "$WORK/layout"); then
     fail "layout_gen.py"
     NITEMS=0

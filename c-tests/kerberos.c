@@ -9,6 +9,8 @@
      KT_ETYPE_ONLY                 run only those cases (the script sets it with a krb5.conf
                                    whose enctype lists name one enctype)
      KT_DEAD_CONFIG                a krb5.conf whose realm's KDC port has nothing listening
+     KT_OTHER_SPN                  optional: another principal in the keytab
+     KT_SVC_USER, KT_SVC_PASS      optional: a principal with a password, used as a service
    Covers: package info, password and ccache clients, keytab server, mutual auth (AP-REP),
    DCE style (three legs), EncryptMessage/DecryptMessage in Windows' buffer layouts (TOKEN +
    DATA + PADDING, STREAM + DATA, several DATA, READONLY), WRAP_NO_ENCRYPT, MakeSignature /
@@ -19,6 +21,7 @@
 #define SECURITY_WIN32
 #include <security.h>
 #include "check.h"
+#include "alloc_count.h"
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -283,6 +286,35 @@ static void test_messages(pair_t *p, const char *label, ULONG expect_sig, ULONG 
   }
 }
 
+/* No heap allocation per message (EncryptMessage / DecryptMessage / MakeSignature /
+   VerifySignature), counted by the malloc interposer of alloc_count.h after warm-up rounds. */
+static void test_no_allocations(pair_t *p, const char *label) {
+  SecPkgContext_Sizes sz;
+  CHECK_STATUS(QueryContextAttributesA(&p->cctx, SECPKG_ATTR_SIZES, &sz), SEC_E_OK);
+  static unsigned char data[16384], tok[256], sig[128];
+  unsigned long total = 0;
+  int failures = 0;
+  for (int r = 0; r < 12; r++) {
+    ULONG len = r % 2 ? 1 : sizeof data, toklen = sz.cbSecurityTrailer, padlen = sz.cbBlockSize, qop;
+    memset(data, r, len);
+    int counting = r >= 4;
+    if (counting) alloc_count_begin();
+    failures += wrap3(&p->cctx, 0, tok, &toklen, data, len, &padlen) != SEC_E_OK;
+    {
+      SecBuffer b[3] = { { toklen, SECBUFFER_TOKEN, tok }, { len, SECBUFFER_DATA, data }, { padlen, SECBUFFER_PADDING, tok + toklen } };
+      SecBufferDesc d = { SECBUFFER_VERSION, 3, b };
+      failures += DecryptMessage(&p->sctx, &d, 0, &qop) != SEC_E_OK;
+    }
+    SecBuffer m[2] = { { len, SECBUFFER_DATA, data }, { sz.cbMaxSignature, SECBUFFER_TOKEN, sig } };
+    SecBufferDesc md = { SECBUFFER_VERSION, 2, m };
+    failures += MakeSignature(&p->sctx, 0, &md, 0) != SEC_E_OK;
+    failures += VerifySignature(&p->cctx, &md, 0, &qop) != SEC_E_OK;
+    if (counting) total += alloc_count_end();
+  }
+  CHECK(failures == 0, "%s: allocation rounds ran (%d failures)", label, failures);
+  CHECK(total == 0, "%s: %lu heap allocations in 32 steady message calls", label, total);
+}
+
 static void test_attributes(pair_t *p, const char *user_at_realm) {
   SecPkgContext_NamesA na;
   CHECK_STATUS(QueryContextAttributesA(&p->sctx, SECPKG_ATTR_NAMES, &na), SEC_E_OK);
@@ -358,6 +390,7 @@ static void test_password_client(const char *user, const char *realm, const char
   snprintf(uar, sizeof uar, "%s@%s", user, realm);
   test_attributes(&p, uar);
   test_messages(&p, "aes (password client)", 0, 0);
+  test_no_allocations(&p, "aes (password client)");
   free_pair(&p);
 }
 
@@ -463,6 +496,199 @@ static void test_errors(const char *user, const char *realm, const char *pw, con
   }
 }
 
+
+/* SEC_WINNT_AUTH_IDENTITY forms Windows code passes: DOMAIN\user (the NetBIOS-style first label
+   of the realm, or the realm), user@REALM with no domain. Each names the same principal. */
+static void test_identity_forms(const char *user, const char *realm, const char *pw, const char *spn) {
+  char netbios[64], forms[3][256];
+  snprintf(netbios, sizeof netbios, "%s", realm);
+  char *dot = strchr(netbios, '.');
+  if (dot) *dot = 0;
+  snprintf(forms[0], sizeof forms[0], "%s\\%s", netbios, user);
+  snprintf(forms[1], sizeof forms[1], "%s\\%s", realm, user);
+  snprintf(forms[2], sizeof forms[2], "%s@%s", user, realm);
+  char uar[256];
+  snprintf(uar, sizeof uar, "%s@%s", user, realm);
+  for (int i = 0; i < 3; i++) {
+    pair_t p;
+    memset(&p, 0, sizeof p);
+    CHECK_STATUS(acquire(SECPKG_CRED_OUTBOUND, forms[i], NULL, pw, &p.ccred), SEC_E_OK);
+    CHECK_STATUS(acquire(SECPKG_CRED_INBOUND, NULL, NULL, NULL, &p.scred), SEC_E_OK);
+    SECURITY_STATUS s = handshake(&p, KRB_REQ, KRB_ASC, spn);
+    CHECK(s == SEC_E_OK, "identity form %s: 0x%08X", forms[i], (unsigned)s);
+    if (s == SEC_E_OK) {
+      SecPkgContext_NamesA na;
+      CHECK_STATUS(QueryContextAttributesA(&p.sctx, SECPKG_ATTR_NAMES, &na), SEC_E_OK);
+      CHECK(strcmp(na.sUserName, uar) == 0, "identity form %s authenticates as %s (%s)", forms[i], uar, na.sUserName);
+      FreeContextBuffer(na.sUserName);
+    }
+    free_pair(&p);
+  }
+}
+
+/* A SEC_CHANNEL_BINDINGS of `app` application data. */
+static SecBuffer bindings_buffer(unsigned char *mem, size_t cap, const char *app) {
+  SEC_CHANNEL_BINDINGS *cb = (SEC_CHANNEL_BINDINGS *)mem;
+  size_t n = strlen(app);
+  memset(mem, 0, cap);
+  cb->cbApplicationDataLength = (ULONG)n;
+  cb->dwApplicationDataOffset = sizeof *cb;
+  memcpy(mem + sizeof *cb, app, n);
+  SecBuffer b = { (ULONG)(sizeof *cb + n), SECBUFFER_CHANNEL_BINDINGS, mem };
+  return b;
+}
+
+/* RFC 4121 §4.1.1.2: the client's bindings travel as MD5 in the authenticator checksum; the
+   acceptor compares them with its own (SEC_E_BAD_BINDINGS on a mismatch); a client that sent
+   none is accepted (Windows' default, no hardening). */
+static SECURITY_STATUS cb_handshake(const char *user, const char *realm, const char *pw, const char *spn,
+                                    const char *client_cb, const char *server_cb) {
+  CredHandle cc, sc;
+  CtxtHandle cx, sx;
+  ULONG ca, sa;
+  TimeStamp ts;
+  static unsigned char tok[65536], rep[65536], cbm[2][256];
+  CHECK_STATUS(acquire(SECPKG_CRED_OUTBOUND, user, realm, pw, &cc), SEC_E_OK);
+  CHECK_STATUS(acquire(SECPKG_CRED_INBOUND, NULL, NULL, NULL, &sc), SEC_E_OK);
+  SecBuffer cin = client_cb ? bindings_buffer(cbm[0], sizeof cbm[0], client_cb) : (SecBuffer){ 0, SECBUFFER_EMPTY, NULL };
+  SecBufferDesc cind = { SECBUFFER_VERSION, 1, &cin };
+  SecBuffer ob = { sizeof tok, SECBUFFER_TOKEN, tok };
+  SecBufferDesc od = { SECBUFFER_VERSION, 1, &ob };
+  SECURITY_STATUS s = InitializeSecurityContextA(&cc, NULL, (SEC_CHAR *)spn, KRB_REQ, 0, SECURITY_NATIVE_DREP,
+                                                 client_cb ? &cind : NULL, 0, &cx, &od, &ca, &ts);
+  CHECK(s == SEC_I_CONTINUE_NEEDED, "ISC with bindings 0x%08X", (unsigned)s);
+  SecBuffer sin[2] = { { ob.cbBuffer, SECBUFFER_TOKEN, tok }, { 0, SECBUFFER_EMPTY, NULL } };
+  if (server_cb) sin[1] = bindings_buffer(cbm[1], sizeof cbm[1], server_cb);
+  SecBufferDesc sind = { SECBUFFER_VERSION, 2, sin };
+  SecBuffer sob = { sizeof rep, SECBUFFER_TOKEN, rep };
+  SecBufferDesc sod = { SECBUFFER_VERSION, 1, &sob };
+  s = AcceptSecurityContext(&sc, NULL, &sind, KRB_ASC, SECURITY_NATIVE_DREP, &sx, &sod, &sa, &ts);
+  if (s == SEC_E_OK) DeleteSecurityContext(&sx);
+  DeleteSecurityContext(&cx);
+  FreeCredentialsHandle(&cc);
+  FreeCredentialsHandle(&sc);
+  return s;
+}
+
+static void test_channel_bindings(const char *user, const char *realm, const char *pw, const char *spn) {
+  CHECK_STATUS(cb_handshake(user, realm, pw, spn, "tls-server-end-point:abc", "tls-server-end-point:abc"), SEC_E_OK);
+  CHECK_STATUS(cb_handshake(user, realm, pw, spn, "tls-server-end-point:abc", "tls-server-end-point:xyz"),
+               SEC_E_BAD_BINDINGS);
+  CHECK_STATUS(cb_handshake(user, realm, pw, spn, NULL, "tls-server-end-point:abc"), SEC_E_OK);
+  CHECK_STATUS(cb_handshake(user, realm, pw, spn, "tls-server-end-point:abc", NULL), SEC_E_OK);
+}
+
+/* pszPrincipal on the acceptor's AcquireCredentialsHandle selects the keytab principal: a
+   ticket for it is accepted, a ticket for another principal is not. */
+static void test_acceptor_principal(const char *user, const char *realm, const char *pw, const char *spn,
+                                    const char *other_spn) {
+  pair_t p;
+  TimeStamp ts;
+  memset(&p, 0, sizeof p);
+  CHECK_STATUS(acquire(SECPKG_CRED_OUTBOUND, user, realm, pw, &p.ccred), SEC_E_OK);
+  CHECK_STATUS(AcquireCredentialsHandleA((SEC_CHAR *)spn, (SEC_CHAR *)"Kerberos", SECPKG_CRED_INBOUND, NULL, NULL, NULL,
+                                         NULL, &p.scred, &ts),
+               SEC_E_OK);
+  CHECK_STATUS(handshake(&p, KRB_REQ, KRB_ASC, spn), SEC_E_OK);
+  free_pair(&p);
+  if (!other_spn) return;
+  memset(&p, 0, sizeof p);
+  CHECK_STATUS(acquire(SECPKG_CRED_OUTBOUND, user, realm, pw, &p.ccred), SEC_E_OK);
+  CHECK_STATUS(AcquireCredentialsHandleA((SEC_CHAR *)other_spn, (SEC_CHAR *)"Kerberos", SECPKG_CRED_INBOUND, NULL, NULL,
+                                         NULL, NULL, &p.scred, &ts),
+               SEC_E_OK);
+  /* KRB_AP_ERR_NOT_US / BADMATCH: a ticket for a principal these credentials do not hold */
+  CHECK_STATUS(handshake(&p, KRB_REQ, KRB_ASC, spn), SEC_E_WRONG_PRINCIPAL);
+  free_pair(&p);
+  /* a principal not in the keytab at all: no credentials */
+  CredHandle h;
+  CHECK_STATUS(AcquireCredentialsHandleA((SEC_CHAR *)"HTTP/not-in-the-keytab", (SEC_CHAR *)"Kerberos", SECPKG_CRED_INBOUND,
+                                         NULL, NULL, NULL, NULL, &h, &ts),
+               SEC_E_NO_CREDENTIALS);
+}
+
+/* An acceptor given a password instead of a keytab (AcquireCredentialsHandle with an identity
+   and SECPKG_CRED_INBOUND) derives the service's keys with the default salt. The service here
+   is a user principal with a known password (MIT issues tickets for any principal). */
+static void test_password_acceptor(const char *user, const char *realm, const char *pw, const char *svc_user,
+                                   const char *svc_pw) {
+  pair_t p;
+  memset(&p, 0, sizeof p);
+  CHECK_STATUS(acquire(SECPKG_CRED_OUTBOUND, user, realm, pw, &p.ccred), SEC_E_OK);
+  CHECK_STATUS(acquire(SECPKG_CRED_INBOUND, svc_user, realm, svc_pw, &p.scred), SEC_E_OK);
+  SECURITY_STATUS s = handshake(&p, KRB_REQ, KRB_ASC, svc_user);
+  CHECK(s == SEC_E_OK, "password acceptor for %s: 0x%08X (ISC 0x%08X ASC 0x%08X)", svc_user, (unsigned)s,
+        (unsigned)p.last_isc, (unsigned)p.last_asc);
+  if (s == SEC_E_OK) test_messages(&p, "password acceptor", 0, 0);
+  free_pair(&p);
+  memset(&p, 0, sizeof p);
+  CHECK_STATUS(acquire(SECPKG_CRED_OUTBOUND, user, realm, pw, &p.ccred), SEC_E_OK);
+  CHECK_STATUS(acquire(SECPKG_CRED_INBOUND, svc_user, realm, "not-the-password", &p.scred), SEC_E_OK);
+  CHECK_STATUS(handshake(&p, KRB_REQ, KRB_ASC, svc_user), SEC_E_WRONG_PRINCIPAL);
+  free_pair(&p);
+}
+
+/* ISC_REQ_DELEGATE with a forwardable TGT: a forwarded TGT travels in the authenticator
+   checksum (RFC 4121 §4.1.1.1) and both sides report delegation. */
+static void test_delegation(const char *user, const char *realm, const char *pw, const char *spn) {
+  pair_t p;
+  memset(&p, 0, sizeof p);
+  CHECK_STATUS(acquire(SECPKG_CRED_OUTBOUND, user, realm, pw, &p.ccred), SEC_E_OK);
+  CHECK_STATUS(acquire(SECPKG_CRED_INBOUND, NULL, NULL, NULL, &p.scred), SEC_E_OK);
+  SECURITY_STATUS s = handshake(&p, KRB_REQ | ISC_REQ_DELEGATE, KRB_ASC, spn);
+  CHECK(s == SEC_E_OK, "delegating handshake 0x%08X", (unsigned)s);
+  CHECK(p.cattr & ISC_RET_DELEGATE, "ISC_RET_DELEGATE with a forwardable TGT (0x%08X)", (unsigned)p.cattr);
+  CHECK(p.sattr & ASC_RET_DELEGATE, "ASC_RET_DELEGATE (0x%08X)", (unsigned)p.sattr);
+  free_pair(&p);
+  memset(&p, 0, sizeof p);
+  CHECK_STATUS(acquire(SECPKG_CRED_OUTBOUND, user, realm, pw, &p.ccred), SEC_E_OK);
+  CHECK_STATUS(acquire(SECPKG_CRED_INBOUND, NULL, NULL, NULL, &p.scred), SEC_E_OK);
+  CHECK_STATUS(handshake(&p, KRB_REQ, KRB_ASC, spn), SEC_E_OK);
+  CHECK(!(p.cattr & ISC_RET_DELEGATE) && !(p.sattr & ASC_RET_DELEGATE), "no delegation unless asked");
+  free_pair(&p);
+}
+
+/* An AP-REQ replayed to a second acceptor is refused (RFC 4120 §3.2.3 replay cache); with
+   ASC_REQ_EXTENDED_ERROR the refusal carries a KRB-ERROR token (RFC 4121 §4.1, TOK_ID 03 00)
+   that the client's ISC turns into the matching SEC_E code. */
+static void test_replayed_ap_req(const char *user, const char *realm, const char *pw, const char *spn) {
+  CredHandle cc, sc;
+  CtxtHandle cx, s1, s2;
+  ULONG ca, sa;
+  TimeStamp ts;
+  static unsigned char tok[65536], rep[65536];
+  CHECK_STATUS(acquire(SECPKG_CRED_OUTBOUND, user, realm, pw, &cc), SEC_E_OK);
+  CHECK_STATUS(acquire(SECPKG_CRED_INBOUND, NULL, NULL, NULL, &sc), SEC_E_OK);
+  SecBuffer ob = { sizeof tok, SECBUFFER_TOKEN, tok };
+  SecBufferDesc od = { SECBUFFER_VERSION, 1, &ob };
+  CHECK_STATUS(InitializeSecurityContextA(&cc, NULL, (SEC_CHAR *)spn, KRB_REQ, 0, SECURITY_NATIVE_DREP, NULL, 0, &cx, &od,
+                                          &ca, &ts),
+               SEC_I_CONTINUE_NEEDED);
+  SecBuffer ib = { ob.cbBuffer, SECBUFFER_TOKEN, tok };
+  SecBufferDesc id = { SECBUFFER_VERSION, 1, &ib };
+  SecBuffer sob = { sizeof rep, SECBUFFER_TOKEN, rep };
+  SecBufferDesc sod = { SECBUFFER_VERSION, 1, &sob };
+  CHECK_STATUS(AcceptSecurityContext(&sc, NULL, &id, KRB_ASC, SECURITY_NATIVE_DREP, &s1, &sod, &sa, &ts), SEC_E_OK);
+  sob.cbBuffer = sizeof rep;
+  CHECK_STATUS(AcceptSecurityContext(&sc, NULL, &id, KRB_ASC | ASC_REQ_EXTENDED_ERROR, SECURITY_NATIVE_DREP, &s2, &sod,
+                                     &sa, &ts),
+               SEC_E_LOGON_DENIED);
+  CHECK(sob.cbBuffer > 20 && rep[0] == 0x60, "replay refusal carries a KRB-ERROR token (%u bytes)", (unsigned)sob.cbBuffer);
+  int has_tokid = 0;
+  for (ULONG i = 0; i + 2 < sob.cbBuffer && i < 20; i++) has_tokid |= rep[i] == 0x03 && rep[i + 1] == 0x00 && rep[i + 2] == 0x7e;
+  CHECK(has_tokid, "TOK_ID 03 00 then KRB-ERROR [APPLICATION 30]");
+  SecBuffer cb2 = { sob.cbBuffer, SECBUFFER_TOKEN, rep };
+  SecBufferDesc cd2 = { SECBUFFER_VERSION, 1, &cb2 };
+  ob.cbBuffer = sizeof tok;
+  CHECK_STATUS(InitializeSecurityContextA(&cc, &cx, (SEC_CHAR *)spn, KRB_REQ, 0, SECURITY_NATIVE_DREP, &cd2, 0, &cx, &od,
+                                          &ca, &ts),
+               SEC_E_LOGON_DENIED);
+  DeleteSecurityContext(&cx);
+  DeleteSecurityContext(&s1);
+  FreeCredentialsHandle(&cc);
+  FreeCredentialsHandle(&sc);
+}
+
 static void test_no_kdc(const char *dead_config, const char *user, const char *realm, const char *pw, const char *spn) {
   /* every KDC of the realm silent → SEC_E_NO_AUTHENTICATING_AUTHORITY, within the timeout bound */
   char *saved = strdup(getenv("KRB5_CONFIG"));
@@ -506,6 +732,7 @@ static void test_etype_cases(const char *realm) {
       snprintf(uar, sizeof uar, "%s@%s", user, realm);
       test_attributes(&p, uar);
       test_messages(&p, etype, sig ? (ULONG)atoi(sig) : 0, trailer ? (ULONG)atoi(trailer) : 0);
+      test_no_allocations(&p, etype);
     }
     free_pair(&p);
   }
@@ -525,6 +752,12 @@ int main(void) {
   test_no_mutual(user, realm, pw, spn);
   test_dce_style(user, realm, pw, spn);
   test_ccache_client(user, realm, spn);
+  test_identity_forms(user, realm, pw, spn);
+  test_delegation(user, realm, pw, spn);
+  test_replayed_ap_req(user, realm, pw, spn);
+  test_channel_bindings(user, realm, pw, spn);
+  test_acceptor_principal(user, realm, pw, spn, getenv("KT_OTHER_SPN"));
+  if (getenv("KT_SVC_USER")) test_password_acceptor(user, realm, pw, getenv("KT_SVC_USER"), getenv("KT_SVC_PASS"));
   test_etype_cases(realm);
   test_errors(user, realm, pw, spn);
   if (getenv("KT_DEAD_CONFIG")) test_no_kdc(getenv("KT_DEAD_CONFIG"), user, realm, pw, spn);

@@ -3,7 +3,10 @@
 #ifndef SECUR32_SECURITY_H
 #define SECUR32_SECURITY_H
 #ifndef SECURITY_WIN32
-#define SECURITY_WIN32 1
+#ifndef SECURITY_WIN32
+#define SECURITY_WIN32
+#endif
 #endif
 #include "sspi.h"
+#include "secext.h"
 #endif

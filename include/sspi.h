@@ -6,19 +6,40 @@
 #include <stddef.h>
 #include <stdint.h>
 #if defined(_WIN32) && (defined(__i386__) || defined(_M_IX86))
+#ifndef SEC_ENTRY
 #define SEC_ENTRY __stdcall
+#endif
 #else
+#ifndef SEC_ENTRY
 #define SEC_ENTRY
 #endif
+#endif
+#ifndef SEC_Entry
 #define SEC_Entry SEC_ENTRY
+#endif
+#ifndef SEC_FAR
 #define SEC_FAR
+#endif
 /* Before the function tables, as in sspi.h: SecurityFunctionTableA's FreeCredentialHandle
    member is really named FreeCredentialsHandle. */
+#ifndef FreeCredentialHandle
 #define FreeCredentialHandle FreeCredentialsHandle
+#endif
 #ifndef SECURITY_WIN32
-#define SECURITY_WIN32 1
+#ifndef SECURITY_WIN32
+#define SECURITY_WIN32
+#endif
 #endif
 
+/* Windows' base types. When the caller's own windows.h (mingw-w64's or Wine's: both define
+   _WINNT_ and _WINDEF_) came first, its types are used and SEC_WCHAR/SEC_CHAR are its
+   WCHAR/CHAR, as in sspi.h; otherwise they are defined here with Windows' sizes (ULONG and
+   LONG are 32-bit on LP64 too). */
+#if defined(_WINNT_) || defined(_WINDEF_)
+#define SECUR32_WINDOWS_TYPES 1
+typedef WCHAR SEC_WCHAR;
+typedef CHAR SEC_CHAR;
+#else
 /* SEC_WCHAR is one UTF-16 code unit: wchar_t where it is 16 bits (Windows, -fshort-wchar),
    so L"NTLM" works there; char16_t (C++) or uint_least16_t (C, = char16_t) otherwise. */
 #if defined(_WIN32) || (defined(__SIZEOF_WCHAR_T__) && __SIZEOF_WCHAR_T__ == 2)
@@ -29,6 +50,66 @@ typedef char16_t SEC_WCHAR;
 #else
 typedef uint_least16_t SEC_WCHAR;
 #endif
+typedef char SEC_CHAR;
+typedef char CHAR;
+typedef SEC_WCHAR WCHAR;
+typedef uint8_t UCHAR, *PUCHAR;
+typedef uint8_t BYTE, *PBYTE, *LPBYTE;
+typedef uint8_t BOOLEAN, *PBOOLEAN;
+typedef uint16_t USHORT, *PUSHORT;
+typedef uint16_t WORD;
+typedef int32_t LONG, *PLONG;
+typedef uint32_t ULONG, *PULONG;
+typedef uint32_t DWORD, *PDWORD, *LPDWORD;
+typedef int32_t BOOL;
+typedef int INT;
+typedef unsigned int UINT;
+typedef uintptr_t ULONG_PTR;
+typedef void *PVOID, *LPVOID;
+typedef const void *LPCVOID;
+typedef void *HANDLE, **PHANDLE;
+typedef CHAR *PSTR, *LPSTR;
+typedef const CHAR *PCSTR, *LPCSTR;
+typedef WCHAR *PWSTR, *LPWSTR;
+typedef const WCHAR *PCWSTR, *LPCWSTR;
+#ifdef UNICODE
+typedef WCHAR TCHAR;
+#else
+typedef char TCHAR;
+#endif
+typedef TCHAR *PTSTR, *LPTSTR;
+typedef const TCHAR *PCTSTR, *LPCTSTR;
+typedef struct _LUID {
+  DWORD LowPart;
+  LONG HighPart;
+} LUID, *PLUID;
+typedef struct _GUID {
+  uint32_t Data1;
+  uint16_t Data2;
+  uint16_t Data3;
+  uint8_t Data4[8];
+} GUID;
+typedef struct _FILETIME {
+  DWORD dwLowDateTime;
+  DWORD dwHighDateTime;
+} FILETIME, *PFILETIME, *LPFILETIME;
+#ifndef TRUE
+#ifndef TRUE
+#define TRUE 1
+#endif
+#endif
+#ifndef FALSE
+#ifndef FALSE
+#define FALSE 0
+#endif
+#endif
+#endif
+
+/* rpcdce.h (mingw-w64's, or Wine's) defines SEC_WINNT_AUTH_IDENTITY_A/W too. */
+#if defined(_AUTH_IDENTITY_DEFINED) || defined(__WINE_RPCDCE_H)
+#define SECUR32_AUTH_IDENTITY_ELSEWHERE 1
+#endif
+#define _AUTH_IDENTITY_DEFINED 1
 
 /* SECURITY_INTEGER / TimeStamp: LARGE_INTEGER's layout (sspi.h: typedef LARGE_INTEGER
    _SECURITY_INTEGER, SECURITY_INTEGER, *PSECURITY_INTEGER). Untagged, so it cannot clash
@@ -54,37 +135,35 @@ typedef union {
 /*
  64-bit in sspi.h (`0x0000000100000000`): outside the 32-bit flags word.
  */
+#ifndef ISC_REQ_MESSAGES
 #define ISC_REQ_MESSAGES 4294967296
+#endif
 
 /*
  64-bit in sspi.h (`0x0000000100000000`): outside the 32-bit flags word.
  */
+#ifndef ISC_RET_MESSAGES
 #define ISC_RET_MESSAGES 4294967296
+#endif
 
 /*
  64-bit in sspi.h (`0x0000000100000000`): outside the 32-bit flags word.
  */
+#ifndef ASC_REQ_MESSAGES
 #define ASC_REQ_MESSAGES 4294967296
+#endif
 
 /*
  64-bit in sspi.h (`0x0000000100000000`): outside the 32-bit flags word.
  */
+#ifndef ASC_RET_MESSAGES
 #define ASC_RET_MESSAGES 4294967296
-
-/*
- 32-bit signed.
- */
-typedef int32_t LONG;
+#endif
 
 /*
  Status returned by every SSPI function.
  */
 typedef LONG SECURITY_STATUS;
-
-/*
- Pointer-sized unsigned integer.
- */
-typedef uintptr_t ULONG_PTR;
 
 /*
  Credential and context handle: two opaque pointer-sized words.
@@ -113,11 +192,6 @@ typedef struct _SecHandle CtxtHandle;
  Pointer to CtxtHandle.
  */
 typedef CtxtHandle *PCtxtHandle;
-
-/*
- 32-bit unsigned, as on Windows (never C `unsigned long` on LP64).
- */
-typedef uint32_t ULONG;
 
 /*
  One buffer of a message or token.
@@ -158,19 +232,9 @@ typedef SECURITY_INTEGER TimeStamp;
 typedef TimeStamp *PTimeStamp;
 
 /*
- Narrow character: strings are UTF-8.
- */
-typedef char SEC_CHAR;
-
-/*
  Key callback of AcquireCredentialsHandle (unused by the packages here).
  */
 typedef void (SEC_ENTRY *SEC_GET_KEY_FN)(void *Arg, void *Principal, ULONG KeyVer, void **Key, SECURITY_STATUS *Status);
-
-/*
- 16-bit unsigned.
- */
-typedef uint16_t USHORT;
 
 /*
  Package description (wide).
@@ -205,16 +269,6 @@ typedef struct _SecPkgInfoA {
  Pointer to SecPkgInfoA.
  */
 typedef struct _SecPkgInfoA *PSecPkgInfoA;
-
-/*
- Pointer to a context buffer.
- */
-typedef void *PVOID;
-
-/*
- Windows BOOLEAN (one byte).
- */
-typedef uint8_t BOOLEAN;
 
 /*
  Opaque identity blob handled by the Sspi* helpers.
@@ -388,39 +442,6 @@ typedef struct _SECURITY_FUNCTION_TABLE_A {
 typedef struct _SECURITY_FUNCTION_TABLE_A *PSecurityFunctionTableA;
 
 /*
- 8-bit unsigned.
- */
-typedef uint8_t UCHAR;
-
-/*
- 8-bit unsigned.
- */
-typedef uint8_t BYTE;
-
-/*
- 32-bit unsigned.
- */
-typedef uint32_t DWORD;
-
-/*
- 32-bit Windows BOOL.
- */
-typedef int32_t BOOL;
-
-/*
- LUID, as in winnt.h.
- */
-typedef struct _LUID {
-  DWORD LowPart;
-  LONG HighPart;
-} LUID;
-
-/*
- Pointer to LUID.
- */
-typedef struct _LUID *PLUID;
-
-/*
  Pointer to SecHandle.
  */
 typedef struct _SecHandle *PSecHandle;
@@ -428,6 +449,7 @@ typedef struct _SecHandle *PSecHandle;
 /*
  User name, domain and password (narrow).
  */
+#ifndef SECUR32_AUTH_IDENTITY_ELSEWHERE
 typedef struct _SEC_WINNT_AUTH_IDENTITY_A {
   uint8_t *User;
   ULONG UserLength;
@@ -437,10 +459,12 @@ typedef struct _SEC_WINNT_AUTH_IDENTITY_A {
   ULONG PasswordLength;
   ULONG Flags;
 } SEC_WINNT_AUTH_IDENTITY_A;
+#endif
 
 /*
  User name, domain and password (wide).
  */
+#ifndef SECUR32_AUTH_IDENTITY_ELSEWHERE
 typedef struct _SEC_WINNT_AUTH_IDENTITY_W {
   uint16_t *User;
   ULONG UserLength;
@@ -450,6 +474,7 @@ typedef struct _SEC_WINNT_AUTH_IDENTITY_W {
   ULONG PasswordLength;
   ULONG Flags;
 } SEC_WINNT_AUTH_IDENTITY_W;
+#endif
 
 /*
  Versioned identity with a package list (narrow).
@@ -718,12 +743,16 @@ typedef PSecurityFunctionTableA (SEC_ENTRY *INIT_SECURITY_INTERFACE_A)(void);
 /*
  Pointer to SEC_WINNT_AUTH_IDENTITY_A.
  */
+#ifndef SECUR32_AUTH_IDENTITY_ELSEWHERE
 typedef struct _SEC_WINNT_AUTH_IDENTITY_A *PSEC_WINNT_AUTH_IDENTITY_A;
+#endif
 
 /*
  Pointer to SEC_WINNT_AUTH_IDENTITY_W.
  */
+#ifndef SECUR32_AUTH_IDENTITY_ELSEWHERE
 typedef struct _SEC_WINNT_AUTH_IDENTITY_W *PSEC_WINNT_AUTH_IDENTITY_W;
+#endif
 
 /*
  Pointer to SEC_WINNT_AUTH_IDENTITY_EXA.
@@ -870,726 +899,1574 @@ typedef struct _SecPkgCredentials_NamesA *PSecPkgCredentials_NamesA;
  */
 typedef struct _SecPkgCredentials_NamesW *PSecPkgCredentials_NamesW;
 
+/*
+ SECPKG_CRED_ATTR_SSI_PROVIDER (wide): the SSI provider of a credential.
+ */
+typedef struct _SecPkgCredentials_SSIProviderW {
+  SEC_WCHAR *sProviderName;
+  ULONG ProviderInfoLength;
+  char *ProviderInfo;
+} SecPkgCredentials_SSIProviderW;
+
+/*
+ Pointer to SecPkgCredentials_SSIProviderW.
+ */
+typedef struct _SecPkgCredentials_SSIProviderW *PSecPkgCredentials_SSIProviderW;
+
+/*
+ SECPKG_CRED_ATTR_SSI_PROVIDER (narrow).
+ */
+typedef struct _SecPkgCredentials_SSIProviderA {
+  SEC_CHAR *sProviderName;
+  ULONG ProviderInfoLength;
+  char *ProviderInfo;
+} SecPkgCredentials_SSIProviderA;
+
+/*
+ Pointer to SecPkgCredentials_SSIProviderA.
+ */
+typedef struct _SecPkgCredentials_SSIProviderA *PSecPkgCredentials_SSIProviderA;
+
+/*
+ SECPKG_ATTR_PROTO_INFO (wide): protocol name and version of a context.
+ */
+typedef struct _SecPkgContext_ProtoInfoW {
+  SEC_WCHAR *sProtocolName;
+  ULONG majorVersion;
+  ULONG minorVersion;
+} SecPkgContext_ProtoInfoW;
+
+/*
+ Pointer to SecPkgContext_ProtoInfoW.
+ */
+typedef struct _SecPkgContext_ProtoInfoW *PSecPkgContext_ProtoInfoW;
+
+/*
+ SECPKG_ATTR_PROTO_INFO (narrow).
+ */
+typedef struct _SecPkgContext_ProtoInfoA {
+  SEC_CHAR *sProtocolName;
+  ULONG majorVersion;
+  ULONG minorVersion;
+} SecPkgContext_ProtoInfoA;
+
+/*
+ Pointer to SecPkgContext_ProtoInfoA.
+ */
+typedef struct _SecPkgContext_ProtoInfoA *PSecPkgContext_ProtoInfoA;
+
+/*
+ SECPKG_ATTR_CREDENTIAL_NAME (wide): the credential's type and name.
+ */
+typedef struct _SecPkgContext_CredentialNameW {
+  ULONG CredentialType;
+  SEC_WCHAR *sCredentialName;
+} SecPkgContext_CredentialNameW;
+
+/*
+ Pointer to SecPkgContext_CredentialNameW.
+ */
+typedef struct _SecPkgContext_CredentialNameW *PSecPkgContext_CredentialNameW;
+
+/*
+ SECPKG_ATTR_CREDENTIAL_NAME (narrow).
+ */
+typedef struct _SecPkgContext_CredentialNameA {
+  ULONG CredentialType;
+  SEC_CHAR *sCredentialName;
+} SecPkgContext_CredentialNameA;
+
+/*
+ Pointer to SecPkgContext_CredentialNameA.
+ */
+typedef struct _SecPkgContext_CredentialNameA *PSecPkgContext_CredentialNameA;
+
+#ifndef SEC_E_OK
 #define SEC_E_OK ((SECURITY_STATUS)0u)
+#endif
 
+#ifndef SEC_E_INSUFFICIENT_MEMORY
 #define SEC_E_INSUFFICIENT_MEMORY ((SECURITY_STATUS)2148074240u)
+#endif
 
+#ifndef SEC_E_INVALID_HANDLE
 #define SEC_E_INVALID_HANDLE ((SECURITY_STATUS)2148074241u)
+#endif
 
+#ifndef SEC_E_UNSUPPORTED_FUNCTION
 #define SEC_E_UNSUPPORTED_FUNCTION ((SECURITY_STATUS)2148074242u)
+#endif
 
+#ifndef SEC_E_TARGET_UNKNOWN
 #define SEC_E_TARGET_UNKNOWN ((SECURITY_STATUS)2148074243u)
+#endif
 
+#ifndef SEC_E_INTERNAL_ERROR
 #define SEC_E_INTERNAL_ERROR ((SECURITY_STATUS)2148074244u)
+#endif
 
+#ifndef SEC_E_SECPKG_NOT_FOUND
 #define SEC_E_SECPKG_NOT_FOUND ((SECURITY_STATUS)2148074245u)
+#endif
 
+#ifndef SEC_E_NOT_OWNER
 #define SEC_E_NOT_OWNER ((SECURITY_STATUS)2148074246u)
+#endif
 
+#ifndef SEC_E_CANNOT_INSTALL
 #define SEC_E_CANNOT_INSTALL ((SECURITY_STATUS)2148074247u)
+#endif
 
+#ifndef SEC_E_INVALID_TOKEN
 #define SEC_E_INVALID_TOKEN ((SECURITY_STATUS)2148074248u)
+#endif
 
+#ifndef SEC_E_CANNOT_PACK
 #define SEC_E_CANNOT_PACK ((SECURITY_STATUS)2148074249u)
+#endif
 
+#ifndef SEC_E_QOP_NOT_SUPPORTED
 #define SEC_E_QOP_NOT_SUPPORTED ((SECURITY_STATUS)2148074250u)
+#endif
 
+#ifndef SEC_E_NO_IMPERSONATION
 #define SEC_E_NO_IMPERSONATION ((SECURITY_STATUS)2148074251u)
+#endif
 
+#ifndef SEC_E_LOGON_DENIED
 #define SEC_E_LOGON_DENIED ((SECURITY_STATUS)2148074252u)
+#endif
 
+#ifndef SEC_E_UNKNOWN_CREDENTIALS
 #define SEC_E_UNKNOWN_CREDENTIALS ((SECURITY_STATUS)2148074253u)
+#endif
 
+#ifndef SEC_E_NO_CREDENTIALS
 #define SEC_E_NO_CREDENTIALS ((SECURITY_STATUS)2148074254u)
+#endif
 
+#ifndef SEC_E_MESSAGE_ALTERED
 #define SEC_E_MESSAGE_ALTERED ((SECURITY_STATUS)2148074255u)
+#endif
 
+#ifndef SEC_E_OUT_OF_SEQUENCE
 #define SEC_E_OUT_OF_SEQUENCE ((SECURITY_STATUS)2148074256u)
+#endif
 
+#ifndef SEC_E_NO_AUTHENTICATING_AUTHORITY
 #define SEC_E_NO_AUTHENTICATING_AUTHORITY ((SECURITY_STATUS)2148074257u)
+#endif
 
+#ifndef SEC_I_CONTINUE_NEEDED
 #define SEC_I_CONTINUE_NEEDED ((SECURITY_STATUS)590610u)
+#endif
 
+#ifndef SEC_I_COMPLETE_NEEDED
 #define SEC_I_COMPLETE_NEEDED ((SECURITY_STATUS)590611u)
+#endif
 
+#ifndef SEC_I_COMPLETE_AND_CONTINUE
 #define SEC_I_COMPLETE_AND_CONTINUE ((SECURITY_STATUS)590612u)
+#endif
 
+#ifndef SEC_I_LOCAL_LOGON
 #define SEC_I_LOCAL_LOGON ((SECURITY_STATUS)590613u)
+#endif
 
+#ifndef SEC_I_GENERIC_EXTENSION_RECEIVED
 #define SEC_I_GENERIC_EXTENSION_RECEIVED ((SECURITY_STATUS)590614u)
+#endif
 
+#ifndef SEC_E_BAD_PKGID
 #define SEC_E_BAD_PKGID ((SECURITY_STATUS)2148074262u)
+#endif
 
+#ifndef SEC_E_CONTEXT_EXPIRED
 #define SEC_E_CONTEXT_EXPIRED ((SECURITY_STATUS)2148074263u)
+#endif
 
+#ifndef SEC_I_CONTEXT_EXPIRED
 #define SEC_I_CONTEXT_EXPIRED ((SECURITY_STATUS)590615u)
+#endif
 
+#ifndef SEC_E_INCOMPLETE_MESSAGE
 #define SEC_E_INCOMPLETE_MESSAGE ((SECURITY_STATUS)2148074264u)
+#endif
 
+#ifndef SEC_E_INCOMPLETE_CREDENTIALS
 #define SEC_E_INCOMPLETE_CREDENTIALS ((SECURITY_STATUS)2148074272u)
+#endif
 
+#ifndef SEC_E_BUFFER_TOO_SMALL
 #define SEC_E_BUFFER_TOO_SMALL ((SECURITY_STATUS)2148074273u)
+#endif
 
+#ifndef SEC_I_INCOMPLETE_CREDENTIALS
 #define SEC_I_INCOMPLETE_CREDENTIALS ((SECURITY_STATUS)590624u)
+#endif
 
+#ifndef SEC_I_RENEGOTIATE
 #define SEC_I_RENEGOTIATE ((SECURITY_STATUS)590625u)
+#endif
 
+#ifndef SEC_E_WRONG_PRINCIPAL
 #define SEC_E_WRONG_PRINCIPAL ((SECURITY_STATUS)2148074274u)
+#endif
 
+#ifndef SEC_I_NO_LSA_CONTEXT
 #define SEC_I_NO_LSA_CONTEXT ((SECURITY_STATUS)590627u)
+#endif
 
+#ifndef SEC_E_TIME_SKEW
 #define SEC_E_TIME_SKEW ((SECURITY_STATUS)2148074276u)
+#endif
 
+#ifndef SEC_E_UNTRUSTED_ROOT
 #define SEC_E_UNTRUSTED_ROOT ((SECURITY_STATUS)2148074277u)
+#endif
 
+#ifndef SEC_E_ILLEGAL_MESSAGE
 #define SEC_E_ILLEGAL_MESSAGE ((SECURITY_STATUS)2148074278u)
+#endif
 
+#ifndef SEC_E_CERT_UNKNOWN
 #define SEC_E_CERT_UNKNOWN ((SECURITY_STATUS)2148074279u)
+#endif
 
+#ifndef SEC_E_CERT_EXPIRED
 #define SEC_E_CERT_EXPIRED ((SECURITY_STATUS)2148074280u)
+#endif
 
+#ifndef SEC_E_ENCRYPT_FAILURE
 #define SEC_E_ENCRYPT_FAILURE ((SECURITY_STATUS)2148074281u)
+#endif
 
+#ifndef SEC_E_DECRYPT_FAILURE
 #define SEC_E_DECRYPT_FAILURE ((SECURITY_STATUS)2148074288u)
+#endif
 
+#ifndef SEC_E_ALGORITHM_MISMATCH
 #define SEC_E_ALGORITHM_MISMATCH ((SECURITY_STATUS)2148074289u)
+#endif
 
+#ifndef SEC_E_SECURITY_QOS_FAILED
 #define SEC_E_SECURITY_QOS_FAILED ((SECURITY_STATUS)2148074290u)
+#endif
 
+#ifndef SEC_E_UNFINISHED_CONTEXT_DELETED
 #define SEC_E_UNFINISHED_CONTEXT_DELETED ((SECURITY_STATUS)2148074291u)
+#endif
 
+#ifndef SEC_E_NO_TGT_REPLY
 #define SEC_E_NO_TGT_REPLY ((SECURITY_STATUS)2148074292u)
+#endif
 
+#ifndef SEC_E_NO_IP_ADDRESSES
 #define SEC_E_NO_IP_ADDRESSES ((SECURITY_STATUS)2148074293u)
+#endif
 
+#ifndef SEC_E_WRONG_CREDENTIAL_HANDLE
 #define SEC_E_WRONG_CREDENTIAL_HANDLE ((SECURITY_STATUS)2148074294u)
+#endif
 
+#ifndef SEC_E_CRYPTO_SYSTEM_INVALID
 #define SEC_E_CRYPTO_SYSTEM_INVALID ((SECURITY_STATUS)2148074295u)
+#endif
 
+#ifndef SEC_E_MAX_REFERRALS_EXCEEDED
 #define SEC_E_MAX_REFERRALS_EXCEEDED ((SECURITY_STATUS)2148074296u)
+#endif
 
+#ifndef SEC_E_MUST_BE_KDC
 #define SEC_E_MUST_BE_KDC ((SECURITY_STATUS)2148074297u)
+#endif
 
+#ifndef SEC_E_STRONG_CRYPTO_NOT_SUPPORTED
 #define SEC_E_STRONG_CRYPTO_NOT_SUPPORTED ((SECURITY_STATUS)2148074298u)
+#endif
 
+#ifndef SEC_E_TOO_MANY_PRINCIPALS
 #define SEC_E_TOO_MANY_PRINCIPALS ((SECURITY_STATUS)2148074299u)
+#endif
 
+#ifndef SEC_E_NO_PA_DATA
 #define SEC_E_NO_PA_DATA ((SECURITY_STATUS)2148074300u)
+#endif
 
+#ifndef SEC_E_PKINIT_NAME_MISMATCH
 #define SEC_E_PKINIT_NAME_MISMATCH ((SECURITY_STATUS)2148074301u)
+#endif
 
+#ifndef SEC_E_SMARTCARD_LOGON_REQUIRED
 #define SEC_E_SMARTCARD_LOGON_REQUIRED ((SECURITY_STATUS)2148074302u)
+#endif
 
+#ifndef SEC_E_SHUTDOWN_IN_PROGRESS
 #define SEC_E_SHUTDOWN_IN_PROGRESS ((SECURITY_STATUS)2148074303u)
+#endif
 
+#ifndef SEC_E_KDC_INVALID_REQUEST
 #define SEC_E_KDC_INVALID_REQUEST ((SECURITY_STATUS)2148074304u)
+#endif
 
+#ifndef SEC_E_KDC_UNABLE_TO_REFER
 #define SEC_E_KDC_UNABLE_TO_REFER ((SECURITY_STATUS)2148074305u)
+#endif
 
+#ifndef SEC_E_KDC_UNKNOWN_ETYPE
 #define SEC_E_KDC_UNKNOWN_ETYPE ((SECURITY_STATUS)2148074306u)
+#endif
 
+#ifndef SEC_E_UNSUPPORTED_PREAUTH
 #define SEC_E_UNSUPPORTED_PREAUTH ((SECURITY_STATUS)2148074307u)
+#endif
 
+#ifndef SEC_E_DELEGATION_REQUIRED
 #define SEC_E_DELEGATION_REQUIRED ((SECURITY_STATUS)2148074309u)
+#endif
 
+#ifndef SEC_E_BAD_BINDINGS
 #define SEC_E_BAD_BINDINGS ((SECURITY_STATUS)2148074310u)
+#endif
 
+#ifndef SEC_E_MULTIPLE_ACCOUNTS
 #define SEC_E_MULTIPLE_ACCOUNTS ((SECURITY_STATUS)2148074311u)
+#endif
 
+#ifndef SEC_E_NO_KERB_KEY
 #define SEC_E_NO_KERB_KEY ((SECURITY_STATUS)2148074312u)
+#endif
 
+#ifndef SEC_E_CERT_WRONG_USAGE
 #define SEC_E_CERT_WRONG_USAGE ((SECURITY_STATUS)2148074313u)
+#endif
 
+#ifndef SEC_E_DOWNGRADE_DETECTED
 #define SEC_E_DOWNGRADE_DETECTED ((SECURITY_STATUS)2148074320u)
+#endif
 
+#ifndef SEC_E_SMARTCARD_CERT_REVOKED
 #define SEC_E_SMARTCARD_CERT_REVOKED ((SECURITY_STATUS)2148074321u)
+#endif
 
+#ifndef SEC_E_ISSUING_CA_UNTRUSTED
 #define SEC_E_ISSUING_CA_UNTRUSTED ((SECURITY_STATUS)2148074322u)
+#endif
 
+#ifndef SEC_E_REVOCATION_OFFLINE_C
 #define SEC_E_REVOCATION_OFFLINE_C ((SECURITY_STATUS)2148074323u)
+#endif
 
+#ifndef SEC_E_PKINIT_CLIENT_FAILURE
 #define SEC_E_PKINIT_CLIENT_FAILURE ((SECURITY_STATUS)2148074324u)
+#endif
 
+#ifndef SEC_E_SMARTCARD_CERT_EXPIRED
 #define SEC_E_SMARTCARD_CERT_EXPIRED ((SECURITY_STATUS)2148074325u)
+#endif
 
+#ifndef SEC_E_NO_S4U_PROT_SUPPORT
 #define SEC_E_NO_S4U_PROT_SUPPORT ((SECURITY_STATUS)2148074326u)
+#endif
 
+#ifndef SEC_E_CROSSREALM_DELEGATION_FAILURE
 #define SEC_E_CROSSREALM_DELEGATION_FAILURE ((SECURITY_STATUS)2148074327u)
+#endif
 
+#ifndef SEC_E_REVOCATION_OFFLINE_KDC
 #define SEC_E_REVOCATION_OFFLINE_KDC ((SECURITY_STATUS)2148074328u)
+#endif
 
+#ifndef SEC_E_ISSUING_CA_UNTRUSTED_KDC
 #define SEC_E_ISSUING_CA_UNTRUSTED_KDC ((SECURITY_STATUS)2148074329u)
+#endif
 
+#ifndef SEC_E_KDC_CERT_EXPIRED
 #define SEC_E_KDC_CERT_EXPIRED ((SECURITY_STATUS)2148074330u)
+#endif
 
+#ifndef SEC_E_KDC_CERT_REVOKED
 #define SEC_E_KDC_CERT_REVOKED ((SECURITY_STATUS)2148074331u)
+#endif
 
+#ifndef SEC_I_SIGNATURE_NEEDED
 #define SEC_I_SIGNATURE_NEEDED ((SECURITY_STATUS)590684u)
+#endif
 
+#ifndef SEC_E_INVALID_PARAMETER
 #define SEC_E_INVALID_PARAMETER ((SECURITY_STATUS)2148074333u)
+#endif
 
+#ifndef SEC_E_DELEGATION_POLICY
 #define SEC_E_DELEGATION_POLICY ((SECURITY_STATUS)2148074334u)
+#endif
 
+#ifndef SEC_E_POLICY_NLTM_ONLY
 #define SEC_E_POLICY_NLTM_ONLY ((SECURITY_STATUS)2148074335u)
+#endif
 
+#ifndef SEC_I_NO_RENEGOTIATION
 #define SEC_I_NO_RENEGOTIATION ((SECURITY_STATUS)590688u)
+#endif
 
+#ifndef SEC_E_NO_CONTEXT
 #define SEC_E_NO_CONTEXT ((SECURITY_STATUS)2148074337u)
+#endif
 
+#ifndef SEC_E_PKU2U_CERT_FAILURE
 #define SEC_E_PKU2U_CERT_FAILURE ((SECURITY_STATUS)2148074338u)
+#endif
 
+#ifndef SEC_E_MUTUAL_AUTH_FAILED
 #define SEC_E_MUTUAL_AUTH_FAILED ((SECURITY_STATUS)2148074339u)
+#endif
 
+#ifndef SEC_I_MESSAGE_FRAGMENT
 #define SEC_I_MESSAGE_FRAGMENT ((SECURITY_STATUS)590692u)
+#endif
 
+#ifndef SEC_E_ONLY_HTTPS_ALLOWED
 #define SEC_E_ONLY_HTTPS_ALLOWED ((SECURITY_STATUS)2148074341u)
+#endif
 
+#ifndef SEC_I_CONTINUE_NEEDED_MESSAGE_OK
 #define SEC_I_CONTINUE_NEEDED_MESSAGE_OK ((SECURITY_STATUS)590694u)
+#endif
 
+#ifndef SEC_E_APPLICATION_PROTOCOL_MISMATCH
 #define SEC_E_APPLICATION_PROTOCOL_MISMATCH ((SECURITY_STATUS)2148074343u)
+#endif
 
+#ifndef SEC_I_ASYNC_CALL_PENDING
 #define SEC_I_ASYNC_CALL_PENDING ((SECURITY_STATUS)590696u)
+#endif
 
+#ifndef SEC_E_INVALID_UPN_NAME
 #define SEC_E_INVALID_UPN_NAME ((SECURITY_STATUS)2148074345u)
+#endif
 
+#ifndef SEC_E_EXT_BUFFER_TOO_SMALL
 #define SEC_E_EXT_BUFFER_TOO_SMALL ((SECURITY_STATUS)2148074346u)
+#endif
 
+#ifndef SEC_E_INSUFFICIENT_BUFFERS
 #define SEC_E_INSUFFICIENT_BUFFERS ((SECURITY_STATUS)2148074347u)
+#endif
 
+#ifndef SEC_E_NO_SPM
 #define SEC_E_NO_SPM SEC_E_INTERNAL_ERROR
+#endif
 
+#ifndef SEC_E_NOT_SUPPORTED
 #define SEC_E_NOT_SUPPORTED SEC_E_UNSUPPORTED_FUNCTION
+#endif
 
+#ifndef SECPKG_FLAG_INTEGRITY
 #define SECPKG_FLAG_INTEGRITY 1
+#endif
 
+#ifndef SECPKG_FLAG_PRIVACY
 #define SECPKG_FLAG_PRIVACY 2
+#endif
 
+#ifndef SECPKG_FLAG_TOKEN_ONLY
 #define SECPKG_FLAG_TOKEN_ONLY 4
+#endif
 
+#ifndef SECPKG_FLAG_DATAGRAM
 #define SECPKG_FLAG_DATAGRAM 8
+#endif
 
+#ifndef SECPKG_FLAG_CONNECTION
 #define SECPKG_FLAG_CONNECTION 16
+#endif
 
+#ifndef SECPKG_FLAG_MULTI_REQUIRED
 #define SECPKG_FLAG_MULTI_REQUIRED 32
+#endif
 
+#ifndef SECPKG_FLAG_CLIENT_ONLY
 #define SECPKG_FLAG_CLIENT_ONLY 64
+#endif
 
+#ifndef SECPKG_FLAG_EXTENDED_ERROR
 #define SECPKG_FLAG_EXTENDED_ERROR 128
+#endif
 
+#ifndef SECPKG_FLAG_IMPERSONATION
 #define SECPKG_FLAG_IMPERSONATION 256
+#endif
 
+#ifndef SECPKG_FLAG_ACCEPT_WIN32_NAME
 #define SECPKG_FLAG_ACCEPT_WIN32_NAME 512
+#endif
 
+#ifndef SECPKG_FLAG_STREAM
 #define SECPKG_FLAG_STREAM 1024
+#endif
 
+#ifndef SECPKG_FLAG_NEGOTIABLE
 #define SECPKG_FLAG_NEGOTIABLE 2048
+#endif
 
+#ifndef SECPKG_FLAG_GSS_COMPATIBLE
 #define SECPKG_FLAG_GSS_COMPATIBLE 4096
+#endif
 
+#ifndef SECPKG_FLAG_LOGON
 #define SECPKG_FLAG_LOGON 8192
+#endif
 
+#ifndef SECPKG_FLAG_ASCII_BUFFERS
 #define SECPKG_FLAG_ASCII_BUFFERS 16384
+#endif
 
+#ifndef SECPKG_FLAG_FRAGMENT
 #define SECPKG_FLAG_FRAGMENT 32768
+#endif
 
+#ifndef SECPKG_FLAG_MUTUAL_AUTH
 #define SECPKG_FLAG_MUTUAL_AUTH 65536
+#endif
 
+#ifndef SECPKG_FLAG_DELEGATION
 #define SECPKG_FLAG_DELEGATION 131072
+#endif
 
+#ifndef SECPKG_FLAG_READONLY_WITH_CHECKSUM
 #define SECPKG_FLAG_READONLY_WITH_CHECKSUM 262144
+#endif
 
+#ifndef SECPKG_FLAG_RESTRICTED_TOKENS
 #define SECPKG_FLAG_RESTRICTED_TOKENS 524288
+#endif
 
+#ifndef SECPKG_FLAG_NEGO_EXTENDER
 #define SECPKG_FLAG_NEGO_EXTENDER 1048576
+#endif
 
+#ifndef SECPKG_FLAG_NEGOTIABLE2
 #define SECPKG_FLAG_NEGOTIABLE2 2097152
+#endif
 
+#ifndef SECPKG_FLAG_APPCONTAINER_PASSTHROUGH
 #define SECPKG_FLAG_APPCONTAINER_PASSTHROUGH 4194304
+#endif
 
+#ifndef SECPKG_FLAG_APPCONTAINER_CHECKS
 #define SECPKG_FLAG_APPCONTAINER_CHECKS 8388608
+#endif
 
+#ifndef SECPKG_FLAG_CREDENTIAL_ISOLATION_ENABLED
 #define SECPKG_FLAG_CREDENTIAL_ISOLATION_ENABLED 16777216
+#endif
 
+#ifndef SECPKG_FLAG_APPLY_LOOPBACK
 #define SECPKG_FLAG_APPLY_LOOPBACK 33554432
+#endif
 
+#ifndef SECPKG_ID_NONE
 #define SECPKG_ID_NONE 65535
+#endif
 
+#ifndef SECPKG_CALLFLAGS_APPCONTAINER
 #define SECPKG_CALLFLAGS_APPCONTAINER 1
+#endif
 
+#ifndef SECPKG_CALLFLAGS_APPCONTAINER_AUTHCAPABLE
 #define SECPKG_CALLFLAGS_APPCONTAINER_AUTHCAPABLE 2
+#endif
 
+#ifndef SECPKG_CALLFLAGS_FORCE_SUPPLIED
 #define SECPKG_CALLFLAGS_FORCE_SUPPLIED 4
+#endif
 
+#ifndef SECPKG_CALLFLAGS_APPCONTAINER_UPNCAPABLE
 #define SECPKG_CALLFLAGS_APPCONTAINER_UPNCAPABLE 8
+#endif
 
+#ifndef SECPKG_OPTIONS_TYPE_UNKNOWN
 #define SECPKG_OPTIONS_TYPE_UNKNOWN 0
+#endif
 
+#ifndef SECPKG_OPTIONS_TYPE_LSA
 #define SECPKG_OPTIONS_TYPE_LSA 1
+#endif
 
+#ifndef SECPKG_OPTIONS_TYPE_SSPI
 #define SECPKG_OPTIONS_TYPE_SSPI 2
+#endif
 
+#ifndef SECPKG_OPTIONS_PERMANENT
 #define SECPKG_OPTIONS_PERMANENT 1
+#endif
 
+#ifndef SECBUFFER_VERSION
 #define SECBUFFER_VERSION 0
+#endif
 
+#ifndef SECBUFFER_EMPTY
 #define SECBUFFER_EMPTY 0
+#endif
 
+#ifndef SECBUFFER_DATA
 #define SECBUFFER_DATA 1
+#endif
 
+#ifndef SECBUFFER_TOKEN
 #define SECBUFFER_TOKEN 2
+#endif
 
+#ifndef SECBUFFER_PKG_PARAMS
 #define SECBUFFER_PKG_PARAMS 3
+#endif
 
+#ifndef SECBUFFER_MISSING
 #define SECBUFFER_MISSING 4
+#endif
 
+#ifndef SECBUFFER_EXTRA
 #define SECBUFFER_EXTRA 5
+#endif
 
+#ifndef SECBUFFER_STREAM_TRAILER
 #define SECBUFFER_STREAM_TRAILER 6
+#endif
 
+#ifndef SECBUFFER_STREAM_HEADER
 #define SECBUFFER_STREAM_HEADER 7
+#endif
 
+#ifndef SECBUFFER_NEGOTIATION_INFO
 #define SECBUFFER_NEGOTIATION_INFO 8
+#endif
 
+#ifndef SECBUFFER_PADDING
 #define SECBUFFER_PADDING 9
+#endif
 
+#ifndef SECBUFFER_STREAM
 #define SECBUFFER_STREAM 10
+#endif
 
+#ifndef SECBUFFER_MECHLIST
 #define SECBUFFER_MECHLIST 11
+#endif
 
+#ifndef SECBUFFER_MECHLIST_SIGNATURE
 #define SECBUFFER_MECHLIST_SIGNATURE 12
+#endif
 
+#ifndef SECBUFFER_TARGET
 #define SECBUFFER_TARGET 13
+#endif
 
+#ifndef SECBUFFER_CHANNEL_BINDINGS
 #define SECBUFFER_CHANNEL_BINDINGS 14
+#endif
 
+#ifndef SECBUFFER_CHANGE_PASS_RESPONSE
 #define SECBUFFER_CHANGE_PASS_RESPONSE 15
+#endif
 
+#ifndef SECBUFFER_TARGET_HOST
 #define SECBUFFER_TARGET_HOST 16
+#endif
 
+#ifndef SECBUFFER_ALERT
 #define SECBUFFER_ALERT 17
+#endif
 
+#ifndef SECBUFFER_APPLICATION_PROTOCOLS
 #define SECBUFFER_APPLICATION_PROTOCOLS 18
+#endif
 
+#ifndef SECBUFFER_SRTP_PROTECTION_PROFILES
 #define SECBUFFER_SRTP_PROTECTION_PROFILES 19
+#endif
 
+#ifndef SECBUFFER_SRTP_MASTER_KEY_IDENTIFIER
 #define SECBUFFER_SRTP_MASTER_KEY_IDENTIFIER 20
+#endif
 
+#ifndef SECBUFFER_TOKEN_BINDING
 #define SECBUFFER_TOKEN_BINDING 21
+#endif
 
+#ifndef SECBUFFER_PRESHARED_KEY
 #define SECBUFFER_PRESHARED_KEY 22
+#endif
 
+#ifndef SECBUFFER_PRESHARED_KEY_IDENTITY
 #define SECBUFFER_PRESHARED_KEY_IDENTITY 23
+#endif
 
+#ifndef SECBUFFER_DTLS_MTU
 #define SECBUFFER_DTLS_MTU 24
+#endif
 
+#ifndef SECBUFFER_SEND_GENERIC_TLS_EXTENSION
 #define SECBUFFER_SEND_GENERIC_TLS_EXTENSION 25
+#endif
 
+#ifndef SECBUFFER_SUBSCRIBE_GENERIC_TLS_EXTENSION
 #define SECBUFFER_SUBSCRIBE_GENERIC_TLS_EXTENSION 26
+#endif
 
+#ifndef SECBUFFER_FLAGS
 #define SECBUFFER_FLAGS 27
+#endif
 
+#ifndef SECBUFFER_TRAFFIC_SECRETS
 #define SECBUFFER_TRAFFIC_SECRETS 28
+#endif
 
+#ifndef SECBUFFER_ATTRMASK
 #define SECBUFFER_ATTRMASK 4026531840
+#endif
 
+#ifndef SECBUFFER_READONLY
 #define SECBUFFER_READONLY 2147483648
+#endif
 
+#ifndef SECBUFFER_READONLY_WITH_CHECKSUM
 #define SECBUFFER_READONLY_WITH_CHECKSUM 268435456
+#endif
 
+#ifndef SECBUFFER_RESERVED
 #define SECBUFFER_RESERVED 1610612736
+#endif
 
+#ifndef SECURITY_NATIVE_DREP
 #define SECURITY_NATIVE_DREP 16
+#endif
 
+#ifndef SECURITY_NETWORK_DREP
 #define SECURITY_NETWORK_DREP 0
+#endif
 
+#ifndef SECPKG_CRED_INBOUND
 #define SECPKG_CRED_INBOUND 1
+#endif
 
+#ifndef SECPKG_CRED_OUTBOUND
 #define SECPKG_CRED_OUTBOUND 2
+#endif
 
+#ifndef SECPKG_CRED_BOTH
 #define SECPKG_CRED_BOTH 3
+#endif
 
+#ifndef SECPKG_CRED_DEFAULT
 #define SECPKG_CRED_DEFAULT 4
+#endif
 
+#ifndef SECPKG_CRED_RESERVED
 #define SECPKG_CRED_RESERVED 4026531840
+#endif
 
+#ifndef SECPKG_CRED_AUTOLOGON_RESTRICTED
 #define SECPKG_CRED_AUTOLOGON_RESTRICTED 16
+#endif
 
+#ifndef SECPKG_CRED_PROCESS_POLICY_ONLY
 #define SECPKG_CRED_PROCESS_POLICY_ONLY 32
+#endif
 
+#ifndef ISC_REQ_DELEGATE
 #define ISC_REQ_DELEGATE 1
+#endif
 
+#ifndef ISC_REQ_MUTUAL_AUTH
 #define ISC_REQ_MUTUAL_AUTH 2
+#endif
 
+#ifndef ISC_REQ_REPLAY_DETECT
 #define ISC_REQ_REPLAY_DETECT 4
+#endif
 
+#ifndef ISC_REQ_SEQUENCE_DETECT
 #define ISC_REQ_SEQUENCE_DETECT 8
+#endif
 
+#ifndef ISC_REQ_CONFIDENTIALITY
 #define ISC_REQ_CONFIDENTIALITY 16
+#endif
 
+#ifndef ISC_REQ_USE_SESSION_KEY
 #define ISC_REQ_USE_SESSION_KEY 32
+#endif
 
+#ifndef ISC_REQ_PROMPT_FOR_CREDS
 #define ISC_REQ_PROMPT_FOR_CREDS 64
+#endif
 
+#ifndef ISC_REQ_USE_SUPPLIED_CREDS
 #define ISC_REQ_USE_SUPPLIED_CREDS 128
+#endif
 
+#ifndef ISC_REQ_ALLOCATE_MEMORY
 #define ISC_REQ_ALLOCATE_MEMORY 256
+#endif
 
+#ifndef ISC_REQ_USE_DCE_STYLE
 #define ISC_REQ_USE_DCE_STYLE 512
+#endif
 
+#ifndef ISC_REQ_DATAGRAM
 #define ISC_REQ_DATAGRAM 1024
+#endif
 
+#ifndef ISC_REQ_CONNECTION
 #define ISC_REQ_CONNECTION 2048
+#endif
 
+#ifndef ISC_REQ_CALL_LEVEL
 #define ISC_REQ_CALL_LEVEL 4096
+#endif
 
+#ifndef ISC_REQ_FRAGMENT_SUPPLIED
 #define ISC_REQ_FRAGMENT_SUPPLIED 8192
+#endif
 
+#ifndef ISC_REQ_EXTENDED_ERROR
 #define ISC_REQ_EXTENDED_ERROR 16384
+#endif
 
+#ifndef ISC_REQ_STREAM
 #define ISC_REQ_STREAM 32768
+#endif
 
+#ifndef ISC_REQ_INTEGRITY
 #define ISC_REQ_INTEGRITY 65536
+#endif
 
+#ifndef ISC_REQ_IDENTIFY
 #define ISC_REQ_IDENTIFY 131072
+#endif
 
+#ifndef ISC_REQ_NULL_SESSION
 #define ISC_REQ_NULL_SESSION 262144
+#endif
 
+#ifndef ISC_REQ_MANUAL_CRED_VALIDATION
 #define ISC_REQ_MANUAL_CRED_VALIDATION 524288
+#endif
 
+#ifndef ISC_REQ_RESERVED1
 #define ISC_REQ_RESERVED1 1048576
+#endif
 
+#ifndef ISC_REQ_FRAGMENT_TO_FIT
 #define ISC_REQ_FRAGMENT_TO_FIT 2097152
+#endif
 
+#ifndef ISC_REQ_FORWARD_CREDENTIALS
 #define ISC_REQ_FORWARD_CREDENTIALS 4194304
+#endif
 
+#ifndef ISC_REQ_NO_INTEGRITY
 #define ISC_REQ_NO_INTEGRITY 8388608
+#endif
 
+#ifndef ISC_REQ_USE_HTTP_STYLE
 #define ISC_REQ_USE_HTTP_STYLE 16777216
+#endif
 
+#ifndef ISC_REQ_UNVERIFIED_TARGET_NAME
 #define ISC_REQ_UNVERIFIED_TARGET_NAME 536870912
+#endif
 
+#ifndef ISC_REQ_CONFIDENTIALITY_ONLY
 #define ISC_REQ_CONFIDENTIALITY_ONLY 1073741824
+#endif
 
+#ifndef ISC_RET_DELEGATE
 #define ISC_RET_DELEGATE 1
+#endif
 
+#ifndef ISC_RET_MUTUAL_AUTH
 #define ISC_RET_MUTUAL_AUTH 2
+#endif
 
+#ifndef ISC_RET_REPLAY_DETECT
 #define ISC_RET_REPLAY_DETECT 4
+#endif
 
+#ifndef ISC_RET_SEQUENCE_DETECT
 #define ISC_RET_SEQUENCE_DETECT 8
+#endif
 
+#ifndef ISC_RET_CONFIDENTIALITY
 #define ISC_RET_CONFIDENTIALITY 16
+#endif
 
+#ifndef ISC_RET_USE_SESSION_KEY
 #define ISC_RET_USE_SESSION_KEY 32
+#endif
 
+#ifndef ISC_RET_USED_COLLECTED_CREDS
 #define ISC_RET_USED_COLLECTED_CREDS 64
+#endif
 
+#ifndef ISC_RET_USED_SUPPLIED_CREDS
 #define ISC_RET_USED_SUPPLIED_CREDS 128
+#endif
 
+#ifndef ISC_RET_ALLOCATED_MEMORY
 #define ISC_RET_ALLOCATED_MEMORY 256
+#endif
 
+#ifndef ISC_RET_USED_DCE_STYLE
 #define ISC_RET_USED_DCE_STYLE 512
+#endif
 
+#ifndef ISC_RET_DATAGRAM
 #define ISC_RET_DATAGRAM 1024
+#endif
 
+#ifndef ISC_RET_CONNECTION
 #define ISC_RET_CONNECTION 2048
+#endif
 
+#ifndef ISC_RET_INTERMEDIATE_RETURN
 #define ISC_RET_INTERMEDIATE_RETURN 4096
+#endif
 
+#ifndef ISC_RET_CALL_LEVEL
 #define ISC_RET_CALL_LEVEL 8192
+#endif
 
+#ifndef ISC_RET_EXTENDED_ERROR
 #define ISC_RET_EXTENDED_ERROR 16384
+#endif
 
+#ifndef ISC_RET_STREAM
 #define ISC_RET_STREAM 32768
+#endif
 
+#ifndef ISC_RET_INTEGRITY
 #define ISC_RET_INTEGRITY 65536
+#endif
 
+#ifndef ISC_RET_IDENTIFY
 #define ISC_RET_IDENTIFY 131072
+#endif
 
+#ifndef ISC_RET_NULL_SESSION
 #define ISC_RET_NULL_SESSION 262144
+#endif
 
+#ifndef ISC_RET_MANUAL_CRED_VALIDATION
 #define ISC_RET_MANUAL_CRED_VALIDATION 524288
+#endif
 
+#ifndef ISC_RET_RESERVED1
 #define ISC_RET_RESERVED1 1048576
+#endif
 
+#ifndef ISC_RET_FRAGMENT_ONLY
 #define ISC_RET_FRAGMENT_ONLY 2097152
+#endif
 
+#ifndef ISC_RET_FORWARD_CREDENTIALS
 #define ISC_RET_FORWARD_CREDENTIALS 4194304
+#endif
 
+#ifndef ISC_RET_USED_HTTP_STYLE
 #define ISC_RET_USED_HTTP_STYLE 16777216
+#endif
 
+#ifndef ISC_RET_NO_ADDITIONAL_TOKEN
 #define ISC_RET_NO_ADDITIONAL_TOKEN 33554432
+#endif
 
+#ifndef ISC_RET_REAUTHENTICATION
 #define ISC_RET_REAUTHENTICATION 134217728
+#endif
 
+#ifndef ISC_RET_CONFIDENTIALITY_ONLY
 #define ISC_RET_CONFIDENTIALITY_ONLY 1073741824
+#endif
 
+#ifndef ASC_REQ_DELEGATE
 #define ASC_REQ_DELEGATE 1
+#endif
 
+#ifndef ASC_REQ_MUTUAL_AUTH
 #define ASC_REQ_MUTUAL_AUTH 2
+#endif
 
+#ifndef ASC_REQ_REPLAY_DETECT
 #define ASC_REQ_REPLAY_DETECT 4
+#endif
 
+#ifndef ASC_REQ_SEQUENCE_DETECT
 #define ASC_REQ_SEQUENCE_DETECT 8
+#endif
 
+#ifndef ASC_REQ_CONFIDENTIALITY
 #define ASC_REQ_CONFIDENTIALITY 16
+#endif
 
+#ifndef ASC_REQ_USE_SESSION_KEY
 #define ASC_REQ_USE_SESSION_KEY 32
+#endif
 
+#ifndef ASC_REQ_SESSION_TICKET
 #define ASC_REQ_SESSION_TICKET 64
+#endif
 
+#ifndef ASC_REQ_ALLOCATE_MEMORY
 #define ASC_REQ_ALLOCATE_MEMORY 256
+#endif
 
+#ifndef ASC_REQ_USE_DCE_STYLE
 #define ASC_REQ_USE_DCE_STYLE 512
+#endif
 
+#ifndef ASC_REQ_DATAGRAM
 #define ASC_REQ_DATAGRAM 1024
+#endif
 
+#ifndef ASC_REQ_CONNECTION
 #define ASC_REQ_CONNECTION 2048
+#endif
 
+#ifndef ASC_REQ_CALL_LEVEL
 #define ASC_REQ_CALL_LEVEL 4096
+#endif
 
+#ifndef ASC_REQ_FRAGMENT_SUPPLIED
 #define ASC_REQ_FRAGMENT_SUPPLIED 8192
+#endif
 
+#ifndef ASC_REQ_EXTENDED_ERROR
 #define ASC_REQ_EXTENDED_ERROR 32768
+#endif
 
+#ifndef ASC_REQ_STREAM
 #define ASC_REQ_STREAM 65536
+#endif
 
+#ifndef ASC_REQ_INTEGRITY
 #define ASC_REQ_INTEGRITY 131072
+#endif
 
+#ifndef ASC_REQ_LICENSING
 #define ASC_REQ_LICENSING 262144
+#endif
 
+#ifndef ASC_REQ_IDENTIFY
 #define ASC_REQ_IDENTIFY 524288
+#endif
 
+#ifndef ASC_REQ_ALLOW_NULL_SESSION
 #define ASC_REQ_ALLOW_NULL_SESSION 1048576
+#endif
 
+#ifndef ASC_REQ_ALLOW_NON_USER_LOGONS
 #define ASC_REQ_ALLOW_NON_USER_LOGONS 2097152
+#endif
 
+#ifndef ASC_REQ_ALLOW_CONTEXT_REPLAY
 #define ASC_REQ_ALLOW_CONTEXT_REPLAY 4194304
+#endif
 
+#ifndef ASC_REQ_FRAGMENT_TO_FIT
 #define ASC_REQ_FRAGMENT_TO_FIT 8388608
+#endif
 
+#ifndef ASC_REQ_NO_TOKEN
 #define ASC_REQ_NO_TOKEN 16777216
+#endif
 
+#ifndef ASC_REQ_PROXY_BINDINGS
 #define ASC_REQ_PROXY_BINDINGS 67108864
+#endif
 
+#ifndef ASC_REQ_ALLOW_MISSING_BINDINGS
 #define ASC_REQ_ALLOW_MISSING_BINDINGS 268435456
+#endif
 
+#ifndef ASC_RET_DELEGATE
 #define ASC_RET_DELEGATE 1
+#endif
 
+#ifndef ASC_RET_MUTUAL_AUTH
 #define ASC_RET_MUTUAL_AUTH 2
+#endif
 
+#ifndef ASC_RET_REPLAY_DETECT
 #define ASC_RET_REPLAY_DETECT 4
+#endif
 
+#ifndef ASC_RET_SEQUENCE_DETECT
 #define ASC_RET_SEQUENCE_DETECT 8
+#endif
 
+#ifndef ASC_RET_CONFIDENTIALITY
 #define ASC_RET_CONFIDENTIALITY 16
+#endif
 
+#ifndef ASC_RET_USE_SESSION_KEY
 #define ASC_RET_USE_SESSION_KEY 32
+#endif
 
+#ifndef ASC_RET_SESSION_TICKET
 #define ASC_RET_SESSION_TICKET 64
+#endif
 
+#ifndef ASC_RET_ALLOCATED_MEMORY
 #define ASC_RET_ALLOCATED_MEMORY 256
+#endif
 
+#ifndef ASC_RET_USED_DCE_STYLE
 #define ASC_RET_USED_DCE_STYLE 512
+#endif
 
+#ifndef ASC_RET_DATAGRAM
 #define ASC_RET_DATAGRAM 1024
+#endif
 
+#ifndef ASC_RET_CONNECTION
 #define ASC_RET_CONNECTION 2048
+#endif
 
+#ifndef ASC_RET_CALL_LEVEL
 #define ASC_RET_CALL_LEVEL 8192
+#endif
 
+#ifndef ASC_RET_THIRD_LEG_FAILED
 #define ASC_RET_THIRD_LEG_FAILED 16384
+#endif
 
+#ifndef ASC_RET_EXTENDED_ERROR
 #define ASC_RET_EXTENDED_ERROR 32768
+#endif
 
+#ifndef ASC_RET_STREAM
 #define ASC_RET_STREAM 65536
+#endif
 
+#ifndef ASC_RET_INTEGRITY
 #define ASC_RET_INTEGRITY 131072
+#endif
 
+#ifndef ASC_RET_LICENSING
 #define ASC_RET_LICENSING 262144
+#endif
 
+#ifndef ASC_RET_IDENTIFY
 #define ASC_RET_IDENTIFY 524288
+#endif
 
+#ifndef ASC_RET_NULL_SESSION
 #define ASC_RET_NULL_SESSION 1048576
+#endif
 
+#ifndef ASC_RET_ALLOW_NON_USER_LOGONS
 #define ASC_RET_ALLOW_NON_USER_LOGONS 2097152
+#endif
 
+#ifndef ASC_RET_ALLOW_CONTEXT_REPLAY
 #define ASC_RET_ALLOW_CONTEXT_REPLAY 4194304
+#endif
 
+#ifndef ASC_RET_FRAGMENT_ONLY
 #define ASC_RET_FRAGMENT_ONLY 8388608
+#endif
 
+#ifndef ASC_RET_NO_TOKEN
 #define ASC_RET_NO_TOKEN 16777216
+#endif
 
+#ifndef ASC_RET_NO_ADDITIONAL_TOKEN
 #define ASC_RET_NO_ADDITIONAL_TOKEN 33554432
+#endif
 
+#ifndef SECPKG_CRED_ATTR_NAMES
 #define SECPKG_CRED_ATTR_NAMES 1
+#endif
 
+#ifndef SECPKG_CRED_ATTR_SSI_PROVIDER
 #define SECPKG_CRED_ATTR_SSI_PROVIDER 2
+#endif
 
+#ifndef SECPKG_CRED_ATTR_KDC_PROXY_SETTINGS
 #define SECPKG_CRED_ATTR_KDC_PROXY_SETTINGS 3
+#endif
 
+#ifndef SECPKG_CRED_ATTR_CERT
 #define SECPKG_CRED_ATTR_CERT 4
+#endif
 
+#ifndef SECPKG_CRED_ATTR_PAC_BYPASS
 #define SECPKG_CRED_ATTR_PAC_BYPASS 5
+#endif
 
+#ifndef SECPKG_ATTR_SIZES
 #define SECPKG_ATTR_SIZES 0
+#endif
 
+#ifndef SECPKG_ATTR_NAMES
 #define SECPKG_ATTR_NAMES 1
+#endif
 
+#ifndef SECPKG_ATTR_LIFESPAN
 #define SECPKG_ATTR_LIFESPAN 2
+#endif
 
+#ifndef SECPKG_ATTR_DCE_INFO
 #define SECPKG_ATTR_DCE_INFO 3
+#endif
 
+#ifndef SECPKG_ATTR_STREAM_SIZES
 #define SECPKG_ATTR_STREAM_SIZES 4
+#endif
 
+#ifndef SECPKG_ATTR_KEY_INFO
 #define SECPKG_ATTR_KEY_INFO 5
+#endif
 
+#ifndef SECPKG_ATTR_AUTHORITY
 #define SECPKG_ATTR_AUTHORITY 6
+#endif
 
+#ifndef SECPKG_ATTR_PROTO_INFO
 #define SECPKG_ATTR_PROTO_INFO 7
+#endif
 
+#ifndef SECPKG_ATTR_PASSWORD_EXPIRY
 #define SECPKG_ATTR_PASSWORD_EXPIRY 8
+#endif
 
+#ifndef SECPKG_ATTR_SESSION_KEY
 #define SECPKG_ATTR_SESSION_KEY 9
+#endif
 
+#ifndef SECPKG_ATTR_PACKAGE_INFO
 #define SECPKG_ATTR_PACKAGE_INFO 10
+#endif
 
+#ifndef SECPKG_ATTR_USER_FLAGS
 #define SECPKG_ATTR_USER_FLAGS 11
+#endif
 
+#ifndef SECPKG_ATTR_NEGOTIATION_INFO
 #define SECPKG_ATTR_NEGOTIATION_INFO 12
+#endif
 
+#ifndef SECPKG_ATTR_NATIVE_NAMES
 #define SECPKG_ATTR_NATIVE_NAMES 13
+#endif
 
+#ifndef SECPKG_ATTR_FLAGS
 #define SECPKG_ATTR_FLAGS 14
+#endif
 
+#ifndef SECPKG_ATTR_USE_VALIDATED
 #define SECPKG_ATTR_USE_VALIDATED 15
+#endif
 
+#ifndef SECPKG_ATTR_CREDENTIAL_NAME
 #define SECPKG_ATTR_CREDENTIAL_NAME 16
+#endif
 
+#ifndef SECPKG_ATTR_TARGET_INFORMATION
 #define SECPKG_ATTR_TARGET_INFORMATION 17
+#endif
 
+#ifndef SECPKG_ATTR_ACCESS_TOKEN
 #define SECPKG_ATTR_ACCESS_TOKEN 18
+#endif
 
+#ifndef SECPKG_ATTR_TARGET
 #define SECPKG_ATTR_TARGET 19
+#endif
 
+#ifndef SECPKG_ATTR_AUTHENTICATION_ID
 #define SECPKG_ATTR_AUTHENTICATION_ID 20
+#endif
 
+#ifndef SECPKG_ATTR_LOGOFF_TIME
 #define SECPKG_ATTR_LOGOFF_TIME 21
+#endif
 
+#ifndef SECPKG_ATTR_NEGO_KEYS
 #define SECPKG_ATTR_NEGO_KEYS 22
+#endif
 
+#ifndef SECPKG_ATTR_PROMPTING_NEEDED
 #define SECPKG_ATTR_PROMPTING_NEEDED 24
+#endif
 
+#ifndef SECPKG_ATTR_UNIQUE_BINDINGS
 #define SECPKG_ATTR_UNIQUE_BINDINGS 25
+#endif
 
+#ifndef SECPKG_ATTR_ENDPOINT_BINDINGS
 #define SECPKG_ATTR_ENDPOINT_BINDINGS 26
+#endif
 
+#ifndef SECPKG_ATTR_CLIENT_SPECIFIED_TARGET
 #define SECPKG_ATTR_CLIENT_SPECIFIED_TARGET 27
+#endif
 
+#ifndef SECPKG_ATTR_LAST_CLIENT_TOKEN_STATUS
 #define SECPKG_ATTR_LAST_CLIENT_TOKEN_STATUS 30
+#endif
 
+#ifndef SECPKG_ATTR_NEGO_PKG_INFO
 #define SECPKG_ATTR_NEGO_PKG_INFO 31
+#endif
 
+#ifndef SECPKG_ATTR_NEGO_STATUS
 #define SECPKG_ATTR_NEGO_STATUS 32
+#endif
 
+#ifndef SECPKG_ATTR_CONTEXT_DELETED
 #define SECPKG_ATTR_CONTEXT_DELETED 33
+#endif
 
+#ifndef SECPKG_ATTR_DTLS_MTU
 #define SECPKG_ATTR_DTLS_MTU 34
+#endif
 
+#ifndef SECPKG_ATTR_DATAGRAM_SIZES
 #define SECPKG_ATTR_DATAGRAM_SIZES 4
+#endif
 
+#ifndef SECPKG_ATTR_SUBJECT_SECURITY_ATTRIBUTES
 #define SECPKG_ATTR_SUBJECT_SECURITY_ATTRIBUTES 128
+#endif
 
+#ifndef SECPKG_ATTR_APPLICATION_PROTOCOL
 #define SECPKG_ATTR_APPLICATION_PROTOCOL 35
+#endif
 
+#ifndef SECPKG_ATTR_NEGOTIATED_TLS_EXTENSIONS
 #define SECPKG_ATTR_NEGOTIATED_TLS_EXTENSIONS 36
+#endif
 
+#ifndef SECPKG_ATTR_IS_LOOPBACK
 #define SECPKG_ATTR_IS_LOOPBACK 37
+#endif
 
+#ifndef SECPKG_ATTR_NEGO_INFO_FLAG_NO_KERBEROS
 #define SECPKG_ATTR_NEGO_INFO_FLAG_NO_KERBEROS 1
+#endif
 
+#ifndef SECPKG_ATTR_NEGO_INFO_FLAG_NO_NTLM
 #define SECPKG_ATTR_NEGO_INFO_FLAG_NO_NTLM 2
+#endif
 
+#ifndef SECPKG_NEGOTIATION_COMPLETE
 #define SECPKG_NEGOTIATION_COMPLETE 0
+#endif
 
+#ifndef SECPKG_NEGOTIATION_OPTIMISTIC
 #define SECPKG_NEGOTIATION_OPTIMISTIC 1
+#endif
 
+#ifndef SECPKG_NEGOTIATION_IN_PROGRESS
 #define SECPKG_NEGOTIATION_IN_PROGRESS 2
+#endif
 
+#ifndef SECPKG_NEGOTIATION_DIRECT
 #define SECPKG_NEGOTIATION_DIRECT 3
+#endif
 
+#ifndef SECPKG_NEGOTIATION_TRY_MULTICRED
 #define SECPKG_NEGOTIATION_TRY_MULTICRED 4
+#endif
 
+#ifndef SECPKG_CONTEXT_EXPORT_RESET_NEW
 #define SECPKG_CONTEXT_EXPORT_RESET_NEW 1
+#endif
 
+#ifndef SECPKG_CONTEXT_EXPORT_DELETE_OLD
 #define SECPKG_CONTEXT_EXPORT_DELETE_OLD 2
+#endif
 
+#ifndef SECPKG_CONTEXT_EXPORT_TO_KERNEL
 #define SECPKG_CONTEXT_EXPORT_TO_KERNEL 4
+#endif
 
+#ifndef SECQOP_WRAP_NO_ENCRYPT
 #define SECQOP_WRAP_NO_ENCRYPT 2147483649
+#endif
 
+#ifndef SECQOP_WRAP_OOB_DATA
 #define SECQOP_WRAP_OOB_DATA 1073741824
+#endif
 
+#ifndef SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION
 #define SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION 1
+#endif
 
+#ifndef SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_2
 #define SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_2 2
+#endif
 
+#ifndef SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_3
 #define SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_3 3
+#endif
 
+#ifndef SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_4
 #define SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_4 4
+#endif
 
+#ifndef SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_5
 #define SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_5 5
+#endif
 
+#ifndef SEC_WINNT_AUTH_IDENTITY_VERSION_2
 #define SEC_WINNT_AUTH_IDENTITY_VERSION_2 513
+#endif
 
+#ifndef SEC_WINNT_AUTH_IDENTITY_ANSI
 #define SEC_WINNT_AUTH_IDENTITY_ANSI 1
+#endif
 
+#ifndef SEC_WINNT_AUTH_IDENTITY_UNICODE
 #define SEC_WINNT_AUTH_IDENTITY_UNICODE 2
+#endif
 
+#ifndef SEC_WINNT_AUTH_IDENTITY_VERSION
 #define SEC_WINNT_AUTH_IDENTITY_VERSION 512
+#endif
 
+#ifndef SEC_WINNT_AUTH_IDENTITY_FLAGS_PROCESS_ENCRYPTED
 #define SEC_WINNT_AUTH_IDENTITY_FLAGS_PROCESS_ENCRYPTED 16
+#endif
 
+#ifndef SEC_WINNT_AUTH_IDENTITY_FLAGS_SYSTEM_PROTECTED
 #define SEC_WINNT_AUTH_IDENTITY_FLAGS_SYSTEM_PROTECTED 32
+#endif
 
+#ifndef SEC_WINNT_AUTH_IDENTITY_FLAGS_USER_PROTECTED
 #define SEC_WINNT_AUTH_IDENTITY_FLAGS_USER_PROTECTED 64
+#endif
 
+#ifndef SEC_WINNT_AUTH_IDENTITY_FLAGS_SYSTEM_ENCRYPTED
 #define SEC_WINNT_AUTH_IDENTITY_FLAGS_SYSTEM_ENCRYPTED 128
+#endif
 
+#ifndef SEC_WINNT_AUTH_IDENTITY_FLAGS_RESERVED
 #define SEC_WINNT_AUTH_IDENTITY_FLAGS_RESERVED 65536
+#endif
 
+#ifndef SEC_WINNT_AUTH_IDENTITY_FLAGS_NULL_USER
 #define SEC_WINNT_AUTH_IDENTITY_FLAGS_NULL_USER 131072
+#endif
 
+#ifndef SEC_WINNT_AUTH_IDENTITY_FLAGS_NULL_DOMAIN
 #define SEC_WINNT_AUTH_IDENTITY_FLAGS_NULL_DOMAIN 262144
+#endif
 
+#ifndef SEC_WINNT_AUTH_IDENTITY_FLAGS_ID_PROVIDER
 #define SEC_WINNT_AUTH_IDENTITY_FLAGS_ID_PROVIDER 524288
+#endif
 
+#ifndef SEC_WINNT_AUTH_IDENTITY_FLAGS_SSPIPFC_USE_MASK
 #define SEC_WINNT_AUTH_IDENTITY_FLAGS_SSPIPFC_USE_MASK 4278190080
+#endif
 
+#ifndef SEC_WINNT_AUTH_IDENTITY_FLAGS_SSPIPFC_CREDPROV_DO_NOT_SAVE
 #define SEC_WINNT_AUTH_IDENTITY_FLAGS_SSPIPFC_CREDPROV_DO_NOT_SAVE 2147483648
+#endif
 
+#ifndef SEC_WINNT_AUTH_IDENTITY_FLAGS_SSPIPFC_SAVE_CRED_BY_CALLER
 #define SEC_WINNT_AUTH_IDENTITY_FLAGS_SSPIPFC_SAVE_CRED_BY_CALLER 2147483648
+#endif
 
+#ifndef SEC_WINNT_AUTH_IDENTITY_FLAGS_SSPIPFC_SAVE_CRED_CHECKED
 #define SEC_WINNT_AUTH_IDENTITY_FLAGS_SSPIPFC_SAVE_CRED_CHECKED 1073741824
+#endif
 
+#ifndef SEC_WINNT_AUTH_IDENTITY_FLAGS_SSPIPFC_NO_CHECKBOX
 #define SEC_WINNT_AUTH_IDENTITY_FLAGS_SSPIPFC_NO_CHECKBOX 536870912
+#endif
 
+#ifndef SEC_WINNT_AUTH_IDENTITY_FLAGS_SSPIPFC_CREDPROV_DO_NOT_LOAD
 #define SEC_WINNT_AUTH_IDENTITY_FLAGS_SSPIPFC_CREDPROV_DO_NOT_LOAD 268435456
+#endif
 
+#ifndef SEC_WINNT_AUTH_IDENTITY_MARSHALLED
 #define SEC_WINNT_AUTH_IDENTITY_MARSHALLED 4
+#endif
 
+#ifndef SEC_WINNT_AUTH_IDENTITY_ONLY
 #define SEC_WINNT_AUTH_IDENTITY_ONLY 8
+#endif
 
+#ifndef SEC_WINNT_AUTH_IDENTITY_ENCRYPT_SAME_LOGON
 #define SEC_WINNT_AUTH_IDENTITY_ENCRYPT_SAME_LOGON 1
+#endif
 
+#ifndef SEC_WINNT_AUTH_IDENTITY_ENCRYPT_SAME_PROCESS
 #define SEC_WINNT_AUTH_IDENTITY_ENCRYPT_SAME_PROCESS 2
+#endif
 
+#ifndef SEC_WINNT_AUTH_IDENTITY_ENCRYPT_FOR_SYSTEM
 #define SEC_WINNT_AUTH_IDENTITY_ENCRYPT_FOR_SYSTEM 4
+#endif
 
 /*
  All SSPIPFC flags.
  */
+#ifndef SEC_WINNT_AUTH_IDENTITY_FLAGS_VALID_SSPIPFC_FLAGS
 #define SEC_WINNT_AUTH_IDENTITY_FLAGS_VALID_SSPIPFC_FLAGS 4026531840
+#endif
+
+#ifndef KDC_PROXY_SETTINGS_FLAGS_FORCEPROXY
+#define KDC_PROXY_SETTINGS_FLAGS_FORCEPROXY 1
+#endif
+
+#ifndef KDC_PROXY_SETTINGS_V1
+#define KDC_PROXY_SETTINGS_V1 1
+#endif
+
+#ifndef SASL_OPTION_AUTHZ_PROCESSING
+#define SASL_OPTION_AUTHZ_PROCESSING 4
+#endif
+
+#ifndef SASL_OPTION_AUTHZ_STRING
+#define SASL_OPTION_AUTHZ_STRING 3
+#endif
+
+#ifndef SASL_OPTION_RECV_SIZE
+#define SASL_OPTION_RECV_SIZE 2
+#endif
+
+#ifndef SASL_OPTION_SEND_SIZE
+#define SASL_OPTION_SEND_SIZE 1
+#endif
+
+#ifndef SSPIPFC_CREDPROV_DO_NOT_LOAD
+#define SSPIPFC_CREDPROV_DO_NOT_LOAD 4
+#endif
+
+#ifndef SSPIPFC_CREDPROV_DO_NOT_SAVE
+#define SSPIPFC_CREDPROV_DO_NOT_SAVE 1
+#endif
+
+#ifndef SSPIPFC_NO_CHECKBOX
+#define SSPIPFC_NO_CHECKBOX 2
+#endif
+
+#ifndef SSPIPFC_SAVE_CRED_BY_CALLER
+#define SSPIPFC_SAVE_CRED_BY_CALLER 1
+#endif
+
+#ifndef SSPIPFC_USE_CREDUIBROKER
+#define SSPIPFC_USE_CREDUIBROKER 8
+#endif
+
+#ifndef SSPIPFC_VALID_FLAGS
+#define SSPIPFC_VALID_FLAGS 15
+#endif
 
 #ifdef __cplusplus
 extern "C" {
@@ -1756,6 +2633,16 @@ SECURITY_STATUS SEC_ENTRY MakeSignature(PCtxtHandle phContext, ULONG fQOP, PSecB
 SECURITY_STATUS SEC_ENTRY VerifySignature(PCtxtHandle phContext, PSecBufferDesc pMessage, ULONG MessageSeqNo, ULONG *pfQOP);
 
 /*
+ EncryptMessage's name on Windows 2000/XP (secur32.dll still exports it): the same function.
+ */
+SECURITY_STATUS SEC_ENTRY SealMessage(PCtxtHandle phContext, ULONG fQOP, PSecBufferDesc pMessage, ULONG MessageSeqNo);
+
+/*
+ DecryptMessage's name on Windows 2000/XP (secur32.dll still exports it): the same function.
+ */
+SECURITY_STATUS SEC_ENTRY UnsealMessage(PCtxtHandle phContext, PSecBufferDesc pMessage, ULONG MessageSeqNo, ULONG *pfQOP);
+
+/*
  Lists the security packages this library provides (only packages that work), as an array
  of SecPkgInfoW that the caller frees with one FreeContextBuffer call.
  */
@@ -1826,8 +2713,8 @@ SECURITY_STATUS SEC_ENTRY ChangeAccountPasswordW(SEC_WCHAR *pszPackageName, SEC_
 SECURITY_STATUS SEC_ENTRY ChangeAccountPasswordA(SEC_CHAR *pszPackageName, SEC_CHAR *pszDomainName, SEC_CHAR *pszAccountName, SEC_CHAR *pszOldPassword, SEC_CHAR *pszNewPassword, BOOLEAN bImpersonating, ULONG dwReserved, PSecBufferDesc pOutput);
 
 /*
- Builds an identity from user name, domain and password (any may be NULL). Free it with
- SspiFreeAuthIdentity.
+ Builds an identity from user name, domain and password (any may be NULL, not all three:
+ that is `SEC_E_INVALID_TOKEN`). Free it with SspiFreeAuthIdentity.
  */
 SECURITY_STATUS SEC_ENTRY SspiEncodeStringsAsAuthIdentity(const SEC_WCHAR *pszUserName, const SEC_WCHAR *pszDomainName, const SEC_WCHAR *pszPackedCredentialsString, PSEC_WINNT_AUTH_IDENTITY_OPAQUE *ppAuthIdentity);
 
@@ -1885,8 +2772,56 @@ void SEC_ENTRY SspiFreeAuthIdentity(PSEC_WINNT_AUTH_IDENTITY_OPAQUE AuthData);
 SECURITY_STATUS SEC_ENTRY SspiGetTargetHostName(const SEC_WCHAR *pszTargetName, SEC_WCHAR **pszHostName);
 
 /*
- Returns the wide function table (SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_5 layout;
- `Reserved3`/`Reserved4` are EncryptMessage/DecryptMessage, as on Windows). The table is
+ Frees memory returned by SspiMarshalAuthIdentity, SspiPrepareForCredRead/Write and the
+ other Sspi* helpers (NULL is ignored).
+ */
+void SEC_ENTRY SspiLocalFree(PVOID DataBuffer);
+
+/*
+ Serializes an identity (any SEC_WINNT_AUTH_IDENTITY form) into one byte array in
+ SEC_WINNT_AUTH_IDENTITY_EX2's packed layout (Version SEC_WINNT_AUTH_IDENTITY_VERSION_2,
+ little-endian, UTF-16 strings after the 48-byte header, offsets from the array's start,
+ lengths in bytes; the password is stored as its UTF-16 string, not as Windows'
+ SEC_WINNT_AUTH_PACKED_CREDENTIALS). Free the array with SspiLocalFree; read it back with
+ SspiUnmarshalAuthIdentity. NULL arguments → `SEC_E_INVALID_PARAMETER`.
+ */
+SECURITY_STATUS SEC_ENTRY SspiMarshalAuthIdentity(PSEC_WINNT_AUTH_IDENTITY_OPAQUE AuthIdentity, ULONG *AuthIdentityLength, char **AuthIdentityByteArray);
+
+/*
+ Reads an identity marshalled by SspiMarshalAuthIdentity into a new identity (freed with
+ SspiFreeAuthIdentity). A short, inconsistent or foreign byte array → `SEC_E_INVALID_TOKEN`;
+ NULL arguments → `SEC_E_INVALID_PARAMETER`.
+ */
+SECURITY_STATUS SEC_ENTRY SspiUnmarshalAuthIdentity(ULONG AuthIdentityLength, char *AuthIdentityByteArray, PSEC_WINNT_AUTH_IDENTITY_OPAQUE *ppAuthIdentity);
+
+/*
+ Credential Manager has no counterpart here, so the target is used as is: writes
+ `*pCredmanCredentialType` = CRED_TYPE_DOMAIN_PASSWORD (2) and `*ppszCredmanTargetName` =
+ a copy of `pszTargetName` (free with SspiLocalFree). NULL arguments →
+ `SEC_E_INVALID_PARAMETER`.
+ */
+SECURITY_STATUS SEC_ENTRY SspiPrepareForCredRead(PSEC_WINNT_AUTH_IDENTITY_OPAQUE AuthIdentity, const SEC_WCHAR *pszTargetName, ULONG *pCredmanCredentialType, const SEC_WCHAR **ppszCredmanTargetName);
+
+/*
+ What Credential Manager would store for an identity: type CRED_TYPE_DOMAIN_PASSWORD (2),
+ the target name, the user name as "DOMAIN\\user" (or "user" without a domain) and the
+ password as a UTF-16 blob without terminator (`*pCredentialBlobSize` bytes). Each returned
+ pointer is freed with SspiLocalFree. NULL arguments → `SEC_E_INVALID_PARAMETER`; an
+ identity without a user → `SEC_E_NO_CREDENTIALS`.
+ */
+SECURITY_STATUS SEC_ENTRY SspiPrepareForCredWrite(PSEC_WINNT_AUTH_IDENTITY_OPAQUE AuthIdentity, const SEC_WCHAR *pszTargetName, ULONG *pCredmanCredentialType, const SEC_WCHAR **ppszCredmanTargetName, const SEC_WCHAR **ppszCredmanUserName, UCHAR **ppCredentialBlob, ULONG *pCredentialBlobSize);
+
+/*
+ Returns a copy of an identity whose package list also excludes `pszPackageName`
+ ("!Name" appended to the comma-separated list, as Windows does). Free it with
+ SspiFreeAuthIdentity. NULL identity, name or output → `SEC_E_INVALID_PARAMETER`.
+ */
+SECURITY_STATUS SEC_ENTRY SspiExcludePackage(PSEC_WINNT_AUTH_IDENTITY_OPAQUE AuthIdentity, const SEC_WCHAR *pszPackageName, PSEC_WINNT_AUTH_IDENTITY_OPAQUE *ppNewAuthIdentity);
+
+/*
+ Returns the wide function table: `dwVersion` = SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION
+ (1), the value Windows reports, with every slot of the version-5 layout filled
+ (`Reserved3`/`Reserved4` are EncryptMessage/DecryptMessage, as on Windows). The table is
  static: do not modify or free it.
  */
 PSecurityFunctionTableW SEC_ENTRY InitSecurityInterfaceW(void);
@@ -1903,169 +2838,540 @@ PSecurityFunctionTableA SEC_ENTRY InitSecurityInterfaceA(void);
 
 /* Generic names: the W form with UNICODE, else the A form. */
 #ifdef UNICODE
+#ifndef ACQUIRE_CREDENTIALS_HANDLE_FN
 #define ACQUIRE_CREDENTIALS_HANDLE_FN ACQUIRE_CREDENTIALS_HANDLE_FN_W
+#endif
+#ifndef ADD_CREDENTIALS_FN
 #define ADD_CREDENTIALS_FN ADD_CREDENTIALS_FN_W
+#endif
+#ifndef AcquireCredentialsHandle
 #define AcquireCredentialsHandle AcquireCredentialsHandleW
+#endif
+#ifndef AddCredentials
 #define AddCredentials AddCredentialsW
+#endif
+#ifndef CHANGE_PASSWORD_FN
 #define CHANGE_PASSWORD_FN CHANGE_PASSWORD_FN_W
+#endif
+#ifndef ChangeAccountPassword
 #define ChangeAccountPassword ChangeAccountPasswordW
+#endif
+#ifndef ENUMERATE_SECURITY_PACKAGES_FN
 #define ENUMERATE_SECURITY_PACKAGES_FN ENUMERATE_SECURITY_PACKAGES_FN_W
+#endif
+#ifndef EnumerateSecurityPackages
 #define EnumerateSecurityPackages EnumerateSecurityPackagesW
+#endif
+#ifndef IMPORT_SECURITY_CONTEXT_FN
 #define IMPORT_SECURITY_CONTEXT_FN IMPORT_SECURITY_CONTEXT_FN_W
+#endif
+#ifndef INITIALIZE_SECURITY_CONTEXT_FN
 #define INITIALIZE_SECURITY_CONTEXT_FN INITIALIZE_SECURITY_CONTEXT_FN_W
+#endif
+#ifndef INIT_SECURITY_INTERFACE
 #define INIT_SECURITY_INTERFACE INIT_SECURITY_INTERFACE_W
+#endif
+#ifndef ImportSecurityContext
 #define ImportSecurityContext ImportSecurityContextW
+#endif
+#ifndef InitSecurityInterface
 #define InitSecurityInterface InitSecurityInterfaceW
+#endif
+#ifndef InitializeSecurityContext
 #define InitializeSecurityContext InitializeSecurityContextW
+#endif
+#ifndef PSEC_WINNT_AUTH_IDENTITY_EX
 #define PSEC_WINNT_AUTH_IDENTITY_EX PSEC_WINNT_AUTH_IDENTITY_EXW
+#endif
+#ifndef PSEC_WINNT_AUTH_IDENTITY
 #define PSEC_WINNT_AUTH_IDENTITY PSEC_WINNT_AUTH_IDENTITY_W
+#endif
+#ifndef PSecPkgContext_Authority
 #define PSecPkgContext_Authority PSecPkgContext_AuthorityW
+#endif
+#ifndef PSecPkgContext_CredentialName
+#define PSecPkgContext_CredentialName PSecPkgContext_CredentialNameW
+#endif
+#ifndef PSecPkgContext_KeyInfo
 #define PSecPkgContext_KeyInfo PSecPkgContext_KeyInfoW
+#endif
+#ifndef PSecPkgContext_Names
 #define PSecPkgContext_Names PSecPkgContext_NamesW
+#endif
+#ifndef PSecPkgContext_NativeNames
 #define PSecPkgContext_NativeNames PSecPkgContext_NativeNamesW
+#endif
+#ifndef PSecPkgContext_NegotiationInfo
 #define PSecPkgContext_NegotiationInfo PSecPkgContext_NegotiationInfoW
+#endif
+#ifndef PSecPkgContext_PackageInfo
 #define PSecPkgContext_PackageInfo PSecPkgContext_PackageInfoW
+#endif
+#ifndef PSecPkgContext_ProtoInfo
+#define PSecPkgContext_ProtoInfo PSecPkgContext_ProtoInfoW
+#endif
+#ifndef PSecPkgCredentials_Names
 #define PSecPkgCredentials_Names PSecPkgCredentials_NamesW
+#endif
+#ifndef PSecPkgCredentials_SSIProvider
+#define PSecPkgCredentials_SSIProvider PSecPkgCredentials_SSIProviderW
+#endif
+#ifndef PSecPkgInfo
 #define PSecPkgInfo PSecPkgInfoW
+#endif
+#ifndef PSecurityFunctionTable
 #define PSecurityFunctionTable PSecurityFunctionTableW
+#endif
+#ifndef QUERY_CONTEXT_ATTRIBUTES_EX_FN
 #define QUERY_CONTEXT_ATTRIBUTES_EX_FN QUERY_CONTEXT_ATTRIBUTES_EX_FN_W
+#endif
+#ifndef QUERY_CONTEXT_ATTRIBUTES_FN
 #define QUERY_CONTEXT_ATTRIBUTES_FN QUERY_CONTEXT_ATTRIBUTES_FN_W
+#endif
+#ifndef QUERY_CREDENTIALS_ATTRIBUTES_EX_FN
 #define QUERY_CREDENTIALS_ATTRIBUTES_EX_FN QUERY_CREDENTIALS_ATTRIBUTES_EX_FN_W
+#endif
+#ifndef QUERY_CREDENTIALS_ATTRIBUTES_FN
 #define QUERY_CREDENTIALS_ATTRIBUTES_FN QUERY_CREDENTIALS_ATTRIBUTES_FN_W
+#endif
+#ifndef QUERY_SECURITY_PACKAGE_INFO_FN
 #define QUERY_SECURITY_PACKAGE_INFO_FN QUERY_SECURITY_PACKAGE_INFO_FN_W
+#endif
+#ifndef QueryContextAttributesEx
 #define QueryContextAttributesEx QueryContextAttributesExW
+#endif
+#ifndef QueryContextAttributes
 #define QueryContextAttributes QueryContextAttributesW
+#endif
+#ifndef QueryCredentialsAttributesEx
 #define QueryCredentialsAttributesEx QueryCredentialsAttributesExW
+#endif
+#ifndef QueryCredentialsAttributes
 #define QueryCredentialsAttributes QueryCredentialsAttributesW
+#endif
+#ifndef QuerySecurityPackageInfo
 #define QuerySecurityPackageInfo QuerySecurityPackageInfoW
+#endif
+#ifndef SEC_WINNT_AUTH_IDENTITY_EX
 #define SEC_WINNT_AUTH_IDENTITY_EX SEC_WINNT_AUTH_IDENTITY_EXW
+#endif
+#ifndef SEC_WINNT_AUTH_IDENTITY
 #define SEC_WINNT_AUTH_IDENTITY SEC_WINNT_AUTH_IDENTITY_W
+#endif
+#ifndef SET_CONTEXT_ATTRIBUTES_FN
 #define SET_CONTEXT_ATTRIBUTES_FN SET_CONTEXT_ATTRIBUTES_FN_W
+#endif
+#ifndef SET_CREDENTIALS_ATTRIBUTES_FN
 #define SET_CREDENTIALS_ATTRIBUTES_FN SET_CREDENTIALS_ATTRIBUTES_FN_W
+#endif
+#ifndef SecPkgContext_Authority
 #define SecPkgContext_Authority SecPkgContext_AuthorityW
+#endif
+#ifndef SecPkgContext_CredentialName
+#define SecPkgContext_CredentialName SecPkgContext_CredentialNameW
+#endif
+#ifndef SecPkgContext_KeyInfo
 #define SecPkgContext_KeyInfo SecPkgContext_KeyInfoW
+#endif
+#ifndef SecPkgContext_Names
 #define SecPkgContext_Names SecPkgContext_NamesW
+#endif
+#ifndef SecPkgContext_NativeNames
 #define SecPkgContext_NativeNames SecPkgContext_NativeNamesW
+#endif
+#ifndef SecPkgContext_NegotiationInfo
 #define SecPkgContext_NegotiationInfo SecPkgContext_NegotiationInfoW
+#endif
+#ifndef SecPkgContext_PackageInfo
 #define SecPkgContext_PackageInfo SecPkgContext_PackageInfoW
+#endif
+#ifndef SecPkgContext_ProtoInfo
+#define SecPkgContext_ProtoInfo SecPkgContext_ProtoInfoW
+#endif
+#ifndef SecPkgCredentials_Names
 #define SecPkgCredentials_Names SecPkgCredentials_NamesW
+#endif
+#ifndef SecPkgCredentials_SSIProvider
+#define SecPkgCredentials_SSIProvider SecPkgCredentials_SSIProviderW
+#endif
+#ifndef SecPkgInfo
 #define SecPkgInfo SecPkgInfoW
+#endif
+#ifndef SecurityFunctionTable
 #define SecurityFunctionTable SecurityFunctionTableW
+#endif
+#ifndef SetContextAttributes
 #define SetContextAttributes SetContextAttributesW
+#endif
+#ifndef SetCredentialsAttributes
 #define SetCredentialsAttributes SetCredentialsAttributesW
+#endif
+#ifndef _SECURITY_FUNCTION_TABLE
 #define _SECURITY_FUNCTION_TABLE _SECURITY_FUNCTION_TABLE_W
+#endif
+#ifndef _SEC_WINNT_AUTH_IDENTITY_EX
 #define _SEC_WINNT_AUTH_IDENTITY_EX _SEC_WINNT_AUTH_IDENTITY_EXW
+#endif
+#ifndef _SEC_WINNT_AUTH_IDENTITY
 #define _SEC_WINNT_AUTH_IDENTITY _SEC_WINNT_AUTH_IDENTITY_W
+#endif
+#ifndef _SecPkgContext_Authority
 #define _SecPkgContext_Authority _SecPkgContext_AuthorityW
+#endif
+#ifndef _SecPkgContext_CredentialName
+#define _SecPkgContext_CredentialName _SecPkgContext_CredentialNameW
+#endif
+#ifndef _SecPkgContext_KeyInfo
 #define _SecPkgContext_KeyInfo _SecPkgContext_KeyInfoW
+#endif
+#ifndef _SecPkgContext_Names
 #define _SecPkgContext_Names _SecPkgContext_NamesW
+#endif
+#ifndef _SecPkgContext_NativeNames
 #define _SecPkgContext_NativeNames _SecPkgContext_NativeNamesW
+#endif
+#ifndef _SecPkgContext_NegotiationInfo
 #define _SecPkgContext_NegotiationInfo _SecPkgContext_NegotiationInfoW
+#endif
+#ifndef _SecPkgContext_PackageInfo
 #define _SecPkgContext_PackageInfo _SecPkgContext_PackageInfoW
+#endif
+#ifndef _SecPkgContext_ProtoInfo
+#define _SecPkgContext_ProtoInfo _SecPkgContext_ProtoInfoW
+#endif
+#ifndef _SecPkgCredentials_Names
 #define _SecPkgCredentials_Names _SecPkgCredentials_NamesW
+#endif
+#ifndef _SecPkgCredentials_SSIProvider
+#define _SecPkgCredentials_SSIProvider _SecPkgCredentials_SSIProviderW
+#endif
+#ifndef _SecPkgInfo
 #define _SecPkgInfo _SecPkgInfoW
+#endif
 #else
+#ifndef ACQUIRE_CREDENTIALS_HANDLE_FN
 #define ACQUIRE_CREDENTIALS_HANDLE_FN ACQUIRE_CREDENTIALS_HANDLE_FN_A
+#endif
+#ifndef ADD_CREDENTIALS_FN
 #define ADD_CREDENTIALS_FN ADD_CREDENTIALS_FN_A
+#endif
+#ifndef AcquireCredentialsHandle
 #define AcquireCredentialsHandle AcquireCredentialsHandleA
+#endif
+#ifndef AddCredentials
 #define AddCredentials AddCredentialsA
+#endif
+#ifndef CHANGE_PASSWORD_FN
 #define CHANGE_PASSWORD_FN CHANGE_PASSWORD_FN_A
+#endif
+#ifndef ChangeAccountPassword
 #define ChangeAccountPassword ChangeAccountPasswordA
+#endif
+#ifndef ENUMERATE_SECURITY_PACKAGES_FN
 #define ENUMERATE_SECURITY_PACKAGES_FN ENUMERATE_SECURITY_PACKAGES_FN_A
+#endif
+#ifndef EnumerateSecurityPackages
 #define EnumerateSecurityPackages EnumerateSecurityPackagesA
+#endif
+#ifndef IMPORT_SECURITY_CONTEXT_FN
 #define IMPORT_SECURITY_CONTEXT_FN IMPORT_SECURITY_CONTEXT_FN_A
+#endif
+#ifndef INITIALIZE_SECURITY_CONTEXT_FN
 #define INITIALIZE_SECURITY_CONTEXT_FN INITIALIZE_SECURITY_CONTEXT_FN_A
+#endif
+#ifndef INIT_SECURITY_INTERFACE
 #define INIT_SECURITY_INTERFACE INIT_SECURITY_INTERFACE_A
+#endif
+#ifndef ImportSecurityContext
 #define ImportSecurityContext ImportSecurityContextA
+#endif
+#ifndef InitSecurityInterface
 #define InitSecurityInterface InitSecurityInterfaceA
+#endif
+#ifndef InitializeSecurityContext
 #define InitializeSecurityContext InitializeSecurityContextA
+#endif
+#ifndef PSEC_WINNT_AUTH_IDENTITY_EX
 #define PSEC_WINNT_AUTH_IDENTITY_EX PSEC_WINNT_AUTH_IDENTITY_EXA
+#endif
+#ifndef PSEC_WINNT_AUTH_IDENTITY
 #define PSEC_WINNT_AUTH_IDENTITY PSEC_WINNT_AUTH_IDENTITY_A
+#endif
+#ifndef PSecPkgContext_Authority
 #define PSecPkgContext_Authority PSecPkgContext_AuthorityA
+#endif
+#ifndef PSecPkgContext_CredentialName
+#define PSecPkgContext_CredentialName PSecPkgContext_CredentialNameA
+#endif
+#ifndef PSecPkgContext_KeyInfo
 #define PSecPkgContext_KeyInfo PSecPkgContext_KeyInfoA
+#endif
+#ifndef PSecPkgContext_Names
 #define PSecPkgContext_Names PSecPkgContext_NamesA
+#endif
+#ifndef PSecPkgContext_NativeNames
 #define PSecPkgContext_NativeNames PSecPkgContext_NativeNamesA
+#endif
+#ifndef PSecPkgContext_NegotiationInfo
 #define PSecPkgContext_NegotiationInfo PSecPkgContext_NegotiationInfoA
+#endif
+#ifndef PSecPkgContext_PackageInfo
 #define PSecPkgContext_PackageInfo PSecPkgContext_PackageInfoA
+#endif
+#ifndef PSecPkgContext_ProtoInfo
+#define PSecPkgContext_ProtoInfo PSecPkgContext_ProtoInfoA
+#endif
+#ifndef PSecPkgCredentials_Names
 #define PSecPkgCredentials_Names PSecPkgCredentials_NamesA
+#endif
+#ifndef PSecPkgCredentials_SSIProvider
+#define PSecPkgCredentials_SSIProvider PSecPkgCredentials_SSIProviderA
+#endif
+#ifndef PSecPkgInfo
 #define PSecPkgInfo PSecPkgInfoA
+#endif
+#ifndef PSecurityFunctionTable
 #define PSecurityFunctionTable PSecurityFunctionTableA
+#endif
+#ifndef QUERY_CONTEXT_ATTRIBUTES_EX_FN
 #define QUERY_CONTEXT_ATTRIBUTES_EX_FN QUERY_CONTEXT_ATTRIBUTES_EX_FN_A
+#endif
+#ifndef QUERY_CONTEXT_ATTRIBUTES_FN
 #define QUERY_CONTEXT_ATTRIBUTES_FN QUERY_CONTEXT_ATTRIBUTES_FN_A
+#endif
+#ifndef QUERY_CREDENTIALS_ATTRIBUTES_EX_FN
 #define QUERY_CREDENTIALS_ATTRIBUTES_EX_FN QUERY_CREDENTIALS_ATTRIBUTES_EX_FN_A
+#endif
+#ifndef QUERY_CREDENTIALS_ATTRIBUTES_FN
 #define QUERY_CREDENTIALS_ATTRIBUTES_FN QUERY_CREDENTIALS_ATTRIBUTES_FN_A
+#endif
+#ifndef QUERY_SECURITY_PACKAGE_INFO_FN
 #define QUERY_SECURITY_PACKAGE_INFO_FN QUERY_SECURITY_PACKAGE_INFO_FN_A
+#endif
+#ifndef QueryContextAttributesEx
 #define QueryContextAttributesEx QueryContextAttributesExA
+#endif
+#ifndef QueryContextAttributes
 #define QueryContextAttributes QueryContextAttributesA
+#endif
+#ifndef QueryCredentialsAttributesEx
 #define QueryCredentialsAttributesEx QueryCredentialsAttributesExA
+#endif
+#ifndef QueryCredentialsAttributes
 #define QueryCredentialsAttributes QueryCredentialsAttributesA
+#endif
+#ifndef QuerySecurityPackageInfo
 #define QuerySecurityPackageInfo QuerySecurityPackageInfoA
+#endif
+#ifndef SEC_WINNT_AUTH_IDENTITY_EX
 #define SEC_WINNT_AUTH_IDENTITY_EX SEC_WINNT_AUTH_IDENTITY_EXA
+#endif
+#ifndef SEC_WINNT_AUTH_IDENTITY
 #define SEC_WINNT_AUTH_IDENTITY SEC_WINNT_AUTH_IDENTITY_A
+#endif
+#ifndef SET_CONTEXT_ATTRIBUTES_FN
 #define SET_CONTEXT_ATTRIBUTES_FN SET_CONTEXT_ATTRIBUTES_FN_A
+#endif
+#ifndef SET_CREDENTIALS_ATTRIBUTES_FN
 #define SET_CREDENTIALS_ATTRIBUTES_FN SET_CREDENTIALS_ATTRIBUTES_FN_A
+#endif
+#ifndef SecPkgContext_Authority
 #define SecPkgContext_Authority SecPkgContext_AuthorityA
+#endif
+#ifndef SecPkgContext_CredentialName
+#define SecPkgContext_CredentialName SecPkgContext_CredentialNameA
+#endif
+#ifndef SecPkgContext_KeyInfo
 #define SecPkgContext_KeyInfo SecPkgContext_KeyInfoA
+#endif
+#ifndef SecPkgContext_Names
 #define SecPkgContext_Names SecPkgContext_NamesA
+#endif
+#ifndef SecPkgContext_NativeNames
 #define SecPkgContext_NativeNames SecPkgContext_NativeNamesA
+#endif
+#ifndef SecPkgContext_NegotiationInfo
 #define SecPkgContext_NegotiationInfo SecPkgContext_NegotiationInfoA
+#endif
+#ifndef SecPkgContext_PackageInfo
 #define SecPkgContext_PackageInfo SecPkgContext_PackageInfoA
+#endif
+#ifndef SecPkgContext_ProtoInfo
+#define SecPkgContext_ProtoInfo SecPkgContext_ProtoInfoA
+#endif
+#ifndef SecPkgCredentials_Names
 #define SecPkgCredentials_Names SecPkgCredentials_NamesA
+#endif
+#ifndef SecPkgCredentials_SSIProvider
+#define SecPkgCredentials_SSIProvider SecPkgCredentials_SSIProviderA
+#endif
+#ifndef SecPkgInfo
 #define SecPkgInfo SecPkgInfoA
+#endif
+#ifndef SecurityFunctionTable
 #define SecurityFunctionTable SecurityFunctionTableA
+#endif
+#ifndef SetContextAttributes
 #define SetContextAttributes SetContextAttributesA
+#endif
+#ifndef SetCredentialsAttributes
 #define SetCredentialsAttributes SetCredentialsAttributesA
+#endif
+#ifndef _SECURITY_FUNCTION_TABLE
 #define _SECURITY_FUNCTION_TABLE _SECURITY_FUNCTION_TABLE_A
+#endif
+#ifndef _SEC_WINNT_AUTH_IDENTITY_EX
 #define _SEC_WINNT_AUTH_IDENTITY_EX _SEC_WINNT_AUTH_IDENTITY_EXA
+#endif
+#ifndef _SEC_WINNT_AUTH_IDENTITY
 #define _SEC_WINNT_AUTH_IDENTITY _SEC_WINNT_AUTH_IDENTITY_A
+#endif
+#ifndef _SecPkgContext_Authority
 #define _SecPkgContext_Authority _SecPkgContext_AuthorityA
+#endif
+#ifndef _SecPkgContext_CredentialName
+#define _SecPkgContext_CredentialName _SecPkgContext_CredentialNameA
+#endif
+#ifndef _SecPkgContext_KeyInfo
 #define _SecPkgContext_KeyInfo _SecPkgContext_KeyInfoA
+#endif
+#ifndef _SecPkgContext_Names
 #define _SecPkgContext_Names _SecPkgContext_NamesA
+#endif
+#ifndef _SecPkgContext_NativeNames
 #define _SecPkgContext_NativeNames _SecPkgContext_NativeNamesA
+#endif
+#ifndef _SecPkgContext_NegotiationInfo
 #define _SecPkgContext_NegotiationInfo _SecPkgContext_NegotiationInfoA
+#endif
+#ifndef _SecPkgContext_PackageInfo
 #define _SecPkgContext_PackageInfo _SecPkgContext_PackageInfoA
+#endif
+#ifndef _SecPkgContext_ProtoInfo
+#define _SecPkgContext_ProtoInfo _SecPkgContext_ProtoInfoA
+#endif
+#ifndef _SecPkgCredentials_Names
 #define _SecPkgCredentials_Names _SecPkgCredentials_NamesA
+#endif
+#ifndef _SecPkgCredentials_SSIProvider
+#define _SecPkgCredentials_SSIProvider _SecPkgCredentials_SSIProviderA
+#endif
+#ifndef _SecPkgInfo
 #define _SecPkgInfo _SecPkgInfoA
 #endif
+#endif
 
+#ifndef SEC_SUCCESS
 #define SEC_SUCCESS(Status) ((Status) >= 0)
+#endif
+#ifndef SecInvalidateHandle
 #define SecInvalidateHandle(x) ((PSecHandle)(x))->dwLower = ((PSecHandle)(x))->dwUpper = ((ULONG_PTR)((intptr_t)-1))
+#endif
+#ifndef SecIsValidHandle
 #define SecIsValidHandle(x) ((((PSecHandle)(x))->dwLower != ((ULONG_PTR)((intptr_t)-1))) && (((PSecHandle)(x))->dwUpper != ((ULONG_PTR)((intptr_t)-1))))
+#endif
+#ifndef SEC_DELETED_HANDLE
 #define SEC_DELETED_HANDLE ((ULONG_PTR)(-2))
+#endif
+#ifndef SECURITY_ENTRYPOINT_ANSIA
 #define SECURITY_ENTRYPOINT_ANSIA "InitSecurityInterfaceA"
+#endif
+#ifndef SECURITY_ENTRYPOINT_ANSIW
 #define SECURITY_ENTRYPOINT_ANSIW "InitSecurityInterfaceW"
+#endif
+#ifndef SECURITY_ENTRYPOINTA
 #define SECURITY_ENTRYPOINTA SEC_TEXT("InitSecurityInterfaceA")
+#endif
+#ifndef SECURITY_ENTRYPOINTW
 #define SECURITY_ENTRYPOINTW SEC_TEXT("InitSecurityInterfaceW")
+#endif
+#ifndef SECURITY_ENTRYPOINT16
 #define SECURITY_ENTRYPOINT16 "INITSECURITYINTERFACEA"
+#endif
 #ifdef UNICODE
+#ifndef SECURITY_ENTRYPOINT
 #define SECURITY_ENTRYPOINT SECURITY_ENTRYPOINTW
+#endif
+#ifndef SECURITY_ENTRYPOINT_ANSI
 #define SECURITY_ENTRYPOINT_ANSI SECURITY_ENTRYPOINT_ANSIW
+#endif
 #else
+#ifndef SECURITY_ENTRYPOINT
 #define SECURITY_ENTRYPOINT SECURITY_ENTRYPOINTA
+#endif
+#ifndef SECURITY_ENTRYPOINT_ANSI
 #define SECURITY_ENTRYPOINT_ANSI SECURITY_ENTRYPOINT_ANSIA
 #endif
+#endif
+#ifndef NTLMSP_NAME_A
 #define NTLMSP_NAME_A "NTLM"
+#endif
+#ifndef NEGOSSP_NAME_A
 #define NEGOSSP_NAME_A "Negotiate"
+#endif
+#ifndef MICROSOFT_KERBEROS_NAME_A
 #define MICROSOFT_KERBEROS_NAME_A "Kerberos"
+#endif
 #if defined(_WIN32) || (defined(__SIZEOF_WCHAR_T__) && __SIZEOF_WCHAR_T__ == 2)
+#ifndef SEC_WTEXT
 #define SEC_WTEXT(s) L##s
+#endif
 #else
+#ifndef SEC_WTEXT
 #define SEC_WTEXT(s) u##s
+#endif
 #endif
 /* SEC_TEXT is TEXT: wide with UNICODE. */
 #ifdef UNICODE
+#ifndef SEC_TEXT
 #define SEC_TEXT(s) SEC_WTEXT(s)
+#endif
 #else
+#ifndef SEC_TEXT
 #define SEC_TEXT(s) s
 #endif
+#endif
+#ifndef NTLMSP_NAME
 #define NTLMSP_NAME SEC_WTEXT("NTLM")
+#endif
+#ifndef NEGOSSP_NAME_W
 #define NEGOSSP_NAME_W SEC_WTEXT("Negotiate")
+#endif
+#ifndef MICROSOFT_KERBEROS_NAME_W
 #define MICROSOFT_KERBEROS_NAME_W SEC_WTEXT("Kerberos")
+#endif
 #ifdef UNICODE
+#ifndef NEGOSSP_NAME
 #define NEGOSSP_NAME NEGOSSP_NAME_W
+#endif
+#ifndef MICROSOFT_KERBEROS_NAME
 #define MICROSOFT_KERBEROS_NAME MICROSOFT_KERBEROS_NAME_W
+#endif
 #else
+#ifndef NEGOSSP_NAME
 #define NEGOSSP_NAME NEGOSSP_NAME_A
+#endif
+#ifndef MICROSOFT_KERBEROS_NAME
 #define MICROSOFT_KERBEROS_NAME MICROSOFT_KERBEROS_NAME_A
+#endif
+#endif
+/* security.h's CloudAP name; ClOUDAP_NAME_A is the spelling mingw-w64 and the SDK use. */
+#ifndef CLOUDAP_NAME_A
+#define CLOUDAP_NAME_A "CloudAP"
+#endif
+#ifndef ClOUDAP_NAME_A
+#define ClOUDAP_NAME_A CLOUDAP_NAME_A
+#endif
+#ifndef CLOUDAP_NAME_W
+#define CLOUDAP_NAME_W SEC_WTEXT("CloudAP")
+#endif
+#ifdef UNICODE
+#ifndef CLOUDAP_NAME
+#define CLOUDAP_NAME CLOUDAP_NAME_W
+#endif
+#else
+#ifndef CLOUDAP_NAME
+#define CLOUDAP_NAME CLOUDAP_NAME_A
+#endif
 #endif
 #endif  /* SECUR32_SSPI_H */

@@ -18,6 +18,10 @@ command -v kinit >/dev/null || need+=(krb5-user)
 [ -x /usr/sbin/samba ] || need+=(samba samba-ad-dc)
 dpkg -s winbind >/dev/null 2>&1 || need+=(winbind)
 /usr/bin/python3 -c 'import gssapi' 2>/dev/null || need+=(python3-gssapi)
+# Kerberos crypto/wrap tests: MIT ktutil/klist/kinit, a throw-away MIT KDC, libkrb5 via ctypes.
+command -v ktutil >/dev/null || need+=(krb5-user)
+[ -x /usr/sbin/krb5kdc ] || need+=(krb5-kdc)
+[ -x /usr/sbin/kadmin.local ] || need+=(krb5-admin-server)
 /usr/bin/python3 -c 'import pytest' 2>/dev/null || need+=(python3-pytest)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}"

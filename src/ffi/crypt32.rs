@@ -22,6 +22,8 @@ use std::sync::OnceLock;
 use zeroize::Zeroizing;
 
 pub type HCERTSTORE = *mut c_void;
+/// ALG_ID: an algorithm identifier (CALG_*).
+pub type ALG_ID = u32;
 pub type HCRYPTPROV_LEGACY = usize;
 pub type LPCSTR = *const c_char;
 pub type LPSTR = *mut c_char;
@@ -201,7 +203,7 @@ fn live_stores() -> &'static Mutex<HashSet<usize>> {
     S.get_or_init(|| Mutex::new(HashSet::new()))
 }
 
-fn set_last_error(code: DWORD) {
+pub(crate) fn set_last_error(code: DWORD) {
     LAST_ERROR.with(|c| c.set(code));
 }
 

@@ -9,7 +9,7 @@ use super::types::*;
 use crate::buffers::{alloc_context_buffer, free_context_buffer};
 use crate::package::Identity;
 use crate::status::{Error, Outcome, SecResult};
-use core::ffi::c_void;
+use core::ffi::{c_char, c_void};
 use core::mem::size_of;
 use zeroize::Zeroize;
 
@@ -58,8 +58,8 @@ fn encode_identity(id: &Identity) -> SecResult<*mut c_void> {
     Ok(base as *mut c_void)
 }
 
-/// Builds an identity from user name, domain and password (any may be NULL). Free it with
-/// SspiFreeAuthIdentity.
+/// Builds an identity from user name, domain and password (any may be NULL, not all three:
+/// that is `SEC_E_INVALID_TOKEN`). Free it with SspiFreeAuthIdentity.
 #[no_mangle]
 pub unsafe extern "system" fn SspiEncodeStringsAsAuthIdentity(
     pszUserName: *const SEC_WCHAR,
@@ -80,6 +80,11 @@ pub unsafe extern "system" fn SspiEncodeStringsAsAuthIdentity(
                 package_list: None,
             }
         };
+        // Windows: no user, no domain and no password → SEC_E_INVALID_TOKEN, output untouched
+        // (Wine dlls/secur32/tests/secur32.c test_SspiEncodeStringsAsAuthIdentity).
+        if id.user.is_none() && id.domain.is_none() && id.password.is_none() {
+            return Err(Error::InvalidToken);
+        }
         let p = encode_identity(&id)?;
         // SAFETY: checked non-NULL.
         unsafe { ppAuthIdentity.write_unaligned(p) };
@@ -266,9 +271,9 @@ pub unsafe extern "system" fn SspiZeroAuthIdentity(AuthData: PSEC_WINNT_AUTH_IDE
 #[no_mangle]
 pub unsafe extern "system" fn SspiFreeAuthIdentity(AuthData: PSEC_WINNT_AUTH_IDENTITY_OPAQUE) {
     let _ = guard("SspiFreeAuthIdentity", || {
+        // free_context_buffer zeroizes the whole allocation (password included) and ignores
+        // pointers it did not hand out; an identity and a plain string are both just that.
         if !AuthData.is_null() {
-            // SAFETY: zeroes the password of our own allocation before freeing it.
-            unsafe { SspiZeroAuthIdentity(AuthData) };
             free_context_buffer(AuthData);
         }
         Ok(Outcome::Ok)
@@ -293,6 +298,291 @@ pub unsafe extern "system" fn SspiGetTargetHostName(
         let p = super::strings::alloc_string(host, Charset::Wide)?;
         // SAFETY: checked non-NULL.
         unsafe { pszHostName.write_unaligned(p as *mut SEC_WCHAR) };
+        Ok(Outcome::Ok)
+    })
+}
+
+/// Frees memory returned by SspiMarshalAuthIdentity, SspiPrepareForCredRead/Write and the
+/// other Sspi* helpers (NULL is ignored).
+#[no_mangle]
+pub unsafe extern "system" fn SspiLocalFree(DataBuffer: PVOID) {
+    let _ = guard("SspiLocalFree", || {
+        if !DataBuffer.is_null() {
+            free_context_buffer(DataBuffer);
+        }
+        Ok(Outcome::Ok)
+    });
+}
+
+/// wincred.h's CRED_TYPE_DOMAIN_PASSWORD: the Credential Manager type of a password for
+/// NTLM/Kerberos/Negotiate targets.
+const CRED_TYPE_DOMAIN_PASSWORD: ULONG = 2;
+
+/// Size of SEC_WINNT_AUTH_IDENTITY_EX2 (sspi.h), the header of a marshalled identity.
+const EX2_HEADER: usize = 48;
+/// (offset field, length field) positions in SEC_WINNT_AUTH_IDENTITY_EX2 of User, Domain,
+/// PackedCredentials and PackageList; Flags is at 36.
+const EX2_FIELDS: [(usize, usize); 4] = [(12, 16), (20, 24), (28, 32), (40, 44)];
+
+/// Serializes an identity (any SEC_WINNT_AUTH_IDENTITY form) into one byte array in
+/// SEC_WINNT_AUTH_IDENTITY_EX2's packed layout (Version SEC_WINNT_AUTH_IDENTITY_VERSION_2,
+/// little-endian, UTF-16 strings after the 48-byte header, offsets from the array's start,
+/// lengths in bytes; the password is stored as its UTF-16 string, not as Windows'
+/// SEC_WINNT_AUTH_PACKED_CREDENTIALS). Free the array with SspiLocalFree; read it back with
+/// SspiUnmarshalAuthIdentity. NULL arguments → `SEC_E_INVALID_PARAMETER`.
+#[no_mangle]
+pub unsafe extern "system" fn SspiMarshalAuthIdentity(
+    AuthIdentity: PSEC_WINNT_AUTH_IDENTITY_OPAQUE,
+    AuthIdentityLength: *mut ULONG,
+    AuthIdentityByteArray: *mut *mut c_char,
+) -> SECURITY_STATUS {
+    guard("SspiMarshalAuthIdentity", || {
+        if AuthIdentity.is_null() || AuthIdentityLength.is_null() || AuthIdentityByteArray.is_null()
+        {
+            return Err(Error::InvalidParameter);
+        }
+        // SAFETY: the caller's identity structure.
+        let id = unsafe { decode_identity(AuthIdentity, Charset::Wide)? };
+        let parts: [zeroize::Zeroizing<Vec<u16>>; 4] = [
+            id.user.as_deref(),
+            id.domain.as_deref(),
+            id.password.as_ref().map(|p| p.as_str()),
+            id.package_list.as_deref(),
+        ]
+        .map(|p| zeroize::Zeroizing::new(p.map_or(Vec::new(), |s| s.encode_utf16().collect())));
+        if parts.iter().any(|p| p.len() * 2 > u16::MAX as usize) {
+            return Err(Error::InvalidParameter);
+        }
+        let total = EX2_HEADER + parts.iter().map(|p| p.len() * 2).sum::<usize>();
+        let mut bytes = zeroize::Zeroizing::new(vec![0u8; total]);
+        let put = |b: &mut [u8], at: usize, v: &[u8]| b[at..at + v.len()].copy_from_slice(v);
+        put(
+            &mut bytes,
+            0,
+            &SEC_WINNT_AUTH_IDENTITY_VERSION_2.to_le_bytes(),
+        );
+        put(&mut bytes, 4, &(EX2_HEADER as u16).to_le_bytes());
+        put(&mut bytes, 8, &(total as u32).to_le_bytes());
+        put(
+            &mut bytes,
+            36,
+            &SEC_WINNT_AUTH_IDENTITY_UNICODE.to_le_bytes(),
+        );
+        let mut off = EX2_HEADER;
+        for (p, (o, l)) in parts.iter().zip(EX2_FIELDS) {
+            if !p.is_empty() {
+                put(&mut bytes, o, &(off as u32).to_le_bytes());
+                put(&mut bytes, l, &((p.len() * 2) as u16).to_le_bytes());
+                for u in p.iter() {
+                    put(&mut bytes, off, &u.to_le_bytes());
+                    off += 2;
+                }
+            }
+        }
+        let p = alloc_context_buffer(total).ok_or(Error::InsufficientMemory)?;
+        // SAFETY: p holds `total` bytes; the caller's out-parameters were checked non-NULL.
+        unsafe {
+            core::ptr::copy_nonoverlapping(bytes.as_ptr(), p, total);
+            AuthIdentityLength.write_unaligned(total as ULONG);
+            AuthIdentityByteArray.write_unaligned(p as *mut c_char);
+        }
+        Ok(Outcome::Ok)
+    })
+}
+
+/// Reads an identity marshalled by SspiMarshalAuthIdentity into a new identity (freed with
+/// SspiFreeAuthIdentity). A short, inconsistent or foreign byte array → `SEC_E_INVALID_TOKEN`;
+/// NULL arguments → `SEC_E_INVALID_PARAMETER`.
+#[no_mangle]
+pub unsafe extern "system" fn SspiUnmarshalAuthIdentity(
+    AuthIdentityLength: ULONG,
+    AuthIdentityByteArray: *mut c_char,
+    ppAuthIdentity: *mut PSEC_WINNT_AUTH_IDENTITY_OPAQUE,
+) -> SECURITY_STATUS {
+    guard("SspiUnmarshalAuthIdentity", || {
+        if AuthIdentityByteArray.is_null() || ppAuthIdentity.is_null() {
+            return Err(Error::InvalidParameter);
+        }
+        // SAFETY: the caller's array of AuthIdentityLength bytes.
+        let b = unsafe {
+            core::slice::from_raw_parts(
+                AuthIdentityByteArray as *const u8,
+                AuthIdentityLength as usize,
+            )
+        };
+        let u32_at = |at: usize| -> SecResult<usize> {
+            let v = b.get(at..at + 4).ok_or(Error::InvalidToken)?;
+            Ok(u32::from_le_bytes([v[0], v[1], v[2], v[3]]) as usize)
+        };
+        let u16_at = |at: usize| -> SecResult<usize> {
+            let v = b.get(at..at + 2).ok_or(Error::InvalidToken)?;
+            Ok(u16::from_le_bytes([v[0], v[1]]) as usize)
+        };
+        if b.len() < EX2_HEADER
+            || u32_at(0)? != SEC_WINNT_AUTH_IDENTITY_VERSION_2 as usize
+            || u16_at(4)? != EX2_HEADER
+            || u32_at(8)? != b.len()
+        {
+            return Err(Error::InvalidToken);
+        }
+        let mut strs: [Option<String>; 4] = Default::default();
+        for (k, (o, l)) in EX2_FIELDS.into_iter().enumerate() {
+            let (off, len) = (u32_at(o)?, u16_at(l)?);
+            if len == 0 {
+                continue;
+            }
+            let raw = off
+                .checked_add(len)
+                .and_then(|end| b.get(off..end))
+                .filter(|_| len % 2 == 0 && off >= EX2_HEADER)
+                .ok_or(Error::InvalidToken)?;
+            let units: Vec<u16> = raw
+                .chunks_exact(2)
+                .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                .collect();
+            strs[k] = Some(String::from_utf16(&units).map_err(|_| Error::InvalidToken)?);
+        }
+        let [user, domain, password, package_list] = strs;
+        let id = Identity {
+            user,
+            domain,
+            password: password.map(zeroize::Zeroizing::new),
+            package_list,
+        };
+        let p = encode_identity(&id)?;
+        // SAFETY: checked non-NULL.
+        unsafe { ppAuthIdentity.write_unaligned(p) };
+        Ok(Outcome::Ok)
+    })
+}
+
+/// Credential Manager has no counterpart here, so the target is used as is: writes
+/// `*pCredmanCredentialType` = CRED_TYPE_DOMAIN_PASSWORD (2) and `*ppszCredmanTargetName` =
+/// a copy of `pszTargetName` (free with SspiLocalFree). NULL arguments →
+/// `SEC_E_INVALID_PARAMETER`.
+#[no_mangle]
+pub unsafe extern "system" fn SspiPrepareForCredRead(
+    AuthIdentity: PSEC_WINNT_AUTH_IDENTITY_OPAQUE,
+    pszTargetName: *const SEC_WCHAR,
+    pCredmanCredentialType: *mut ULONG,
+    ppszCredmanTargetName: *mut *const SEC_WCHAR,
+) -> SECURITY_STATUS {
+    guard("SspiPrepareForCredRead", || {
+        if AuthIdentity.is_null()
+            || pCredmanCredentialType.is_null()
+            || ppszCredmanTargetName.is_null()
+        {
+            return Err(Error::InvalidParameter);
+        }
+        // SAFETY: the caller's identity and NUL-terminated target name.
+        let target = unsafe {
+            decode_identity(AuthIdentity, Charset::Wide)?;
+            w_str(pszTargetName)?.ok_or(Error::InvalidParameter)?
+        };
+        let t = super::strings::alloc_string(&target, Charset::Wide)?;
+        // SAFETY: checked non-NULL.
+        unsafe {
+            pCredmanCredentialType.write_unaligned(CRED_TYPE_DOMAIN_PASSWORD);
+            ppszCredmanTargetName.write_unaligned(t as *const SEC_WCHAR);
+        }
+        Ok(Outcome::Ok)
+    })
+}
+
+/// What Credential Manager would store for an identity: type CRED_TYPE_DOMAIN_PASSWORD (2),
+/// the target name, the user name as "DOMAIN\\user" (or "user" without a domain) and the
+/// password as a UTF-16 blob without terminator (`*pCredentialBlobSize` bytes). Each returned
+/// pointer is freed with SspiLocalFree. NULL arguments → `SEC_E_INVALID_PARAMETER`; an
+/// identity without a user → `SEC_E_NO_CREDENTIALS`.
+#[no_mangle]
+pub unsafe extern "system" fn SspiPrepareForCredWrite(
+    AuthIdentity: PSEC_WINNT_AUTH_IDENTITY_OPAQUE,
+    pszTargetName: *const SEC_WCHAR,
+    pCredmanCredentialType: *mut ULONG,
+    ppszCredmanTargetName: *mut *const SEC_WCHAR,
+    ppszCredmanUserName: *mut *const SEC_WCHAR,
+    ppCredentialBlob: *mut *mut UCHAR,
+    pCredentialBlobSize: *mut ULONG,
+) -> SECURITY_STATUS {
+    guard("SspiPrepareForCredWrite", || {
+        if AuthIdentity.is_null()
+            || pCredmanCredentialType.is_null()
+            || ppszCredmanTargetName.is_null()
+            || ppszCredmanUserName.is_null()
+            || ppCredentialBlob.is_null()
+            || pCredentialBlobSize.is_null()
+        {
+            return Err(Error::InvalidParameter);
+        }
+        // SAFETY: the caller's identity and NUL-terminated target name.
+        let (id, target) = unsafe {
+            (
+                decode_identity(AuthIdentity, Charset::Wide)?,
+                w_str(pszTargetName)?.ok_or(Error::InvalidParameter)?,
+            )
+        };
+        let user = id.user.as_deref().ok_or(Error::NoCredentials)?;
+        let user = match id.domain.as_deref() {
+            Some(d) if !d.is_empty() => format!("{d}\\{user}"),
+            _ => user.to_string(),
+        };
+        let pw: zeroize::Zeroizing<Vec<u8>> = zeroize::Zeroizing::new(
+            id.password
+                .as_ref()
+                .map_or("", |p| p.as_str())
+                .encode_utf16()
+                .flat_map(u16::to_le_bytes)
+                .collect(),
+        );
+        let t = super::strings::alloc_string(&target, Charset::Wide)?;
+        let u = super::strings::alloc_string(&user, Charset::Wide).inspect_err(|_| {
+            free_context_buffer(t);
+        })?;
+        let Some(blob) = alloc_context_buffer(pw.len().max(1)) else {
+            free_context_buffer(t);
+            free_context_buffer(u);
+            return Err(Error::InsufficientMemory);
+        };
+        // SAFETY: blob holds pw.len() bytes; out-parameters checked non-NULL.
+        unsafe {
+            core::ptr::copy_nonoverlapping(pw.as_ptr(), blob, pw.len());
+            pCredmanCredentialType.write_unaligned(CRED_TYPE_DOMAIN_PASSWORD);
+            ppszCredmanTargetName.write_unaligned(t as *const SEC_WCHAR);
+            ppszCredmanUserName.write_unaligned(u as *const SEC_WCHAR);
+            ppCredentialBlob.write_unaligned(blob);
+            pCredentialBlobSize.write_unaligned(pw.len() as ULONG);
+        }
+        Ok(Outcome::Ok)
+    })
+}
+
+/// Returns a copy of an identity whose package list also excludes `pszPackageName`
+/// ("!Name" appended to the comma-separated list, as Windows does). Free it with
+/// SspiFreeAuthIdentity. NULL identity, name or output → `SEC_E_INVALID_PARAMETER`.
+#[no_mangle]
+pub unsafe extern "system" fn SspiExcludePackage(
+    AuthIdentity: PSEC_WINNT_AUTH_IDENTITY_OPAQUE,
+    pszPackageName: *const SEC_WCHAR,
+    ppNewAuthIdentity: *mut PSEC_WINNT_AUTH_IDENTITY_OPAQUE,
+) -> SECURITY_STATUS {
+    guard("SspiExcludePackage", || {
+        if AuthIdentity.is_null() || ppNewAuthIdentity.is_null() {
+            return Err(Error::InvalidParameter);
+        }
+        // SAFETY: the caller's identity and NUL-terminated package name.
+        let (mut id, name) = unsafe {
+            (
+                decode_identity(AuthIdentity, Charset::Wide)?,
+                w_str(pszPackageName)?.ok_or(Error::InvalidParameter)?,
+            )
+        };
+        id.package_list = Some(match id.package_list.take() {
+            Some(l) if !l.is_empty() => format!("{l},!{name}"),
+            _ => format!("!{name}"),
+        });
+        let p = encode_identity(&id)?;
+        // SAFETY: checked non-NULL.
+        unsafe { ppNewAuthIdentity.write_unaligned(p) };
         Ok(Outcome::Ok)
     })
 }

@@ -15,6 +15,8 @@ pub mod crypt32;
 pub mod crypt32_chain;
 pub mod exports;
 pub mod identity;
+pub mod lsa;
+pub mod names;
 pub mod schannel;
 pub mod strings;
 pub mod table;

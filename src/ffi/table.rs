@@ -1,6 +1,6 @@
 //! InitSecurityInterfaceA/W: the static SecurityFunctionTable whose slots are the exports.
 
-use super::consts::SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_5;
+use super::consts::SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION;
 use super::exports::*;
 use super::types::*;
 
@@ -12,7 +12,7 @@ struct TableA(SecurityFunctionTableA);
 unsafe impl Sync for TableA {}
 
 static TABLE_W: TableW = TableW(SecurityFunctionTableW {
-    dwVersion: SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_5,
+    dwVersion: SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION,
     EnumerateSecurityPackagesW: Some(EnumerateSecurityPackagesW),
     QueryCredentialsAttributesW: Some(QueryCredentialsAttributesW),
     AcquireCredentialsHandleW: Some(AcquireCredentialsHandleW),
@@ -47,7 +47,7 @@ static TABLE_W: TableW = TableW(SecurityFunctionTableW {
 });
 
 static TABLE_A: TableA = TableA(SecurityFunctionTableA {
-    dwVersion: SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_5,
+    dwVersion: SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION,
     EnumerateSecurityPackagesA: Some(EnumerateSecurityPackagesA),
     QueryCredentialsAttributesA: Some(QueryCredentialsAttributesA),
     AcquireCredentialsHandleA: Some(AcquireCredentialsHandleA),
@@ -81,8 +81,9 @@ static TABLE_A: TableA = TableA(SecurityFunctionTableA {
     QueryCredentialsAttributesExA: Some(QueryCredentialsAttributesExA),
 });
 
-/// Returns the wide function table (SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION_5 layout;
-/// `Reserved3`/`Reserved4` are EncryptMessage/DecryptMessage, as on Windows). The table is
+/// Returns the wide function table: `dwVersion` = SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION
+/// (1), the value Windows reports, with every slot of the version-5 layout filled
+/// (`Reserved3`/`Reserved4` are EncryptMessage/DecryptMessage, as on Windows). The table is
 /// static: do not modify or free it.
 #[no_mangle]
 pub extern "system" fn InitSecurityInterfaceW() -> PSecurityFunctionTableW {

@@ -27,6 +27,10 @@ pub type SEC_CHAR = c_char;
 pub type SEC_WCHAR = u16;
 /// Pointer to a context buffer.
 pub type PVOID = *mut c_void;
+/// Opaque handle (winnt.h).
+pub type HANDLE = *mut c_void;
+/// Pointer to HANDLE.
+pub type PHANDLE = *mut HANDLE;
 /// LUID, as in winnt.h.
 #[repr(C)]
 #[derive(Clone, Copy, Debug, Default)]
@@ -733,3 +737,64 @@ pub type PSecPkgContext_Bindings = *mut SecPkgContext_Bindings;
 pub type PSecPkgCredentials_NamesA = *mut SecPkgCredentials_NamesA;
 /// Pointer to SecPkgCredentials_NamesW.
 pub type PSecPkgCredentials_NamesW = *mut SecPkgCredentials_NamesW;
+
+/// SECPKG_CRED_ATTR_SSI_PROVIDER (wide): the SSI provider of a credential.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct SecPkgCredentials_SSIProviderW {
+    pub sProviderName: *mut SEC_WCHAR,
+    pub ProviderInfoLength: ULONG,
+    pub ProviderInfo: *mut c_char,
+}
+/// Pointer to SecPkgCredentials_SSIProviderW.
+pub type PSecPkgCredentials_SSIProviderW = *mut SecPkgCredentials_SSIProviderW;
+/// SECPKG_CRED_ATTR_SSI_PROVIDER (narrow).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct SecPkgCredentials_SSIProviderA {
+    pub sProviderName: *mut SEC_CHAR,
+    pub ProviderInfoLength: ULONG,
+    pub ProviderInfo: *mut c_char,
+}
+/// Pointer to SecPkgCredentials_SSIProviderA.
+pub type PSecPkgCredentials_SSIProviderA = *mut SecPkgCredentials_SSIProviderA;
+
+/// SECPKG_ATTR_PROTO_INFO (wide): protocol name and version of a context.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct SecPkgContext_ProtoInfoW {
+    pub sProtocolName: *mut SEC_WCHAR,
+    pub majorVersion: ULONG,
+    pub minorVersion: ULONG,
+}
+/// Pointer to SecPkgContext_ProtoInfoW.
+pub type PSecPkgContext_ProtoInfoW = *mut SecPkgContext_ProtoInfoW;
+/// SECPKG_ATTR_PROTO_INFO (narrow).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct SecPkgContext_ProtoInfoA {
+    pub sProtocolName: *mut SEC_CHAR,
+    pub majorVersion: ULONG,
+    pub minorVersion: ULONG,
+}
+/// Pointer to SecPkgContext_ProtoInfoA.
+pub type PSecPkgContext_ProtoInfoA = *mut SecPkgContext_ProtoInfoA;
+
+/// SECPKG_ATTR_CREDENTIAL_NAME (wide): the credential's type and name.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct SecPkgContext_CredentialNameW {
+    pub CredentialType: ULONG,
+    pub sCredentialName: *mut SEC_WCHAR,
+}
+/// Pointer to SecPkgContext_CredentialNameW.
+pub type PSecPkgContext_CredentialNameW = *mut SecPkgContext_CredentialNameW;
+/// SECPKG_ATTR_CREDENTIAL_NAME (narrow).
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct SecPkgContext_CredentialNameA {
+    pub CredentialType: ULONG,
+    pub sCredentialName: *mut SEC_CHAR,
+}
+/// Pointer to SecPkgContext_CredentialNameA.
+pub type PSecPkgContext_CredentialNameA = *mut SecPkgContext_CredentialNameA;

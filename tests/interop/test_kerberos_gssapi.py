@@ -210,3 +210,20 @@ def test_dce_style_both_ways():
     graw.unwrap_iov(a, iov)
     assert iov[1].value == b"dce two"
     c2.close()
+
+
+ISC_REQ_DELEGATE = 0x1
+ASC_RET_DELEGATE = 0x1
+
+
+def test_delegation_both_ways():
+    """ISC_REQ_DELEGATE → MIT's acceptor receives a usable forwarded TGT; MIT's initiator
+    with the delegation flag → our acceptor reports ASC_RET_DELEGATE."""
+    c, s = ours_to_mit(flags=ISC_FLAGS | ISC_REQ_DELEGATE)
+    assert c.ret_flags & ISC_REQ_DELEGATE
+    assert s.delegated_creds is not None
+    assert str(s.delegated_creds.name) == "%s@%s" % (USER, REALM)
+    c.close()
+    c2, s2 = mit_to_ours(flags=GSS_FLAGS + [gssapi.RequirementFlag.delegate_to_peer])
+    assert s2.ret_flags & ASC_RET_DELEGATE
+    s2.close()

@@ -4,7 +4,7 @@
     eval "$(tests/kerberos/mit-kdc.sh start DIR)"
     python3 tests/kerberos/capture-fixtures.py OUTDIR
 
-A UDP relay on 127.0.0.1 (random port) sits between the clients and the KDC of $KRB5_CONFIG
+A UDP and TCP relay on 127.0.0.1 (random port) sits between the clients and the KDC of $KRB5_CONFIG
 (KDC_PORT); a copy of krb5.conf pointing at the relay is used for kinit/kvno. Every datagram is
 written to OUTDIR as NN-<direction>-<message>.der (message named from its application tag).
 """
@@ -47,11 +47,48 @@ def main():
             save("s2c", reply)
             relay.sendto(reply, client)
 
+    tcp = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    tcp.bind(("127.0.0.1", port))
+    tcp.listen(4)
+    tcp.settimeout(0.2)
+
+    def recv_exact(c, n):
+        b = b""
+        while len(b) < n:
+            chunk = c.recv(n - len(b))
+            if not chunk:
+                raise EOFError
+            b += chunk
+        return b
+
+    def run_tcp():
+        while not stop.is_set():
+            try:
+                c, _ = tcp.accept()
+            except socket.timeout:
+                continue
+            c.settimeout(5)
+            try:
+                data = recv_exact(c, int.from_bytes(recv_exact(c, 4), "big"))
+                save("c2s-tcp", data)
+                up = socket.create_connection(kdc, timeout=5)
+                up.sendall(len(data).to_bytes(4, "big") + data)
+                reply = recv_exact(up, int.from_bytes(recv_exact(up, 4), "big"))
+                up.close()
+                save("s2c-tcp", reply)
+                c.sendall(len(reply).to_bytes(4, "big") + reply)
+            except (EOFError, OSError):
+                pass
+            c.close()
+
     t = threading.Thread(target=run, daemon=True)
     t.start()
+    t2 = threading.Thread(target=run_tcp, daemon=True)
+    t2.start()
     conf = open(os.environ["KRB5_CONFIG"]).read().replace(
         "127.0.0.1:%d" % kdc[1], "127.0.0.1:%d" % port)
-    # UDP only: udp_preference_limit stays at its default; the relay never answers TCP.
+    # UDP first (udp_preference_limit stays at its default); TCP when the KDC says
+    # KRB_ERR_RESPONSE_TOO_BIG, on the same port.
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "krb5.conf")
         with open(path, "w") as f:
@@ -64,6 +101,7 @@ def main():
         assert r.returncode != 0
     stop.set()
     t.join()
+    t2.join()
 
 if __name__ == "__main__":
     main()

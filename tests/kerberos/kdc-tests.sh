@@ -1,13 +1,26 @@
 #!/usr/bin/env bash
-# Runs tests/kerberos_kdc.rs (AS/TGS exchanges of src/packages/kerberos/kdc) against a real KDC:
+# The KDCs for tests/kerberos_kdc.rs (AS/TGS exchanges of src/packages/kerberos/kdc):
+#
 #   tests/kerberos/kdc-tests.sh [mit|samba] [cargo test args...]
-# Starts the throw-away KDC (mit-kdc.sh / samba-kdc.sh) in a temp dir and, with mit, a second
-# MIT realm OTHER.TEST sharing krbtgt/OTHER.TEST@MIT.TEST with it (cross-realm) whose KDC
-# answers UDP requests with KRB_ERR_RESPONSE_TOO_BIG past 100 bytes (kdc_max_dgram_reply_size),
-# so the TCP fallback is exercised. Everything is stopped by PID on exit.
+#       starts them, runs `cargo test --test kerberos_kdc`, stops them.
+#   tests/kerberos/kdc-tests.sh serve mit|samba OWNER_PID
+#       starts them, prints their `export VAR='...'` lines and returns; a watcher stops them (by
+#       PID) once OWNER_PID has exited. kerberos_kdc.rs does this itself under a plain
+#       `cargo test` (the MIT KDC), so the suite needs no wrapper.
+#
+# mit-kdc.sh / samba-kdc.sh start the throw-away KDC in a temp dir; with mit, a second MIT realm
+# OTHER.TEST is added that shares krbtgt/OTHER.TEST@MIT.TEST with it (cross-realm), to which
+# MIT.TEST's KDC refers *.other.test, and whose KDC answers UDP requests with
+# KRB_ERR_RESPONSE_TOO_BIG past 100 bytes (kdc_max_dgram_reply_size): the TCP fallback is
+# exercised.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-kind=${1:-mit}; shift || true
+serve=
+if [ "${1:-}" = serve ]; then
+  serve=1; kind=$2; owner=$3
+else
+  kind=${1:-mit}; shift || true
+fi
 D=$(mktemp -d "/tmp/secur32-kdc-$kind.XXXXXX")
 OTHER_PID=
 cleanup() {
@@ -16,7 +29,8 @@ cleanup() {
   [ -n "${KDC_TESTS_KEEP:-}" ] || rm -rf "$D"
 }
 trap cleanup EXIT
-eval "$(tests/kerberos/"$kind"-kdc.sh start "$D")"
+exports=$(tests/kerberos/"$kind"-kdc.sh start "$D")
+eval "$exports"
 
 second_mit_realm() {
   local d=$D/other realm=OTHER.TEST cross='Cross!Realm1' port
@@ -56,13 +70,19 @@ K
   "${env2[@]}" kdb5_util -r $realm -P "$(head -c16 /dev/urandom | od -An -tx1 | tr -d ' \n')" create -s >/dev/null 2>&1
   printf '%s\n' "addprinc -pw $cross -e aes256-cts-hmac-sha1-96:normal krbtgt/$realm@$REALM" \
     "addprinc -randkey HTTP/other.localhost" "ktadd -k $d/service.keytab -norandkey HTTP/other.localhost" \
+    "addprinc -randkey HTTP/www.other.test" "ktadd -k $d/service.keytab -norandkey HTTP/www.other.test" \
     | "${env2[@]}" kadmin.local -r $realm >"$d/kadmin.log" 2>&1
   echo "addprinc -pw $cross -e aes256-cts-hmac-sha1-96:normal krbtgt/$realm@$REALM" \
     | kadmin.local -r "$REALM" >>"$d/kadmin.log" 2>&1
   "${env2[@]}" nohup krb5kdc -r $realm -n >"$d/kdc.out" 2>&1 </dev/null &
   OTHER_PID=$!
   disown "$OTHER_PID"
+  # MIT.TEST's KDC maps *.other.test to OTHER.TEST (its profile is re-read when changed), so it
+  # answers a canonicalize TGS-REQ for HTTP/www.other.test (NT-SRV-HST) with a referral.
+  printf '\n[domain_realm]\n\t.other.test = %s\n' "$realm" >>"$KRB5_CONFIG"
   export OTHER_REALM=$realm OTHER_KDC_PORT=$port OTHER_KTNAME=FILE:$d/service.keytab
+  exports+=$'\n'"export OTHER_REALM='$realm'"$'\n'"export OTHER_KDC_PORT='$port'"
+  exports+=$'\n'"export OTHER_KTNAME='FILE:$d/service.keytab'"$'\n'"export OTHER_KDC_PID='$OTHER_PID'"
   # Wait (bounded) for the TCP listener.
   for _ in $(seq 50); do
     (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && break
@@ -71,4 +91,14 @@ K
   echo "kdc-tests: second realm $realm on 127.0.0.1:$port (pid $OTHER_PID)" >&2
 }
 [ "$kind" = mit ] && second_mit_realm
+if [ -n "$serve" ]; then
+  trap - EXIT
+  # The watcher: stops everything by PID when the owner (the test process) is gone.
+  nohup bash -c 'while kill -0 "$0" 2>/dev/null; do sleep 1; done
+    [ -n "$1" ] && kill -9 "$1" 2>/dev/null; tests/kerberos/"$2"-kdc.sh stop "$3"; rm -rf "$3"' \
+    "$owner" "$OTHER_PID" "$kind" "$D" >/dev/null 2>&1 </dev/null &
+  disown
+  echo "$exports"
+  exit 0
+fi
 cargo test --test kerberos_kdc "$@"

@@ -95,3 +95,27 @@ pub unsafe extern "system" fn VerifySignature(
         })?
     })
 }
+
+/// EncryptMessage's name on Windows 2000/XP (secur32.dll still exports it): the same function.
+#[no_mangle]
+pub unsafe extern "system" fn SealMessage(
+    phContext: PCtxtHandle,
+    fQOP: ULONG,
+    pMessage: PSecBufferDesc,
+    MessageSeqNo: ULONG,
+) -> SECURITY_STATUS {
+    // SAFETY: forwarded under EncryptMessage's own contract.
+    unsafe { EncryptMessage(phContext, fQOP, pMessage, MessageSeqNo) }
+}
+
+/// DecryptMessage's name on Windows 2000/XP (secur32.dll still exports it): the same function.
+#[no_mangle]
+pub unsafe extern "system" fn UnsealMessage(
+    phContext: PCtxtHandle,
+    pMessage: PSecBufferDesc,
+    MessageSeqNo: ULONG,
+    pfQOP: *mut ULONG,
+) -> SECURITY_STATUS {
+    // SAFETY: forwarded under DecryptMessage's own contract.
+    unsafe { DecryptMessage(phContext, pMessage, MessageSeqNo, pfQOP) }
+}

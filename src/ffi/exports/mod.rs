@@ -22,12 +22,14 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 mod context;
 mod credentials;
+mod internal;
 mod message;
 mod packages;
 mod unsupported;
 
 pub use context::*;
 pub use credentials::*;
+pub use internal::*;
 pub use message::*;
 pub use packages::*;
 pub use unsupported::*;

@@ -8,9 +8,10 @@
 
 use super::asn1::gss::{self, Mech};
 use super::asn1::{
-    self, flags, msg_type, ApRep, ApRepBody, ApReq, ApReqBody, App, Authenticator,
-    AuthenticatorBody, Checksum, EncApRepPart, EncApRepPartBody, EncTicketPart, EncryptedData,
-    EncryptionKey, KerberosFlags, KerberosTime, KrbError, PrincipalName, SecretOctets, Ticket,
+    self, error_code, flags, msg_type, ApRep, ApRepBody, ApReq, ApReqBody, App, Authenticator,
+    AuthenticatorBody, Checksum, EncApRepPart, EncApRepPartBody, EncKrbCredPart,
+    EncKrbCredPartBody, EncTicketPart, EncryptedData, EncryptionKey, KerberosFlags, KerberosTime,
+    KrbCred, KrbCredBody, KrbCredInfo, KrbError, KrbErrorBody, PrincipalName, SecretOctets, Ticket,
     UInt32,
 };
 use super::credentials::{display_name, KerberosCredentials};
@@ -32,6 +33,7 @@ mod usage {
     pub const TICKET: u32 = 2;
     pub const AP_REQ_AUTHENTICATOR: u32 = 11;
     pub const AP_REP_ENC_PART: u32 = 12;
+    pub const KRB_CRED_ENC_PART: u32 = 14;
 }
 
 /// RFC 4121 §4.1.1 authenticator checksum type and its GSS flags.
@@ -227,20 +229,97 @@ fn empty_output(step: &mut Step<'_, '_>) -> bool {
 }
 
 /// A peer's KRB-ERROR (RFC 4120 §5.9.1) as the SEC_E_* Windows returns for it.
+/// AP exchange codes: KRB_AP_ERR_MODIFIED / NOKEY / BADKEYVER mean the service's key is not
+/// the one the ticket was made for — Windows' "the target principal name is incorrect"
+/// (SEC_E_WRONG_PRINCIPAL); a replayed or mismatched authenticator is a refused logon.
 fn krb_error_status(bytes: &[u8]) -> Error {
     match KrbError::from_bytes(bytes) {
-        Ok(e) => super::kdc::map_error_code(e.error_code),
+        Ok(e) => match e.error_code {
+            error_code::KRB_AP_ERR_MODIFIED
+            | error_code::KRB_AP_ERR_NOKEY
+            | error_code::KRB_AP_ERR_BADKEYVER
+            | error_code::KRB_AP_ERR_NOT_US => Error::WrongPrincipal,
+            error_code::KRB_AP_ERR_REPEAT | error_code::KRB_AP_ERR_BADMATCH => Error::LogonDenied,
+            code => super::kdc::map_error_code(code),
+        },
         Err(_) => Error::InvalidToken,
     }
 }
 
-/// RFC 4121 §4.1.1 checksum value: Lgth (16), Bnd, Flags, little-endian.
-fn gss_checksum(bindings: &[u8; 16], flags: u32) -> Vec<u8> {
-    let mut v = Vec::with_capacity(24);
+/// RFC 4121 §4.1.1 checksum value: Lgth (16), Bnd, Flags, little-endian; with delegation
+/// DlgOpt (1), Dlgth and Deleg (the KRB-CRED).
+fn gss_checksum(bindings: &[u8; 16], flags: u32, deleg: Option<&[u8]>) -> SecResult<Vec<u8>> {
+    let mut v = Vec::with_capacity(28 + deleg.map_or(0, <[u8]>::len));
     v.extend_from_slice(&16u32.to_le_bytes());
     v.extend_from_slice(bindings);
     v.extend_from_slice(&flags.to_le_bytes());
-    v
+    if let Some(d) = deleg {
+        let n = u16::try_from(d.len()).map_err(internal)?;
+        v.extend_from_slice(&1u16.to_le_bytes());
+        v.extend_from_slice(&n.to_le_bytes());
+        v.extend_from_slice(d);
+    }
+    Ok(v)
+}
+
+/// The KRB-CRED carrying a forwarded TGT (RFC 4120 §5.8, RFC 4121 §4.1.1.1), its enc-part
+/// under the ticket session key (key usage 14), as MIT and Windows send it.
+fn krb_cred(fwd: &super::Credential, key: &Key) -> SecResult<Vec<u8>> {
+    let info = KrbCredInfo {
+        key: encryption_key(&fwd.key),
+        prealm: Some(fwd.client.realm.as_str().into()),
+        pname: Some(PrincipalName::from(&fwd.client)),
+        flags: Some(KerberosFlags(fwd.flags)),
+        authtime: Some(KerberosTime(fwd.auth_time)),
+        starttime: fwd.start_time.map(KerberosTime),
+        endtime: Some(KerberosTime(fwd.end_time)),
+        renew_till: fwd.renew_till.map(KerberosTime),
+        srealm: Some(fwd.server.realm.as_str().into()),
+        sname: Some(PrincipalName::from(&fwd.server)),
+        caddr: None,
+    };
+    let (now, usec) = KerberosTime::now();
+    let enc = EncKrbCredPart::from(App(EncKrbCredPartBody {
+        ticket_info: vec![info],
+        nonce: None,
+        timestamp: Some(now),
+        usec: Some(usec),
+        s_address: None,
+        r_address: None,
+    }));
+    let enc_der = Zeroizing::new(enc.to_bytes().map_err(internal)?);
+    let cred = KrbCred::from(App(KrbCredBody {
+        pvno: 5,
+        msg_type: msg_type::KRB_CRED,
+        tickets: vec![Ticket::from_bytes(&fwd.ticket).map_err(internal)?],
+        enc_part: EncryptedData::new(
+            key.etype().to_i32(),
+            None,
+            key.encrypt(usage::KRB_CRED_ENC_PART, &enc_der),
+        )
+        .map_err(internal)?,
+    }));
+    cred.to_bytes().map_err(internal)
+}
+
+/// Checks a delegated KRB-CRED (RFC 4121 §4.1.1.1 Deleg): it must decrypt under the session
+/// key (or the initiator subkey) and hold one credential. Errors: SEC_E_INVALID_TOKEN.
+fn check_krb_cred(bytes: &[u8], keys: &[&Key]) -> SecResult<()> {
+    let cred = KrbCred::from_bytes(bytes).map_err(asn1_err)?;
+    let ed = &cred.0.enc_part;
+    let plain = keys
+        .iter()
+        .filter(|k| k.etype().to_i32() == ed.etype)
+        .find_map(|k| {
+            k.decrypt(usage::KRB_CRED_ENC_PART, ed.cipher.as_bytes())
+                .ok()
+        })
+        .ok_or(Error::InvalidToken)?;
+    let enc = EncKrbCredPart::from_bytes(&plain).map_err(asn1_err)?;
+    if enc.0.ticket_info.len() != cred.0.tickets.len() || cred.0.tickets.is_empty() {
+        return Err(Error::InvalidToken);
+    }
+    Ok(())
 }
 
 /// The AP-REQ inside an input token: an InitialContextToken with TOK_ID 01 00 under the krb5
@@ -304,6 +383,8 @@ pub struct KerberosContext {
     client: bool,
     hs: Mutex<(State, u32)>,
     done: OnceLock<Established>,
+    /// The RFC 4120 §7.5.9 code of the last AP-REQ refusal (for the KRB-ERROR token).
+    ap_error: Mutex<i32>,
 }
 
 /// Replayed authenticators (RFC 4120 §3.2.3): (client, authenticator, ctime, cusec) seen within
@@ -333,7 +414,44 @@ impl KerberosContext {
             client,
             hs: Mutex::new((State::Initial, 0)),
             done: OnceLock::new(),
+            ap_error: Mutex::new(error_code::KRB_ERR_GENERIC),
         }
+    }
+
+    /// Records the Kerberos error code an AP-REQ refusal maps to; returns the SSPI error.
+    fn ap_error(&self, e: Error, code: i32) -> Error {
+        *self.ap_error.lock() = code;
+        e
+    }
+
+    /// The KRB-ERROR an acceptor returns with a refused AP-REQ (RFC 4120 §3.2.3, §5.9.1;
+    /// RFC 4121 §4.1: TOK_ID 03 00 in an InitialContextToken, bare in DCE style), as Windows
+    /// does with ASC_REQ_EXTENDED_ERROR: stime/susec now, realm and sname of the ticket.
+    fn error_token(&self, token: Option<&[u8]>) -> Option<Vec<u8>> {
+        let (ap_req, framed) = token.and_then(|t| ap_req_of(t).ok())?;
+        let tkt = &ap_req.0.ticket.0;
+        let (stime, susec) = KerberosTime::now();
+        let e = KrbError::from(App(KrbErrorBody {
+            pvno: 5,
+            msg_type: msg_type::KRB_ERROR,
+            ctime: None,
+            cusec: None,
+            stime,
+            susec,
+            error_code: *self.ap_error.lock(),
+            crealm: None,
+            cname: None,
+            realm: tkt.realm.clone(),
+            sname: tkt.sname.clone(),
+            e_text: None,
+            e_data: None,
+        }));
+        let der = e.to_bytes().ok()?;
+        Some(if framed {
+            gss::encode_initial_context_token(Mech::Krb5, gss::TOK_ID_KRB_ERROR, &der)
+        } else {
+            der
+        })
     }
 
     fn established(&self) -> SecResult<&Established> {
@@ -367,8 +485,19 @@ impl KerberosContext {
         let ticket = client.service_ticket(&self.creds.config, &server)?;
         let bindings = input_bindings(step)?.unwrap_or([0; 16]);
         let mut gss = gss_flags_of(step.req_flags);
-        // Delegation needs a forwarded TGT in a KRB-CRED; not sent here, so not claimed.
-        gss &= !gss_flags::DELEG;
+        // Delegation: a forwarded TGT in a KRB-CRED, when the client's TGT is forwardable;
+        // otherwise the context is made without it and ISC_RET_DELEGATE stays clear.
+        let deleg = if gss & gss_flags::DELEG != 0 {
+            client
+                .forwarded_tgt(&self.creds.config)
+                .map(|fwd| krb_cred(&fwd, &ticket.key))
+                .transpose()?
+        } else {
+            None
+        };
+        if deleg.is_none() {
+            gss &= !gss_flags::DELEG;
+        }
         let dce = gss & gss_flags::DCE_STYLE != 0;
         let mutual = gss & gss_flags::MUTUAL != 0;
         let subkey = Key::random(ticket.key.etype());
@@ -380,7 +509,7 @@ impl KerberosContext {
             cname: PrincipalName::from(&ticket.client),
             cksum: Some(Checksum {
                 cksumtype: GSS_CHECKSUM_TYPE,
-                checksum: octets(gss_checksum(&bindings, gss))?,
+                checksum: octets(gss_checksum(&bindings, gss, deleg.as_deref())?)?,
             }),
             cusec,
             ctime,
@@ -557,7 +686,7 @@ impl KerberosContext {
         let keys = server.ticket_keys(&sname, etype, kvno)?;
         if keys.is_empty() {
             // KRB_AP_ERR_NOKEY: a ticket for a key this acceptor does not hold.
-            return Err(Error::WrongPrincipal);
+            return Err(self.ap_error(Error::WrongPrincipal, error_code::KRB_AP_ERR_NOKEY));
         }
         let enc_ticket = keys
             .iter()
@@ -566,7 +695,7 @@ impl KerberosContext {
                     .ok()
             })
             // KRB_AP_ERR_MODIFIED: Windows reports the wrong account's key this way.
-            .ok_or(Error::WrongPrincipal)?;
+            .ok_or_else(|| self.ap_error(Error::WrongPrincipal, error_code::KRB_AP_ERR_MODIFIED))?;
         let et = EncTicketPart::from_bytes(&enc_ticket).map_err(asn1_err)?.0;
         let session_key = key_of(&et.key)?;
         let client = et.cname.to_principal(&et.crealm);
@@ -574,10 +703,10 @@ impl KerberosContext {
         let t = now();
         let start = et.starttime.map(|s| s.0).unwrap_or(et.authtime.0);
         if start - skew > t {
-            return Err(Error::TimeSkew); // KRB_AP_ERR_TKT_NYV
+            return Err(self.ap_error(Error::TimeSkew, error_code::KRB_AP_ERR_TKT_NYV));
         }
         if et.endtime.0 + skew < t {
-            return Err(Error::ContextExpired); // KRB_AP_ERR_TKT_EXPIRED
+            return Err(self.ap_error(Error::ContextExpired, error_code::KRB_AP_ERR_TKT_EXPIRED));
         }
         if req.authenticator.etype != session_key.etype().to_i32() {
             return Err(Error::InvalidToken);
@@ -587,13 +716,13 @@ impl KerberosContext {
                 usage::AP_REQ_AUTHENTICATOR,
                 req.authenticator.cipher.as_bytes(),
             )
-            .map_err(|_| Error::LogonDenied)?;
+            .map_err(|_| self.ap_error(Error::LogonDenied, error_code::KRB_AP_ERR_MODIFIED))?;
         let auth = Authenticator::from_bytes(&auth_plain).map_err(asn1_err)?.0;
         if auth.crealm != et.crealm || !auth.cname.same_name(&et.cname) {
-            return Err(Error::LogonDenied); // KRB_AP_ERR_BADMATCH
+            return Err(self.ap_error(Error::LogonDenied, error_code::KRB_AP_ERR_BADMATCH));
         }
         if (auth.ctime.0 - t).abs() > skew {
-            return Err(Error::TimeSkew); // KRB_AP_ERR_SKEW
+            return Err(self.ap_error(Error::TimeSkew, error_code::KRB_AP_ERR_SKEW));
         }
         let client_text = display_name(&client);
         // The GSS checksum: bindings and flags (RFC 4121 §4.1.1).
@@ -615,8 +744,23 @@ impl KerberosContext {
                     return Err(Error::BadBindings);
                 }
             }
-            // Delegated credentials are not stored (no logon session to put them in).
-            gss &= !gss_flags::DELEG;
+            // RFC 4121 §4.1.1.1: with GSS_C_DELEG_FLAG, DlgOpt 1, Dlgth, Deleg (KRB-CRED).
+            // The delegated TGT is checked; it is not stored (there is no logon session to
+            // put it in), but the context reports the delegation as Windows does.
+            if gss & gss_flags::DELEG != 0 {
+                let dlg = v.get(24..28).ok_or(Error::InvalidToken)?;
+                let len = u16::from_le_bytes([dlg[2], dlg[3]]) as usize;
+                let cred = v.get(28..28 + len).ok_or(Error::InvalidToken)?;
+                if u16::from_le_bytes([dlg[0], dlg[1]]) != 1 {
+                    return Err(Error::InvalidToken);
+                }
+                let sub = auth.subkey.as_ref().map(key_of).transpose()?;
+                let mut keys = vec![&session_key];
+                if let Some(k) = &sub {
+                    keys.push(k);
+                }
+                check_krb_cred(cred, &keys)?;
+            }
         } else if framed {
             return Err(Error::InvalidToken);
         }
@@ -634,7 +778,7 @@ impl KerberosContext {
             .map(|b| format!("{b:02x}"))
             .collect();
         if replay_seen(&client_text, &auth_tag, auth.ctime.0, auth.cusec, skew) {
-            return Err(Error::LogonDenied); // KRB_AP_ERR_REPEAT
+            return Err(self.ap_error(Error::LogonDenied, error_code::KRB_AP_ERR_REPEAT));
         }
         let initiator_subkey = auth.subkey.as_ref().map(key_of).transpose()?;
         let initiator_seq = auth.seq_number.map(|s| s.0).unwrap_or(0);
@@ -803,7 +947,20 @@ impl Context for KerberosContext {
                 Err(Error::InvalidToken)
             }
         };
-        let (outcome, ret) = result?;
+        let (outcome, ret) = match result {
+            Ok(x) => x,
+            Err(e) => {
+                // ASC_REQ_EXTENDED_ERROR: the KRB-ERROR goes back to the client in the output
+                // token with the failure (MS-KILE §3.4.5.1; Windows' KRB_AP_ERR_SKEW retry).
+                if step.req_flags & ASC_REQ_EXTENDED_ERROR != 0 && e != Error::InvalidToken {
+                    let input = input_token(step).ok();
+                    if let Some(tok) = self.error_token(input.as_deref()) {
+                        let _ = write_output(step, &tok);
+                    }
+                }
+                return Err(e);
+            }
+        };
         hs.1 = ret;
         step.ret_flags = ret;
         step.expiry = self.done.get().map(|e| filetime(e.end)).unwrap_or(i64::MAX);

@@ -198,6 +198,30 @@ impl ClientCredentials {
     }
 }
 
+impl ClientCredentials {
+    /// A forwarded TGT for delegation (ISC_REQ_DELEGATE): asked from the KDC with KDCOptions
+    /// forwarded when the client's TGT is forwardable (RFC 4120 §2.6); `None` otherwise (as
+    /// Windows, the context is then made without delegation).
+    pub fn forwarded_tgt(&self, cfg: &Config) -> Option<Credential> {
+        let tgt = self.tgt(cfg).ok()?;
+        if !super::asn1::KerberosFlags(tgt.flags).bit(super::asn1::flags::FORWARDABLE) {
+            return None;
+        }
+        let krbtgt = Principal::krbtgt(&self.principal.realm, &self.principal.realm);
+        let opts = TgsOptions {
+            forwarded: true,
+            canonicalize: false,
+            etypes: etypes(cfg),
+            ..TgsOptions::default()
+        };
+        kdc::tgs_exchange(&KdcSettings::from_config(cfg), &tgt, &krbtgt, &opts)
+            .map_err(|e| {
+                crate::log!(crate::log::Level::Debug, "kerberos: forwarded TGT: {e}");
+            })
+            .ok()
+    }
+}
+
 impl ServerCredentials {
     /// The long-term keys that may decrypt a ticket for `sname` of `etype` / `kvno`: the
     /// keytab entries for that principal first, then (no principal chosen) every entry of that

@@ -91,9 +91,17 @@ fn input_bindings(step: &Step<'_, '_>) -> SecResult<Option<[u8; 16]>> {
 }
 
 /// Writes the output token; returns whether the library allocated it.
+/// Writes the output token. Windows' codes (Wine dlls/secur32/tests/ntlm.c runClient, run on
+/// Windows): no output descriptor, no SECBUFFER_TOKEN buffer or too small a one →
+/// SEC_E_BUFFER_TOO_SMALL; a NULL pvBuffer without ISC_REQ_ALLOCATE_MEMORY →
+/// SEC_E_INTERNAL_ERROR.
 fn write_output(step: &mut Step<'_, '_>, msg: &[u8]) -> SecResult<bool> {
-    let out = step.output.as_deref_mut().ok_or(Error::InvalidToken)?;
-    out.write_token(msg)?;
+    let out = step.output.as_deref_mut().ok_or(Error::BufferTooSmall)?;
+    let i = out.find(SECBUFFER_TOKEN).ok_or(Error::BufferTooSmall)?;
+    match out.write_token_at(i, msg) {
+        Err(Error::InvalidParameter) => return Err(Error::InternalError),
+        r => r?,
+    }
     Ok(out.allocate())
 }
 
@@ -130,14 +138,14 @@ fn client_ret(req: u32, flags: u32, allocated: bool) -> u32 {
             *r |= bit;
         }
     };
-    grant(&mut r, ISC_REQ_INTEGRITY, sign);
-    grant(&mut r, ISC_REQ_REPLAY_DETECT, sign);
-    grant(&mut r, ISC_REQ_SEQUENCE_DETECT, sign);
-    grant(
-        &mut r,
-        ISC_REQ_CONFIDENTIALITY,
-        flags & NTLMSSP_NEGOTIATE_SEAL != 0,
-    );
+    // Integrity and confidentiality describe the established session (what the negotiated
+    // flags provide), as ASC's do, whatever was asked.
+    if sign || flags & NTLMSSP_NEGOTIATE_SEAL != 0 {
+        r |= ISC_RET_INTEGRITY | ISC_RET_REPLAY_DETECT | ISC_RET_SEQUENCE_DETECT;
+    }
+    if flags & NTLMSSP_NEGOTIATE_SEAL != 0 {
+        r |= ISC_RET_CONFIDENTIALITY;
+    }
     grant(
         &mut r,
         ISC_REQ_CONNECTION,
@@ -266,7 +274,8 @@ impl NtlmContext {
         msg[MIC_OFFSET..HEADER_LEN].copy_from_slice(&m);
 
         let allocated = write_output(step, &msg)?;
-        let session_flags = flags | NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY;
+        // ESS only when the CHALLENGE offered it (MS-NLMP 3.4.4.1 otherwise).
+        let session_flags = flags;
         let ret = client_ret(step.req_flags, flags, allocated);
         Ok((
             Established {
@@ -406,11 +415,7 @@ impl NtlmContext {
             .unwrap_or_default();
         Ok((
             Established {
-                session: Session::new(
-                    &exported,
-                    auth.flags | NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY,
-                    false,
-                ),
+                session: Session::new(&exported, auth.flags, false),
                 exported,
                 client_name: format!("{}\\{}", auth.domain, auth.user),
                 server_name,
@@ -543,14 +548,17 @@ impl Context for NtlmContext {
             SECPKG_ATTR_SESSION_KEY => {
                 Attribute::SessionKey(Zeroizing::new(self.established()?.exported.to_vec()))
             }
+            // Windows' values (public measurements; Wine dlls/secur32/tests/ntlm.c): with ESS
+            // "HMAC-MD5" (0xffffff76) and "RSADSI RC4"; without, the CRC32 MAC of MS-NLMP
+            // 3.4.4.1, "RSADSI RC4-CRC32" (0xffffff7c). EncryptAlgorithm CALG_RC4 (0x6801).
             SECPKG_ATTR_KEY_INFO => {
-                self.established()?;
+                let v1 = self.established()?.session.without_ess();
                 Attribute::KeyInfo {
-                    signature_algorithm_name: "HMAC-MD5",
-                    encrypt_algorithm_name: "RC4",
+                    signature_algorithm_name: if v1 { "RSADSI RC4-CRC32" } else { "HMAC-MD5" },
+                    encrypt_algorithm_name: "RSADSI RC4",
                     key_size: 128,
-                    signature_algorithm: 0xFFFF_FF76,
-                    encrypt_algorithm: 0x17,
+                    signature_algorithm: if v1 { 0xFFFF_FF7C } else { 0xFFFF_FF76 },
+                    encrypt_algorithm: 0x6801,
                 }
             }
             SECPKG_ATTR_NATIVE_NAMES => {

@@ -111,10 +111,21 @@ impl NtlmCredentials {
                         .find(|a| a.matches(&user, &domain))
                         .ok_or(Error::NoCredentials)?
                 }
-                _ => users::read_file()?
-                    .into_iter()
-                    .next()
-                    .ok_or(Error::NoCredentials)?,
+                // No user (Windows: the logged-on user's): the default account, with the
+                // domain and password the caller did give taking precedence.
+                _ => {
+                    let mut a = users::read_file()?
+                        .into_iter()
+                        .next()
+                        .ok_or(Error::NoCredentials)?;
+                    if let Some(d) = id.domain.as_deref().filter(|d| !d.is_empty()) {
+                        a.domain = d.to_string();
+                    }
+                    if let Some(p) = &id.password {
+                        a = Account::new(&a.user, Some(&a.domain), p);
+                    }
+                    a
+                }
             }),
             AuthData::None if outbound => match users::read_file() {
                 Ok(v) => v.into_iter().next(),

@@ -1,12 +1,16 @@
-//! Session security with extended session security (MS-NLMP §3.4): signing and sealing keys,
-//! the RC4 handles, MAC, and the SSPI message layouts.
+//! Session security (MS-NLMP §3.4): signing and sealing keys, the RC4 handles, MAC, and the
+//! SSPI message layouts. With extended session security (ESS) the MAC is HMAC-MD5 and each
+//! direction has its own keys and RC4 handle (§3.4.4.2); without it (a peer whose CHALLENGE
+//! does not offer ESS) the MAC is the RC4-sealed CRC32 of §3.4.4.1 and one RC4 handle keyed
+//! with the exported session key serves both directions ("half-duplex", §3.4), as Windows does.
 //!
 //! Each direction has its own lock. A failed call consumes nothing: buffers are validated
 //! before the keystream is touched, and a message whose MAC fails rewinds the keystream.
 
 use super::negotiate::{
     NTLMSSP_NEGOTIATE_128, NTLMSSP_NEGOTIATE_56, NTLMSSP_NEGOTIATE_DATAGRAM,
-    NTLMSSP_NEGOTIATE_KEY_EXCH, NTLMSSP_NEGOTIATE_SEAL, NTLMSSP_NEGOTIATE_SIGN,
+    NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY, NTLMSSP_NEGOTIATE_KEY_EXCH,
+    NTLMSSP_NEGOTIATE_LM_KEY, NTLMSSP_NEGOTIATE_SEAL, NTLMSSP_NEGOTIATE_SIGN,
 };
 use super::ntlmv2::{md5, Key16};
 use crate::buffers::SecBuffers;
@@ -23,6 +27,9 @@ use zeroize::Zeroizing;
 
 /// Size of NTLMSSP_MESSAGE_SIGNATURE.
 pub const SIGNATURE_LEN: usize = 16;
+
+/// MS-NLMP §3.4.2's dummy signature: Version 1, RandomPad, Checksum and SeqNum zero.
+const DUMMY_SIGNATURE: [u8; SIGNATURE_LEN] = [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
 
 /// The RC4 keystream of one direction ([`Rc4`]), with the count of bytes used so far.
 /// The cipher cannot be copied, so a failed call is undone by re-keying and skipping to the
@@ -107,6 +114,19 @@ impl Direction {
     }
 }
 
+impl Direction {
+    /// Without ESS (§3.4.5.3, the 128-bit case): SealKey = ExportedSessionKey, no signing key
+    /// (the MAC is a CRC32).
+    fn v1(exported: &[u8; 16]) -> Self {
+        Direction {
+            sign: SignKey(<Hmac<Md5> as KeyInit>::new(&Default::default())),
+            ks: Keystream::new(exported),
+            seal_key: Zeroizing::new(*exported),
+            seq: 0,
+        }
+    }
+}
+
 const CLI_SIGN: &[u8] = b"session key to client-to-server signing key magic constant\0";
 const CLI_SEAL: &[u8] = b"session key to client-to-server sealing key magic constant\0";
 const SRV_SIGN: &[u8] = b"session key to server-to-client signing key magic constant\0";
@@ -136,11 +156,21 @@ pub struct Session {
     send: Lane,
     recv: Lane,
     flags: u32,
+    /// No extended session security: CRC32 MAC, one RC4 handle (`send`) for both directions.
+    v1: bool,
 }
 
 impl Session {
     /// Derives the four keys (SIGNKEY/SEALKEY, §3.4.5.2–3) from the exported session key.
     pub fn new(exported: &[u8; 16], flags: u32, client: bool) -> Self {
+        if flags & NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY == 0 {
+            return Session {
+                send: Lane(Mutex::new(Direction::v1(exported))),
+                recv: Lane(Mutex::new(Direction::v1(exported))),
+                flags,
+                v1: true,
+            };
+        }
         let c = Direction::new(exported, flags, CLI_SIGN, CLI_SEAL);
         let s = Direction::new(exported, flags, SRV_SIGN, SRV_SEAL);
         let (send, recv) = if client { (c, s) } else { (s, c) };
@@ -148,7 +178,28 @@ impl Session {
             send: Lane(Mutex::new(send)),
             recv: Lane(Mutex::new(recv)),
             flags,
+            v1: false,
         }
+    }
+
+    /// True for session security without ESS (MS-NLMP 3.4.4.1).
+    pub fn without_ess(&self) -> bool {
+        self.v1
+    }
+
+    /// The receiving direction's state: its own, or with ESS absent the one shared handle.
+    fn recv_lane(&self) -> &Lane {
+        if self.v1 {
+            &self.send
+        } else {
+            &self.recv
+        }
+    }
+
+    /// Without ESS only the 128-bit sealing key of §3.4.5.3 is implemented: LM_KEY or
+    /// datagram sessions (40/56-bit keys) get SEC_E_QOP_NOT_SUPPORTED.
+    fn v1_unsupported(&self) -> bool {
+        self.v1 && self.flags & (NTLMSSP_NEGOTIATE_LM_KEY | NTLMSSP_NEGOTIATE_DATAGRAM) != 0
     }
 
     fn can_sign(&self) -> bool {
@@ -173,13 +224,26 @@ impl Session {
             SECQOP_WRAP_NO_ENCRYPT if self.can_sign() => Crypt::None,
             _ => return Err(Error::QopNotSupported),
         };
+        if self.v1_unsupported() {
+            return Err(Error::QopNotSupported);
+        }
         self.protect(msg, seq_no, crypt)
     }
 
-    /// MakeSignature.
+    /// MakeSignature. With neither integrity nor confidentiality negotiated the signature is
+    /// MS-NLMP's dummy signature (§3.4.2: Version 1, the rest zeros), as Windows produces.
     pub fn make_signature(&self, qop: u32, msg: &mut SecBuffers<'_>, seq_no: u32) -> SecResult<()> {
-        if qop != 0 || !self.can_sign() {
+        if qop != 0 || self.v1_unsupported() {
             return Err(Error::QopNotSupported);
+        }
+        if !self.can_sign() {
+            let tok = msg.find(SECBUFFER_TOKEN).ok_or(Error::InvalidToken)?;
+            Self::validate(msg)?;
+            if msg.size(tok) < SIGNATURE_LEN {
+                return Err(Error::BufferTooSmall);
+            }
+            msg.bytes_mut(tok)?[..SIGNATURE_LEN].copy_from_slice(&DUMMY_SIGNATURE);
+            return msg.set_size(tok, SIGNATURE_LEN);
         }
         self.protect(msg, seq_no, Crypt::None)
     }
@@ -188,7 +252,9 @@ impl Session {
     /// message is decrypted (QOP 0); with SIGN only it is checked as signed, data in clear, and
     /// the QOP is SECQOP_WRAP_NO_ENCRYPT.
     pub fn unseal(&self, msg: &mut SecBuffers<'_>, seq_no: u32) -> SecResult<u32> {
-        if self.can_seal() {
+        if self.v1_unsupported() {
+            Err(Error::QopNotSupported)
+        } else if self.can_seal() {
             self.check(msg, seq_no, Crypt::Decrypt).map(|()| 0)
         } else if self.can_sign() {
             self.check(msg, seq_no, Crypt::None)
@@ -198,10 +264,24 @@ impl Session {
         }
     }
 
-    /// VerifySignature.
+    /// VerifySignature. With neither integrity nor confidentiality negotiated only the dummy
+    /// signature verifies (SEC_E_MESSAGE_ALTERED otherwise).
     pub fn verify_signature(&self, msg: &mut SecBuffers<'_>, seq_no: u32) -> SecResult<u32> {
-        if !self.can_sign() {
+        if self.v1_unsupported() {
             return Err(Error::QopNotSupported);
+        }
+        if !self.can_sign() {
+            let tok = msg.find(SECBUFFER_TOKEN).ok_or(Error::InvalidToken)?;
+            Self::validate(msg)?;
+            let sig = msg
+                .bytes(tok)?
+                .get(..SIGNATURE_LEN)
+                .ok_or(Error::InvalidToken)?;
+            return if sig == DUMMY_SIGNATURE {
+                Ok(0)
+            } else {
+                Err(Error::MessageAltered)
+            };
         }
         self.check(msg, seq_no, Crypt::None).map(|()| 0)
     }
@@ -235,6 +315,8 @@ impl Session {
     ) -> SecResult<[u8; 8]> {
         let mut mac = sign.0.clone();
         mac.update(&seq.to_le_bytes());
+        // Without ESS the MAC is a CRC32 of the plaintext (the HMAC state is left unused).
+        let mut crc = self.v1.then(crc32fast::Hasher::new);
         match regions {
             Regions::Data => {
                 for i in 0..msg.len() {
@@ -242,10 +324,14 @@ impl Session {
                         continue;
                     }
                     if crypt == Crypt::None || msg.is_readonly(i) {
-                        mac.update(msg.bytes(i)?);
+                        let b = msg.bytes(i)?;
+                        mac.update(b);
+                        if let Some(c) = crc.as_mut() {
+                            c.update(b);
+                        }
                     } else {
                         let b = msg.bytes_mut(i)?;
-                        crypt_one(&mut mac, rc4, b, crypt);
+                        crypt_one(&mut mac, crc.as_mut(), rc4, b, crypt);
                     }
                 }
             }
@@ -256,10 +342,25 @@ impl Session {
                     .ok_or(Error::InvalidToken)?;
                 if crypt == Crypt::None {
                     mac.update(b);
+                    if let Some(c) = crc.as_mut() {
+                        c.update(b);
+                    }
                 } else {
-                    crypt_one(&mut mac, rc4, b, crypt);
+                    crypt_one(&mut mac, crc.as_mut(), rc4, b, crypt);
                 }
             }
+        }
+        if let Some(crc) = crc {
+            // §3.4.4.1: RandomPad = RC4(0) (sent as zeros, as Windows does), Checksum =
+            // RC4(CRC32), SeqNum = RC4(0) XOR SeqNum.
+            let mut tail = [0u8; 12];
+            tail[4..8].copy_from_slice(&crc.finalize().to_le_bytes());
+            rc4.apply(&mut tail);
+            let x = u32::from_le_bytes([tail[8], tail[9], tail[10], tail[11]]) ^ seq;
+            let mut sum = [0u8; 8];
+            sum[..4].copy_from_slice(&tail[4..8]);
+            sum[4..].copy_from_slice(&x.to_le_bytes());
+            return Ok(sum);
         }
         let full = mac.finalize().into_bytes();
         let mut sum = [0u8; 8];
@@ -304,8 +405,13 @@ impl Session {
         let sum = self.mac(&d.sign, ks, seq, msg, Regions::Data, crypt)?;
         let t = msg.bytes_mut(tok)?;
         t[..4].copy_from_slice(&1u32.to_le_bytes());
-        t[4..12].copy_from_slice(&sum);
-        t[12..16].copy_from_slice(&seq.to_le_bytes());
+        if self.v1 {
+            t[4..8].fill(0);
+            t[8..16].copy_from_slice(&sum);
+        } else {
+            t[4..12].copy_from_slice(&sum);
+            t[12..16].copy_from_slice(&seq.to_le_bytes());
+        }
         msg.set_size(tok, SIGNATURE_LEN)?;
         if key.is_none() {
             d.seq = d.seq.wrapping_add(1);
@@ -334,10 +440,10 @@ impl Session {
         if sig[..4] != [1, 0, 0, 0] {
             return Err(Error::MessageAltered);
         }
-        let mut guard = self.recv.0.lock();
+        let mut guard = self.recv_lane().0.lock();
         let d = &mut *guard;
         let (seq, key) = self.message_key(d, seq_no);
-        if sig[12..16] != seq.to_le_bytes() {
+        if !self.v1 && sig[12..16] != seq.to_le_bytes() {
             return Err(Error::OutOfSequence);
         }
         let mut own;
@@ -350,7 +456,10 @@ impl Session {
         };
         let start = ks.used;
         let sum = self.mac(&d.sign, ks, seq, msg, regions, crypt)?;
-        if !bool::from(sum.ct_eq(&sig[4..12])) {
+        // With ESS: Checksum at 4..12 (SeqNum in clear, checked above); without: the sealed
+        // CRC32 and SeqNum at 8..16 (RandomPad ignored, as Windows sends it zeroed).
+        let got = if self.v1 { &sig[8..16] } else { &sig[4..12] };
+        if !bool::from(sum.ct_eq(got)) {
             // Undo: re-encrypt so the caller's buffers hold the ciphertext again, and put the
             // keystream back where it was. Only a tampered or truncated message gets here.
             ks.rewind(ks_key, start);
@@ -371,13 +480,25 @@ impl Session {
     }
 }
 
-fn crypt_one(mac: &mut Hmac<Md5>, rc4: &mut Keystream, b: &mut [u8], crypt: Crypt) {
+fn crypt_one(
+    mac: &mut Hmac<Md5>,
+    crc: Option<&mut crc32fast::Hasher>,
+    rc4: &mut Keystream,
+    b: &mut [u8],
+    crypt: Crypt,
+) {
     if crypt == Crypt::Encrypt {
         mac.update(b);
+        if let Some(c) = crc {
+            c.update(b);
+        }
         rc4.apply(b);
     } else {
         rc4.apply(b);
         mac.update(b);
+        if let Some(c) = crc {
+            c.update(b);
+        }
     }
 }
 

@@ -587,14 +587,17 @@ fn message_error_codes() {
     round_trip(&*c, &*s, b"still in sync");
     round_trip(&*s, &*c, b"both ways");
 
-    // Only authentication negotiated: no integrity, no confidentiality.
+    // Only authentication negotiated: no integrity, no confidentiality. MakeSignature gives
+    // MS-NLMP's dummy signature (§3.4.2; Windows: Wine dlls/secur32/tests/ntlm.c testSignSeal)
+    // and VerifySignature accepts exactly that.
     let (c, s) = handshake(ISC_REQ_CONNECTION, ASC_REQ_CONNECTION);
     assert_eq!(seal(&*c, 0, b"x").err(), Some(Error::QopNotSupported));
-    assert_eq!(sign(&*c, b"x").err(), Some(Error::QopNotSupported));
-    assert_eq!(
-        verify(&*s, &[1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], b"x").err(),
-        Some(Error::QopNotSupported)
-    );
+    let dummy = [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+    assert_eq!(sign(&*c, b"x").unwrap(), dummy);
+    assert_eq!(verify(&*s, &dummy, b"x"), Ok(0));
+    let mut forged = dummy;
+    forged[9] = 1;
+    assert_eq!(verify(&*s, &forged, b"x"), Err(Error::MessageAltered));
     // Integrity only: sign works, seal does not (unless WRAP_NO_ENCRYPT, which signs and
     // leaves the data in clear; DecryptMessage reports it in pfQOP).
     let (c, s) = handshake(ISC_REQ_INTEGRITY, ASC_REQ_INTEGRITY);
@@ -924,4 +927,75 @@ fn oem_only_negotiate_gets_oem_challenge() {
         f & (NTLMSSP_NEGOTIATE_UNICODE | NTLMSSP_NEGOTIATE_OEM),
         NTLMSSP_NEGOTIATE_OEM
     );
+}
+
+/// MS-NLMP §4.2.2.4 (NTLMv1, no extended session security): RandomSessionKey 0x55 × 16,
+/// flags 0xe2028233, "Plaintext" in UTF-16LE sealed → data 56 fe 04 d8 …, CRC32 7d 84 aa 93,
+/// sealed checksum 09 dc d1 df, SeqNum 2e 45 9d 36. The RandomPad goes out as zeros (the
+/// §3.4.4.1 MAC ends "Set RandomPad to 0"; Windows' bytes in Wine's testSignSeal agree).
+#[test]
+fn ms_nlmp_4_2_2_4_seal_without_ess() {
+    let key = [0x55u8; 16];
+    let flags = 0xe202_8233;
+    let client = Session::new(&key, flags, true);
+    let server = Session::new(&key, flags, false);
+    let mut data: Vec<u8> = "Plaintext"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let plain = data.clone();
+    let mut sig = vec![0u8; 16];
+    {
+        let mut b = [sb(SECBUFFER_TOKEN, &mut sig), sb(SECBUFFER_DATA, &mut data)];
+        client
+            .seal(0, &mut SecBuffers::from_slice(&mut b), 0)
+            .unwrap();
+    }
+    assert_eq!(
+        data,
+        [
+            0x56, 0xfe, 0x04, 0xd8, 0x61, 0xf9, 0x31, 0x9a, 0xf0, 0xd7, 0x23, 0x8a, 0x2e, 0x3b,
+            0x4d, 0x45, 0x7f, 0xb8
+        ]
+    );
+    assert_eq!(
+        sig,
+        [1, 0, 0, 0, 0, 0, 0, 0, 0x09, 0xdc, 0xd1, 0xdf, 0x2e, 0x45, 0x9d, 0x36]
+    );
+    // The peer's one handle opens it, then a tampered copy is refused and changes nothing.
+    let (mut d2, mut s2) = (data.clone(), sig.clone());
+    {
+        let mut b = [sb(SECBUFFER_TOKEN, &mut s2), sb(SECBUFFER_DATA, &mut d2)];
+        assert_eq!(server.unseal(&mut SecBuffers::from_slice(&mut b), 0), Ok(0));
+    }
+    assert_eq!(d2, plain);
+    // Half-duplex: the reply uses the same handle on both sides, and signatures verify.
+    let mut reply = b"pong".to_vec();
+    let mut rs = vec![0u8; 16];
+    {
+        let mut b = [sb(SECBUFFER_TOKEN, &mut rs), sb(SECBUFFER_DATA, &mut reply)];
+        server
+            .make_signature(0, &mut SecBuffers::from_slice(&mut b), 0)
+            .unwrap();
+    }
+    assert_eq!(&rs[4..8], &[0, 0, 0, 0]);
+    let mut bad = rs.clone();
+    bad[10] ^= 1;
+    {
+        let mut b = [
+            sb(SECBUFFER_TOKEN, &mut bad),
+            sb(SECBUFFER_DATA, &mut reply),
+        ];
+        assert_eq!(
+            client.verify_signature(&mut SecBuffers::from_slice(&mut b), 0),
+            Err(Error::MessageAltered)
+        );
+    }
+    {
+        let mut b = [sb(SECBUFFER_TOKEN, &mut rs), sb(SECBUFFER_DATA, &mut reply)];
+        assert_eq!(
+            client.verify_signature(&mut SecBuffers::from_slice(&mut b), 0),
+            Ok(0)
+        );
+    }
 }

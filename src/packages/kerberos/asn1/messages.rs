@@ -34,7 +34,7 @@ pub mod msg_type {
     pub const KRB_ERROR: i32 = 30;
 }
 
-/// Ticket body: SEQUENCE { tkt-vno [0] 5, realm [1], sname [2], enc-part [3] } (§5.3).
+/// Ticket body: `SEQUENCE { tkt-vno [0] 5, realm [1], sname [2], enc-part [3] }` (§5.3).
 #[derive(Clone, Debug, PartialEq, Eq, Sequence)]
 pub struct TicketBody {
     #[asn1(context_specific = "0", tag_mode = "EXPLICIT")]

@@ -8,7 +8,7 @@
 //!   Authenticator, EncAPRepPart, KRB-ERROR, KRB-CRED, EncKrbCredPart.
 //!
 //! Every decoder returns [`Asn1Error`] on bad input and never panics (fuzzed through
-//! [`fuzz_api`]). Outer messages carry their `[APPLICATION n]` tag through [`App`].
+//! `fuzz_api`). Outer messages carry their `[APPLICATION n]` tag through [`App`].
 #![forbid(unsafe_code)]
 
 pub mod gss;

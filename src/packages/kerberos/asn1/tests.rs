@@ -385,3 +385,73 @@ fn mit_as_rep_enc_part_decrypts_to_enc_tgs_rep_part_tag() {
     assert_eq!(enc.body.nonce, req.req_body.nonce);
     assert_eq!(enc.to_bytes().unwrap(), plain.as_slice());
 }
+
+fn samba(name: &str) -> Vec<u8> {
+    let p = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/kerberos/samba/");
+    std::fs::read(format!("{p}{name}")).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+#[test]
+fn samba_messages() {
+    use super::super::crypto::{Etype, Key};
+    let e = KrbError::from_bytes(&samba("02-s2c-krb-error.der")).unwrap();
+    assert_eq!(e.error_code, error_code::KDC_ERR_PREAUTH_REQUIRED);
+    let info = e.etype_info2().unwrap();
+    let aes = info.iter().find(|i| i.etype == 18).expect("aes256 entry");
+    let salt = aes.salt.as_ref().unwrap().0.clone();
+    assert_eq!(salt, "SAMBA.TESTuser1");
+
+    let too_big = KrbError::from_bytes(&samba("04-s2c-krb-error.der")).unwrap();
+    assert_eq!(too_big.error_code, error_code::KRB_ERR_RESPONSE_TOO_BIG);
+
+    let b = samba("06-s2c-tcp-as-rep.der");
+    let rep = AsRep::from_bytes(&b).unwrap();
+    assert_eq!(rep.to_bytes().unwrap(), b);
+    let etype = Etype::from_i32(rep.enc_part.etype).unwrap();
+    let info = info.iter().find(|i| i.etype == rep.enc_part.etype).unwrap();
+    let salt = info.salt.as_ref().unwrap().0.clone();
+    let key = Key::from_password(etype, "Passw0rd!", &salt, None).unwrap();
+    let plain = key.decrypt(3, rep.enc_part.cipher.as_bytes()).unwrap();
+    let enc = EncKdcRepPart::from_bytes(&plain).unwrap();
+    assert_eq!(
+        enc.tag,
+        EncKdcRepPart::AS_TAG,
+        "Samba (Heimdal) sends EncASRepPart"
+    );
+    assert_eq!(enc.body.srealm.0, "SAMBA.TEST");
+    let req = AsReq::from_bytes(&samba("05-c2s-tcp-as-req.der")).unwrap();
+    assert_eq!(enc.body.nonce, req.req_body.nonce);
+
+    let b = samba("08-s2c-tcp-tgs-rep.der");
+    let rep = TgsRep::from_bytes(&b).unwrap();
+    assert_eq!(rep.ticket.sname.to_text(), "HTTP/localhost");
+    assert_eq!(
+        rep.ticket.enc_part.etype, 23,
+        "AD issues an RC4 ticket for this account"
+    );
+    assert_eq!(rep.to_bytes().unwrap(), b);
+    let e = KrbError::from_bytes(&samba("10-s2c-tcp-krb-error.der")).unwrap();
+    assert_eq!(e.error_code, error_code::KDC_ERR_S_PRINCIPAL_UNKNOWN);
+}
+
+#[test]
+fn mit_gss_tokens() {
+    let t = fixture("gss-ap-req.bin");
+    let tok = gss::parse_initial_context_token(&t).unwrap();
+    assert_eq!(tok.mech, gss::Mech::Krb5);
+    assert_eq!(tok.tok_id, gss::TOK_ID_AP_REQ);
+    let ap = ApReq::from_bytes(tok.message).unwrap();
+    assert_eq!(ap.ticket.sname.to_text(), "HTTP/localhost");
+    assert!(ap.ap_options.bit(flags::MUTUAL_REQUIRED));
+    assert_eq!(
+        gss::encode_initial_context_token(tok.mech, tok.tok_id, &ap.to_bytes().unwrap()),
+        t
+    );
+
+    let t = fixture("gss-ap-rep.bin");
+    let tok = gss::parse_initial_context_token(&t).unwrap();
+    assert_eq!(tok.tok_id, gss::TOK_ID_AP_REP);
+    let rep = ApRep::from_bytes(tok.message).unwrap();
+    assert_eq!(rep.msg_type, msg_type::AP_REP);
+    assert_eq!(rep.to_bytes().unwrap(), tok.message);
+}

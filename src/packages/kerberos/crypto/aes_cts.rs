@@ -48,6 +48,16 @@ impl Aes {
         }
     }
 
+    /// Decrypts whole blocks in place (AES-ECB, several blocks in parallel where the CPU
+    /// allows); a trailing partial block is left alone.
+    pub fn decrypt_blocks(&self, buf: &mut [u8]) {
+        let (blocks, _) = aes::cipher::inout::InOutBuf::from(buf).into_chunks();
+        match self {
+            Aes::Aes128(c) => c.decrypt_blocks_inout(blocks),
+            Aes::Aes256(c) => c.decrypt_blocks_inout(blocks),
+        }
+    }
+
     /// CBC-CS3 encryption of `buf` in place with a zero IV. `buf` must hold at least one block.
     pub fn cts_encrypt(&self, buf: &mut [u8]) -> Result<(), cts::Error> {
         if buf.len() == BLOCK {

@@ -35,7 +35,7 @@ pub mod usage {
 
 pub use super::config::{KdcAddr, Transport};
 
-/// Where the KDCs are and how long to wait for them (krb5.conf [realms] `kdc`, [libdefaults]
+/// Where the KDCs are and how long to wait for them (krb5.conf `[realms]` `kdc`, `[libdefaults]`
 /// `kdc_timeout`, `udp_preference_limit`).
 #[derive(Clone, Debug)]
 pub struct KdcSettings {
@@ -54,6 +54,12 @@ pub struct KdcSettings {
     pub udp_preference_limit: usize,
     /// Referral hops followed by a TGS exchange (default 5).
     pub max_referrals: usize,
+    /// Seconds added to the local clock for the timestamps sent to the KDC (PA-ENC-TIMESTAMP,
+    /// authenticator ctime); 0 normally.
+    pub clock_offset: i64,
+    /// On KRB_AP_ERR_SKEW in reply to PA-ENC-TIMESTAMP, retry once with the KDC's time from
+    /// the KRB-ERROR's stime (MIT's `kdc_timesync`, default true).
+    pub kdc_timesync: bool,
 }
 
 impl Default for KdcSettings {
@@ -66,6 +72,8 @@ impl Default for KdcSettings {
             total_timeout: Duration::from_secs(5),
             udp_preference_limit: 1465,
             max_referrals: 5,
+            clock_offset: 0,
+            kdc_timesync: true,
         }
     }
 }
@@ -130,6 +138,8 @@ impl core::fmt::Display for KdcError {
     }
 }
 
+impl std::error::Error for KdcError {}
+
 impl From<KdcError> for Error {
     fn from(e: KdcError) -> Error {
         e.error
@@ -182,6 +192,8 @@ pub struct TgsOptions {
     pub forwardable: bool,
     /// KDCOptions canonicalize (RFC 6806), as Windows sets it.
     pub canonicalize: bool,
+    /// KDCOptions forwarded: a TGT to hand to a service (delegation, RFC 4120 §2.6).
+    pub forwarded: bool,
     /// Enctypes acceptable for the service ticket's session key, preferred first.
     pub etypes: Vec<Etype>,
 }
@@ -191,6 +203,7 @@ impl Default for TgsOptions {
         TgsOptions {
             forwardable: true,
             canonicalize: true,
+            forwarded: false,
             etypes: DEFAULT_ETYPES.to_vec(),
         }
     }
@@ -207,6 +220,12 @@ pub const DEFAULT_ETYPES: &[Etype] = &[
 
 /// `till` / `rtime` as Windows sends them.
 const WINDOWS_TILL: i64 = 2_136_422_885; // 20370913024805Z
+
+/// The current time plus `offset` seconds, and its microseconds.
+fn now_with_offset(offset: i64) -> (KerberosTime, i32) {
+    let (t, usec) = KerberosTime::now();
+    (KerberosTime(t.0.saturating_add(offset)), usec)
+}
 
 fn nonce() -> u32 {
     let mut b = [0u8; 4];
@@ -434,29 +453,43 @@ pub fn as_exchange(
             }
         };
         let key = key_from_info(client, password, etype, entry.as_ref())?;
-        let (now, usec) = KerberosTime::now();
-        let ts = asn1::encode_der(
-            "PA-ENC-TS-ENC",
-            &PaEncTsEnc {
-                patimestamp: now,
-                pausec: Some(usec),
-            },
-        )
-        .map_err(asn1_err)?;
-        let ed = EncryptedData::new(
-            etype.to_i32(),
-            None,
-            key.encrypt(usage::AS_REQ_PA_ENC_TIMESTAMP, &ts),
-        )
-        .map_err(asn1_err)?;
-        let pa_ts = PaData::new(
-            pa_type::PA_ENC_TIMESTAMP,
-            asn1::encode_der("EncryptedData", &ed).map_err(asn1_err)?,
-        )
-        .map_err(asn1_err)?;
-        nonce = self::nonce();
-        let second = as_req(client, etypes, nonce, vec![pa_ts, pac])?;
-        reply = exchange(settings, &client.realm, &second)?;
+        let mut offset = settings.clock_offset;
+        for attempt in 0..2 {
+            let (now, usec) = now_with_offset(offset);
+            let ts = asn1::encode_der(
+                "PA-ENC-TS-ENC",
+                &PaEncTsEnc {
+                    patimestamp: now,
+                    pausec: Some(usec),
+                },
+            )
+            .map_err(asn1_err)?;
+            let ed = EncryptedData::new(
+                etype.to_i32(),
+                None,
+                key.encrypt(usage::AS_REQ_PA_ENC_TIMESTAMP, &ts),
+            )
+            .map_err(asn1_err)?;
+            let pa_ts = PaData::new(
+                pa_type::PA_ENC_TIMESTAMP,
+                asn1::encode_der("EncryptedData", &ed).map_err(asn1_err)?,
+            )
+            .map_err(asn1_err)?;
+            nonce = self::nonce();
+            let second = as_req(client, etypes, nonce, vec![pa_ts, pac.clone()])?;
+            reply = exchange(settings, &client.realm, &second)?;
+            // KRB_AP_ERR_SKEW: retry once with the KDC's time (stime), as MIT's
+            // kdc_timesync does.
+            if attempt == 0 && settings.kdc_timesync && asn1::application_tag(&reply) == Some(30) {
+                if let Ok(e) = KrbError::from_bytes(&reply) {
+                    if e.error_code == error_code::KRB_AP_ERR_SKEW {
+                        offset = e.stime.0 - now_with_offset(0).0 .0;
+                        continue;
+                    }
+                }
+            }
+            break;
+        }
         preauth_key = Some(key);
     }
 
@@ -472,6 +505,7 @@ pub fn as_exchange(
                 format!("AS-REP enctype {}", ed.etype),
             )
         })?;
+    let preauth_key_used = preauth_key.is_some();
     let key = match preauth_key {
         Some(k) if k.etype() == rep_etype => k,
         _ => {
@@ -487,8 +521,14 @@ pub fn as_exchange(
             key_from_info(client, password, rep_etype, entry)?
         }
     };
+    let preauthenticated = preauth_key_used;
     let enc = decrypt_enc_part(&key, usage::AS_REP_ENC_PART, ed).map_err(|e| match e {
-        // Without pre-authentication a wrong password shows here.
+        // Without pre-authentication a wrong password shows here; after it, the KDC knew
+        // the key: the reply was altered.
+        None if preauthenticated => KdcError::new(
+            Error::InternalError,
+            "AS-REP enc-part fails its integrity check",
+        ),
         None => KdcError::new(
             Error::LogonDenied,
             "AS-REP enc-part does not decrypt with the password key",
@@ -527,6 +567,7 @@ fn tgs_req(
     opts: &TgsOptions,
     nonce: u32,
     subkey: &Key,
+    clock_offset: i64,
 ) -> KdcResult<Vec<u8>> {
     let mut kdc_options = KerberosFlags(0).with_bit(flags::RENEWABLE_OK);
     if opts.forwardable && KerberosFlags(tgt.flags).bit(flags::FORWARDABLE) {
@@ -534,6 +575,9 @@ fn tgs_req(
     }
     if opts.canonicalize {
         kdc_options = kdc_options.with_bit(flags::CANONICALIZE);
+    }
+    if opts.forwarded {
+        kdc_options = kdc_options.with_bit(flags::FORWARDED);
     }
     let etypes = if opts.etypes.is_empty() {
         DEFAULT_ETYPES
@@ -562,7 +606,7 @@ fn tgs_req(
             &body.to_bytes().map_err(asn1_err)?,
         ))?,
     };
-    let (now, usec) = KerberosTime::now();
+    let (now, usec) = now_with_offset(clock_offset);
     let auth = Authenticator::from(App(AuthenticatorBody {
         authenticator_vno: 5,
         crealm: tgt.client.realm.as_str().into(),
@@ -612,7 +656,15 @@ fn tgs_round(
 ) -> KdcResult<Credential> {
     let nonce = nonce();
     let subkey = Key::random(tgt.key.etype());
-    let req = tgs_req(tgt, realm, sname, opts, nonce, &subkey)?;
+    let req = tgs_req(
+        tgt,
+        realm,
+        sname,
+        opts,
+        nonce,
+        &subkey,
+        settings.clock_offset,
+    )?;
     let reply = exchange(settings, realm, &req)?;
     let rep = parse_reply(&reply, 13)?;
     // RFC 4120 §5.4.2 / §7.5.1: usage 9 under the authenticator subkey; a KDC that ignores
@@ -664,31 +716,37 @@ pub fn tgs_exchange(
     opts: &TgsOptions,
 ) -> KdcResult<Credential> {
     let mut current = tgt.clone();
-    let target_realm = if service.realm.is_empty() {
+    let mut target_realm = if service.realm.is_empty() {
         tgt.client.realm.clone()
     } else {
         service.realm.clone()
     };
     let service_name = PrincipalName::from(service);
+    let service_is_tgs = service.components.first().is_some_and(|c| c == "krbtgt");
     for _hop in 0..=settings.max_referrals {
         let kdc_realm = tgt_realm(&current)
             .ok_or_else(|| KdcError::new(Error::InternalError, "the credential is not a TGT"))?
             .to_string();
-        let sname = if kdc_realm == target_realm {
-            service_name.clone()
-        } else {
+        // Not yet at the service's realm: ask for a cross-realm TGT towards it.
+        let asked_tgt = kdc_realm != target_realm;
+        let sname = if asked_tgt {
             PrincipalName::new(name_type::NT_SRV_INST, &["krbtgt", &target_realm])
+        } else {
+            service_name.clone()
         };
         let cred = tgs_round(settings, &current, &kdc_realm, &sname, opts)?;
-        let asked_tgt = sname.name_string.first().is_some_and(|c| c.0 == "krbtgt");
         match tgt_realm(&cred) {
-            // A (cross-realm or referral) TGT: go on to the KDC of its realm.
-            Some(next) if !(asked_tgt && kdc_realm == target_realm) => {
+            // A TGT: the cross-realm TGT asked for, one for a realm on the way (capath), or a
+            // referral (RFC 6806 §8) telling where the service lives. Go on with it.
+            Some(next) if asked_tgt || !service_is_tgs => {
                 if next == kdc_realm {
                     return Err(KdcError::new(
                         Error::NoAuthenticatingAuthority,
                         "referral loop",
                     ));
+                }
+                if !asked_tgt {
+                    target_realm = next.to_string();
                 }
                 current = cred;
             }

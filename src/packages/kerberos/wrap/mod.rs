@@ -12,6 +12,8 @@
 //! in place before the error returns. No heap allocation per message.
 
 mod cfx;
+#[cfg(test)]
+mod mit_tests;
 mod rc4;
 #[cfg(test)]
 mod tests;
@@ -130,7 +132,7 @@ impl RecvState {
     /// Records `seq` as received (after the message verified).
     fn commit(&mut self, seq: u64) {
         if seq >= self.next {
-            let shift = seq - self.next + 1;
+            let shift = (seq - self.next).saturating_add(1);
             self.window = if shift >= 64 { 0 } else { self.window << shift };
             self.window |= 1;
             self.next = seq.wrapping_add(1);

@@ -485,3 +485,16 @@ impl Session {
         Ok(())
     }
 }
+
+/// The sequence number in an RC4 wrap or MIC token (for tests that meet a peer mid-stream).
+#[cfg(test)]
+pub(super) fn peek_seq(key: &Key, token: &[u8]) -> Option<u32> {
+    let (at, _) = parse_framing(token).ok()?;
+    let inner = token.get(at..at + MIC_INNER)?;
+    let mut snd_seq = [0u8; 8];
+    snd_seq.copy_from_slice(&inner[8..16]);
+    rc4_cipher(&seq_key(key.bytes(), &inner[16..24])).apply_keystream(&mut snd_seq);
+    Some(u32::from_be_bytes([
+        snd_seq[0], snd_seq[1], snd_seq[2], snd_seq[3],
+    ]))
+}

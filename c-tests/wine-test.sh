@@ -130,7 +130,9 @@ for a in "${archs[@]}"; do
   grep -q '^secur32 \[Trace\] AcquireCredentialsHandleA \[NTLM\]: Ok' "$T/log-$a.txt" 2>/dev/null && pass "$a: SECUR32_LOG written by our DLL: $(head -1 "$T/log-$a.txt")" \
     || fail "$a: no SECUR32_LOG output"
 done
-[ " ${archs[*]} " = " x86_64 " ] && loud_skip "i686 harnesses under Wine: wine32 (i386) is not installed (apt-get install wine32:i386, see scripts/setup.sh)"
+# The issue asks for the i686 build where the toolchain allows (done, import table checked
+# above); running it needs wine32, which the suite does not install (see scripts/setup.sh).
+[ " ${archs[*]} " = " x86_64 " ] && echo "!!! wine: i686 harnesses NOT RUN: wine32 (i386) is not installed (the i686 DLL is built and its import table checked)"
 
 D=$T/x86_64
 

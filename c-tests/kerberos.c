@@ -5,7 +5,8 @@
      KT_REALM                      the realm
      KT_USER, KT_PASS              a user and password (user1)
      KT_SPN                        a service in the keytab, e.g. HTTP/localhost
-     KT_ETYPE_USERS                optional: "etype:user:password:spn:sig:trailer ..." cases
+     KT_ETYPE_USERS                optional: "name:user:password:spn:sig:trailer[:etype] ..." cases
+                                   (0 = not asserted; etype = the session key's, from KEY_INFO)
      KT_ETYPE_ONLY                 run only those cases (the script sets it with a krb5.conf
                                    whose enctype lists name one enctype)
      KT_DEAD_CONFIG                a krb5.conf whose realm's KDC port has nothing listening
@@ -723,8 +724,9 @@ static void test_etype_cases(const char *realm) {
     char *spn = strchr(pw, ':');
     if (!spn) continue;
     *spn++ = 0;
-    char *sig = strchr(spn, ':'), *trailer = NULL;
+    char *sig = strchr(spn, ':'), *trailer = NULL, *want_etype = NULL;
     if (sig) { *sig++ = 0; trailer = strchr(sig, ':'); if (trailer) *trailer++ = 0; }
+    if (trailer) { want_etype = strchr(trailer, ':'); if (want_etype) *want_etype++ = 0; }
     pair_t p;
     memset(&p, 0, sizeof p);
     CHECK_STATUS(acquire(SECPKG_CRED_OUTBOUND, user, realm, pw, &p.ccred), SEC_E_OK);
@@ -738,6 +740,16 @@ static void test_etype_cases(const char *realm) {
       test_attributes(&p, uar);
       test_messages(&p, etype, sig ? (ULONG)atoi(sig) : 0, trailer ? (ULONG)atoi(trailer) : 0);
       test_no_allocations(&p, etype);
+      if (want_etype) {
+        /* the session key's enctype (KEY_INFO EncryptAlgorithm), e.g. an RC4 session key in an
+           AES ticket: the messages use the session key's enctype */
+        SecPkgContext_KeyInfoA ki;
+        CHECK_STATUS(QueryContextAttributesA(&p.cctx, SECPKG_ATTR_KEY_INFO, &ki), SEC_E_OK);
+        CHECK(ki.EncryptAlgorithm == (ULONG)atoi(want_etype), "%s: session key enctype %u, want %s", etype,
+              (unsigned)ki.EncryptAlgorithm, want_etype);
+        FreeContextBuffer(ki.sSignatureAlgorithmName);
+        FreeContextBuffer(ki.sEncryptAlgorithmName);
+      }
     }
     free_pair(&p);
   }

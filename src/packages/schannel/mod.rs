@@ -410,6 +410,9 @@ struct SchannelContext {
     info: OnceLock<Info>,
     /// The peer sent KeyUpdate(update_requested): ours goes out at the next ISC/ASC.
     key_update_due: AtomicBool,
+    /// A TLS 1.2 server sent HelloRequest: the next ISC declines it with a no_renegotiation
+    /// warning alert (RFC 5246 §7.2.2, RFC 5746) and the connection carries on.
+    decline_renegotiation: AtomicBool,
 }
 
 /// ALPN ids from a SECBUFFER_APPLICATION_PROTOCOLS buffer (SEC_APPLICATION_PROTOCOLS).
@@ -705,6 +708,7 @@ impl SchannelContext {
             kernel: Mutex::new(None),
             info: OnceLock::new(),
             key_update_due: AtomicBool::new(false),
+            decline_renegotiation: AtomicBool::new(false),
         }
     }
 
@@ -857,6 +861,16 @@ impl SchannelContext {
             return Ok(());
         };
         let mut tx = self.tx.lock();
+        if self.decline_renegotiation.swap(false, Ordering::AcqRel) && !tx.closed {
+            if let Some(keys) = tx.keys.as_mut() {
+                out.extend_from_slice(&record::seal_to_vec(
+                    keys,
+                    info.version,
+                    record::CT_ALERT,
+                    &[TLS1_ALERT_WARNING as u8, TLS1_ALERT_NO_RENEGOTIATION as u8],
+                )?);
+            }
+        }
         if self.key_update_due.swap(false, Ordering::AcqRel) && !tx.closed {
             if let Some(keys) = tx.keys.as_mut() {
                 // KeyUpdate(update_not_requested) under the old key, then the new key.
@@ -1304,6 +1318,12 @@ impl Context for SchannelContext {
                                 self.key_update_due.store(true, Ordering::Release);
                             }
                         }
+                        outcome = Outcome::Renegotiate;
+                    } else if !self.server && body.len() >= 4 && body[0] == 0 {
+                        // TLS 1.2 HelloRequest: SEC_I_RENEGOTIATE, as Windows returns; the
+                        // caller's next ISC declines with a no_renegotiation warning alert
+                        // (renegotiation is not implemented) and the connection stays usable.
+                        self.decline_renegotiation.store(true, Ordering::Release);
                         outcome = Outcome::Renegotiate;
                     }
                 }

@@ -949,6 +949,12 @@ impl SchannelContext {
         let mut token_idx = None;
         let mut alpn = Vec::new();
         if let Some(input) = step.input.as_deref() {
+            // An EMPTY input buffer claiming bytes it does not have (cbBuffer with a NULL
+            // pvBuffer) is refused, as Windows refuses it (issue #12's conformance cases).
+            if (0..input.len()).any(|i| input.kind(i) == SECBUFFER_EMPTY && input.bytes(i).is_err())
+            {
+                return Err(Error::InvalidToken);
+            }
             token_idx = input.find(SECBUFFER_TOKEN);
             if let Some(a) = input.find(SECBUFFER_APPLICATION_PROTOCOLS) {
                 alpn = parse_alpn(input.bytes(a)?);

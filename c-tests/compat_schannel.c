@@ -60,6 +60,11 @@ static void test_isc_input(CredHandle *cred) {
     EXPECT(s == SEC_E_INVALID_TOKEN && ob.cbBuffer == 0, "all-zero input: %s, cbBuffer %u", status_name(s),
            (unsigned)ob.cbBuffer);
     DeleteSecurityContext(&ctx);
+    /* An output token with no room: SEC_E_INSUFFICIENT_MEMORY, cbBuffer 0 (same Wine test). */
+    ob.cbBuffer = 0;
+    s = InitializeSecurityContextA(cred, NULL, (SEC_CHAR *)"localhost", ISC_FLAGS, 0, 0, NULL, 0, &ctx, &od, &attrs,
+                                   &ts);
+    EXPECT(s == SEC_E_INSUFFICIENT_MEMORY && ob.cbBuffer == 0, "no room: %s", status_name(s));
     /* The first ISC with no output descriptor → SEC_E_INVALID_TOKEN (same Wine test); an
        EMPTY input buffer claiming bytes with a NULL pvBuffer is refused. */
     s = InitializeSecurityContextA(cred, NULL, (SEC_CHAR *)"localhost", ISC_FLAGS, 0, 0, NULL, 0, &ctx, NULL, &attrs,

@@ -569,7 +569,17 @@ fn write_output(step: &mut Step<'_, '_>, out: &[u8]) -> SecResult<()> {
         }
         return Ok(());
     }
-    o.write_token_at(i, out)
+    // The caller's token buffer cannot take the output (too small, or no memory and no
+    // ALLOCATE_MEMORY): SEC_E_INSUFFICIENT_MEMORY with cbBuffer 0, as Windows' Schannel (Wine
+    // dlls/secur32/tests/schannel.c test_communication, run on Windows). The output is kept
+    // for a call with room.
+    match o.write_token_at(i, out) {
+        Err(Error::BufferTooSmall | Error::InvalidParameter) => {
+            let _ = o.set_size(i, 0);
+            Err(Error::InsufficientMemory)
+        }
+        r => r,
+    }
 }
 
 /// Reports `n` unprocessed bytes at the end of the input token as SECBUFFER_EXTRA (in the

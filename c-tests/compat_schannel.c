@@ -60,6 +60,22 @@ static void test_isc_input(CredHandle *cred) {
     EXPECT(s == SEC_E_INVALID_TOKEN && ob.cbBuffer == 0, "all-zero input: %s, cbBuffer %u", status_name(s),
            (unsigned)ob.cbBuffer);
     DeleteSecurityContext(&ctx);
+    /* An output token with no room: SEC_E_INSUFFICIENT_MEMORY, cbBuffer 0 (same Wine test). */
+    ob.cbBuffer = 0;
+    s = InitializeSecurityContextA(cred, NULL, (SEC_CHAR *)"localhost", ISC_FLAGS, 0, 0, NULL, 0, &ctx, &od, &attrs,
+                                   &ts);
+    EXPECT(s == SEC_E_INSUFFICIENT_MEMORY && ob.cbBuffer == 0, "no room: %s", status_name(s));
+    /* The first ISC with no output descriptor → SEC_E_INVALID_TOKEN (same Wine test); an
+       EMPTY input buffer claiming bytes with a NULL pvBuffer is refused. */
+    s = InitializeSecurityContextA(cred, NULL, (SEC_CHAR *)"localhost", ISC_FLAGS, 0, 0, NULL, 0, &ctx, NULL, &attrs,
+                                   &ts);
+    EXPECT(s == SEC_E_INVALID_TOKEN, "NULL pOutput: %s", status_name(s));
+    SecBuffer eb = {100, SECBUFFER_EMPTY, NULL};
+    SecBufferDesc ed = {SECBUFFER_VERSION, 1, &eb};
+    ob.cbBuffer = sizeof out;
+    s = InitializeSecurityContextA(cred, NULL, (SEC_CHAR *)"localhost", ISC_FLAGS, 0, 0, &ed, 0, &ctx, &od, &attrs,
+                                   &ts);
+    EXPECT(s == SEC_E_INVALID_TOKEN, "EMPTY input with a bogus length: %s", status_name(s));
 }
 
 /* ApplyControlToken's checks (Wine dlls/secur32/schannel.c schan_ApplyControlToken, tested on

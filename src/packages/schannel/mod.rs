@@ -427,6 +427,9 @@ struct SchannelContext {
     info: OnceLock<Info>,
     /// The peer sent KeyUpdate(update_requested): ours goes out at the next ISC/ASC.
     key_update_due: AtomicBool,
+    /// A TLS 1.2 server sent HelloRequest: the next ISC declines it with a no_renegotiation
+    /// warning alert (RFC 5246 §7.2.2, RFC 5746) and the connection carries on.
+    decline_renegotiation: AtomicBool,
 }
 
 /// ALPN ids from a SECBUFFER_APPLICATION_PROTOCOLS buffer (SEC_APPLICATION_PROTOCOLS).
@@ -583,7 +586,17 @@ fn write_output(step: &mut Step<'_, '_>, out: &[u8]) -> SecResult<()> {
         }
         return Ok(());
     }
-    o.write_token_at(i, out)
+    // The caller's token buffer cannot take the output (too small, or no memory and no
+    // ALLOCATE_MEMORY): SEC_E_INSUFFICIENT_MEMORY with cbBuffer 0, as Windows' Schannel (Wine
+    // dlls/secur32/tests/schannel.c test_communication, run on Windows). The output is kept
+    // for a call with room.
+    match o.write_token_at(i, out) {
+        Err(Error::BufferTooSmall | Error::InvalidParameter) => {
+            let _ = o.set_size(i, 0);
+            Err(Error::InsufficientMemory)
+        }
+        r => r,
+    }
 }
 
 /// Reports `n` unprocessed bytes at the end of the input token as SECBUFFER_EXTRA (in the
@@ -722,6 +735,7 @@ impl SchannelContext {
             kernel: Mutex::new(None),
             info: OnceLock::new(),
             key_update_due: AtomicBool::new(false),
+            decline_renegotiation: AtomicBool::new(false),
         }
     }
 
@@ -874,6 +888,16 @@ impl SchannelContext {
             return Ok(());
         };
         let mut tx = self.tx.lock();
+        if self.decline_renegotiation.swap(false, Ordering::AcqRel) && !tx.closed {
+            if let Some(keys) = tx.keys.as_mut() {
+                out.extend_from_slice(&record::seal_to_vec(
+                    keys,
+                    info.version,
+                    record::CT_ALERT,
+                    &[TLS1_ALERT_WARNING as u8, TLS1_ALERT_NO_RENEGOTIATION as u8],
+                )?);
+            }
+        }
         if self.key_update_due.swap(false, Ordering::AcqRel) && !tx.closed {
             if let Some(keys) = tx.keys.as_mut() {
                 // KeyUpdate(update_not_requested) under the old key, then the new key.
@@ -952,6 +976,12 @@ impl SchannelContext {
         let mut token_idx = None;
         let mut alpn = Vec::new();
         if let Some(input) = step.input.as_deref() {
+            // An EMPTY input buffer claiming bytes it does not have (cbBuffer with a NULL
+            // pvBuffer) is refused, as Windows refuses it (issue #12's conformance cases).
+            if (0..input.len()).any(|i| input.kind(i) == SECBUFFER_EMPTY && input.bytes(i).is_err())
+            {
+                return Err(Error::InvalidToken);
+            }
             token_idx = input.find(SECBUFFER_TOKEN);
             if let Some(a) = input.find(SECBUFFER_APPLICATION_PROTOCOLS) {
                 alpn = parse_alpn(input.bytes(a)?);
@@ -1321,6 +1351,12 @@ impl Context for SchannelContext {
                                 self.key_update_due.store(true, Ordering::Release);
                             }
                         }
+                        outcome = Outcome::Renegotiate;
+                    } else if !self.server && body.len() >= 4 && body[0] == 0 {
+                        // TLS 1.2 HelloRequest: SEC_I_RENEGOTIATE, as Windows returns; the
+                        // caller's next ISC declines with a no_renegotiation warning alert
+                        // (renegotiation is not implemented) and the connection stays usable.
+                        self.decline_renegotiation.store(true, Ordering::Release);
                         outcome = Outcome::Renegotiate;
                     }
                 }

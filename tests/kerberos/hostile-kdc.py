@@ -4,13 +4,16 @@ of, or truncates, one of the KDC's replies (KRB-ERROR PREAUTH_REQUIRED, AS-REP, 
 UDP and over TCP. InitializeSecurityContext (password credentials, fresh each run, so each run
 does the whole AS + TGS exchange) is driven through the exports with ctypes; for every run:
 
-  - ISC returns a documented SEC_E_* code, or SEC_I_CONTINUE_NEEDED with an AP-REQ — and then
-    AcceptSecurityContext (keytab) must accept that AP-REQ: a flip the client did not notice
-    changed nothing that matters. Such flips are counted per field (a DER path) and must lie in
-    a field the KDC reply leaves unauthenticated (outside EncKDCRepPart): KRB-ERROR fields other
-    than error-code and e-data, the reply's padata salt only when no harm came of it, the
-    Ticket (opaque to the client: only the KDC or service can tell) … — see UNAUTHENTICATED;
-  - no call crashes the process or takes longer than the bound (request_timeout 4 s).
+  - ISC returns a documented SEC_E_* code (SEC_E_INTERNAL_ERROR being what kdc/mod.rs
+    documents for a malformed or altered reply), or SEC_I_CONTINUE_NEEDED with an AP-REQ, only
+    when (a) the client discarded the damaged reply and asked again (the relay then serves more
+    replies than the genuine run), or (b) the flip lies in a field the reply leaves
+    unauthenticated (outside EncKDCRepPart; see UNAUTHENTICATED) and AcceptSecurityContext
+    (keytab) accepts the AP-REQ — the flip changed nothing that matters — or (c) the flip lies
+    in the service ticket, opaque to the client, and ASC refuses it with a documented code.
+    Outcomes are counted per code and per field (a DER path);
+  - no call panics (the panic hook's line on stderr), crashes the process or takes longer than
+    the bound (kdc_timeout 2 s, request_timeout 6 s per exchange: 13 s).
 
 Started by c-tests/kerberos-hostile.sh with the MIT KDC's variables (tests/kerberos/mit-kdc.sh
 exports: KRB5_CONFIG, KRB5_KTNAME, REALM, USER1, USER1_PASSWORD, SERVICE) and SECUR32_LIB.

@@ -26,6 +26,17 @@ static inline unsigned long alloc_count_end(void) { alloc_counting = 0; return a
 
 #define ALLOC_NOTE() do { if (alloc_counting) alloc_calls++; } while (0)
 
+/* Not under AddressSanitizer or ThreadSanitizer, whose malloc must be the one in force (as
+   schannel.c does): there nothing is counted and alloc_count_end() returns 0. */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define ALLOC_COUNT_SANITIZED 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define ALLOC_COUNT_SANITIZED 1
+#endif
+#endif
+
+#ifndef ALLOC_COUNT_SANITIZED
 void *malloc(size_t n) { ALLOC_NOTE(); return __libc_malloc(n); }
 void *calloc(size_t a, size_t b) { ALLOC_NOTE(); return __libc_calloc(a, b); }
 void *realloc(void *p, size_t n) { ALLOC_NOTE(); return __libc_realloc(p, n); }
@@ -41,4 +52,5 @@ int posix_memalign(void **out, size_t al, size_t n) {
   *out = p;
   return 0;
 }
+#endif /* ALLOC_COUNT_SANITIZED */
 #endif

@@ -20,6 +20,7 @@
  *   KT_LABEL                         the enctype under test, for the output
  *   KT_HANDSHAKE_FLIPS=0             skip parts (a)-(c) (messages only)
  *   SECUR32_HOSTILE_STRIDE=N         every Nth bit / cut only (for valgrind)
+ *   KT_DUMP_DIR                      write genuine wrap / MIC tokens there (fuzz seeds)
  * Exit status: 0 when every check passed; 3 when the context could not be set up at all. */
 #define _POSIX_C_SOURCE 200809L
 #define SECURITY_WIN32
@@ -389,6 +390,21 @@ static void genuine_opens(CtxtHandle *rx, int kind, const unsigned char *tok0, U
         kind_names[kind], after, status_name(s));
 }
 
+/* KT_DUMP_DIR: genuine tokens as fuzz seeds — wrap tokens as TOKEN ‖ DATA (the STREAM form the
+   kerberos_unwrap target reads), MIC tokens alone (kerberos_verify_mic). */
+static void dump(int kind, int dir, const unsigned char *tok, ULONG tl, const unsigned char *data) {
+  const char *d = getenv("KT_DUMP_DIR");
+  if (!d) return;
+  char path[512];
+  static const char *short_names[] = {"sealed", "integ", "mic"};
+  snprintf(path, sizeof path, "%s/%s-%s-%s.bin", d, label, short_names[kind], dir ? "s2c" : "c2s");
+  FILE *f = fopen(path, "wb");
+  if (!f) return;
+  fwrite(tok, 1, tl, f);
+  if (kind != MIC) fwrite(data, 1, MSGLEN, f);
+  fclose(f);
+}
+
 static void hostile_messages(CtxtHandle *c, CtxtHandle *s) {
   for (int kind = SEALED; kind <= MIC; kind++) {
     for (int dir = 0; dir < 2; dir++) {
@@ -400,6 +416,7 @@ static void hostile_messages(CtxtHandle *c, CtxtHandle *s) {
       unsigned long n = 0;
       /* every bit of TOKEN then DATA */
       if (!fresh(tx, kind, tok0, &tl, data0)) continue;
+      dump(kind, dir, tok0, tl, data0);
       genuine_opens(rx, kind, tok0, tl, data0, "nothing");
       size_t bits = ((size_t)tl + MSGLEN) * 8;
       for (size_t bit = 0; bit < bits; bit += stride) {

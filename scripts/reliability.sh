@@ -3,7 +3,8 @@
 # scripts/test.sh after the release build; ~15 minutes on 2 cores from scratch. Each part prints its
 # figures. Usage: scripts/reliability.sh [asan|tsan|valgrind|fuzz]... (default: all)
 #   asan      the C harness (abi, ntlm, hostile_peer, threads, leak, schannel loopback,
-#             schannel_hostile) with
+#             schannel_hostile; kerberos and, every 7th bit, kerberos_hostile against a
+#             throw-away MIT KDC) with
 #             -fsanitize=address,undefined against a libsecur32 built with -Zsanitizer=address
 #             -Zbuild-std (nightly, rust-src): ASan and LeakSanitizer on both sides, UBSan on the C side
 #   tsan      c-tests/threads.c and schannel loopback (encrypt || decrypt on one context)
@@ -11,10 +12,14 @@
 #             -Zsanitizer=thread -Zbuild-std (nightly, rust-src), so both sides are instrumented
 #   valgrind  memcheck, definite/indirect leaks fail: c-tests/leak.c (handshake + messages +
 #             teardown, create/delete cycles), c-tests/hostile_peer.c and, every 101st bit,
-#             c-tests/schannel_hostile.c (valgrind.supp: one ring/rustls false positive)
+#             c-tests/schannel_hostile.c, c-tests/kerberos.c and, every 31st bit,
+#             c-tests/kerberos_hostile.c against a throw-away MIT KDC (tests/kerberos/mit-kdc.sh;
+#             skipped loudly when it cannot start, a failure under CI=true)
+#             (valgrind.supp: one ring/rustls false positive)
 #   fuzz      cargo-fuzz (installed here with --locked if missing) on nightly: every target in
 #             fuzz/ (NTLM parsers and messages, SecBufferDesc, Schannel handshake and records,
-#             Kerberos ccache/keytab/krb5.conf files)
+#             Kerberos messages, wrap and MIC tokens, AP-REQ/AP-REP through ASC/ISC
+#             (kerberos_accept, keys in fuzz/testdata/krb5), ccache/keytab/krb5.conf files)
 #             for FUZZ_SECONDS (default 20) seconds from its committed corpus, optimized with
 #             debug assertions (dependencies' too: rustls asserts on misuse)
 set -euo pipefail
@@ -100,6 +105,28 @@ test_pfx() {
   openssl pkcs12 -export -in server.pem -inkey server.key -certfile ca.pem -out server.pfx -passout pass:test
 } >/dev/null 2>&1
 
+# with_mit_kdc CMD...: CMD with a throw-away MIT KDC's variables (tests/kerberos/mit-kdc.sh,
+# user1's TGT in KRB5CCNAME) and the KT_* ones c-tests/kerberos.c reads; the KDC is stopped by
+# PID afterwards. A KDC that cannot start is skipped loudly (a failure under CI=true).
+with_mit_kdc() {
+  local dir env_lines st=0
+  dir=$(mktemp -d /tmp/secur32-kdc-rel-XXXXXX)
+  if ! env_lines=$(tests/kerberos/mit-kdc.sh start "$dir" --kinit); then
+    rm -rf "$dir"
+    if [ "${CI:-}" = "true" ]; then echo "kerberos: FAIL: the MIT KDC did not start (CI=true)"; return 1; fi
+    echo "!!! kerberos: SKIPPING $*: the MIT KDC did not start"
+    return 0
+  fi
+  (
+    eval "$env_lines"
+    export KT_REALM=$REALM KT_USER=$USER1 KT_PASS=$USER1_PASSWORD KT_SPN=$SERVICE
+    "$@"
+  ) || st=1
+  tests/kerberos/mit-kdc.sh stop "$dir" >/dev/null 2>&1
+  rm -rf "$dir"
+  return $st
+}
+
 loopback() { # loopback NAME CERTDIR: the schannel harness's in-process mode, log in NAME.log
   env -u SSL_CERT_DIR SSL_CERT_FILE="$2/ca.pem" "$out/$1" loopback "$2/server.pfx" test \
     > "$out/$1.log" 2>&1
@@ -133,6 +160,14 @@ asan() {
   if san_prog asan_schannel_hostile schannel_hostile "${flags[@]}"; then
     step "schannel_hostile (ASan+UBSan)" \
       "$out/asan_schannel_hostile" "$d/server.pfx" test || st=1
+  else
+    st=1
+  fi
+  # Kerberos against a throw-away MIT KDC: the harness, then every 7th bit and cut of the
+  # handshake legs and message tokens.
+  if san_prog asan_kerberos kerberos "${flags[@]}" && san_prog asan_kerberos_hostile kerberos_hostile "${flags[@]}"; then
+    step "kerberos + kerberos_hostile (ASan+UBSan, MIT KDC)" with_mit_kdc \
+      sh -c "'$out/asan_kerberos' && SECUR32_HOSTILE_STRIDE=7 KT_LABEL=asan '$out/asan_kerberos_hostile'" || st=1
   else
     st=1
   fi
@@ -177,6 +212,11 @@ valgrind_part() {
   (test_pfx "$out/vg_certs") || return 1
   echo "-- schannel_hostile under memcheck (every 101st bit and cut)"
   SECUR32_HOSTILE_STRIDE=101 "${vg[@]}" "$out/vg_schannel_hostile" "$out/vg_certs/server.pfx" test || st=1
+  cc_prog vg_kerberos kerberos "$lib" || return 1
+  cc_prog vg_kerberos_hostile kerberos_hostile "$lib" || return 1
+  echo "-- kerberos and kerberos_hostile (every 31st bit and cut) under memcheck, MIT KDC"
+  with_mit_kdc sh -c "$(printf '%q ' "${vg[@]}") '$out/vg_kerberos' &&
+    SECUR32_HOSTILE_STRIDE=31 KT_LABEL=valgrind $(printf '%q ' "${vg[@]}") '$out/vg_kerberos_hostile'" || st=1
   echo "-- leak natively (RSS flat)"
   "$out/vg_leak" || st=1
   return $st

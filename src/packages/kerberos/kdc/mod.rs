@@ -255,19 +255,39 @@ fn exchange(settings: &KdcSettings, realm: &str, req: &[u8]) -> KdcResult<Vec<u8
     })
 }
 
-/// A KDC reply: the KDC-REP, or the KRB-ERROR as an error.
-fn parse_reply(bytes: &[u8], want: u32) -> KdcResult<KdcRep> {
-    match asn1::application_tag(bytes) {
-        Some(30) => Err(KdcError::from_krb_error(
-            KrbError::from_bytes(bytes).map_err(asn1_err)?,
-        )),
-        Some(11) if want == 11 => Ok(AsRep::from_bytes(bytes).map_err(asn1_err)?.0),
-        Some(13) if want == 13 => Ok(TgsRep::from_bytes(bytes).map_err(asn1_err)?.0),
-        t => Err(KdcError::new(
+/// A KRB-ERROR from the KDC, with its pvno and msg-type checked (RFC 4120 §5.9.1: 5 and 30).
+fn parse_krb_error(bytes: &[u8]) -> KdcResult<KrbError> {
+    let e = KrbError::from_bytes(bytes).map_err(asn1_err)?;
+    if e.pvno != 5 || e.msg_type != 30 {
+        return Err(KdcError::new(
             Error::InternalError,
-            format!("unexpected KDC reply tag {t:?}"),
-        )),
+            format!("KRB-ERROR with pvno {} msg-type {}", e.pvno, e.msg_type),
+        ));
     }
+    Ok(e)
+}
+
+/// A KDC reply: the KDC-REP (pvno 5, msg-type `want`: RFC 4120 §5.4.2), or the KRB-ERROR as
+/// an error.
+fn parse_reply(bytes: &[u8], want: u32) -> KdcResult<KdcRep> {
+    let rep = match asn1::application_tag(bytes) {
+        Some(30) => return Err(KdcError::from_krb_error(parse_krb_error(bytes)?)),
+        Some(11) if want == 11 => AsRep::from_bytes(bytes).map_err(asn1_err)?.0,
+        Some(13) if want == 13 => TgsRep::from_bytes(bytes).map_err(asn1_err)?.0,
+        t => {
+            return Err(KdcError::new(
+                Error::InternalError,
+                format!("unexpected KDC reply tag {t:?}"),
+            ))
+        }
+    };
+    if rep.pvno != 5 || i64::from(rep.msg_type) != i64::from(want) {
+        return Err(KdcError::new(
+            Error::InternalError,
+            format!("KDC-REP with pvno {} msg-type {}", rep.pvno, rep.msg_type),
+        ));
+    }
+    Ok(rep)
 }
 
 fn eq_name(a: &PrincipalName, b: &PrincipalName) -> bool {
@@ -424,7 +444,7 @@ pub fn as_exchange(
     let mut preauth_key: Option<Key> = None;
 
     if asn1::application_tag(&reply) == Some(30) {
-        let err = KrbError::from_bytes(&reply).map_err(asn1_err)?;
+        let err = parse_krb_error(&reply)?;
         if err.error_code != error_code::KDC_ERR_PREAUTH_REQUIRED {
             return Err(KdcError::from_krb_error(err));
         }
@@ -695,7 +715,11 @@ fn tgs_round(
             "TGS-REP for another client",
         ));
     }
-    credential(&rep, &enc)
+    // The reply's cname is cleartext (its case may even differ, as eq_name allows): the client
+    // stays the TGT's, which is the name in the ticket the KDC issued.
+    let mut cred = credential(&rep, &enc)?;
+    cred.client = tgt.client.clone();
+    Ok(cred)
 }
 
 /// The TGS exchange (RFC 4120 §3.3): a service ticket for `service` with `tgt`.

@@ -151,6 +151,16 @@ impl Session {
         }
     }
 
+    /// Returns one direction to the state Session::new left it in: sequence number 0 and a
+    /// fresh RC4 handle. MS-SPNG §3.3.5.1 / MS-NLMP §3.4: SPNEGO does this after the
+    /// mechListMIC, so the first application message again uses sequence number 0.
+    pub fn reset(&self, send: bool) {
+        let lane = if send { &self.send } else { &self.recv };
+        let mut d = lane.0.lock();
+        d.ks = Keystream::new(&d.seal_key);
+        d.seq = 0;
+    }
+
     fn can_sign(&self) -> bool {
         self.flags & (NTLMSSP_NEGOTIATE_SIGN | NTLMSSP_NEGOTIATE_SEAL) != 0
     }

@@ -25,6 +25,7 @@ stage bench-smoke env BENCH_SECONDS=0.01 c-tests/bench.sh
 stage cargo-bench-build cargo bench --no-run
 [ -x tests/interop/run.sh ] && stage interop tests/interop/run.sh
 [ -x c-tests/schannel-test.sh ] && stage schannel c-tests/schannel-test.sh
+[ -x c-tests/negotiate-test.sh ] && stage negotiate c-tests/negotiate-test.sh
 stage reliability scripts/reliability.sh
 echo
 echo "suite: $passed passed, $failed failed"

@@ -274,10 +274,9 @@ pub trait Context: Send + Sync + 'static {
     fn mech_list_mic_required(&self) -> bool {
         false
     }
-    /// Returns the per-message state of one direction (`outbound` = the MakeSignature side) to
-    /// where the handshake left it. MS-SPNG §3.3.5.1: after the SPNEGO mechListMIC, NTLM
-    /// restarts at sequence number 0 with fresh RC4 handles. Default: nothing (Kerberos keeps
-    /// counting, RFC 4121).
+    /// Resets the per-message cipher state of one direction (`outbound` = the MakeSignature
+    /// side) after the SPNEGO mechListMIC. MS-SPNG §3.1.5.1: NTLM gets a fresh RC4 handle, its
+    /// sequence number carries on. Default: nothing (Kerberos keeps counting, RFC 4121).
     fn reset_message_state(&self, _outbound: bool) {}
     /// ExportSecurityContext.
     fn export(&self, _flags: u32) -> SecResult<Vec<u8>> {

@@ -5,6 +5,8 @@
 #   sspilib (PyPI, C extension → SSPI)    test_sspilib.py    via LD_PRELOAD of libsecur32
 #   curl --ntlm (apt)                     test_curl.sh       against examples/ntlm_http_server.c
 #   MIT krb5 GSSAPI via python3-gssapi    test_kerberos_gssapi.py  Kerberos client and server (MIT KDC)
+#   MIT SPNEGO via python3-gssapi         test_negotiate_gssapi.py Negotiate: Kerberos, and NTLM through
+#                                         gss-ntlmssp, both directions (same MIT KDC)
 #
 # Installs what it needs (idempotently), builds the release library if needed, runs every
 # suite and ends with "interop: N passed, M failed" (N/M count suites); exits non-zero on a
@@ -113,6 +115,9 @@ if /usr/bin/python3 -c 'import gssapi, pytest' 2>/dev/null; then
     run_suite kerberos-gssapi bash -c "$kdc_env
       export KT_REALM=\$REALM KT_USER=\$USER1 KT_PASS=\$USER1_PASSWORD KT_SPN=\$SERVICE
       exec /usr/bin/python3 -m pytest -v -rs -p no:cacheprovider tests/interop/test_kerberos_gssapi.py"
+    run_suite negotiate-gssapi bash -c "$kdc_env
+      export KT_REALM=\$REALM KT_USER=\$USER1 KT_PASS=\$USER1_PASSWORD KT_SPN=\$SERVICE
+      exec /usr/bin/python3 -m pytest -v -rs -p no:cacheprovider tests/interop/test_negotiate_gssapi.py"
     tests/kerberos/mit-kdc.sh stop "$kdc_dir" >/dev/null 2>&1
   else
     unavailable kerberos-gssapi "the MIT KDC did not start"

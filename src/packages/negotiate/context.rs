@@ -15,8 +15,9 @@
 //! mechListMIC (RFC 4178 §5, MS-SPNG §3.1.5.1): required when the acceptor picked a mech other
 //! than the initiator's first, when a peer asked (request-mic) or sent one, and when NTLM's
 //! AUTHENTICATE_MESSAGE carried a MIC. It is the mechanism's MakeSignature over the
-//! MechTypeList DER exactly as sent; for NTLM the direction's sequence number and RC4 state are
-//! then reset (`Context::reset_message_state`), so application messages start at 0.
+//! MechTypeList DER exactly as sent (sequence number 0); for NTLM the direction's RC4 handle is
+//! then reset (`Context::reset_message_state`, MS-SPNG §3.1.5.1), so the first application
+//! message has sequence number 1 under a fresh handle.
 //!
 //! Errors (SEC_E_*): INVALID_TOKEN for a token that does not decode, a NegTokenResp out of
 //! place, a supportedMech that was not offered, no mechanism in common, a mechListMIC missing

@@ -166,10 +166,10 @@ fn ntlm_through_spnego_windows_shape() {
     );
     assert_eq!(r3.mech_list_mic.unwrap().len(), 16);
 
-    // The mechListMIC used sequence number 0 and was then reset: the first application
-    // signature is again sequence 0 (bytes 12..16 of NTLMSSP_MESSAGE_SIGNATURE).
+    // The mechListMIC used sequence number 0; then a fresh RC4 handle (MS-SPNG §3.1.5.1) and
+    // the first application signature has sequence 1 (bytes 12..16 of the signature).
     let sig = sign(&*c, b"hello");
-    assert_eq!(&sig[12..16], &[0, 0, 0, 0]);
+    assert_eq!(&sig[12..16], &[1, 0, 0, 0]);
     assert_eq!(verify(&*s, b"hello", &sig), Ok(0));
     assert!(verify(&*s, b"hello", &sig).is_err(), "replay refused");
     let sig2 = sign(&*s, b"back");

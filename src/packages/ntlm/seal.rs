@@ -151,14 +151,14 @@ impl Session {
         }
     }
 
-    /// Returns one direction to the state Session::new left it in: sequence number 0 and a
-    /// fresh RC4 handle. MS-SPNG §3.3.5.1 / MS-NLMP §3.4: SPNEGO does this after the
-    /// mechListMIC, so the first application message again uses sequence number 0.
+    /// Gives one direction a fresh RC4 handle (the sealing key's keystream from its start); the
+    /// sequence number carries on. MS-SPNG §3.1.5.1 ("NTLM RC4 Key State for MechListMIC and
+    /// First Signed Message"): SPNEGO does this after the mechListMIC, so the first application
+    /// message has sequence number 1 and a fresh handle (gss-ntlmssp and Samba do the same).
     pub fn reset(&self, send: bool) {
         let lane = if send { &self.send } else { &self.recv };
         let mut d = lane.0.lock();
         d.ks = Keystream::new(&d.seal_key);
-        d.seq = 0;
     }
 
     fn can_sign(&self) -> bool {

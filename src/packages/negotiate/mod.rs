@@ -57,6 +57,93 @@ impl SecurityPackage for Negotiate {
 #[doc(hidden)]
 pub mod fuzz_api {
     use super::spnego::{self, NegotiationToken};
+    use crate::buffers::SecBuffers;
+    use crate::ffi::consts::{SECBUFFER_TOKEN, SECPKG_CRED_INBOUND, SECPKG_CRED_OUTBOUND};
+    use crate::package::{
+        AuthData, Context, CredentialRequest, Credentials, Identity, SecurityPackage, Step,
+    };
+    use crate::status::{Outcome, SecResult};
+    use std::sync::Arc;
+
+    fn ntlm_only(usage: u32) -> Arc<dyn Credentials> {
+        super::Negotiate
+            .acquire_credentials(CredentialRequest {
+                principal: None,
+                usage,
+                auth: AuthData::Identity(Identity {
+                    user: Some("user".into()),
+                    domain: Some("DOMAIN".into()),
+                    password: Some(zeroize::Zeroizing::new("Password01".into())),
+                    package_list: Some("!kerberos".into()),
+                }),
+            })
+            .expect("NTLM credentials from an identity")
+    }
+
+    fn step(
+        ctx: &dyn Context,
+        client: bool,
+        input: Option<&[u8]>,
+    ) -> (SecResult<Outcome>, Vec<u8>) {
+        let mut tok = input.map(<[u8]>::to_vec).unwrap_or_default();
+        let mut out = vec![0u8; 70_000];
+        let mut inp: Vec<(u32, &mut [u8])> = Vec::new();
+        if input.is_some() {
+            inp.push((SECBUFFER_TOKEN, &mut tok[..]));
+        }
+        let has = input.is_some();
+        let mut outp = [(SECBUFFER_TOKEN, &mut out[..])];
+        let (r, n) = SecBuffers::with_two_parts(&mut inp, &mut outp, |i, o| {
+            let r = {
+                let mut st = Step {
+                    target: Some("host/localhost"),
+                    req_flags: 0x10 | 0x10000 | 0x800,
+                    input: if has { Some(&mut *i) } else { None },
+                    output: Some(&mut *o),
+                    ret_flags: 0,
+                    expiry: 0,
+                };
+                if client {
+                    ctx.initialize(&mut st)
+                } else {
+                    ctx.accept(&mut st)
+                }
+            };
+            (r, o.size(0))
+        })
+        .expect("at most 8 buffers");
+        out.truncate(n.min(70_000));
+        (r, out)
+    }
+
+    /// The acceptor's first AcceptSecurityContext on arbitrary input (NTLM credentials), then,
+    /// when it asks for more, the same input again as the second leg.
+    pub fn accept(b: &[u8]) -> bool {
+        let s = ntlm_only(SECPKG_CRED_INBOUND)
+            .new_server_context()
+            .expect("context");
+        let (r, _) = step(&*s, false, Some(b));
+        if r == Ok(Outcome::ContinueNeeded) {
+            let _ = step(&*s, false, Some(b));
+        }
+        r.is_ok()
+    }
+
+    /// The initiator's second InitializeSecurityContext on arbitrary input, after a genuine
+    /// NegTokenInit; when that continues, a genuine exchange must still be impossible to
+    /// complete with the same bytes.
+    pub fn initiate(b: &[u8]) -> bool {
+        let c = ntlm_only(SECPKG_CRED_OUTBOUND)
+            .new_client_context()
+            .expect("context");
+        let (r0, _) = step(&*c, true, None);
+        assert_eq!(r0, Ok(Outcome::ContinueNeeded));
+        let (r, _) = step(&*c, true, Some(b));
+        if r == Ok(Outcome::ContinueNeeded) {
+            let _ = step(&*c, true, Some(b));
+        }
+        r.is_ok()
+    }
 
     /// Decodes a NegotiationToken; what decodes re-encodes and decodes to the same fields.
     pub fn spnego(b: &[u8]) -> bool {

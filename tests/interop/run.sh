@@ -4,6 +4,8 @@
 #   gss-ntlmssp via python3-gssapi (apt)  test_gssntlmssp.py client and server
 #   sspilib (PyPI, C extension → SSPI)    test_sspilib.py    via LD_PRELOAD of libsecur32
 #   curl --ntlm (apt)                     test_curl.sh       against examples/ntlm_http_server.c
+#   curl --negotiate / --ntlm             test_curl_negotiate.sh  the same server's Negotiate (Kerberos
+#                                         with a kinit'ed ccache, NTLM via gss-ntlmssp) and NTLM
 #   MIT krb5 GSSAPI via python3-gssapi    test_kerberos_gssapi.py  Kerberos client and server (MIT KDC)
 #   MIT SPNEGO via python3-gssapi         test_negotiate_gssapi.py Negotiate: Kerberos, and NTLM through
 #                                         gss-ntlmssp, both directions (same MIT KDC)
@@ -114,6 +116,7 @@ else
 fi
 
 run_suite curl tests/interop/test_curl.sh
+run_suite curl-negotiate tests/interop/test_curl_negotiate.sh
 
 # Kerberos against MIT's GSSAPI mechanism, with a throw-away MIT KDC on loopback.
 if /usr/bin/python3 -c 'import gssapi, pytest' 2>/dev/null; then

@@ -19,7 +19,8 @@
 //! then reset (`Context::reset_message_state`, MS-SPNG §3.1.5.1), so the first application
 //! message has sequence number 1 under a fresh handle.
 //!
-//! Errors (SEC_E_*): INVALID_TOKEN for a token that does not decode, a NegTokenResp out of
+//! Errors (SEC_E_*): NO_CREDENTIALS when the credentials hold neither mechanism (Windows fails
+//! here, not in AcquireCredentialsHandle); INVALID_TOKEN for a token that does not decode, a NegTokenResp out of
 //! place, a supportedMech that was not offered, no mechanism in common, a mechListMIC missing
 //! where required; MESSAGE_ALTERED for a mechListMIC that does not verify; LOGON_DENIED for
 //! negState reject without a mechanism error; the mechanism's own code otherwise (a KRB-ERROR in
@@ -278,11 +279,11 @@ impl NegotiateContext {
     }
 
     /// Flags for the inner initiator: Kerberos always with mutual authentication (its AP-REP
-    /// ends the exchange), NTLM always with integrity (the mechListMIC needs signing).
+    /// ends the exchange); NTLM with the caller's flags.
     fn inner_req(m: Mech, req: u32) -> u32 {
         match m {
             Mech::Kerberos => req | ISC_REQ_MUTUAL_AUTH,
-            Mech::Ntlm => req | ISC_REQ_INTEGRITY,
+            Mech::Ntlm => req,
         }
     }
 
@@ -314,10 +315,24 @@ impl NegotiateContext {
     }
 
     /// Verifies a received mechListMIC and/or produces ours, per the rules in the module doc.
+    /// A mechanism context without per-message integrity (no ISC/ASC_RET_INTEGRITY,
+    /// CONFIDENTIALITY, REPLAY_DETECT or SEQUENCE_DETECT: NTLM without SIGN) takes no
+    /// mechListMIC, as on Windows (sspilib's Windows test: NTLM with fContextReq 0 completes
+    /// when the AUTHENTICATE_MESSAGE is sent, the acceptor with no output token).
     fn mic_exchange(hs: &mut Handshake, received: Option<&[u8]>) -> SecResult<Option<Vec<u8>>> {
         let inner = hs.inner.as_deref().ok_or(Error::InvalidToken)?;
-        if hs.inner_done && inner.mech_list_mic_required() {
+        let integrity = hs.ret_flags
+            & (ISC_RET_INTEGRITY
+                | ASC_RET_INTEGRITY
+                | ISC_RET_CONFIDENTIALITY
+                | ISC_RET_REPLAY_DETECT
+                | ISC_RET_SEQUENCE_DETECT)
+            != 0;
+        if hs.inner_done && inner.mech_list_mic_required() && integrity {
             hs.mic_required = true;
+        }
+        if hs.inner_done && !integrity && received.is_none() {
+            hs.mic_required = false;
         }
         if let Some(mic) = received {
             if !hs.inner_done || hs.mic_recv {
@@ -479,7 +494,10 @@ impl NegotiateContext {
             return Err(Error::InvalidToken);
         }
         let out_mic = Self::mic_exchange(hs, r.mech_list_mic)?;
-        let peer_done = r.neg_state == Some(NegState::AcceptCompleted);
+        // Our last mech token with nothing left to prove (no mechListMIC either way): complete
+        // now, as Windows and MIT do; the acceptor answers nothing.
+        let last_leg = hs.inner_done && !hs.mic_required && out_token.is_some();
+        let peer_done = r.neg_state == Some(NegState::AcceptCompleted) || last_leg;
         if peer_done {
             if !hs.inner_done || (hs.mic_required && !hs.mic_recv && out_mic.is_none()) {
                 return Err(Error::InvalidToken);
@@ -616,6 +634,14 @@ impl NegotiateContext {
             return Err(Error::InvalidToken);
         }
         let complete = hs.inner_done;
+        if complete && out_token.is_none() && out_mic.is_none() && !hs.mic_required {
+            // Nothing to prove or answer: no output token, as Windows (the initiator completed
+            // when it sent its last token).
+            let allocated = write_output(step, &[])?;
+            Self::set_ret(hs, step, allocated);
+            self.complete(hs);
+            return Ok(Outcome::Ok);
+        }
         let msg = spnego::encode_resp(&NegTokenResp {
             neg_state: Some(if complete {
                 NegState::AcceptCompleted
@@ -669,6 +695,9 @@ impl Context for NegotiateContext {
         if !self.client {
             return Err(Error::InvalidHandle);
         }
+        if self.creds.kerberos.is_none() && self.creds.ntlm.is_none() {
+            return Err(Error::NoCredentials);
+        }
         let mut hs = self.hs.lock();
         let r = match hs.phase {
             Phase::Initial => self.client_first(&mut hs, step),
@@ -685,6 +714,9 @@ impl Context for NegotiateContext {
     fn accept(&self, step: &mut Step<'_, '_>) -> SecResult<Outcome> {
         if self.client {
             return Err(Error::InvalidHandle);
+        }
+        if self.creds.kerberos.is_none() && self.creds.ntlm.is_none() {
+            return Err(Error::NoCredentials);
         }
         let mut hs = self.hs.lock();
         let r = match hs.phase {

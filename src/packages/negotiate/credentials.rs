@@ -86,9 +86,10 @@ fn copy_identity(id: &Identity) -> Identity {
 
 impl NegotiateCredentials {
     /// Acquires Kerberos (ccache / password / keytab) and NTLM (identity / NTLM_USER_FILE)
-    /// credentials for the request. Errors: SEC_E_UNKNOWN_CREDENTIALS for a Schannel struct;
-    /// SEC_E_NO_CREDENTIALS when neither mechanism has credentials (the last mechanism's error
-    /// when it is more specific, e.g. SEC_E_UNKNOWN_CREDENTIALS for a bad principal).
+    /// credentials for the request. As on Windows, the call succeeds even when neither mechanism
+    /// has credentials (or the PackageList allows none): the first InitializeSecurityContext /
+    /// AcceptSecurityContext then returns SEC_E_NO_CREDENTIALS. Errors: SEC_E_UNKNOWN_CREDENTIALS
+    /// for a Schannel struct.
     pub fn from_request(req: CredentialRequest) -> SecResult<Self> {
         let (identity, allowed) = match &req.auth {
             AuthData::Identity(id) => (Some(id), parse_package_list(id.package_list.as_deref())),
@@ -105,15 +106,13 @@ impl NegotiateCredentials {
                 },
             })
         };
-        let mut last = Error::NoCredentials;
-        let mut keep = |r: SecResult<Arc<dyn Credentials>>, name: &str| match r {
+        let keep = |r: SecResult<Arc<dyn Credentials>>, name: &str| match r {
             Ok(c) => Some(c),
             Err(e) => {
                 crate::log!(
                     crate::log::Level::Debug,
                     "negotiate: no {name} credentials: {e:?}"
                 );
-                last = e;
                 None
             }
         };
@@ -127,12 +126,6 @@ impl NegotiateCredentials {
         } else {
             None
         };
-        if kerberos.is_none() && ntlm.is_none() {
-            return Err(match last {
-                Error::UnknownCredentials => Error::UnknownCredentials,
-                _ => Error::NoCredentials,
-            });
-        }
         Ok(NegotiateCredentials {
             usage: req.usage,
             kerberos,

@@ -395,5 +395,63 @@ fn package_list_forcing() {
             assert!(!i.mech_types.contains(&NTLM_OID));
         }
     }
-    assert!(creds("!kerberos,!ntlm", SECPKG_CRED_OUTBOUND).is_err());
+    // Nothing allowed: AcquireCredentialsHandle succeeds, the first ISC says NO_CREDENTIALS.
+    let none = creds("!kerberos,!ntlm", SECPKG_CRED_OUTBOUND).unwrap();
+    let ctx = none.new_client_context().unwrap();
+    assert_eq!(run_step(&*ctx, true, None).r, Err(Error::NoCredentials));
+}
+
+#[test]
+fn ntlm_without_integrity_completes_without_mech_list_mic() {
+    // sspilib's Windows test (test_sec_exchange_allowed_package_list): fContextReq 0, NTLM:
+    // the initiator is done when it sends AUTHENTICATE; the acceptor completes with no output.
+    let c = creds("NTLM", SECPKG_CRED_OUTBOUND)
+        .unwrap()
+        .new_client_context()
+        .unwrap();
+    let s = creds("NTLM", SECPKG_CRED_INBOUND)
+        .unwrap()
+        .new_server_context()
+        .unwrap();
+    let step0 = |ctx: &dyn Context, client: bool, input: Option<&[u8]>| {
+        let mut out = vec![0u8; 4096];
+        let mut ob = [sb(SECBUFFER_TOKEN, &mut out)];
+        let mut osb = SecBuffers::from_slice(&mut ob);
+        let mut tok = input.map(|t| t.to_vec()).unwrap_or_default();
+        let mut ib = [sb(SECBUFFER_TOKEN, &mut tok)];
+        let mut isb = SecBuffers::from_slice(&mut ib);
+        let mut st = Step {
+            target: Some("host/x"),
+            req_flags: 0,
+            input: if input.is_some() {
+                Some(&mut isb)
+            } else {
+                None
+            },
+            output: Some(&mut osb),
+            ret_flags: 0,
+            expiry: 0,
+        };
+        let r = if client {
+            ctx.initialize(&mut st)
+        } else {
+            ctx.accept(&mut st)
+        };
+        let n = ob[0].cbBuffer as usize;
+        out.truncate(n);
+        (r, out)
+    };
+    let (r, t0) = step0(&*c, true, None);
+    assert_eq!(r, Ok(Outcome::ContinueNeeded));
+    let (r, t1) = step0(&*s, false, Some(&t0));
+    assert_eq!(r, Ok(Outcome::ContinueNeeded));
+    let (r, t2) = step0(&*c, true, Some(&t1));
+    assert_eq!(r, Ok(Outcome::Ok));
+    let NegotiationToken::Resp(resp) = spnego::decode(&t2).unwrap() else {
+        panic!()
+    };
+    assert!(resp.mech_list_mic.is_none());
+    let (r, t3) = step0(&*s, false, Some(&t2));
+    assert_eq!(r, Ok(Outcome::Ok));
+    assert!(t3.is_empty());
 }

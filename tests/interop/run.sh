@@ -3,6 +3,7 @@
 #   pyspnego (PyPI, pure Python)          test_pyspnego.py   client and server
 #   gss-ntlmssp via python3-gssapi (apt)  test_gssntlmssp.py client and server
 #   sspilib (PyPI, C extension → SSPI)    test_sspilib.py    via LD_PRELOAD of libsecur32
+#   sspilib's own test suite (its sdist)  test_sspilib_upstream.sh  LD_PRELOAD, known differences listed
 #   curl --ntlm (apt)                     test_curl.sh       against examples/ntlm_http_server.c
 #   curl --negotiate / --ntlm             test_curl_negotiate.sh  the same server's Negotiate (Kerberos
 #                                         with a kinit'ed ccache, NTLM via gss-ntlmssp) and NTLM
@@ -115,6 +116,7 @@ else
   unavailable sspilib "sspilib/pyspnego/pytest are not installed in .venv"
 fi
 
+run_suite sspilib-upstream tests/interop/test_sspilib_upstream.sh
 run_suite curl tests/interop/test_curl.sh
 run_suite curl-negotiate tests/interop/test_curl_negotiate.sh
 

@@ -27,11 +27,13 @@ use std::sync::Arc;
 /// The Negotiate package.
 pub struct Negotiate;
 
-/// SecPkgInfo for Negotiate, as Windows 10/11 and Server 2016+ report it: wVersion 1,
-/// wRPCID 9 (RPC_C_AUTHN_GSS_NEGOTIATE), cbMaxToken 48256 (Kerberos' 48000 plus SPNEGO
-/// framing), comment "Microsoft Package Negotiator", fCapabilities 0x00083BB3: INTEGRITY,
-/// PRIVACY, CONNECTION, MULTI_REQUIRED, EXTENDED_ERROR, IMPERSONATION, ACCEPT_WIN32_NAME,
-/// NEGOTIABLE, GSS_COMPATIBLE, LOGON, RESTRICTED_TOKENS.
+/// SecPkgInfo for Negotiate, as Windows reports it: wVersion 1, wRPCID 9
+/// (RPC_C_AUTHN_GSS_NEGOTIATE), cbMaxToken = Kerberos' + 256 for the SPNEGO framing (48256 with
+/// Kerberos' default 48000; a Windows 10 EnumerateSecurityPackages dump with MaxTokenSize 65535
+/// shows 65791), comment "Microsoft Package Negotiator", fCapabilities 0x00083BB3 (WinPR's
+/// copy of Windows' value): INTEGRITY, PRIVACY, CONNECTION, MULTI_REQUIRED, EXTENDED_ERROR,
+/// IMPERSONATION, ACCEPT_WIN32_NAME, NEGOTIABLE, GSS_COMPATIBLE, LOGON, RESTRICTED_TOKENS
+/// (without APPCONTAINER_CHECKS, as the NTLM and Kerberos entries here).
 pub static INFO: PackageInfo = PackageInfo {
     name: "Negotiate",
     aliases: &[],

@@ -83,7 +83,11 @@ static void test_packages(void) {
   PSecPkgInfoA ia = NULL;
   CHECK_STATUS(EnumerateSecurityPackagesA(&na, &ia), SEC_E_OK);
   CHECK(na == n, "A and W agree");
-  CHECK(ia && strcmp(ia[0].Name, "NTLM") == 0, "A name");
+  /* Windows lists Negotiate first. */
+  CHECK(ia && strcmp(ia[0].Name, "Negotiate") == 0, "A name");
+  CHECK(ia && ia[0].wRPCID == 9 && ia[0].cbMaxToken == 48256 && ia[0].fCapabilities == 0x00083BB3 &&
+            strcmp(ia[0].Comment, "Microsoft Package Negotiator") == 0,
+        "Negotiate SecPkgInfo as Windows");
   CHECK_STATUS(FreeContextBuffer(ia), SEC_E_OK);
 
   PSecPkgInfoA one = NULL;

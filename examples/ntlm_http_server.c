@@ -1,15 +1,24 @@
 /* ntlm_http_server: a small single-threaded HTTP/1.1 server that authenticates clients with
-   NTLM through SSPI (AcceptSecurityContext), the way an IIS-style server does it on Windows.
+   Negotiate (RFC 4559: SPNEGO — Kerberos or NTLM) or NTLM through SSPI (AcceptSecurityContext),
+   the way an IIS-style server does it on Windows.
 
      ntlm_http_server PORT [N]
 
-   Binds 127.0.0.1:PORT, serves N requests (0 or absent: no limit) and exits. Accounts come
-   from NTLM_USER_FILE (lines DOMAIN:user:password).
+   Binds 127.0.0.1:PORT, serves N requests (0 or absent: no limit) and exits. NTLM accounts come
+   from NTLM_USER_FILE (lines DOMAIN:user:password); Kerberos service keys from the keytab
+   (KRB5_KTNAME, the "Negotiate" package's default server credentials).
 
-   The dance, on one keep-alive connection (NTLM authenticates the connection, not a request):
-     C: GET /                                     S: 401, WWW-Authenticate: NTLM
+   A 401 offers both schemes, Negotiate first, as IIS does:
+     WWW-Authenticate: Negotiate
+     WWW-Authenticate: NTLM
+   NTLM, on one keep-alive connection (NTLM authenticates the connection, not a request):
      C: Authorization: NTLM <NEGOTIATE>           S: 401, WWW-Authenticate: NTLM <CHALLENGE>
      C: Authorization: NTLM <AUTHENTICATE>        S: 200, "hello DOMAIN\user"
+   Negotiate with Kerberos (curl --negotiate -u : with a kinit'ed ccache):
+     C: Authorization: Negotiate <NegTokenInit + AP-REQ>
+                                                  S: 200, WWW-Authenticate: Negotiate <AP-REP>
+   Negotiate with NTLM: NegTokenInit/NegTokenResp legs as 401s, the last one 200 with the
+   acceptor's final NegTokenResp (mechListMIC). Raw NTLMSSP under "Negotiate" is accepted too.
    Later requests on an authenticated connection are served without a new handshake.
 
    Build (Linux, against libsecur32):
@@ -35,7 +44,10 @@
 
 #define MAX_REQUEST 65536
 
-static CredHandle g_cred;
+static CredHandle g_ntlm;      /* "NTLM" */
+static CredHandle g_negotiate; /* "Negotiate" */
+/* What a 401 offers (two WWW-Authenticate headers). */
+#define OFFER "Negotiate\r\nWWW-Authenticate: NTLM"
 
 /* --- base64 ------------------------------------------------------------------------- */
 
@@ -95,7 +107,9 @@ struct conn {
   CtxtHandle ctx;
   int have_ctx;      /* a context exists (handshake in progress or done) */
   int authenticated; /* the handshake finished */
+  int negotiate;     /* the context is a "Negotiate" one */
   char user[256];
+  char package[32];  /* the package that authenticated (PACKAGE_INFO) */
 };
 
 static void drop_context(struct conn *c) {
@@ -103,6 +117,7 @@ static void drop_context(struct conn *c) {
   c->have_ctx = 0;
   c->authenticated = 0;
   c->user[0] = 0;
+  c->package[0] = 0;
 }
 
 static int send_all(int fd, const char *p, size_t n) {
@@ -137,23 +152,32 @@ static int respond(struct conn *c, int code, const char *www_auth, const char *b
   return 0;
 }
 
-/* Runs one AcceptSecurityContext step on an NTLM token from the Authorization header.
-   Returns the HTTP status to answer with; *out_header gets "NTLM <base64>" for a 401. */
-static int ntlm_step(struct conn *c, const unsigned char *tok, unsigned long len, char *out_header,
-                     size_t out_cap) {
-  unsigned char outbuf[12000];
+/* Runs one AcceptSecurityContext step on a token from the Authorization header, with the NTLM
+   or the Negotiate credentials. Returns the HTTP status to answer with; *out_header gets
+   "<scheme> <base64>" when there is a token to send (a 401 leg, or the final Negotiate token
+   that goes with the 200), else "". */
+static int auth_step(struct conn *c, int negotiate, const unsigned char *tok, unsigned long len,
+                     char *out_header, size_t out_cap) {
+  static unsigned char outbuf[65536];
   SecBuffer in_buf = {(ULONG)len, SECBUFFER_TOKEN, (void *)tok};
   SecBufferDesc in_desc = {SECBUFFER_VERSION, 1, &in_buf};
   SecBuffer out_buf = {sizeof outbuf, SECBUFFER_TOKEN, outbuf};
   SecBufferDesc out_desc = {SECBUFFER_VERSION, 1, &out_buf};
+  const char *scheme = negotiate ? "Negotiate " : "NTLM ";
+  size_t sl = strlen(scheme);
   ULONG attrs = 0;
   TimeStamp expiry;
   SECURITY_STATUS st;
 
-  /* A NEGOTIATE message (type 1) always starts a new handshake on this connection. */
-  if (len >= 12 && memcmp(tok, "NTLMSSP\0", 8) == 0 && tok[8] == 1) drop_context(c);
+  out_header[0] = 0;
+  /* A first token (NTLM NEGOTIATE, a GSS InitialContextToken such as SPNEGO's NegTokenInit or
+     a raw AP-REQ) always starts a new handshake on this connection; so does a change of scheme. */
+  if ((len >= 12 && memcmp(tok, "NTLMSSP\0", 8) == 0 && tok[8] == 1) || (len > 0 && tok[0] == 0x60) ||
+      (len > 0 && tok[0] == 0x6e) || c->negotiate != negotiate || c->authenticated)
+    drop_context(c);
+  c->negotiate = negotiate;
 
-  st = AcceptSecurityContext(&g_cred, c->have_ctx ? &c->ctx : NULL, &in_desc,
+  st = AcceptSecurityContext(negotiate ? &g_negotiate : &g_ntlm, c->have_ctx ? &c->ctx : NULL, &in_desc,
                              ASC_REQ_CONNECTION | ASC_REQ_INTEGRITY | ASC_REQ_CONFIDENTIALITY,
                              SECURITY_NATIVE_DREP, &c->ctx, &out_desc, &attrs, &expiry);
   if (st == SEC_I_COMPLETE_NEEDED || st == SEC_I_COMPLETE_AND_CONTINUE) {
@@ -161,15 +185,21 @@ static int ntlm_step(struct conn *c, const unsigned char *tok, unsigned long len
     if (cs != SEC_E_OK) st = cs;
     else st = st == SEC_I_COMPLETE_NEEDED ? SEC_E_OK : SEC_I_CONTINUE_NEEDED;
   }
+  if ((st == SEC_I_CONTINUE_NEEDED || st == SEC_E_OK) && out_buf.cbBuffer > 0) {
+    if (4 * ((size_t)out_buf.cbBuffer + 2) / 3 + sl + 8 > out_cap) {
+      drop_context(c);
+      return 500;
+    }
+    memcpy(out_header, scheme, sl);
+    b64_encode(outbuf, out_buf.cbBuffer, out_header + sl);
+  }
   if (st == SEC_I_CONTINUE_NEEDED) {
     c->have_ctx = 1;
-    if (4 * ((size_t)out_buf.cbBuffer + 2) / 3 + 8 > out_cap) return 500;
-    memcpy(out_header, "NTLM ", 5);
-    b64_encode(outbuf, out_buf.cbBuffer, out_header + 5);
     return 401;
   }
   if (st == SEC_E_OK) {
     SecPkgContext_NamesA names;
+    SecPkgContext_PackageInfoA pkg;
     c->have_ctx = 1;
     c->authenticated = 1;
     st = QueryContextAttributesA(&c->ctx, SECPKG_ATTR_NAMES, &names);
@@ -180,12 +210,19 @@ static int ntlm_step(struct conn *c, const unsigned char *tok, unsigned long len
     }
     snprintf(c->user, sizeof c->user, "%s", names.sUserName);
     FreeContextBuffer(names.sUserName);
-    fprintf(stderr, "ntlm_http_server: authenticated %s\n", c->user);
+    /* Negotiate names the package it selected ("Kerberos" or "NTLM"), as on Windows. */
+    if (QueryContextAttributesA(&c->ctx, SECPKG_ATTR_PACKAGE_INFO, &pkg) == SEC_E_OK) {
+      snprintf(c->package, sizeof c->package, "%s", pkg.PackageInfo->Name);
+      FreeContextBuffer(pkg.PackageInfo);
+    }
+    fprintf(stderr, "ntlm_http_server: authenticated %s with %s (scheme %s)\n", c->user, c->package,
+            negotiate ? "Negotiate" : "NTLM");
     return 200;
   }
   /* A failed step leaves the connection unauthenticated; the client starts over. */
   fprintf(stderr, "ntlm_http_server: AcceptSecurityContext: 0x%08X\n", (unsigned)st);
   drop_context(c);
+  out_header[0] = 0;
   return 401;
 }
 
@@ -250,19 +287,21 @@ static long serve_connection(int fd, long budget) {
     }
 
     if (header(buf, "Authorization", value, sizeof value)) {
-      if (strncasecmp(value, "NTLM ", 5) == 0) {
-        long n = b64_decode(value + 5, token, sizeof token);
-        code = n > 0 ? ntlm_step(&c, token, (unsigned long)n, out_header, sizeof out_header) : 400;
-        if (code == 401) www = c.have_ctx ? out_header : "NTLM";
+      int nego = strncasecmp(value, "Negotiate ", 10) == 0;
+      if (nego || strncasecmp(value, "NTLM ", 5) == 0) {
+        long n = b64_decode(value + (nego ? 10 : 5), token, sizeof token);
+        code = n > 0 ? auth_step(&c, nego, token, (unsigned long)n, out_header, sizeof out_header) : 400;
+        if (out_header[0]) www = out_header;
+        else if (code == 401) www = OFFER;
       } else {
         code = 401;
-        www = "NTLM";
+        www = OFFER;
       }
     } else if (c.authenticated) {
       code = 200; /* the connection is authenticated */
     } else {
       code = 401;
-      www = "NTLM";
+      www = OFFER;
     }
     if (code == 200) snprintf(body, sizeof body, "hello %s", c.user);
     else snprintf(body, sizeof body, "%s\n", code == 401 ? "authentication required" : "error");
@@ -310,9 +349,15 @@ int main(int argc, char **argv) {
   signal(SIGPIPE, SIG_IGN);
 
   st = AcquireCredentialsHandleA(NULL, NTLMSP_NAME_A, SECPKG_CRED_INBOUND, NULL, NULL, NULL, NULL,
-                                 &g_cred, &expiry);
+                                 &g_ntlm, &expiry);
   if (st != SEC_E_OK) {
-    fprintf(stderr, "AcquireCredentialsHandleA: 0x%08X\n", (unsigned)st);
+    fprintf(stderr, "AcquireCredentialsHandleA(NTLM): 0x%08X\n", (unsigned)st);
+    return 1;
+  }
+  st = AcquireCredentialsHandleA(NULL, (SEC_CHAR *)"Negotiate", SECPKG_CRED_INBOUND, NULL, NULL, NULL, NULL,
+                                 &g_negotiate, &expiry);
+  if (st != SEC_E_OK) {
+    fprintf(stderr, "AcquireCredentialsHandleA(Negotiate): 0x%08X\n", (unsigned)st);
     return 1;
   }
 
@@ -343,6 +388,7 @@ int main(int argc, char **argv) {
     close(fd);
   }
   close(ls);
-  FreeCredentialsHandle(&g_cred);
+  FreeCredentialsHandle(&g_ntlm);
+  FreeCredentialsHandle(&g_negotiate);
   return 0;
 }

@@ -27,6 +27,7 @@ command -v ktutil >/dev/null || need+=(krb5-user)
 [ -x /usr/sbin/krb5kdc ] || need+=(krb5-kdc)
 [ -x /usr/sbin/kadmin.local ] || need+=(krb5-admin-server)
 /usr/bin/python3 -c 'import pytest' 2>/dev/null || need+=(python3-pytest)
+[ -e /usr/include/krb5.h ] || need+=(libkrb5-dev) # builds pyspnego's gssapi/krb5 below
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -41,4 +42,10 @@ if ! .venv/bin/python -c 'import spnego, sspilib, pytest' 2>/dev/null; then
   echo "setup: creating .venv with pyspnego, sspilib, pytest"
   python3 -m venv .venv
   .venv/bin/pip install -q pyspnego sspilib pytest
+fi
+# pyspnego's Kerberos (gssapi + krb5 from PyPI, built from source against libkrb5-dev, ~2-10 min):
+# the Negotiate interop's Kerberos cases (tests/interop/test_negotiate_pyspnego.py).
+if ! .venv/bin/python -c 'import gssapi, krb5' 2>/dev/null; then
+  echo "setup: building gssapi and krb5 into .venv"
+  .venv/bin/pip install -q gssapi krb5
 fi

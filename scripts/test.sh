@@ -27,6 +27,7 @@ stage cargo-bench-build cargo bench --no-run
 [ -x tests/interop/run.sh ] && stage interop tests/interop/run.sh
 [ -x c-tests/schannel-test.sh ] && stage schannel c-tests/schannel-test.sh
 [ -x c-tests/kerberos-test.sh ] && stage kerberos c-tests/kerberos-test.sh
+[ -x c-tests/negotiate-test.sh ] && stage negotiate c-tests/negotiate-test.sh
 stage windows-wine c-tests/wine-test.sh
 stage reliability scripts/reliability.sh
 echo

@@ -102,6 +102,46 @@ impl<'a> SecBuffers<'a> {
         Ok(f(&mut view))
     }
 
+    /// Like [`SecBuffers::with_parts`] with two descriptors of the same lifetime (an input and
+    /// an output, as one InitializeSecurityContext call sees them). A package that drives
+    /// another package's context (Negotiate) uses it for the inner step.
+    pub fn with_two_parts<R>(
+        first: &mut [(u32, &mut [u8])],
+        second: &mut [(u32, &mut [u8])],
+        f: impl for<'v> FnOnce(&mut SecBuffers<'v>, &mut SecBuffers<'v>) -> R,
+    ) -> SecResult<R> {
+        const N: usize = 8;
+        fn fill(bufs: &mut [SecBuffer; N], parts: &mut [(u32, &mut [u8])]) -> SecResult<usize> {
+            if parts.len() > N {
+                return Err(Error::InvalidParameter);
+            }
+            for (b, (kind, data)) in bufs.iter_mut().zip(parts.iter_mut()) {
+                b.cbBuffer = u32::try_from(data.len()).map_err(|_| Error::InvalidParameter)?;
+                b.BufferType = *kind;
+                b.pvBuffer = data.as_mut_ptr().cast();
+            }
+            Ok(parts.len())
+        }
+        let empty = SecBuffer {
+            cbBuffer: 0,
+            BufferType: 0,
+            pvBuffer: core::ptr::null_mut(),
+        };
+        let mut a = [empty; N];
+        let mut b = [empty; N];
+        let na = fill(&mut a, first)?;
+        let nb = fill(&mut b, second)?;
+        let mut va = SecBuffers {
+            bufs: &mut a[..na],
+            allocate: false,
+        };
+        let mut vb = SecBuffers {
+            bufs: &mut b[..nb],
+            allocate: false,
+        };
+        Ok(f(&mut va, &mut vb))
+    }
+
     /// Output tokens are allocated by the library (ISC_REQ_ALLOCATE_MEMORY / ASC_REQ_ALLOCATE_MEMORY).
     pub fn set_allocate(&mut self, allocate: bool) {
         self.allocate = allocate;

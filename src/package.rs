@@ -272,6 +272,15 @@ pub trait Context: Send + Sync + 'static {
     fn set_attribute(&self, _attr: u32, _value: &[u8]) -> SecResult<()> {
         Err(Error::UnsupportedFunction)
     }
+    /// Whether this mechanism asks SPNEGO for a mechListMIC once established (MS-SPNG
+    /// §3.1.5.1: NTLM when its AUTHENTICATE_MESSAGE carried a MIC). Default: no.
+    fn mech_list_mic_required(&self) -> bool {
+        false
+    }
+    /// Resets the per-message cipher state of one direction (`outbound` = the MakeSignature
+    /// side) after the SPNEGO mechListMIC. MS-SPNG §3.1.5.1: NTLM gets a fresh RC4 handle, its
+    /// sequence number carries on. Default: nothing (Kerberos keeps counting, RFC 4121).
+    fn reset_message_state(&self, _outbound: bool) {}
     /// ExportSecurityContext.
     fn export(&self, _flags: u32) -> SecResult<Vec<u8>> {
         Err(Error::UnsupportedFunction)
@@ -319,6 +328,7 @@ pub fn channel_bindings_hash(cb: &[u8]) -> SecResult<[u8; 16]> {
 /// The registry behind EnumerateSecurityPackages: only packages that work.
 pub fn registry() -> &'static [&'static dyn SecurityPackage] {
     static PACKAGES: &[&dyn SecurityPackage] = &[
+        &crate::packages::negotiate::Negotiate,
         &crate::packages::ntlm::Ntlm,
         &crate::packages::kerberos::Kerberos,
         &crate::packages::schannel::SCHANNEL,

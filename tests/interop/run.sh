@@ -3,8 +3,15 @@
 #   pyspnego (PyPI, pure Python)          test_pyspnego.py   client and server
 #   gss-ntlmssp via python3-gssapi (apt)  test_gssntlmssp.py client and server
 #   sspilib (PyPI, C extension → SSPI)    test_sspilib.py    via LD_PRELOAD of libsecur32
+#   sspilib's own test suite (its sdist)  test_sspilib_upstream.sh  LD_PRELOAD, known differences listed
 #   curl --ntlm (apt)                     test_curl.sh       against examples/ntlm_http_server.c
+#   curl --negotiate / --ntlm             test_curl_negotiate.sh  the same server's Negotiate (Kerberos
+#                                         with a kinit'ed ccache, NTLM via gss-ntlmssp) and NTLM
 #   MIT krb5 GSSAPI via python3-gssapi    test_kerberos_gssapi.py  Kerberos client and server (MIT KDC)
+#   MIT SPNEGO via python3-gssapi         test_negotiate_gssapi.py Negotiate: Kerberos, and NTLM through
+#                                         gss-ntlmssp, both directions (same MIT KDC)
+#   pyspnego protocol="negotiate"         test_negotiate_pyspnego.py Negotiate: NTLM and (gssapi+krb5 in
+#                                         .venv) Kerberos, both directions
 #
 # Installs what it needs (idempotently), builds the release library if needed, runs every
 # suite and ends with "interop: N passed, M failed" (N/M count suites); exits non-zero on a
@@ -62,6 +69,7 @@ need=()
 /usr/bin/python3 -c 'import gssapi' 2>/dev/null || need+=(python3-gssapi)
 command -v curl >/dev/null || need+=(curl)
 command -v gcc >/dev/null || need+=(gcc)
+[ -e /usr/include/krb5.h ] || need+=(libkrb5-dev)
 if [ ${#need[@]} -gt 0 ]; then
   echo "interop: installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -73,6 +81,10 @@ if ! .venv/bin/python -c 'import spnego, sspilib, pytest' 2>/dev/null; then
   { [ -x .venv/bin/python ] || python3 -m venv .venv; } &&
     .venv/bin/pip install -q pyspnego sspilib pytest ||
     echo "interop: pip install pyspnego sspilib pytest failed"
+fi
+if [ -x .venv/bin/python ] && ! .venv/bin/python -c 'import gssapi, krb5' 2>/dev/null; then
+  echo "interop: building gssapi and krb5 into .venv (pyspnego's Kerberos; takes minutes)"
+  .venv/bin/pip install -q gssapi krb5 || echo "interop: pip install gssapi krb5 failed"
 fi
 if [ ! -e "$SECUR32_LIB" ] || [ -n "$(find src build.rs Cargo.toml -newer "$SECUR32_LIB" 2>/dev/null | head -1)" ]; then
   echo "interop: cargo build --release"
@@ -104,7 +116,9 @@ else
   unavailable sspilib "sspilib/pyspnego/pytest are not installed in .venv"
 fi
 
+run_suite sspilib-upstream tests/interop/test_sspilib_upstream.sh
 run_suite curl tests/interop/test_curl.sh
+run_suite curl-negotiate tests/interop/test_curl_negotiate.sh
 
 # Kerberos against MIT's GSSAPI mechanism, with a throw-away MIT KDC on loopback.
 if /usr/bin/python3 -c 'import gssapi, pytest' 2>/dev/null; then
@@ -113,6 +127,18 @@ if /usr/bin/python3 -c 'import gssapi, pytest' 2>/dev/null; then
     run_suite kerberos-gssapi bash -c "$kdc_env
       export KT_REALM=\$REALM KT_USER=\$USER1 KT_PASS=\$USER1_PASSWORD KT_SPN=\$SERVICE
       exec /usr/bin/python3 -m pytest -v -rs -p no:cacheprovider tests/interop/test_kerberos_gssapi.py"
+    if .venv/bin/python -c 'import spnego, gssapi, krb5, pytest' 2>/dev/null; then
+      run_suite negotiate-pyspnego bash -c "$kdc_env
+        export KT_REALM=\$REALM KT_USER=\$USER1 KT_PASS=\$USER1_PASSWORD KT_SPN=\$SERVICE
+        exec .venv/bin/python -m pytest -v -rs -p no:cacheprovider tests/interop/test_negotiate_pyspnego.py"
+    elif .venv/bin/python -c 'import spnego, pytest' 2>/dev/null; then
+      unavailable negotiate-pyspnego-kerberos "pyspnego has no gssapi/krb5 in .venv (NTLM cases only)"
+      run_suite negotiate-pyspnego .venv/bin/python -m pytest -v -rs -p no:cacheprovider \
+        tests/interop/test_negotiate_pyspnego.py
+    fi
+    run_suite negotiate-gssapi bash -c "$kdc_env
+      export KT_REALM=\$REALM KT_USER=\$USER1 KT_PASS=\$USER1_PASSWORD KT_SPN=\$SERVICE
+      exec /usr/bin/python3 -m pytest -v -rs -p no:cacheprovider tests/interop/test_negotiate_gssapi.py"
     tests/kerberos/mit-kdc.sh stop "$kdc_dir" >/dev/null 2>&1
   else
     unavailable kerberos-gssapi "the MIT KDC did not start"

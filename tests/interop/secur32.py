@@ -83,6 +83,18 @@ class SEC_WINNT_AUTH_IDENTITY_W(Structure):
                 ("Flags", c_uint32)]
 
 
+class SEC_WINNT_AUTH_IDENTITY_EXW(Structure):
+    _fields_ = [("Version", c_uint32), ("Length", c_uint32),
+                ("User", c_void_p), ("UserLength", c_uint32),
+                ("Domain", c_void_p), ("DomainLength", c_uint32),
+                ("Password", c_void_p), ("PasswordLength", c_uint32),
+                ("Flags", c_uint32), ("PackageList", c_void_p), ("PackageListLength", c_uint32)]
+
+
+SEC_WINNT_AUTH_IDENTITY_VERSION = 0x200
+SECPKG_ATTR_PACKAGE_INFO = 10
+
+
 class SecPkgContext_Sizes(Structure):
     _fields_ = [("cbMaxToken", c_uint32), ("cbMaxSignature", c_uint32),
                 ("cbBlockSize", c_uint32), ("cbSecurityTrailer", c_uint32)]
@@ -213,7 +225,8 @@ class Buffers:
 class _Context:
     inbound = False
 
-    def __init__(self, user=None, domain=None, password=None, flags=0, package="NTLM"):
+    def __init__(self, user=None, domain=None, password=None, flags=0, package="NTLM",
+                 package_list=None):
         self.flags = flags
         self.package = package
         self.cred = SecHandle()
@@ -223,7 +236,23 @@ class _Context:
         self.ret_flags = 0
         auth = None
         self._keep = []
-        if user is not None:
+        if package_list is not None:
+            # SEC_WINNT_AUTH_IDENTITY_EXW with a PackageList (Negotiate), e.g. "!kerberos".
+            ident = SEC_WINNT_AUTH_IDENTITY_EXW()
+            ident.Version = SEC_WINNT_AUTH_IDENTITY_VERSION
+            ident.Length = ctypes.sizeof(ident)
+            for field, value in (("User", user), ("Domain", domain), ("Password", password),
+                                 ("PackageList", package_list)):
+                if value is None:
+                    continue
+                b, n = wbuf(value)
+                self._keep.append(b)
+                setattr(ident, field, ctypes.cast(b, c_void_p))
+                setattr(ident, field + "Length", n)
+            ident.Flags = SEC_WINNT_AUTH_IDENTITY_UNICODE
+            self._keep.append(ident)
+            auth = ctypes.cast(byref(ident), c_void_p)
+        elif user is not None:
             ident = SEC_WINNT_AUTH_IDENTITY_W()
             for field, value in (("User", user), ("Domain", domain), ("Password", password)):
                 if value is None:
@@ -305,6 +334,16 @@ class _Context:
         return {"cbMaxToken": s.cbMaxToken, "cbMaxSignature": s.cbMaxSignature,
                 "cbBlockSize": s.cbBlockSize, "cbSecurityTrailer": s.cbSecurityTrailer}
 
+    def package_name(self):
+        """SECPKG_ATTR_PACKAGE_INFO's Name (Negotiate: the selected package)."""
+        p = c_void_p()
+        _check("QueryContextAttributesW(PACKAGE_INFO)",
+               QueryContextAttributesW(byref(self.ctx), SECPKG_ATTR_PACKAGE_INFO, byref(p)))
+        try:
+            return wstr(ctypes.cast(p, POINTER(SecPkgInfoW))[0].Name)
+        finally:
+            FreeContextBuffer(p)
+
     def names(self):
         n = SecPkgContext_NamesW()
         _check("QueryContextAttributesW(NAMES)",
@@ -334,8 +373,8 @@ class Client(_Context):
     default credentials (NULL pAuthData)."""
 
     def __init__(self, user, domain, password, target="host/localhost", flags=ISC_FLAGS,
-                 package="NTLM"):
-        super().__init__(user, domain, password, flags, package)
+                 package="NTLM", package_list=None):
+        super().__init__(user, domain, password, flags, package, package_list)
         self.target, _ = wbuf(target) if target is not None else (None, 0)
 
     def step(self, token=None):

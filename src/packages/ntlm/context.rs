@@ -50,6 +50,8 @@ struct Established {
     /// The target (client side) or the name the client asked for (server side).
     server_name: String,
     ret_flags: u32,
+    /// The AUTHENTICATE_MESSAGE carried a MIC (MsvAvFlags bit 0x2).
+    mic_present: bool,
 }
 
 /// An NTLM security context.
@@ -284,6 +286,7 @@ impl NtlmContext {
                 client_name: account.display(),
                 server_name: step.target.unwrap_or("").to_string(),
                 ret_flags: ret,
+                mic_present: true,
             },
             ret,
         ))
@@ -420,6 +423,7 @@ impl NtlmContext {
                 client_name: format!("{}\\{}", auth.domain, auth.user),
                 server_name,
                 ret_flags: ret,
+                mic_present: av.flags() & MSV_AV_FLAG_MIC != 0,
             },
             ret,
         ))
@@ -517,6 +521,17 @@ impl Context for NtlmContext {
         self.established()?
             .session
             .verify_signature(message, seq_no)
+    }
+
+    /// MS-SPNG §3.1.5.1: a mechListMIC is required when the AUTHENTICATE_MESSAGE has a MIC.
+    fn mech_list_mic_required(&self) -> bool {
+        self.done.get().is_some_and(|e| e.mic_present)
+    }
+
+    fn reset_message_state(&self, outbound: bool) {
+        if let Some(e) = self.done.get() {
+            e.session.reset(outbound);
+        }
     }
 
     fn query_attribute(&self, attr: u32) -> SecResult<Attribute> {

@@ -202,6 +202,16 @@ impl Session {
         self.v1 && self.flags & (NTLMSSP_NEGOTIATE_LM_KEY | NTLMSSP_NEGOTIATE_DATAGRAM) != 0
     }
 
+    /// Gives one direction a fresh RC4 handle (the sealing key's keystream from its start); the
+    /// sequence number carries on. MS-SPNG §3.1.5.1 ("NTLM RC4 Key State for MechListMIC and
+    /// First Signed Message"): SPNEGO does this after the mechListMIC, so the first application
+    /// message has sequence number 1 and a fresh handle (gss-ntlmssp and Samba do the same).
+    pub fn reset(&self, send: bool) {
+        let lane = if send { &self.send } else { self.recv_lane() };
+        let mut d = lane.0.lock();
+        d.ks = Keystream::new(&d.seal_key);
+    }
+
     fn can_sign(&self) -> bool {
         self.flags & (NTLMSSP_NEGOTIATE_SIGN | NTLMSSP_NEGOTIATE_SEAL) != 0
     }

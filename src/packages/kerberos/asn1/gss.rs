@@ -87,25 +87,23 @@ fn read_len(b: &[u8]) -> Option<(usize, usize)> {
     Some((len, 1 + n))
 }
 
-/// Frames `message` (a DER AP-REQ, AP-REP or KRB-ERROR) as an InitialContextToken:
-/// `60 len 06 len OID TOK_ID message`.
-pub fn encode_initial_context_token(mech: Mech, tok_id: [u8; 2], message: &[u8]) -> Vec<u8> {
-    let oid = mech.oid();
-    let inner_len = 2 + oid.len() + 2 + message.len();
+/// RFC 2743 §3.1 framing for any mechanism: `60 len 06 len OID inner` (SPNEGO uses it with
+/// 1.3.6.1.5.5.2 around its NegTokenInit).
+pub fn frame(oid: &[u8], inner: &[u8]) -> Vec<u8> {
+    let inner_len = 2 + oid.len() + inner.len();
     let mut out = Vec::with_capacity(inner_len + 6);
     out.push(0x60);
     push_len(&mut out, inner_len);
     out.push(0x06);
     out.push(oid.len() as u8);
     out.extend_from_slice(oid);
-    out.extend_from_slice(&tok_id);
-    out.extend_from_slice(message);
+    out.extend_from_slice(inner);
     out
 }
 
-/// Parses an InitialContextToken of one of the Kerberos mechanisms. The outer length must
-/// match the input exactly. Errors: not `0x60`, a bad length, another mechanism, or no TOK_ID.
-pub fn parse_initial_context_token(token: &[u8]) -> Result<InitialContextToken<'_>, Asn1Error> {
+/// Splits an RFC 2743 §3.1 InitialContextToken into (thisMech OID contents, innerToken). The
+/// outer length must match the input exactly. Errors: not `0x60`, a bad length, no OID.
+pub fn unframe(token: &[u8]) -> Result<(&[u8], &[u8]), Asn1Error> {
     let err = |d: &str| Asn1Error::new("InitialContextToken", d);
     if token.first() != Some(&0x60) {
         return Err(err("not [APPLICATION 0]"));
@@ -120,15 +118,34 @@ pub fn parse_initial_context_token(token: &[u8]) -> Result<InitialContextToken<'
     }
     let (oid_len, used) = read_len(&body[1..]).ok_or_else(|| err("bad OID length"))?;
     let rest = &body[1 + used..];
-    if rest.len() < oid_len + 2 {
+    if oid_len == 0 || rest.len() < oid_len {
         return Err(err("truncated"));
     }
-    let mech = Mech::from_oid(&rest[..oid_len]).ok_or_else(|| err("not a Kerberos mechanism"))?;
-    let tok_id = [rest[oid_len], rest[oid_len + 1]];
+    Ok((&rest[..oid_len], &rest[oid_len..]))
+}
+
+/// Frames `message` (a DER AP-REQ, AP-REP or KRB-ERROR) as an InitialContextToken:
+/// `60 len 06 len OID TOK_ID message`.
+pub fn encode_initial_context_token(mech: Mech, tok_id: [u8; 2], message: &[u8]) -> Vec<u8> {
+    let mut inner = Vec::with_capacity(2 + message.len());
+    inner.extend_from_slice(&tok_id);
+    inner.extend_from_slice(message);
+    frame(mech.oid(), &inner)
+}
+
+/// Parses an InitialContextToken of one of the Kerberos mechanisms. The outer length must
+/// match the input exactly. Errors: not `0x60`, a bad length, another mechanism, or no TOK_ID.
+pub fn parse_initial_context_token(token: &[u8]) -> Result<InitialContextToken<'_>, Asn1Error> {
+    let err = |d: &str| Asn1Error::new("InitialContextToken", d);
+    let (oid, rest) = unframe(token)?;
+    let mech = Mech::from_oid(oid).ok_or_else(|| err("not a Kerberos mechanism"))?;
+    if rest.len() < 2 {
+        return Err(err("truncated"));
+    }
     Ok(InitialContextToken {
         mech,
-        tok_id,
-        message: &rest[oid_len + 2..],
+        tok_id: [rest[0], rest[1]],
+        message: &rest[2..],
     })
 }
 

@@ -795,7 +795,7 @@ pub type SpSetContextAttributesFn = unsafe extern "system" fn(
 /// SetExtendedInformation exist from SECPKG_INTERFACE_VERSION_2 (SetContextAttributes) and
 /// _3 (SetCredentialsAttributes); the loader never reads past what the version covers.
 #[repr(C)]
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 pub struct SECPKG_FUNCTION_TABLE {
     pub InitializePackage: PLSA_AP_INITIALIZE_PACKAGE,
     pub LogonUser: PLSA_AP_LOGON_USER,
@@ -903,7 +903,7 @@ pub type SpMarshallSupplementalCredsFn = unsafe extern "system" fn(
 /// One user-mode package (SpUserModeInitialize returns `*pcTables` of them, in the same order
 /// as SpLsaModeInitialize's tables).
 #[repr(C)]
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, Default)]
 pub struct SECPKG_USER_FUNCTION_TABLE {
     pub InstanceInit: Option<SpInstanceInitFn>,
     pub InitUserModeContext: Option<SpInitUserModeContextFn>,

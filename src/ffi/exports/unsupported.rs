@@ -39,7 +39,9 @@ pub unsafe extern "system" fn QuerySecurityContextToken(
     })
 }
 
-/// Exports a context; packages here do not support it (`SEC_E_UNSUPPORTED_FUNCTION`).
+/// Exports a context into `pPackedContext` (cbBuffer and pvBuffer set; free pvBuffer with
+/// FreeContextBuffer); `*pToken` (if given) is NULL. Only SSP/AP plug-ins with
+/// SpExportSecurityContext support it; the built-in packages → `SEC_E_UNSUPPORTED_FUNCTION`.
 #[no_mangle]
 pub unsafe extern "system" fn ExportSecurityContext(
     phContext: PCtxtHandle,
@@ -47,12 +49,23 @@ pub unsafe extern "system" fn ExportSecurityContext(
     pPackedContext: PSecBuffer,
     pToken: *mut *mut c_void,
 ) -> SECURITY_STATUS {
-    let _ = (pPackedContext, pToken);
     guard("ExportSecurityContext", || {
         // SAFETY: caller's handle pointer.
         let entry = unsafe { context_of(phContext)? };
-        entry.context.export(fFlags)?;
-        Err(Error::UnsupportedFunction)
+        let packed = entry.context.export(fFlags)?;
+        if pPackedContext.is_null() {
+            return Err(Error::InvalidParameter);
+        }
+        let p = crate::buffers::alloc_copy(&packed).ok_or(Error::InsufficientMemory)?;
+        // SAFETY: the caller's non-NULL SecBuffer and optional token pointer.
+        unsafe {
+            let mut b = pPackedContext.read_unaligned();
+            b.cbBuffer = packed.len() as ULONG;
+            b.pvBuffer = p as PVOID;
+            pPackedContext.write_unaligned(b);
+            put(pToken, core::ptr::null_mut());
+        }
+        Ok(Outcome::Ok)
     })
 }
 

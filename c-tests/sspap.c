@@ -145,10 +145,26 @@ static void message_tests(CtxtHandle *c, CtxtHandle *s, toy_trace *tr) {
     CHECK_STATUS(DecryptMessage(c, &d, 0, &qop), SEC_E_OK);
     CHECK(memcmp(data, msg, n) == 0, "server → client");
 
-    /* ExportSecurityContext → SpExportSecurityContext. */
+    /* ExportSecurityContext → SpExportSecurityContext; ImportSecurityContext →
+       SpImportSecurityContext: the imported context goes on where the client left off. */
     CHECK_STATUS(ExportSecurityContext(c, 0, &packed, NULL), SEC_E_OK);
-    CHECK(packed.cbBuffer == 12 && memcmp(packed.pvBuffer, "TOYX", 4) == 0, "exported %lu bytes",
+    CHECK(packed.cbBuffer == 140 && memcmp(packed.pvBuffer, "TOYX", 4) == 0, "exported %lu bytes",
           (unsigned long)packed.cbBuffer);
+    {
+        CtxtHandle imp;
+        SEC_CHAR pkg[] = "ToySSP";
+        SEC_CHAR ntlm[] = "NTLM";
+        CHECK_STATUS(ImportSecurityContextA(pkg, &packed, NULL, &imp), SEC_E_OK);
+        memcpy(data, msg, n);
+        b[0].cbBuffer = sizeof tok;
+        CHECK_STATUS(EncryptMessage(&imp, 0, &d, 0), SEC_E_OK);
+        CHECK_STATUS(DecryptMessage(s, &d, 0, &qop), SEC_E_OK);
+        CHECK(memcmp(data, msg, n) == 0, "imported context → server");
+        CHECK_STATUS(DeleteSecurityContext(&imp), SEC_E_OK);
+        CHECK_STATUS(ImportSecurityContextA(ntlm, &packed, NULL, &imp), SEC_E_UNSUPPORTED_FUNCTION);
+        packed.cbBuffer = 3;
+        CHECK_STATUS(ImportSecurityContextA(pkg, &packed, NULL, &imp), SEC_E_INVALID_TOKEN);
+    }
     CHECK_STATUS(FreeContextBuffer(packed.pvBuffer), SEC_E_OK);
     /* CompleteAuthToken (no entry: OK), ApplyControlToken (no entry: unsupported). */
     CHECK_STATUS(CompleteAuthToken(c, &d), SEC_E_OK);

@@ -2743,7 +2743,10 @@ SECURITY_STATUS SEC_ENTRY QuerySecurityContextToken(PCtxtHandle phContext, void 
 SECURITY_STATUS SEC_ENTRY ExportSecurityContext(PCtxtHandle phContext, ULONG fFlags, PSecBuffer pPackedContext, void **pToken);
 
 /*
- Imports a context exported by ExportSecurityContext: unsupported.
+ Imports a context exported by ExportSecurityContext (`pPackedContext`) into a new
+ `phContext`; `Token` is ignored. Only SSP/AP plug-ins with SpImportSecurityContext support
+ it; built-in packages → `SEC_E_UNSUPPORTED_FUNCTION`; unknown package →
+ `SEC_E_SECPKG_NOT_FOUND`.
  */
 SECURITY_STATUS SEC_ENTRY ImportSecurityContextW(SEC_WCHAR *pszPackage, PSecBuffer pPackedContext, void *Token, PCtxtHandle phContext);
 

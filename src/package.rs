@@ -154,6 +154,14 @@ pub trait SecurityPackage: Send + Sync + 'static {
     ) -> Option<SecResult<Arc<dyn Credentials>>> {
         None
     }
+    /// ImportSecurityContext: a context from what ExportSecurityContext produced, with the
+    /// credentials it stands for.
+    fn import_context(
+        &self,
+        _packed: &[u8],
+    ) -> SecResult<(Box<dyn Context>, Arc<dyn Credentials>)> {
+        Err(Error::UnsupportedFunction)
+    }
 }
 
 /// Values of QueryContextAttributes / QueryCredentialsAttributes, independent of A/W; the

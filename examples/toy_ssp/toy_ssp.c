@@ -607,18 +607,39 @@ static NTSTATUS SEC_ENTRY ToyQueryContextAttributes(LSA_SEC_HANDLE ContextHandle
     }
 }
 
+/* Export: "TOYX", both sequence numbers, the four user-mode keys (140 bytes). */
 static NTSTATUS SEC_ENTRY ToyExportContext(LSA_SEC_HANDLE phContext, ULONG fFlags, PSecBuffer pPackedContext,
                                            PHANDLE pToken) {
     toy_ctx *c = (toy_ctx *)phContext;
     uint8_t *p;
     (void)fFlags;
     if (!c || !c->user_ready || !pPackedContext) return TOY_STATUS_INVALID_HANDLE;
-    p = (uint8_t *)g_dll->AllocateHeap(4 + 8);
+    p = (uint8_t *)g_dll->AllocateHeap(140);
     if (!p) return TOY_STATUS_NO_MEMORY;
     memcpy(p, "TOYX", 4), put32(p + 4, c->send_seq), put32(p + 8, c->recv_seq);
+    memcpy(p + 12, c->send_enc, 32), memcpy(p + 44, c->send_mac, 32);
+    memcpy(p + 76, c->recv_enc, 32), memcpy(p + 108, c->recv_mac, 32);
     pPackedContext->pvBuffer = p;
-    pPackedContext->cbBuffer = 12;
+    pPackedContext->cbBuffer = 140;
     if (pToken) *pToken = NULL;
+    return TOY_STATUS_SUCCESS;
+}
+
+static NTSTATUS SEC_ENTRY ToyImportContext(PSecBuffer pPackedContext, HANDLE Token, PLSA_SEC_HANDLE phContext) {
+    const uint8_t *p;
+    toy_ctx *c;
+    (void)Token;
+    if (!pPackedContext || pPackedContext->cbBuffer != 140 || !pPackedContext->pvBuffer)
+        return (NTSTATUS)SEC_E_INVALID_TOKEN;
+    p = (const uint8_t *)pPackedContext->pvBuffer;
+    if (memcmp(p, "TOYX", 4)) return (NTSTATUS)SEC_E_INVALID_TOKEN;
+    c = (toy_ctx *)lsa_alloc(sizeof *c);
+    if (!c) return TOY_STATUS_NO_MEMORY;
+    c->state = 2, c->user_ready = 1;
+    c->send_seq = get32(p + 4), c->recv_seq = get32(p + 8);
+    memcpy(c->send_enc, p + 12, 32), memcpy(c->send_mac, p + 44, 32);
+    memcpy(c->recv_enc, p + 76, 32), memcpy(c->recv_mac, p + 108, 32);
+    *phContext = (LSA_SEC_HANDLE)c;
     return TOY_STATUS_SUCCESS;
 }
 
@@ -664,6 +685,7 @@ TOY_EXPORT NTSTATUS SEC_ENTRY SpUserModeInitialize(ULONG LsaVersion, PULONG Pack
         t->QueryContextAttributes = ToyQueryContextAttributes;
         t->DeleteUserModeContext = ToyDeleteUserModeContext;
         t->ExportContext = ToyExportContext;
+        t->ImportContext = ToyImportContext;
     }
     *PackageVersion = SECPKG_INTERFACE_VERSION;
     *ppTables = g_user_tables;

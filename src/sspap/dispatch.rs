@@ -87,6 +87,7 @@ impl Plugin {
             pkg: self,
             handle,
             usage,
+            owned: true,
         }))
     }
 }
@@ -110,6 +111,32 @@ impl SecurityPackage for Plugin {
         super::plugin_static(self)?.acquire(req.principal.as_deref(), req.usage, &raw)
     }
 
+    fn import_context(&self, packed: &[u8]) -> SecResult<(Box<dyn Context>, Arc<dyn Credentials>)> {
+        let pkg = super::plugin_static(self)?;
+        let f = pkg.user.ImportContext.ok_or(Error::UnsupportedFunction)?;
+        let mut copy = packed.to_vec();
+        let mut b = SecBuffer {
+            cbBuffer: copy.len() as ULONG,
+            BufferType: crate::ffi::consts::SECBUFFER_EMPTY,
+            pvBuffer: copy.as_mut_ptr() as PVOID,
+        };
+        let mut handle: LSA_SEC_HANDLE = 0;
+        // SAFETY: the package's entry point with a copy of the caller's packed context.
+        check(unsafe { f(&mut b, core::ptr::null_mut(), &mut handle) })?;
+        // An imported context has no credentials handle of the package's own.
+        let cred = Arc::new(PluginCredentials {
+            pkg,
+            handle: 0,
+            usage: 0,
+            owned: false,
+        });
+        let ctx = Box::new(PluginContext {
+            cred: cred.clone(),
+            handle: AtomicUsize::new(handle),
+        });
+        Ok((ctx, cred))
+    }
+
     unsafe fn acquire_credentials_raw(
         &self,
         principal: Option<&str>,
@@ -126,10 +153,15 @@ struct PluginCredentials {
     pkg: &'static Plugin,
     handle: LSA_SEC_HANDLE,
     usage: u32,
+    /// The handle came from SpAcquireCredentialsHandle (not a stand-in for an imported context).
+    owned: bool,
 }
 
 impl Drop for PluginCredentials {
     fn drop(&mut self) {
+        if !self.owned {
+            return;
+        }
         if let Some(f) = self.pkg.lsa.FreeCredentialsHandle {
             // SAFETY: the package's entry point with the handle it returned, once.
             let s = unsafe { f(self.handle) };

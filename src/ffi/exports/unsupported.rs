@@ -69,7 +69,41 @@ pub unsafe extern "system" fn ExportSecurityContext(
     })
 }
 
-/// Imports a context exported by ExportSecurityContext: unsupported.
+unsafe fn import_context(
+    package: *const c_void,
+    packed: PSecBuffer,
+    ctx: PCtxtHandle,
+    cs: Charset,
+) -> SecResult<Outcome> {
+    // SAFETY: caller's string.
+    let name = unsafe { any_str(package, cs)? }.ok_or(Error::SecpkgNotFound)?;
+    let pkg = package::find(&name).ok_or(Error::SecpkgNotFound)?;
+    note_package(pkg.info().name);
+    if packed.is_null() || ctx.is_null() {
+        return Err(Error::InvalidParameter);
+    }
+    // SAFETY: the caller's non-NULL SecBuffer.
+    let b = unsafe { packed.read_unaligned() };
+    let bytes: &[u8] = match (b.pvBuffer.is_null(), b.cbBuffer) {
+        (_, 0) => &[],
+        (true, _) => return Err(Error::InvalidToken),
+        // SAFETY: the caller's buffer of cbBuffer bytes.
+        (false, n) => unsafe { core::slice::from_raw_parts(b.pvBuffer as *const u8, n as usize) },
+    };
+    let (context, credential) = pkg.import_context(bytes)?;
+    let h = handles::insert_context(ContextEntry {
+        context,
+        credential,
+    })?;
+    // SAFETY: checked non-NULL.
+    unsafe { put(ctx, h) };
+    Ok(Outcome::Ok)
+}
+
+/// Imports a context exported by ExportSecurityContext (`pPackedContext`) into a new
+/// `phContext`; `Token` is ignored. Only SSP/AP plug-ins with SpImportSecurityContext support
+/// it; built-in packages → `SEC_E_UNSUPPORTED_FUNCTION`; unknown package →
+/// `SEC_E_SECPKG_NOT_FOUND`.
 #[no_mangle]
 pub unsafe extern "system" fn ImportSecurityContextW(
     pszPackage: *mut SEC_WCHAR,
@@ -77,13 +111,10 @@ pub unsafe extern "system" fn ImportSecurityContextW(
     Token: *mut c_void,
     phContext: PCtxtHandle,
 ) -> SECURITY_STATUS {
-    let _ = (pPackedContext, Token, phContext);
-    guard("ImportSecurityContextW", || {
-        // SAFETY: caller's string.
-        let name =
-            unsafe { any_str(pszPackage as _, Charset::Wide)? }.ok_or(Error::SecpkgNotFound)?;
-        package::find(&name).ok_or(Error::SecpkgNotFound)?;
-        Err(Error::UnsupportedFunction)
+    let _ = Token;
+    // SAFETY: caller's arguments.
+    guard("ImportSecurityContextW", || unsafe {
+        import_context(pszPackage as _, pPackedContext, phContext, Charset::Wide)
     })
 }
 
@@ -95,13 +126,10 @@ pub unsafe extern "system" fn ImportSecurityContextA(
     Token: *mut c_void,
     phContext: PCtxtHandle,
 ) -> SECURITY_STATUS {
-    let _ = (pPackedContext, Token, phContext);
-    guard("ImportSecurityContextA", || {
-        // SAFETY: caller's string.
-        let name =
-            unsafe { any_str(pszPackage as _, Charset::Ansi)? }.ok_or(Error::SecpkgNotFound)?;
-        package::find(&name).ok_or(Error::SecpkgNotFound)?;
-        Err(Error::UnsupportedFunction)
+    let _ = Token;
+    // SAFETY: caller's arguments.
+    guard("ImportSecurityContextA", || unsafe {
+        import_context(pszPackage as _, pPackedContext, phContext, Charset::Ansi)
     })
 }
 

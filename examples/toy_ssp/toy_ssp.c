@@ -21,6 +21,7 @@
  *   [SECBUFFER_TOKEN (40 bytes: QOP, sequence number, 32-byte MAC), SECBUFFER_DATA].
  */
 #ifdef _WIN32
+#define _CRT_RAND_S /* rand_s */
 #ifndef UNICODE
 #define UNICODE /* LSA packages are Unicode: SpGetInfo fills a SecPkgInfoW */
 #endif
@@ -37,6 +38,7 @@
 #define TOY_EXPORT __attribute__((visibility("default")))
 #endif
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -202,14 +204,26 @@ typedef struct {
     uint32_t send_seq, recv_seq;
 } toy_ctx;
 
+/* Nonces from the system's random source. */
 static void random_bytes(uint8_t *p, size_t n) {
-    static uint32_t s;
-    size_t i;
-    if (!s) s = (uint32_t)time(NULL) ^ (uint32_t)(uintptr_t)&s;
-    for (i = 0; i < n; i++) {
-        s ^= s << 13, s ^= s >> 17, s ^= s << 5; /* xorshift: a sample, not a CSPRNG */
-        p[i] = (uint8_t)s;
+    size_t i = 0;
+#ifdef _WIN32
+    while (i < n) {
+        unsigned int v = 0;
+        rand_s(&v);
+        for (int k = 0; k < 4 && i < n; k++) p[i++] = (uint8_t)(v >> (8 * k));
     }
+#else
+    FILE *f = fopen("/dev/urandom", "rb");
+    if (f) {
+        i = fread(p, 1, n, f);
+        fclose(f);
+    }
+    {
+        uint32_t s = (uint32_t)time(NULL) ^ (uint32_t)(uintptr_t)p; /* only if urandom failed */
+        for (; i < n; i++) s ^= s << 13, s ^= s >> 17, s ^= s << 5, p[i] = (uint8_t)s;
+    }
+#endif
 }
 
 static void derive(const toy_ctx *c, const char *label, uint8_t out[32]) {

@@ -376,6 +376,48 @@ mod tests {
         assert_eq!(core::mem::size_of::<SECPKG_PARAMETERS>(), 72);
     }
 
+    struct Named(&'static PackageInfo);
+    impl package::SecurityPackage for Named {
+        fn info(&self) -> &'static PackageInfo {
+            self.0
+        }
+        fn acquire_credentials(
+            &self,
+            _: package::CredentialRequest,
+        ) -> SecResult<std::sync::Arc<dyn package::Credentials>> {
+            Err(Error::UnsupportedFunction)
+        }
+    }
+
+    fn info(name: &'static str) -> &'static PackageInfo {
+        Box::leak(Box::new(PackageInfo {
+            name,
+            aliases: &[],
+            comment: "",
+            capabilities: 0,
+            version: 1,
+            rpc_id: 0xFFFF,
+            max_token: 1,
+        }))
+    }
+
+    #[test]
+    fn registry_refuses_taken_names_and_finds_added_ones() {
+        let ntlm: &'static Named = Box::leak(Box::new(Named(info("ntlm"))));
+        assert_eq!(package::register(ntlm), Err(Error::InvalidParameter));
+        let own: &'static Named = Box::leak(Box::new(Named(info("SspapUnitTestPkg"))));
+        assert_eq!(package::register(own), Ok(()));
+        let again: &'static Named = Box::leak(Box::new(Named(info("SSPAPUNITTESTPKG"))));
+        assert_eq!(package::register(again), Err(Error::InvalidParameter));
+        let found = package::find("sspapunittestpkg").expect("added package found");
+        assert!(core::ptr::eq(found.info(), own.0));
+        assert!(package::all()
+            .iter()
+            .any(|p| core::ptr::eq(p.info(), own.0)));
+        // Built-in names still resolve to the built-in packages.
+        assert_eq!(package::find("NTLM").map(|p| p.info().name), Some("NTLM"));
+    }
+
     #[test]
     fn missing_file_is_not_found() {
         assert_eq!(

@@ -151,6 +151,18 @@ typedef SSL_EXTRA_CERT_CHAIN_POLICY_PARA HTTPSPolicyCallbackData, *PHTTPSPolicyC
 ";
 
 const NTSECPKG_TRAILER: &str = "
+#define LSA_AP_NAME_INITIALIZE_PACKAGE \"LsaApInitializePackage\\0\"
+#define LSA_AP_NAME_LOGON_USER \"LsaApLogonUser\\0\"
+#define LSA_AP_NAME_LOGON_USER_EX \"LsaApLogonUserEx\\0\"
+#define LSA_AP_NAME_LOGON_USER_EX2 \"LsaApLogonUserEx2\\0\"
+#define LSA_AP_NAME_CALL_PACKAGE \"LsaApCallPackage\\0\"
+#define LSA_AP_NAME_LOGON_TERMINATED \"LsaApLogonTerminated\\0\"
+#define LSA_AP_NAME_CALL_PACKAGE_UNTRUSTED \"LsaApCallPackageUntrusted\\0\"
+#define LSA_AP_NAME_CALL_PACKAGE_PASSTHROUGH \"LsaApCallPackagePassthrough\\0\"
+#define SP_ACCEPT_CREDENTIALS_NAME \"SpAcceptCredentials\\0\"
+#define SAM_CREDENTIAL_UPDATE_NOTIFY_ROUTINE \"CredentialUpdateNotify\"
+#define SAM_CREDENTIAL_UPDATE_REGISTER_ROUTINE \"CredentialUpdateRegister\"
+#define SAM_CREDENTIAL_UPDATE_FREE_ROUTINE \"CredentialUpdateFree\"
 #define SECPKG_LSAMODEINIT_NAME \"SpLsaModeInitialize\"
 #define SECPKG_USERMODEINIT_NAME \"SpUserModeInitialize\"
 #define SecEqualLuid(L1, L2) ((((PLUID)L1)->LowPart == ((PLUID)L2)->LowPart) && (((PLUID)L1)->HighPart == ((PLUID)L2)->HighPart))

@@ -96,6 +96,12 @@ static void message_tests(CtxtHandle *c, CtxtHandle *s, toy_trace *tr) {
     CHECK_STATUS(QueryContextAttributesW(s, SECPKG_ATTR_NAMES, &names), SEC_E_OK);
     CHECK(names.sUserName && names.sUserName[0] == 't' && names.sUserName[3] == '-', "names");
     CHECK_STATUS(FreeContextBuffer(names.sUserName), SEC_E_OK);
+    {
+        SecPkgContext_NamesA na;
+        CHECK_STATUS(QueryContextAttributesA(s, SECPKG_ATTR_NAMES, &na), SEC_E_OK);
+        CHECK(na.sUserName && strcmp(na.sUserName, "toy-peer") == 0, "A form: UTF-8 name");
+        CHECK_STATUS(FreeContextBuffer(na.sUserName), SEC_E_OK);
+    }
     CHECK_STATUS(QueryContextAttributesA(c, SECPKG_ATTR_LIFESPAN, &sizes), SEC_E_UNSUPPORTED_FUNCTION);
 
     /* EncryptMessage → SpSealMessage with the caller's own descriptor, fQOP and seq. */

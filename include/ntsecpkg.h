@@ -1086,6 +1086,42 @@ typedef NTSTATUS (SEC_ENTRY *SpUserModeInitializeFn)(ULONG LsaVersion,
 #endif
 
 
+#ifndef LSA_AP_NAME_INITIALIZE_PACKAGE
+#define LSA_AP_NAME_INITIALIZE_PACKAGE "LsaApInitializePackage\0"
+#endif
+#ifndef LSA_AP_NAME_LOGON_USER
+#define LSA_AP_NAME_LOGON_USER "LsaApLogonUser\0"
+#endif
+#ifndef LSA_AP_NAME_LOGON_USER_EX
+#define LSA_AP_NAME_LOGON_USER_EX "LsaApLogonUserEx\0"
+#endif
+#ifndef LSA_AP_NAME_LOGON_USER_EX2
+#define LSA_AP_NAME_LOGON_USER_EX2 "LsaApLogonUserEx2\0"
+#endif
+#ifndef LSA_AP_NAME_CALL_PACKAGE
+#define LSA_AP_NAME_CALL_PACKAGE "LsaApCallPackage\0"
+#endif
+#ifndef LSA_AP_NAME_LOGON_TERMINATED
+#define LSA_AP_NAME_LOGON_TERMINATED "LsaApLogonTerminated\0"
+#endif
+#ifndef LSA_AP_NAME_CALL_PACKAGE_UNTRUSTED
+#define LSA_AP_NAME_CALL_PACKAGE_UNTRUSTED "LsaApCallPackageUntrusted\0"
+#endif
+#ifndef LSA_AP_NAME_CALL_PACKAGE_PASSTHROUGH
+#define LSA_AP_NAME_CALL_PACKAGE_PASSTHROUGH "LsaApCallPackagePassthrough\0"
+#endif
+#ifndef SP_ACCEPT_CREDENTIALS_NAME
+#define SP_ACCEPT_CREDENTIALS_NAME "SpAcceptCredentials\0"
+#endif
+#ifndef SAM_CREDENTIAL_UPDATE_NOTIFY_ROUTINE
+#define SAM_CREDENTIAL_UPDATE_NOTIFY_ROUTINE "CredentialUpdateNotify"
+#endif
+#ifndef SAM_CREDENTIAL_UPDATE_REGISTER_ROUTINE
+#define SAM_CREDENTIAL_UPDATE_REGISTER_ROUTINE "CredentialUpdateRegister"
+#endif
+#ifndef SAM_CREDENTIAL_UPDATE_FREE_ROUTINE
+#define SAM_CREDENTIAL_UPDATE_FREE_ROUTINE "CredentialUpdateFree"
+#endif
 #ifndef SECPKG_LSAMODEINIT_NAME
 #define SECPKG_LSAMODEINIT_NAME "SpLsaModeInitialize"
 #endif

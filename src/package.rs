@@ -272,6 +272,7 @@ pub trait Credentials: Send + Sync + 'static {
     }
     /// QueryCredentialsAttributes for packages that write the caller's struct themselves
     /// (plug-ins). `None`, the default: `query_attribute` answers.
+    /// `wide`: the W function was called (else A: strings come back UTF-8).
     ///
     /// # Safety
     /// `buffer` is the caller's struct for `attr`, as QueryCredentialsAttributesW documents.
@@ -279,6 +280,7 @@ pub trait Credentials: Send + Sync + 'static {
         &self,
         _attr: u32,
         _buffer: *mut c_void,
+        _wide: bool,
     ) -> Option<SecResult<()>> {
         None
     }
@@ -316,6 +318,7 @@ pub trait Context: Send + Sync + 'static {
     fn query_attribute(&self, attr: u32) -> SecResult<Attribute>;
     /// QueryContextAttributes for packages that write the caller's struct themselves
     /// (plug-ins). `None`, the default: `query_attribute` answers.
+    /// `wide`: the W function was called (else A: strings come back UTF-8).
     ///
     /// # Safety
     /// `buffer` is the caller's struct for `attr`, as QueryContextAttributesW documents.
@@ -323,6 +326,7 @@ pub trait Context: Send + Sync + 'static {
         &self,
         _attr: u32,
         _buffer: *mut c_void,
+        _wide: bool,
     ) -> Option<SecResult<()>> {
         None
     }

@@ -7,9 +7,13 @@
 
 use super::nt::{check, to_result};
 use crate::buffers::{free_context_buffer, SecBuffers};
-use crate::ffi::consts::SECURITY_NATIVE_DREP;
+use crate::ffi::consts::{
+    SECPKG_ATTR_AUTHORITY, SECPKG_ATTR_CLIENT_SPECIFIED_TARGET, SECPKG_ATTR_KEY_INFO,
+    SECPKG_ATTR_NAMES, SECPKG_ATTR_NATIVE_NAMES, SECPKG_CRED_ATTR_NAMES, SECURITY_NATIVE_DREP,
+};
 use crate::ffi::ntsecpkg::*;
 use crate::ffi::schannel::UNICODE_STRING;
+use crate::ffi::strings::{alloc_string, w_str, Charset};
 use crate::ffi::types::*;
 use crate::package::{
     Attribute, Context, CredentialRequest, Credentials, PackageInfo, RawCredentialArgs,
@@ -196,12 +200,22 @@ impl Credentials for PluginCredentials {
     fn query_attribute(&self, _attr: u32) -> SecResult<Attribute> {
         Err(Error::UnsupportedFunction)
     }
-    unsafe fn query_attribute_raw(&self, attr: u32, buffer: *mut c_void) -> Option<SecResult<()>> {
+    unsafe fn query_attribute_raw(
+        &self,
+        attr: u32,
+        buffer: *mut c_void,
+        wide: bool,
+    ) -> Option<SecResult<()>> {
         let Some(f) = self.pkg.lsa.QueryCredentialsAttributes else {
             return Some(Err(Error::UnsupportedFunction));
         };
         // SAFETY: the package's entry point with its handle and the caller's struct.
-        Some(check(unsafe { f(self.handle, attr, buffer) }))
+        let r = check(unsafe { f(self.handle, attr, buffer) });
+        if r.is_err() || wide || attr != SECPKG_CRED_ATTR_NAMES {
+            return Some(r);
+        }
+        // SAFETY: a SecPkgCredentials_NamesW the package just filled.
+        Some(unsafe { narrow_strings(buffer, 1) })
     }
     fn set_attribute(&self, attr: u32, value: &[u8]) -> SecResult<()> {
         let f = self
@@ -306,6 +320,39 @@ impl StepOut {
             data: empty_buffer(),
         }
     }
+}
+
+/// Replaces the first `n` string pointers of `buffer` (UTF-16, from the package) by UTF-8
+/// copies; the package's strings are freed. Every pointer is replaced (or NULL) even on error,
+/// so the caller never frees a string twice.
+///
+/// # Safety
+/// `buffer` starts with `n` pointer slots, each NULL or a NUL-terminated UTF-16 string.
+unsafe fn narrow_strings(buffer: *mut c_void, n: usize) -> SecResult<()> {
+    let mut result = Ok(());
+    for i in 0..n {
+        let slot = (buffer as *mut *mut c_void).wrapping_add(i);
+        // SAFETY: per the contract.
+        let w = unsafe { slot.read_unaligned() };
+        if w.is_null() {
+            continue;
+        }
+        // SAFETY: a NUL-terminated UTF-16 string per the contract.
+        let s = unsafe { w_str(w as *const u16) };
+        let narrow = match s {
+            Ok(Some(s)) => alloc_string(&s, Charset::Ansi),
+            Ok(None) => Ok(core::ptr::null_mut()),
+            Err(e) => Err(e),
+        };
+        free_context_buffer(w);
+        let p = narrow.unwrap_or_else(|e| {
+            result = Err(e);
+            core::ptr::null_mut()
+        });
+        // SAFETY: per the contract.
+        unsafe { slot.write_unaligned(p) };
+    }
+    result
 }
 
 fn empty_buffer() -> SecBuffer {
@@ -447,7 +494,12 @@ impl Context for PluginContext {
         Err(Error::UnsupportedFunction)
     }
 
-    unsafe fn query_attribute_raw(&self, attr: u32, buffer: *mut c_void) -> Option<SecResult<()>> {
+    unsafe fn query_attribute_raw(
+        &self,
+        attr: u32,
+        buffer: *mut c_void,
+        wide: bool,
+    ) -> Option<SecResult<()>> {
         let p = self.pkg();
         let Some(f) = p
             .user
@@ -457,7 +509,19 @@ impl Context for PluginContext {
             return Some(Err(Error::UnsupportedFunction));
         };
         // SAFETY: the package's entry point with its handle and the caller's struct.
-        Some(check(unsafe { f(self.h(), attr, buffer) }))
+        let r = check(unsafe { f(self.h(), attr, buffer) });
+        // The A functions: the string members of the structs a package fills (Unicode, as LSA
+        // packages are) become UTF-8, as Windows' secur32 converts them.
+        let strings = match attr {
+            SECPKG_ATTR_NAMES | SECPKG_ATTR_AUTHORITY | SECPKG_ATTR_CLIENT_SPECIFIED_TARGET => 1,
+            SECPKG_ATTR_NATIVE_NAMES | SECPKG_ATTR_KEY_INFO => 2,
+            _ => 0,
+        };
+        if r.is_err() || wide || strings == 0 {
+            return Some(r);
+        }
+        // SAFETY: the struct the package just filled starts with `strings` string pointers.
+        Some(unsafe { narrow_strings(buffer, strings) })
     }
 
     fn set_attribute(&self, attr: u32, value: &[u8]) -> SecResult<()> {

@@ -168,7 +168,7 @@ unsafe fn query_cred_attrs(
         return Err(Error::InvalidParameter);
     }
     // SAFETY: buf is the caller's struct for this attribute.
-    if let Some(r) = unsafe { cred.query_attribute_raw(attr, buf) } {
+    if let Some(r) = unsafe { cred.query_attribute_raw(attr, buf, cs == Charset::Wide) } {
         return r.map(|()| Outcome::Ok);
     }
     // SAFETY: buf is the caller's struct for this attribute.

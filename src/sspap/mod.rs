@@ -299,6 +299,7 @@ fn parameters() -> SECPKG_PARAMETERS {
 }
 
 /// A dlopen'ed library (never closed).
+#[cfg_attr(not(unix), allow(dead_code))]
 struct Library(*mut core::ffi::c_void);
 
 #[cfg(unix)]

@@ -7,6 +7,17 @@ fn main() {
     println!("cargo:rerun-if-changed=src/ffi");
     println!("cargo:rerun-if-changed=cbindgen.toml");
     println!("cargo:rerun-if-changed=build.rs");
+    // 32-bit Windows: the stdcall (SEC_ENTRY) exports keep Windows' undecorated names
+    // (EncryptMessage, not EncryptMessage@16), as secur32.dll exports them; callers built with
+    // the SDK headers import the decorated names through the import library
+    // (scripts/build-windows.sh maps them with dlltool --kill-at).
+    let var = |k: &str| std::env::var(k).unwrap_or_default();
+    if var("CARGO_CFG_TARGET_OS") == "windows"
+        && var("CARGO_CFG_TARGET_ARCH") == "x86"
+        && var("CARGO_CFG_TARGET_ENV") == "gnu"
+    {
+        println!("cargo:rustc-cdylib-link-arg=-Wl,--kill-at");
+    }
     let root = std::env::var("CARGO_MANIFEST_DIR").expect("CARGO_MANIFEST_DIR");
     let root = Path::new(&root);
     let mut config =
@@ -40,6 +51,35 @@ fn main() {
     write_if_changed(&root.join("include/security.h"), SECURITY_H);
     for h in OWN_HEADERS {
         own_header(root, &ffi_copy, h);
+    }
+    crypt32_links();
+}
+
+/// `-lcrypt32` works right after `cargo build`: libcrypt32.so / libcrypt32.a next to the
+/// libraries in the profile directory (OUT_DIR is <profile>/build/<pkg>-<hash>/out), as links
+/// to libsecur32, which exports the crypt32 subset (scripts/install.sh does the same).
+fn crypt32_links() {
+    #[cfg(unix)]
+    {
+        let Some(out) = std::env::var_os("OUT_DIR") else {
+            return;
+        };
+        let Some(profile) = Path::new(&out).ancestors().nth(3) else {
+            return;
+        };
+        for (link, target) in [
+            ("libcrypt32.so", "libsecur32.so"),
+            ("libcrypt32.a", "libsecur32.a"),
+        ] {
+            let l = profile.join(link);
+            if std::fs::read_link(&l).is_ok_and(|t| t == Path::new(target)) {
+                continue;
+            }
+            let _ = std::fs::remove_file(&l);
+            if let Err(e) = std::os::unix::fs::symlink(target, &l) {
+                println!("cargo:warning=cannot link {}: {e}", l.display());
+            }
+        }
     }
 }
 
@@ -459,6 +499,9 @@ fn system_abi_as_c(dir: &Path) -> std::path::PathBuf {
         let _ = std::fs::create_dir_all(dest.parent().expect("parent"));
         let src = std::fs::read_to_string(&p).expect("read src/ffi");
         let src = src.replace("extern \"system\" fn", "extern \"C\" fn");
+        // crypt32's functions are exported everywhere but Windows (where crypt32.dll's are):
+        // they belong in wincrypt.h.
+        let src = src.replace("#[cfg_attr(not(windows), no_mangle)]", "#[no_mangle]");
         std::fs::write(dest, src).expect("write ffi copy");
     }
     out

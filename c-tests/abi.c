@@ -25,6 +25,15 @@ static const SEC_WCHAR *W(const char *s) {
   return b;
 }
 
+/* The address of an export. Windows SDK headers (mingw's) declare the functions without
+   dllimport, so `EncryptMessage` in an .exe is the import thunk, not the DLL's function; the
+   DLL's address is GetProcAddress's. */
+#ifdef _WIN32
+#define EXPORT(f) ((void *)GetProcAddress(GetModuleHandleA("secur32.dll"), #f))
+#else
+#define EXPORT(f) ((void *)(f))
+#endif
+
 static void test_tables(void) {
   PSecurityFunctionTableW tw = InitSecurityInterfaceW();
   PSecurityFunctionTableA ta = InitSecurityInterfaceA();
@@ -33,21 +42,21 @@ static void test_tables(void) {
      dlls/secur32/tests/secur32.c test_InitSecurityInterface, run on Windows). */
   CHECK(tw->dwVersion == SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION, "W version %u", (unsigned)tw->dwVersion);
   CHECK(ta->dwVersion == SECURITY_SUPPORT_PROVIDER_INTERFACE_VERSION, "A version");
-  CHECK(tw->AcquireCredentialsHandleW == AcquireCredentialsHandleW, "W ACH slot");
-  CHECK(tw->InitializeSecurityContextW == InitializeSecurityContextW, "W ISC slot");
-  CHECK(tw->AcceptSecurityContext == AcceptSecurityContext, "ASC slot");
-  CHECK(tw->EncryptMessage == EncryptMessage && tw->DecryptMessage == DecryptMessage, "message slots");
-  CHECK((void *)tw->Reserved3 == (void *)EncryptMessage, "Reserved3 = EncryptMessage");
-  CHECK((void *)tw->Reserved4 == (void *)DecryptMessage, "Reserved4 = DecryptMessage");
-  CHECK(tw->MakeSignature == MakeSignature && tw->VerifySignature == VerifySignature, "sig slots");
-  CHECK(tw->FreeContextBuffer == FreeContextBuffer, "FCB slot");
-  CHECK(tw->QueryContextAttributesExW == QueryContextAttributesExW, "QCAEx slot");
-  CHECK(tw->QueryCredentialsAttributesExW == QueryCredentialsAttributesExW, "QCrAEx slot");
-  CHECK(tw->ChangeAccountPasswordW == ChangeAccountPasswordW, "CAP slot");
-  CHECK(ta->AcquireCredentialsHandleA == AcquireCredentialsHandleA, "A ACH slot");
-  CHECK(ta->InitializeSecurityContextA == InitializeSecurityContextA, "A ISC slot");
-  CHECK(ta->QueryContextAttributesA == QueryContextAttributesA, "A QCA slot");
-  CHECK(ta->FreeCredentialHandle == FreeCredentialsHandle, "A FreeCredentialHandle slot");
+  CHECK((void *)tw->AcquireCredentialsHandleW == EXPORT(AcquireCredentialsHandleW), "W ACH slot");
+  CHECK((void *)tw->InitializeSecurityContextW == EXPORT(InitializeSecurityContextW), "W ISC slot");
+  CHECK((void *)tw->AcceptSecurityContext == EXPORT(AcceptSecurityContext), "ASC slot");
+  CHECK((void *)tw->EncryptMessage == EXPORT(EncryptMessage) && (void *)tw->DecryptMessage == EXPORT(DecryptMessage), "message slots");
+  CHECK((void *)tw->Reserved3 == EXPORT(EncryptMessage), "Reserved3 = EncryptMessage");
+  CHECK((void *)tw->Reserved4 == EXPORT(DecryptMessage), "Reserved4 = DecryptMessage");
+  CHECK((void *)tw->MakeSignature == EXPORT(MakeSignature) && (void *)tw->VerifySignature == EXPORT(VerifySignature), "sig slots");
+  CHECK((void *)tw->FreeContextBuffer == EXPORT(FreeContextBuffer), "FCB slot");
+  CHECK((void *)tw->QueryContextAttributesExW == EXPORT(QueryContextAttributesExW), "QCAEx slot");
+  CHECK((void *)tw->QueryCredentialsAttributesExW == EXPORT(QueryCredentialsAttributesExW), "QCrAEx slot");
+  CHECK((void *)tw->ChangeAccountPasswordW == EXPORT(ChangeAccountPasswordW), "CAP slot");
+  CHECK((void *)ta->AcquireCredentialsHandleA == EXPORT(AcquireCredentialsHandleA), "A ACH slot");
+  CHECK((void *)ta->InitializeSecurityContextA == EXPORT(InitializeSecurityContextA), "A ISC slot");
+  CHECK((void *)ta->QueryContextAttributesA == EXPORT(QueryContextAttributesA), "A QCA slot");
+  CHECK((void *)ta->FreeCredentialHandle == EXPORT(FreeCredentialsHandle), "A FreeCredentialHandle slot");
   CHECK(tw->Reserved2 == NULL && tw->Reserved8 == NULL, "reserved slots NULL");
 }
 
@@ -429,7 +438,43 @@ static void test_message_descs(void) {
   FreeCredentialsHandle(&p.scred);
 }
 
+#ifdef _WIN32
+/* Windows: memory the DLL hands out is a process-heap block, as Windows' secur32 hands it
+   out, so a caller may inspect it (HeapSize) or free it the Windows way (HeapFree). */
+static void test_process_heap(void) {
+  ULONG n = 0;
+  PSecPkgInfoW infos = NULL;
+  CHECK_STATUS(EnumerateSecurityPackagesW(&n, &infos), SEC_E_OK);
+  SIZE_T size = infos ? HeapSize(GetProcessHeap(), 0, infos) : (SIZE_T)-1;
+  CHECK(size != (SIZE_T)-1 && size >= n * sizeof *infos, "SecPkgInfo array is a process-heap block (%lu bytes)",
+        (unsigned long)size);
+  for (ULONG i = 0; i < n && size != (SIZE_T)-1; i++) {
+    const char *nm = (const char *)infos[i].Name, *base = (const char *)infos;
+    CHECK(nm >= base && nm < base + size, "package %lu's name is in the same block", (unsigned long)i);
+  }
+  CHECK(infos && HeapFree(GetProcessHeap(), 0, infos), "HeapFree(GetProcessHeap()) frees the SecPkgInfo array");
+  /* An allocated output token (ISC_REQ_ALLOCATE_MEMORY): FreeContextBuffer still works. */
+  CredHandle cred;
+  CtxtHandle ctx;
+  ULONG attr;
+  TimeStamp ts;
+  CHECK_STATUS(acquire_ntlm(SECPKG_CRED_OUTBOUND, "user", "DOMAIN", "Password01", &cred), SEC_E_OK);
+  SecBuffer ob = { 0, SECBUFFER_TOKEN, NULL };
+  SecBufferDesc od = { SECBUFFER_VERSION, 1, &ob };
+  CHECK_STATUS(InitializeSecurityContextA(&cred, NULL, (SEC_CHAR *)"host/x", NTLM_REQ | ISC_REQ_ALLOCATE_MEMORY, 0,
+                                          SECURITY_NATIVE_DREP, NULL, 0, &ctx, &od, &attr, &ts),
+               SEC_I_CONTINUE_NEEDED);
+  CHECK(ob.pvBuffer && HeapSize(GetProcessHeap(), 0, ob.pvBuffer) >= ob.cbBuffer, "token is a process-heap block");
+  CHECK_STATUS(FreeContextBuffer(ob.pvBuffer), SEC_E_OK);
+  DeleteSecurityContext(&ctx);
+  FreeCredentialsHandle(&cred);
+}
+#endif
+
 int main(void) {
+#ifdef _WIN32
+  test_process_heap();
+#endif
   test_tables();
   test_packages();
   test_handles();

@@ -5,7 +5,8 @@
      KT_REALM                      the realm
      KT_USER, KT_PASS              a user and password (user1)
      KT_SPN                        a service in the keytab, e.g. HTTP/localhost
-     KT_ETYPE_USERS                optional: "etype:user:password:spn:sig:trailer ..." cases
+     KT_ETYPE_USERS                optional: "name:user:password:spn:sig:trailer[:etype] ..." cases
+                                   (0 = not asserted; etype = the session key's, from KEY_INFO)
      KT_ETYPE_ONLY                 run only those cases (the script sets it with a krb5.conf
                                    whose enctype lists name one enctype)
      KT_DEAD_CONFIG                a krb5.conf whose realm's KDC port has nothing listening
@@ -129,11 +130,13 @@ static void test_package_info(void) {
 
 /* --- messages ------------------------------------------------------------------------------- */
 
-/* EncryptMessage as .NET / sspilib call it: [TOKEN(cbSecurityTrailer), DATA, PADDING(cbBlockSize)]. */
+/* EncryptMessage as .NET / sspilib call it: [TOKEN(cbSecurityTrailer), DATA, PADDING(cbBlockSize)].
+   PADDING points just after DATA (the caller's array has room), so TOKEN ‖ DATA ‖ PADDING is
+   what goes on the wire and DATA + PADDING is what the receiver's DATA buffer holds: RC4
+   (RFC 4757) puts its padding byte there; the AES enctypes leave PADDING empty. */
 static SECURITY_STATUS wrap3(CtxtHandle *h, ULONG qop, unsigned char *tok, ULONG *toklen, unsigned char *data, ULONG len,
                              ULONG *padlen) {
-  unsigned char pad[64];
-  SecBuffer b[3] = { { *toklen, SECBUFFER_TOKEN, tok }, { len, SECBUFFER_DATA, data }, { *padlen, SECBUFFER_PADDING, pad } };
+  SecBuffer b[3] = { { *toklen, SECBUFFER_TOKEN, tok }, { len, SECBUFFER_DATA, data }, { *padlen, SECBUFFER_PADDING, data + len } };
   SecBufferDesc d = { SECBUFFER_VERSION, 3, b };
   SECURITY_STATUS s = EncryptMessage(h, qop, &d, 0);
   if (s == SEC_E_OK) { *toklen = b[0].cbBuffer; *padlen = b[2].cbBuffer; }
@@ -161,41 +164,42 @@ static void test_messages(pair_t *p, const char *label, ULONG expect_sig, ULONG 
   for (int dir = 0; dir < 2; dir++) {
     CtxtHandle *tx = dir ? &p->sctx : &p->cctx, *rx = dir ? &p->cctx : &p->sctx;
     for (int m = 0; m < 3; m++) {
-      unsigned char data[5000], orig[5000], tok[256];
+      unsigned char data[5016], orig[5000], tok[256];
       ULONG len = msgs[m] ? (ULONG)strlen(msgs[m]) : (ULONG)sizeof big;
       memcpy(orig, msgs[m] ? (const unsigned char *)msgs[m] : big, len);
       memcpy(data, orig, len);
       ULONG toklen = sz.cbSecurityTrailer, padlen = sz.cbBlockSize, qop = 99;
       CHECK_STATUS(wrap3(tx, 0, tok, &toklen, data, len, &padlen), SEC_E_OK);
-      CHECK(padlen == 0, "%s: PADDING comes back empty (%u)", label, (unsigned)padlen);
+      if (expect_trailer) CHECK(padlen == 0, "%s: PADDING comes back empty for AES (%u)", label, (unsigned)padlen);
       CHECK(toklen <= sz.cbSecurityTrailer, "%s: TOKEN %u fits the trailer", label, (unsigned)toklen);
       if (expect_trailer == 76) CHECK(toklen == 60, "%s: AES-SHA1 TOKEN is 60 bytes (RRC 28, EC 0), got %u", label, (unsigned)toklen);
       CHECK(len < 8 || memcmp(data, orig, len) != 0, "%s: DATA encrypted in place", label);
       /* tamper: every call fails and consumes nothing, then the genuine message opens */
+      ULONG wire = len + padlen;
       data[len / 2] ^= 1;
-      CHECK_STATUS(unwrap2(rx, tok, toklen, data, len, &qop), SEC_E_MESSAGE_ALTERED);
+      CHECK_STATUS(unwrap2(rx, tok, toklen, data, wire, &qop), SEC_E_MESSAGE_ALTERED);
       data[len / 2] ^= 1;
       tok[toklen - 1] ^= 0x80;
-      CHECK_STATUS(unwrap2(rx, tok, toklen, data, len, &qop), SEC_E_MESSAGE_ALTERED);
+      CHECK_STATUS(unwrap2(rx, tok, toklen, data, wire, &qop), SEC_E_MESSAGE_ALTERED);
       tok[toklen - 1] ^= 0x80;
-      unsigned char keep_tok[256], keep[5000];
-      memcpy(keep_tok, tok, toklen); memcpy(keep, data, len);
-      CHECK_STATUS(unwrap2(rx, tok, toklen, data, len, &qop), SEC_E_OK);
+      unsigned char keep_tok[256], keep[5016];
+      memcpy(keep_tok, tok, toklen); memcpy(keep, data, wire);
+      CHECK_STATUS(unwrap2(rx, tok, toklen, data, wire, &qop), SEC_E_OK);
       CHECK(memcmp(data, orig, len) == 0, "%s: round trip dir %d msg %d", label, dir, m);
       CHECK(qop == 0, "%s: pfQOP 0 for a sealed message (%u)", label, (unsigned)qop);
       /* replay → SEC_E_OUT_OF_SEQUENCE (REPLAY_DETECT was asked for) */
-      CHECK_STATUS(unwrap2(rx, keep_tok, toklen, keep, len, &qop), SEC_E_OUT_OF_SEQUENCE);
+      CHECK_STATUS(unwrap2(rx, keep_tok, toklen, keep, wire, &qop), SEC_E_OUT_OF_SEQUENCE);
     }
     /* reorder: two messages, the second delivered first */
     unsigned char d1[8] = "first!!", d2[8] = "second!", t1[256], t2[256];
     ULONG l1 = sz.cbSecurityTrailer, l2 = sz.cbSecurityTrailer, p1 = 1, p2 = 1, qop;
     CHECK_STATUS(wrap3(tx, 0, t1, &l1, d1, 7, &p1), SEC_E_OK);
     CHECK_STATUS(wrap3(tx, 0, t2, &l2, d2, 7, &p2), SEC_E_OK);
-    CHECK_STATUS(unwrap2(rx, t2, l2, d2, 7, &qop), SEC_E_OUT_OF_SEQUENCE);
-    CHECK_STATUS(unwrap2(rx, t1, l1, d1, 7, &qop), SEC_E_OK);
+    CHECK_STATUS(unwrap2(rx, t2, l2, d2, 7 + p2, &qop), SEC_E_OUT_OF_SEQUENCE);
+    CHECK_STATUS(unwrap2(rx, t1, l1, d1, 7 + p1, &qop), SEC_E_OK);
     CHECK(memcmp(d1, "first!!", 7) == 0, "%s: reordered first message", label);
     /* the refused early message consumed nothing: it opens now that it is next */
-    CHECK_STATUS(unwrap2(rx, t2, l2, d2, 7, &qop), SEC_E_OK);
+    CHECK_STATUS(unwrap2(rx, t2, l2, d2, 7 + p2, &qop), SEC_E_OK);
     CHECK(memcmp(d2, "second!", 7) == 0, "%s: early message opens in turn", label);
   }
 
@@ -205,8 +209,8 @@ static void test_messages(pair_t *p, const char *label, ULONG expect_sig, ULONG 
     ULONG len = 19, toklen = sz.cbSecurityTrailer, padlen = 1, qop;
     CHECK_STATUS(wrap3(&p->cctx, 0, tok, &toklen, data, len, &padlen), SEC_E_OK);
     memcpy(stream, tok, toklen);
-    memcpy(stream + toklen, data, len);
-    SecBuffer b[2] = { { toklen + len, SECBUFFER_STREAM, stream }, { 0, SECBUFFER_DATA, NULL } };
+    memcpy(stream + toklen, data, len + padlen);
+    SecBuffer b[2] = { { toklen + len + padlen, SECBUFFER_STREAM, stream }, { 0, SECBUFFER_DATA, NULL } };
     SecBufferDesc d = { SECBUFFER_VERSION, 2, b };
     CHECK_STATUS(DecryptMessage(&p->sctx, &d, 0, &qop), SEC_E_OK);
     CHECK(b[1].cbBuffer == len && b[1].pvBuffer && memcmp(b[1].pvBuffer, "stream form message", len) == 0,
@@ -220,9 +224,11 @@ static void test_messages(pair_t *p, const char *label, ULONG expect_sig, ULONG 
     unsigned char tok[256], a[10] = "part one.", c[10] = "part two.", ro[10] = "header-ro";
     unsigned char ro_copy[10];
     memcpy(ro_copy, ro, sizeof ro);
-    SecBuffer b[4] = { { sz.cbSecurityTrailer, SECBUFFER_TOKEN, tok }, { 9, SECBUFFER_DATA, a },
-                       { 9, SECBUFFER_DATA | SECBUFFER_READONLY_WITH_CHECKSUM, ro }, { 9, SECBUFFER_DATA, c } };
-    SecBufferDesc d = { SECBUFFER_VERSION, 4, b };
+    unsigned char pad[16];
+    SecBuffer b[5] = { { sz.cbSecurityTrailer, SECBUFFER_TOKEN, tok }, { 9, SECBUFFER_DATA, a },
+                       { 9, SECBUFFER_DATA | SECBUFFER_READONLY_WITH_CHECKSUM, ro }, { 9, SECBUFFER_DATA, c },
+                       { sz.cbBlockSize, SECBUFFER_PADDING, pad } };
+    SecBufferDesc d = { SECBUFFER_VERSION, 5, b };
     CHECK_STATUS(EncryptMessage(&p->cctx, 0, &d, 0), SEC_E_OK);
     CHECK(memcmp(ro, ro_copy, sizeof ro) == 0, "%s: READONLY_WITH_CHECKSUM buffer untouched", label);
     CHECK(memcmp(a, "part one.", 9) != 0 && memcmp(c, "part two.", 9) != 0, "%s: both DATA sealed", label);
@@ -236,14 +242,14 @@ static void test_messages(pair_t *p, const char *label, ULONG expect_sig, ULONG 
 
   /* SECQOP_WRAP_NO_ENCRYPT: integrity only, data in clear, reported in pfQOP */
   {
-    unsigned char data[16] = "clear but signed", tok[256];
+    unsigned char data[32] = "clear but signed", tok[256];
     ULONG toklen = sz.cbSecurityTrailer, padlen = 1, qop = 0;
     CHECK_STATUS(wrap3(&p->cctx, SECQOP_WRAP_NO_ENCRYPT, tok, &toklen, data, 16, &padlen), SEC_E_OK);
     CHECK(memcmp(data, "clear but signed", 16) == 0, "%s: WRAP_NO_ENCRYPT leaves DATA in clear", label);
     data[3] ^= 4;
-    CHECK_STATUS(unwrap2(&p->sctx, tok, toklen, data, 16, &qop), SEC_E_MESSAGE_ALTERED);
+    CHECK_STATUS(unwrap2(&p->sctx, tok, toklen, data, 16 + padlen, &qop), SEC_E_MESSAGE_ALTERED);
     data[3] ^= 4;
-    CHECK_STATUS(unwrap2(&p->sctx, tok, toklen, data, 16, &qop), SEC_E_OK);
+    CHECK_STATUS(unwrap2(&p->sctx, tok, toklen, data, 16 + padlen, &qop), SEC_E_OK);
     CHECK(qop == SECQOP_WRAP_NO_ENCRYPT, "%s: pfQOP = SECQOP_WRAP_NO_ENCRYPT (0x%08X)", label, (unsigned)qop);
   }
 
@@ -291,18 +297,18 @@ static void test_messages(pair_t *p, const char *label, ULONG expect_sig, ULONG 
 static void test_no_allocations(pair_t *p, const char *label) {
   SecPkgContext_Sizes sz;
   CHECK_STATUS(QueryContextAttributesA(&p->cctx, SECPKG_ATTR_SIZES, &sz), SEC_E_OK);
-  static unsigned char data[16384], tok[256], sig[128];
+  static unsigned char data[16384 + 16], tok[256], sig[128];
   unsigned long total = 0;
   int failures = 0;
   for (int r = 0; r < 12; r++) {
-    ULONG len = r % 2 ? 1 : sizeof data, toklen = sz.cbSecurityTrailer, padlen = sz.cbBlockSize, qop;
+    ULONG len = r % 2 ? 1 : 16384, toklen = sz.cbSecurityTrailer, padlen = sz.cbBlockSize, qop;
     memset(data, r, len);
     int counting = r >= 4;
     if (counting) alloc_count_begin();
     failures += wrap3(&p->cctx, 0, tok, &toklen, data, len, &padlen) != SEC_E_OK;
     {
-      SecBuffer b[3] = { { toklen, SECBUFFER_TOKEN, tok }, { len, SECBUFFER_DATA, data }, { padlen, SECBUFFER_PADDING, tok + toklen } };
-      SecBufferDesc d = { SECBUFFER_VERSION, 3, b };
+      SecBuffer b[2] = { { toklen, SECBUFFER_TOKEN, tok }, { len + padlen, SECBUFFER_DATA, data } };
+      SecBufferDesc d = { SECBUFFER_VERSION, 2, b };
       failures += DecryptMessage(&p->sctx, &d, 0, &qop) != SEC_E_OK;
     }
     SecBuffer m[2] = { { len, SECBUFFER_DATA, data }, { sz.cbMaxSignature, SECBUFFER_TOKEN, sig } };
@@ -446,12 +452,12 @@ static void test_dce_style(const char *user, const char *realm, const char *pw, 
     SecPkgContext_Sizes sz;
     CHECK_STATUS(QueryContextAttributesA(&p.cctx, SECPKG_ATTR_SIZES, &sz), SEC_E_OK);
     /* DCE style: EC 16 → the token is 76 bytes for AES-SHA1 (PACKAGES-NOTES) */
-    unsigned char data[20] = "dce-style message!!", tok[256];
+    unsigned char data[24] = "dce-style message!!", tok[256];
     ULONG toklen = sz.cbSecurityTrailer, padlen = sz.cbBlockSize, qop;
     CHECK_STATUS(wrap3(&p.cctx, 0, tok, &toklen, data, 19, &padlen), SEC_E_OK);
     CHECK(toklen == sz.cbSecurityTrailer, "DCE-style TOKEN %u = cbSecurityTrailer %u", (unsigned)toklen,
           (unsigned)sz.cbSecurityTrailer);
-    CHECK_STATUS(unwrap2(&p.sctx, tok, toklen, data, 19, &qop), SEC_E_OK);
+    CHECK_STATUS(unwrap2(&p.sctx, tok, toklen, data, 19 + padlen, &qop), SEC_E_OK);
     CHECK(memcmp(data, "dce-style message!!", 19) == 0, "DCE-style round trip");
   }
   free_pair(&p);
@@ -718,8 +724,9 @@ static void test_etype_cases(const char *realm) {
     char *spn = strchr(pw, ':');
     if (!spn) continue;
     *spn++ = 0;
-    char *sig = strchr(spn, ':'), *trailer = NULL;
+    char *sig = strchr(spn, ':'), *trailer = NULL, *want_etype = NULL;
     if (sig) { *sig++ = 0; trailer = strchr(sig, ':'); if (trailer) *trailer++ = 0; }
+    if (trailer) { want_etype = strchr(trailer, ':'); if (want_etype) *want_etype++ = 0; }
     pair_t p;
     memset(&p, 0, sizeof p);
     CHECK_STATUS(acquire(SECPKG_CRED_OUTBOUND, user, realm, pw, &p.ccred), SEC_E_OK);
@@ -733,6 +740,16 @@ static void test_etype_cases(const char *realm) {
       test_attributes(&p, uar);
       test_messages(&p, etype, sig ? (ULONG)atoi(sig) : 0, trailer ? (ULONG)atoi(trailer) : 0);
       test_no_allocations(&p, etype);
+      if (want_etype) {
+        /* the session key's enctype (KEY_INFO EncryptAlgorithm), e.g. an RC4 session key in an
+           AES ticket: the messages use the session key's enctype */
+        SecPkgContext_KeyInfoA ki;
+        CHECK_STATUS(QueryContextAttributesA(&p.cctx, SECPKG_ATTR_KEY_INFO, &ki), SEC_E_OK);
+        CHECK(ki.EncryptAlgorithm == (ULONG)atoi(want_etype), "%s: session key enctype %u, want %s", etype,
+              (unsigned)ki.EncryptAlgorithm, want_etype);
+        FreeContextBuffer(ki.sSignatureAlgorithmName);
+        FreeContextBuffer(ki.sEncryptAlgorithmName);
+      }
     }
     free_pair(&p);
   }

@@ -81,12 +81,22 @@ run_shared() {
   fi
 }
 
-# run_static EXE: runs a consumer linked against libsecur32.a; it must not need the .so.
+# run_static EXE: runs a consumer linked against libsecur32.a; it must not need the .so, and
+# its stack must not be executable (GNU_STACK without E: every object of the archive carries
+# .note.GNU-stack; md5-asm's assembly object did not).
 run_static() {
   local exe=$1
   if needed "$exe" | grep -q 'secur32'; then
     echo "$exe depends on a shared secur32:"; needed "$exe"; return 1
   fi
+  local stack
+  stack=$(readelf -lW "$exe" | awk '$1 == "GNU_STACK" {print $7}')
+  echo "GNU_STACK flags: $stack"
+  case "$stack" in
+    *E*) echo "$exe has an executable stack"; return 1 ;;
+    RW) ;;
+    *) echo "$exe: no GNU_STACK header"; return 1 ;;
+  esac
   env -u LD_LIBRARY_PATH "$exe"
 }
 
@@ -166,7 +176,11 @@ pc_static() {
   echo "libs: $libs"
   # shellcheck disable=SC2086
   "$cc" -Wall -Wextra -Werror -o "$tmp/consumer-pc-static" "$consumer/main.c" \
-    $(pkg-config --cflags secur32) $libs || return 1
+    $(pkg-config --cflags secur32) $libs 2>"$tmp/static-link.log" || { cat "$tmp/static-link.log"; return 1; }
+  # The static link is silent: no linker warning (e.g. "missing .note.GNU-stack section").
+  if [ -s "$tmp/static-link.log" ]; then
+    echo "static link printed:"; cat "$tmp/static-link.log"; return 1
+  fi
   run_static "$tmp/consumer-pc-static"
 }
 step pkgconfig-static pc_static

@@ -125,8 +125,8 @@ static void handshake(int p, mutation m, outcome *o, side_t *cl, side_t *sv) {
     side_t *sides[2] = {cl, sv};
     SECURITY_STATUS st[2];
     memset(o, 0, sizeof *o);
-    *cl = (side_t){client_cred[p], {0, 0}, 0};
-    *sv = (side_t){server_cred, {0, 0}, 0};
+    *cl = (side_t){client_cred[p], {0, 0}, 0, 0};
+    *sv = (side_t){server_cred, {0, 0}, 0, 0};
     st[0] = step(cl, 0, in[0], &inlen[0], tok, &toklen, "localhost", NULL, 0);
     st[1] = SEC_I_CONTINUE_NEEDED;
     if (st[0] != SEC_I_CONTINUE_NEEDED) {

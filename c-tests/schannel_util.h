@@ -84,6 +84,7 @@ typedef struct {
     CredHandle cred;
     CtxtHandle ctx;
     int have;
+    ULONG attrs; /* pfContextAttr of the last successful step */
 } side_t;
 
 static inline SECURITY_STATUS step(side_t *x, int server, unsigned char *in, ULONG *inlen,
@@ -110,7 +111,10 @@ static inline SECURITY_STATUS step(side_t *x, int server, unsigned char *in, ULO
         s = InitializeSecurityContextA(&x->cred, x->have ? &x->ctx : NULL, (SEC_CHAR *)target, req,
                                        0, 0, *inlen || alpn_len ? &id : NULL, 0, &x->ctx, &od,
                                        &attrs, &ts);
-    if (s == SEC_E_OK || s == SEC_I_CONTINUE_NEEDED) x->have = 1;
+    if (s == SEC_E_OK || s == SEC_I_CONTINUE_NEEDED) {
+        x->have = 1;
+        x->attrs = attrs;
+    }
     *outlen = 0;
     if (ob[0].cbBuffer) {
         memcpy(out, ob[0].pvBuffer, ob[0].cbBuffer);

@@ -1,7 +1,8 @@
 /* NTLM loopback through libsecur32, written the way Windows SSPI code is written: a client
    (InitializeSecurityContextW) and a server (AcceptSecurityContext) in one process exchange
    NEGOTIATE, CHALLENGE and AUTHENTICATE, then seal and unseal a message.
-   Build: gcc -Iinclude examples/ntlm_loopback.c -Ltarget/release -lsecur32 */
+   Build (after cargo build --release; the rpath lets it run without LD_LIBRARY_PATH):
+     gcc -Iinclude examples/ntlm_loopback.c -Ltarget/release -lsecur32 -Wl,-rpath,$PWD/target/release */
 #define SECURITY_WIN32
 #define UNICODE
 #include <security.h>

@@ -1,7 +1,8 @@
 /* TLS echo client over Schannel, written as Windows Schannel code is written.
  * Usage: tls_echo_client HOST PORT MESSAGE
  * Trusts the system roots (SSL_CERT_FILE on Linux). Build on Linux:
- *   gcc -std=c11 -Iinclude examples/tls_echo_client.c -Ltarget/release -lsecur32 */
+ *   gcc -std=c11 -Iinclude examples/tls_echo_client.c -Ltarget/release -lsecur32 \
+ *       -Wl,-rpath,$PWD/target/release */
 #ifdef _WIN32
 #include <winsock2.h>
 #include <ws2tcpip.h>
@@ -20,7 +21,16 @@ typedef int SOCKET;
 #include <string.h>
 #define SECURITY_WIN32
 #include <security.h>
+/* SCH_CREDENTIALS: Microsoft's schannel.h declares it under SCHANNEL_USE_BLACKLISTS and needs
+   UNICODE_STRING (subauth.h) for it. */
+#define SCHANNEL_USE_BLACKLISTS
+#ifdef _WIN32
+#include <subauth.h>
+#endif
 #include <schannel.h>
+#ifndef SEC_SUCCESS /* Microsoft's sspi.h has it; mingw-w64's does not. */
+#define SEC_SUCCESS(Status) ((Status) >= 0)
+#endif
 
 #define IO_BUFFER_SIZE 0x10000
 
@@ -123,6 +133,13 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: %s HOST PORT MESSAGE\n", argv[0]);
         return 2;
     }
+#ifdef _WIN32
+    WSADATA wsa;
+    if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0) {
+        fprintf(stderr, "WSAStartup failed\n");
+        return 1;
+    }
+#endif
     SOCKET s = connect_to(argv[1], argv[2]);
     if (s == INVALID_SOCKET) {
         fprintf(stderr, "connect failed\n");

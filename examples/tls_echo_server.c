@@ -2,7 +2,8 @@
  * certificate and key come from a PFX file through PFXImportCertStore.
  * Usage: tls_echo_server PORT SERVER.pfx PASSWORD   (serves one connection)
  * Build on Linux:
- *   gcc -std=c11 -Iinclude examples/tls_echo_server.c -Ltarget/release -lsecur32 -lcrypt32 */
+ *   gcc -std=c11 -Iinclude examples/tls_echo_server.c -Ltarget/release -lsecur32 -lcrypt32 \
+ *       -Wl,-rpath,$PWD/target/release */
 #ifdef _WIN32
 #include <winsock2.h>
 #include <windows.h>
@@ -54,17 +55,9 @@ static PCCERT_CONTEXT load_certificate(const char *path, const char *password, H
     return CertEnumCertificatesInStore(*store, NULL);
 }
 
-int main(int argc, char **argv) {
-    if (argc != 4) {
-        fprintf(stderr, "usage: %s PORT SERVER.pfx PASSWORD\n", argv[0]);
-        return 2;
-    }
-    HCERTSTORE store;
-    PCCERT_CONTEXT cert = load_certificate(argv[2], argv[3], &store);
-    if (!cert) {
-        fprintf(stderr, "PFXImportCertStore failed\n");
-        return 1;
-    }
+/* Serves one connection on 127.0.0.1:port with the certificate and its private key:
+ * handshake, one message echoed back, close_notify. */
+static int serve_one(unsigned short port, PCCERT_CONTEXT cert) {
     SCHANNEL_CRED sc;
     memset(&sc, 0, sizeof sc);
     sc.dwVersion = SCHANNEL_CRED_VERSION;
@@ -87,7 +80,7 @@ int main(int argc, char **argv) {
     struct sockaddr_in addr;
     memset(&addr, 0, sizeof addr);
     addr.sin_family = AF_INET;
-    addr.sin_port = htons((unsigned short)atoi(argv[1]));
+    addr.sin_port = htons(port);
     addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     if (bind(ls, (struct sockaddr *)&addr, sizeof addr) || listen(ls, 1)) return 1;
     printf("LISTENING\n");
@@ -201,7 +194,29 @@ int main(int argc, char **argv) {
     closesocket(ls);
     DeleteSecurityContext(&ctx);
     FreeCredentialsHandle(&cred);
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc != 4) {
+        fprintf(stderr, "usage: %s PORT SERVER.pfx PASSWORD\n", argv[0]);
+        return 2;
+    }
+#ifdef _WIN32
+    WSADATA wsa;
+    if (WSAStartup(MAKEWORD(2, 2), &wsa) != 0) {
+        fprintf(stderr, "WSAStartup failed\n");
+        return 1;
+    }
+#endif
+    HCERTSTORE store;
+    PCCERT_CONTEXT cert = load_certificate(argv[2], argv[3], &store);
+    if (!cert) {
+        fprintf(stderr, "PFXImportCertStore failed\n");
+        return 1;
+    }
+    int rc = serve_one((unsigned short)atoi(argv[1]), cert);
     CertFreeCertificateContext(cert);
     CertCloseStore(store, 0);
-    return 0;
+    return rc;
 }

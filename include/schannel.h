@@ -175,6 +175,45 @@ typedef struct __attribute__((packed)) _SEC_APPLICATION_PROTOCOLS {
   struct _SEC_APPLICATION_PROTOCOL_LIST ProtocolLists[1];
 } SEC_APPLICATION_PROTOCOLS;
 
+/*
+ SECPKG_ATTR_SUPPORTED_ALGS (QueryCredentialsAttributes): the algorithms a credential
+ offers; `palgSupportedAlgs` is freed with FreeContextBuffer.
+ */
+typedef struct _SecPkgCred_SupportedAlgs {
+  DWORD cSupportedAlgs;
+  ALG_ID *palgSupportedAlgs;
+} SecPkgCred_SupportedAlgs;
+
+/*
+ Pointer to SecPkgCred_SupportedAlgs.
+ */
+typedef struct _SecPkgCred_SupportedAlgs *PSecPkgCred_SupportedAlgs;
+
+/*
+ SECPKG_ATTR_CIPHER_STRENGTHS: the weakest and strongest bulk cipher, in bits.
+ */
+typedef struct _SecPkgCred_CipherStrengths {
+  DWORD dwMinimumCipherStrength;
+  DWORD dwMaximumCipherStrength;
+} SecPkgCred_CipherStrengths;
+
+/*
+ Pointer to SecPkgCred_CipherStrengths.
+ */
+typedef struct _SecPkgCred_CipherStrengths *PSecPkgCred_CipherStrengths;
+
+/*
+ SECPKG_ATTR_SUPPORTED_PROTOCOLS: the SP_PROT_* bits a credential enables.
+ */
+typedef struct _SecPkgCred_SupportedProtocols {
+  DWORD grbitProtocol;
+} SecPkgCred_SupportedProtocols;
+
+/*
+ Pointer to SecPkgCred_SupportedProtocols.
+ */
+typedef struct _SecPkgCred_SupportedProtocols *PSecPkgCred_SupportedProtocols;
+
 #ifndef UNISP_RPC_ID
 #define UNISP_RPC_ID 14
 #endif

@@ -476,7 +476,8 @@ extern "C" {
 
 /*
  The error code of the last failed crypt32 call on this thread (kernel32's
- GetLastError, for the crypt32 functions here only).
+ GetLastError, for the crypt32 functions here only). Not built for Windows, where
+ kernel32.dll's GetLastError is the one.
  */
 #if !defined(_WINBASE_) && !defined(__WINE_WINBASE_H)
 DWORD SEC_ENTRY GetLastError(void);

@@ -5,6 +5,10 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 need=()
 command -v x86_64-w64-mingw32-gcc >/dev/null || need+=(gcc-mingw-w64)
+command -v i686-w64-mingw32-gcc >/dev/null || need+=(gcc-mingw-w64-i686)
+# The Windows build is tested under Wine (c-tests/wine-test.sh).
+command -v wine >/dev/null || need+=(wine wine64)
+command -v bc >/dev/null || need+=(bc)
 command -v clang >/dev/null || need+=(clang)
 command -v valgrind >/dev/null || need+=(valgrind)
 command -v cmake >/dev/null || need+=(cmake)
@@ -29,6 +33,10 @@ if [ ${#need[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq "${need[@]}" >/dev/null
 fi
+# 32-bit Windows programs under Wine would need wine32 (i386 multiarch); it is not installed here:
+# adding a foreign architecture to a shared machine makes every later `apt-get update` depend on
+# the i386 indexes (seen failing while the mirror synced). wine-test.sh builds the i686 DLL and
+# checks its import table, and runs the i686 harnesses only where wine32 is present.
 if ! .venv/bin/python -c 'import spnego, sspilib, pytest' 2>/dev/null; then
   echo "setup: creating .venv with pyspnego, sspilib, pytest"
   python3 -m venv .venv

@@ -22,11 +22,13 @@ stage exports c-tests/exports-check.sh
 stage c-harness c-tests/run.sh
 stage sspap c-tests/sspap-test.sh
 stage packaging c-tests/packaging-test.sh
+stage examples-build c-tests/examples-build.sh
 stage bench-smoke env BENCH_SECONDS=0.01 c-tests/bench.sh
 stage cargo-bench-build cargo bench --no-run
 [ -x tests/interop/run.sh ] && stage interop tests/interop/run.sh
 [ -x c-tests/schannel-test.sh ] && stage schannel c-tests/schannel-test.sh
 [ -x c-tests/kerberos-test.sh ] && stage kerberos c-tests/kerberos-test.sh
+stage windows-wine c-tests/wine-test.sh
 stage reliability scripts/reliability.sh
 echo
 echo "suite: $passed passed, $failed failed"

@@ -222,6 +222,15 @@ impl<'a> SecBuffers<'a> {
         }
     }
 
+    /// Marks buffer `i` SECBUFFER_MISSING with `cbBuffer = n`, keeping its pvBuffer (Schannel's
+    /// DecryptMessage on a short record: the caller's data buffer itself carries the count).
+    pub fn set_missing(&mut self, i: usize, n: usize) {
+        if let Some(b) = self.bufs.get_mut(i) {
+            b.BufferType = crate::ffi::consts::SECBUFFER_MISSING;
+            b.cbBuffer = n.min(u32::MAX as usize) as u32;
+        }
+    }
+
     /// Rewrites buffer `i` as `buffer_type` with no memory and `cbBuffer = n`
     /// (SECBUFFER_MISSING counts, SECBUFFER_EMPTY).
     pub fn set_counter(&mut self, i: usize, buffer_type: u32, n: usize) {
@@ -317,10 +326,14 @@ fn live_allocations() -> &'static Mutex<HashMap<usize, usize>> {
 }
 
 /// Allocates memory that the caller releases with FreeContextBuffer. At least one byte is
-/// allocated so that an empty result is still a distinct pointer.
+/// allocated so that an empty result is still a distinct pointer. On Windows the memory comes
+/// from the process heap, as Windows' secur32 hands it out (HeapFree/LocalFree work too).
 pub fn alloc_context_buffer(len: usize) -> Option<*mut u8> {
+    #[cfg(not(windows))]
     // SAFETY: malloc with a non-zero size; NULL is handled.
     let p = unsafe { libc::malloc(len.max(1)) } as *mut u8;
+    #[cfg(windows)]
+    let p = crate::ffi::win32::heap_alloc(len).unwrap_or(core::ptr::null_mut());
     if p.is_null() {
         return None;
     }
@@ -344,10 +357,17 @@ pub fn free_context_buffer(p: *mut c_void) -> bool {
     let Some(len) = live_allocations().lock().remove(&(p as usize)) else {
         return false;
     };
-    // SAFETY: p came from libc::malloc(len) in alloc_context_buffer and was live until now.
+    // SAFETY: p came from alloc_context_buffer (len bytes) and was live until now.
+    unsafe { zeroize::Zeroize::zeroize(core::slice::from_raw_parts_mut(p as *mut u8, len)) };
+    #[cfg(not(windows))]
+    // SAFETY: as above: libc::malloc's block.
     unsafe {
-        zeroize::Zeroize::zeroize(core::slice::from_raw_parts_mut(p as *mut u8, len));
         libc::free(p)
+    };
+    #[cfg(windows)]
+    // SAFETY: as above: the process heap's block.
+    unsafe {
+        crate::ffi::win32::heap_free(p)
     };
     true
 }

@@ -227,6 +227,9 @@ pub enum Attribute {
     },
     /// A package-specific struct the boundary copies as is (POD, no pointers).
     Raw(Vec<u8>),
+    /// SECPKG_ATTR_SUPPORTED_ALGS (SecPkgCred_SupportedAlgs): a count and an array of ALG_IDs
+    /// the boundary allocates (freed with FreeContextBuffer).
+    AlgList(Vec<u32>),
     /// SECPKG_ATTR_REMOTE_CERT_CONTEXT / LOCAL_CERT_CONTEXT: a DER chain (leaf first) the
     /// boundary turns into a new PCCERT_CONTEXT.
     CertContext(Vec<Vec<u8>>),

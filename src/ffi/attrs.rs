@@ -60,6 +60,7 @@ pub fn struct_size(value: &Attribute) -> usize {
         Attribute::Bindings(_) => size_of::<SecPkgContext_Bindings>(),
         Attribute::ApplicationProtocol { .. } => 4 + 4 + 1 + 255,
         Attribute::Raw(b) => b.len(),
+        Attribute::AlgList(_) => 2 * size_of::<*mut c_void>(),
         Attribute::CertContext(_) => size_of::<*mut c_void>(),
     }
 }
@@ -227,9 +228,20 @@ pub unsafe fn write_attribute(value: Attribute, out: *mut c_void, cs: Charset) -
             Attribute::Raw(bytes) => {
                 core::ptr::copy_nonoverlapping(bytes.as_ptr(), out as *mut u8, bytes.len())
             }
+            Attribute::AlgList(algs) => {
+                // SecPkgCred_SupportedAlgs { DWORD cSupportedAlgs; ALG_ID *palgSupportedAlgs; }
+                let bytes: Vec<u8> = algs.iter().flat_map(|a| a.to_ne_bytes()).collect();
+                let p = a.keep(
+                    crate::buffers::alloc_copy(&bytes).ok_or(Error::InsufficientMemory)?
+                        as *mut c_void,
+                );
+                let o = out as *mut u8;
+                (o as *mut u32).write_unaligned(algs.len() as u32);
+                (o.add(size_of::<*mut c_void>()) as *mut *mut c_void).write_unaligned(p);
+            }
             Attribute::CertContext(chain) => {
                 // A new context the caller frees with CertFreeCertificateContext.
-                let c = super::crypt32::context_for_chain(&chain).ok_or(Error::InternalError)?;
+                let c = super::certs::context_for_chain(&chain).ok_or(Error::InternalError)?;
                 (out as *mut *const c_void).write_unaligned(c as *const c_void)
             }
         }

@@ -6,6 +6,10 @@
 //! the DER, the CERT_INFO and (from PFXImportCertStore) the PKCS#8 private key. Pointers the
 //! library did not hand out are rejected (FALSE / NULL), never dereferenced.
 //!
+//! On Windows these functions are compiled but not exported (`cfg_attr(not(windows),
+//! no_mangle)`): crypt32.dll is the system's there, and Schannel credentials take its
+//! CERT_CONTEXTs through `super::win32` (see `super::certs`).
+//!
 //! System stores (CertOpenStore with CERT_STORE_PROV_SYSTEM, CertOpenSystemStore): the
 //! certificates in `$SECUR32_CERT_STORE_DIR/<NAME>/` (PEM, DER, or .pfx/.p12 with an empty
 //! password); "ROOT" without that directory holds the system roots (SSL_CERT_FILE honoured).
@@ -191,6 +195,9 @@ struct CertBlock {
 
 struct Store {
     certs: Mutex<Vec<usize>>,
+    /// The context that owns this store (context_for_chain) and is listed in it without a
+    /// reference of its own (0 for none).
+    owner: std::sync::atomic::AtomicUsize,
 }
 
 fn live_certs() -> &'static Mutex<HashSet<usize>> {
@@ -203,17 +210,27 @@ fn live_stores() -> &'static Mutex<HashSet<usize>> {
     S.get_or_init(|| Mutex::new(HashSet::new()))
 }
 
+#[cfg(not(windows))]
 pub(crate) fn set_last_error(code: DWORD) {
     LAST_ERROR.with(|c| c.set(code));
 }
 
+/// On Windows the thread's error code is kernel32's.
+#[cfg(windows)]
+pub(crate) fn set_last_error(code: DWORD) {
+    super::win32::set_last_error(code);
+}
+
+#[cfg(not(windows))]
 thread_local! {
     static LAST_ERROR: std::cell::Cell<DWORD> = const { std::cell::Cell::new(0) };
 }
 
 /// The error code of the last failed crypt32 call on this thread (kernel32's
-/// GetLastError, for the crypt32 functions here only).
+/// GetLastError, for the crypt32 functions here only). Not built for Windows, where
+/// kernel32.dll's GetLastError is the one.
 #[no_mangle]
+#[cfg(not(windows))]
 pub extern "system" fn GetLastError() -> DWORD {
     LAST_ERROR.with(|c| c.get())
 }
@@ -441,7 +458,15 @@ pub fn context_for_chain(chain: &[Vec<u8>]) -> Option<PCCERT_CONTEXT> {
     let leaf = chain.first()?;
     let p = new_cert(leaf, chain[1..].to_vec(), None)?;
     let store = new_store();
-    for c in chain {
+    // The store enumerates the context itself, then the rest of the chain, as Windows' does
+    // (Wine dlls/secur32/tests/schannel.c test_remote_cert: the remote certificate is in its
+    // own hCertStore). The store lists the context without holding a reference to it: the
+    // context owns the store, not the other way round.
+    with_store(store as HCERTSTORE, |s| {
+        s.owner.store(p, Ordering::Release);
+        s.certs.lock().push(p);
+    });
+    for c in &chain[1..] {
         if let Some(q) = new_cert(c, Vec::new(), None) {
             add_to_store(store, q);
             release(q);
@@ -456,6 +481,7 @@ pub fn context_for_chain(chain: &[Vec<u8>]) -> Option<PCCERT_CONTEXT> {
 fn new_store() -> usize {
     let p = Box::into_raw(Box::new(Store {
         certs: Mutex::new(Vec::new()),
+        owner: std::sync::atomic::AtomicUsize::new(0),
     })) as usize;
     live_stores().lock().insert(p);
     p
@@ -481,8 +507,11 @@ fn close_store(h: HCERTSTORE) -> bool {
     }
     // SAFETY: removed from the live set: this call owns the store now.
     let store = unsafe { Box::from_raw(p as *mut Store) };
+    let owner = store.owner.load(Ordering::Acquire);
     for c in store.certs.into_inner() {
-        release(c);
+        if c != owner {
+            release(c);
+        }
     }
     true
 }
@@ -585,7 +614,7 @@ unsafe fn slice<'a>(p: *const u8, n: usize) -> &'a [u8] {
 
 /// Creates a certificate context from DER (X509_ASN_ENCODING). NULL on a parse failure.
 /// Free with CertFreeCertificateContext.
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertCreateCertificateContext(
     dwCertEncodingType: DWORD,
     pbCertEncoded: *const BYTE,
@@ -606,7 +635,7 @@ pub unsafe extern "system" fn CertCreateCertificateContext(
 }
 
 /// Adds a reference to a context; returns it (NULL stays NULL).
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertDuplicateCertificateContext(
     pCertContext: PCCERT_CONTEXT,
 ) -> PCCERT_CONTEXT {
@@ -620,7 +649,7 @@ pub unsafe extern "system" fn CertDuplicateCertificateContext(
 
 /// Drops a reference to a context (NULL → TRUE). A pointer this library did not hand out
 /// → FALSE.
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertFreeCertificateContext(pCertContext: PCCERT_CONTEXT) -> BOOL {
     guard_bool(|| pCertContext.is_null() || release(pCertContext as usize))
 }
@@ -664,7 +693,7 @@ fn open_system_store(name: &str) -> usize {
 
 /// Opens a store: CERT_STORE_PROV_MEMORY (empty), CERT_STORE_PROV_SYSTEM_A/W ("MY",
 /// "ROOT", …; see the module comment). Other providers → NULL. Close with CertCloseStore.
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertOpenStore(
     lpszStoreProvider: LPCSTR,
     dwEncodingType: DWORD,
@@ -696,7 +725,7 @@ pub unsafe extern "system" fn CertOpenStore(
 }
 
 /// Opens a system store by name ("MY", "ROOT").
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertOpenSystemStoreA(
     hProv: HCRYPTPROV_LEGACY,
     szSubsystemProtocol: LPCSTR,
@@ -712,7 +741,7 @@ pub unsafe extern "system" fn CertOpenSystemStoreA(
 }
 
 /// Wide form of CertOpenSystemStoreA.
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertOpenSystemStoreW(
     hProv: HCRYPTPROV_LEGACY,
     szSubsystemProtocol: LPCWSTR,
@@ -729,14 +758,14 @@ pub unsafe extern "system" fn CertOpenSystemStoreW(
 
 /// Closes a store and drops its references to its certificates (contexts the caller
 /// duplicated stay valid).
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertCloseStore(hCertStore: HCERTSTORE, dwFlags: DWORD) -> BOOL {
     let _ = dwFlags;
     guard_bool(|| hCertStore.is_null() || close_store(hCertStore))
 }
 
 /// Adds a certificate to a store; `ppStoreContext` (optional) receives a new reference.
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertAddCertificateContextToStore(
     hCertStore: HCERTSTORE,
     pCertContext: PCCERT_CONTEXT,
@@ -785,7 +814,7 @@ fn next_in_store(
 }
 
 /// Enumerates a store: pass NULL, then each returned context (which this call frees).
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertEnumCertificatesInStore(
     hCertStore: HCERTSTORE,
     pPrevCertContext: PCCERT_CONTEXT,
@@ -796,7 +825,7 @@ pub unsafe extern "system" fn CertEnumCertificatesInStore(
 /// Finds a certificate: CERT_FIND_ANY, CERT_FIND_SHA1_HASH / CERT_FIND_HASH
 /// (CRYPT_HASH_BLOB*), CERT_FIND_SUBJECT_STR_A/W and CERT_FIND_ISSUER_STR_A/W
 /// (case-insensitive substring of the name). Frees `pPrevCertContext`.
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertFindCertificateInStore(
     hCertStore: HCERTSTORE,
     dwCertEncodingType: DWORD,
@@ -871,7 +900,7 @@ fn get_name(p: PCCERT_CONTEXT, kind: DWORD, flags: DWORD, para: *mut c_void) -> 
 /// CERT_NAME_DNS_TYPE, CERT_NAME_EMAIL_TYPE, CERT_NAME_RDN_TYPE, CERT_NAME_ATTR_TYPE
 /// (`pvTypePara`: the OID string); CERT_NAME_ISSUER_FLAG.
 /// Returns the characters written or needed, NUL included (1 for an empty name).
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertGetNameStringA(
     pCertContext: PCCERT_CONTEXT,
     dwType: DWORD,
@@ -899,7 +928,7 @@ pub unsafe extern "system" fn CertGetNameStringA(
 }
 
 /// Wide form of CertGetNameStringA (UTF-16).
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertGetNameStringW(
     pCertContext: PCCERT_CONTEXT,
     dwType: DWORD,
@@ -930,7 +959,7 @@ pub unsafe extern "system" fn CertGetNameStringW(
 /// Reads a property: CERT_SHA1_HASH_PROP_ID (= CERT_HASH_PROP_ID), CERT_MD5_HASH_PROP_ID
 /// is not provided, CERT_SHA256_HASH_PROP_ID. NULL pvData → size only; too small →
 /// FALSE with ERROR_MORE_DATA and the size.
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertGetCertificateContextProperty(
     pCertContext: PCCERT_CONTEXT,
     dwPropId: DWORD,
@@ -1020,7 +1049,7 @@ fn import_pfx(data: &[u8], password: &str, store: usize) -> bool {
 /// Imports a PKCS#12 blob into a new memory store; the certificate with the private key
 /// keeps the key (usable as Schannel server or client credentials). Wrong password or bad
 /// data → NULL. Close with CertCloseStore.
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn PFXImportCertStore(
     pPFX: PCRYPT_DATA_BLOB,
     szPassword: LPCWSTR,
@@ -1052,7 +1081,7 @@ pub unsafe extern "system" fn PFXImportCertStore(
 }
 
 /// TRUE when the blob parses as PKCS#12 (structure only).
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn PFXIsPFXBlob(pPFX: PCRYPT_DATA_BLOB) -> BOOL {
     guard_bool(|| {
         if pPFX.is_null() {

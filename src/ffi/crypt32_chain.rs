@@ -268,7 +268,7 @@ fn build(leaf: &[u8], extra: &[Vec<u8>], now: UnixTime) -> (Vec<Vec<u8>>, DWORD)
 /// CertFreeCertificateChain. Intermediates come from the certificate's own store (the peer's
 /// chain for SECPKG_ATTR_REMOTE_CERT_CONTEXT) and `hAdditionalStore`. The error bits are in
 /// TrustStatus (FALSE only for bad arguments). `pTime` NULL: now.
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertGetCertificateChain(
     hChainEngine: HCERTCHAINENGINE,
     pCertContext: PCCERT_CONTEXT,
@@ -378,7 +378,7 @@ pub unsafe extern "system" fn CertGetCertificateChain(
 }
 
 /// Frees a chain context from CertGetCertificateChain (NULL or unknown: nothing).
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertFreeCertificateChain(pChainContext: PCCERT_CHAIN_CONTEXT) {
     let _ = catch_unwind(AssertUnwindSafe(|| {
         if !live_chains().lock().remove(&(pChainContext as usize)) {
@@ -397,7 +397,7 @@ pub unsafe extern "system" fn CertFreeCertificateChain(pChainContext: PCCERT_CHA
 /// The result is in `pPolicyStatus->dwError` (0, CERT_E_UNTRUSTEDROOT, CERT_E_CHAINING,
 /// CERT_E_EXPIRED, CERT_E_CN_NO_MATCH, CERT_E_WRONG_USAGE, TRUST_E_CERT_SIGNATURE); FALSE
 /// for an unknown policy or bad arguments.
-#[no_mangle]
+#[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertVerifyCertificateChainPolicy(
     pszPolicyOID: LPCSTR,
     pChainContext: PCCERT_CHAIN_CONTEXT,

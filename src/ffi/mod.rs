@@ -22,3 +22,12 @@ pub mod schannel;
 pub mod strings;
 pub mod table;
 pub mod types;
+#[cfg(windows)]
+pub mod win32;
+
+/// Certificate contexts as Schannel credentials take them: this library's crypt32 subset
+/// everywhere but Windows, crypt32.dll's CERT_CONTEXTs on Windows.
+#[cfg(not(windows))]
+pub(crate) use crypt32 as certs;
+#[cfg(windows)]
+pub(crate) use win32 as certs;

@@ -448,10 +448,37 @@ pub unsafe fn decode_schannel_cred(
         // SAFETY: paCred holds cCreds PCCERT_CONTEXTs.
         let c = unsafe { certs.add(i).read_unaligned() };
         out.certs
-            .push(super::crypt32::cert_material(c).ok_or(Error::UnknownCredentials)?);
+            .push(super::certs::cert_material(c).ok_or(Error::UnknownCredentials)?);
     }
     if !root.is_null() {
-        out.root_store = Some(super::crypt32::store_certs(root).ok_or(Error::UnknownCredentials)?);
+        out.root_store = Some(super::certs::store_certs(root).ok_or(Error::UnknownCredentials)?);
     }
     Ok(out)
 }
+
+/// SECPKG_ATTR_SUPPORTED_ALGS (QueryCredentialsAttributes): the algorithms a credential
+/// offers; `palgSupportedAlgs` is freed with FreeContextBuffer.
+#[repr(C)]
+pub struct SecPkgCred_SupportedAlgs {
+    pub cSupportedAlgs: DWORD,
+    pub palgSupportedAlgs: *mut ALG_ID,
+}
+/// Pointer to SecPkgCred_SupportedAlgs.
+pub type PSecPkgCred_SupportedAlgs = *mut SecPkgCred_SupportedAlgs;
+
+/// SECPKG_ATTR_CIPHER_STRENGTHS: the weakest and strongest bulk cipher, in bits.
+#[repr(C)]
+pub struct SecPkgCred_CipherStrengths {
+    pub dwMinimumCipherStrength: DWORD,
+    pub dwMaximumCipherStrength: DWORD,
+}
+/// Pointer to SecPkgCred_CipherStrengths.
+pub type PSecPkgCred_CipherStrengths = *mut SecPkgCred_CipherStrengths;
+
+/// SECPKG_ATTR_SUPPORTED_PROTOCOLS: the SP_PROT_* bits a credential enables.
+#[repr(C)]
+pub struct SecPkgCred_SupportedProtocols {
+    pub grbitProtocol: DWORD,
+}
+/// Pointer to SecPkgCred_SupportedProtocols.
+pub type PSecPkgCred_SupportedProtocols = *mut SecPkgCred_SupportedProtocols;

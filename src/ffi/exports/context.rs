@@ -224,7 +224,8 @@ pub unsafe extern "system" fn ApplyControlToken(
         // SAFETY: caller's handle pointer and descriptor.
         let entry = unsafe { context_of(phContext)? };
         // SAFETY: as above.
-        let mut bufs = unsafe { SecBuffers::from_desc(pInput)? }.ok_or(Error::InvalidToken)?;
+        // NULL descriptor: SEC_E_INTERNAL_ERROR, as Windows' Schannel.
+        let mut bufs = unsafe { SecBuffers::from_desc(pInput)? }.ok_or(Error::InternalError)?;
         entry.context.apply_control_token(&mut bufs)?;
         Ok(Outcome::Ok)
     })

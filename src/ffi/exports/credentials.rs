@@ -17,11 +17,13 @@ unsafe fn acquire_credentials(
     let name = unsafe { any_str(package, cs)? }.ok_or(Error::SecpkgNotFound)?;
     let pkg = package::find(&name).ok_or(Error::SecpkgNotFound)?;
     note_package(pkg.info().name);
-    if out.is_null() {
-        return Err(Error::InvalidParameter);
-    }
+    // Windows' codes (Wine dlls/secur32/tests/schannel.c testAcquireSecurityContext, run on
+    // Windows): neither inbound nor outbound → SEC_E_NO_CREDENTIALS; the auth data is checked
+    // before the output pointer, so malformed data reports its own code even with a NULL
+    // phCredential, and a NULL phCredential with good data is SEC_E_INTERNAL_ERROR (Windows
+    // faults inside the LSA call).
     if usage & (SECPKG_CRED_INBOUND | SECPKG_CRED_OUTBOUND) == 0 {
-        return Err(Error::UnknownCredentials);
+        return Err(Error::NoCredentials);
     }
     // SAFETY: caller's string.
     let principal = unsafe { any_str(principal, cs)? };
@@ -31,6 +33,9 @@ unsafe fn acquire_credentials(
         // SAFETY: pAuthData is NULL or the package's documented structure.
         None => unsafe { acquire_decoded(pkg, principal, usage, auth, cs)? },
     };
+    if out.is_null() {
+        return Err(Error::InternalError);
+    }
     let h = handles::insert_credentials(cred)?;
     // SAFETY: out checked non-NULL; expiry may be NULL.
     unsafe {

@@ -452,14 +452,7 @@ pub(crate) fn parse_duration(v: &str) -> Option<Duration> {
 /// An enctype name as MIT's `krb5_string_to_enctype` accepts it (any case), for the five
 /// enctypes implemented here.
 pub fn etype_from_name(name: &str) -> Option<Etype> {
-    Some(match name.to_ascii_lowercase().as_str() {
-        "aes256-cts-hmac-sha1-96" | "aes256-cts" | "aes256-sha1" => Etype::Aes256CtsHmacSha196,
-        "aes128-cts-hmac-sha1-96" | "aes128-cts" | "aes128-sha1" => Etype::Aes128CtsHmacSha196,
-        "aes128-cts-hmac-sha256-128" | "aes128-sha2" => Etype::Aes128CtsHmacSha256128,
-        "aes256-cts-hmac-sha384-192" | "aes256-sha2" => Etype::Aes256CtsHmacSha384192,
-        "arcfour-hmac" | "rc4-hmac" | "arcfour-hmac-md5" => Etype::Rc4Hmac,
-        _ => return None,
-    })
+    Etype::from_name(name)
 }
 
 /// An enctype list as MIT's `krb5int_parse_enctype_list` reads it: names separated by blanks or

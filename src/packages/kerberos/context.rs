@@ -387,20 +387,23 @@ pub struct KerberosContext {
     ap_error: Mutex<i32>,
 }
 
-/// Replayed authenticators (RFC 4120 §3.2.3): (client, server, ctime, cusec) seen within the
-/// clock skew, kept process-wide as Windows keeps them per machine.
-fn replay_seen(client: &str, server: &str, ctime: i64, cusec: i32, skew: i64) -> bool {
+/// Replayed authenticators (RFC 4120 §3.2.3): (client, authenticator, ctime, cusec) seen within
+/// the clock skew, kept process-wide as Windows keeps them per machine. `authenticator` is the
+/// authenticator's ciphertext (as MIT's replay cache tags entries since 1.18), not the ticket's
+/// sname: that is cleartext an attacker may change (Windows and MIT accept tickets whose sname
+/// differs from the key's principal), which would slip a replay past a cache keyed on it.
+fn replay_seen(client: &str, authenticator: &str, ctime: i64, cusec: i32, skew: i64) -> bool {
     type Entry = (String, String, i64, i32);
     static CACHE: Mutex<Vec<Entry>> = Mutex::new(Vec::new());
     let t = now();
     let mut c = CACHE.lock();
     c.retain(|e| (e.2 - t).abs() <= skew);
     if c.iter()
-        .any(|e| e.0 == client && e.1 == server && e.2 == ctime && e.3 == cusec)
+        .any(|e| e.0 == client && e.1 == authenticator && e.2 == ctime && e.3 == cusec)
     {
         return true;
     }
-    c.push((client.to_owned(), server.to_owned(), ctime, cusec));
+    c.push((client.to_owned(), authenticator.to_owned(), ctime, cusec));
     false
 }
 
@@ -597,6 +600,9 @@ impl KerberosContext {
         };
         let rep = ApRep::from_bytes(der).map_err(asn1_err)?;
         let key = &p.ticket.key;
+        if rep.pvno != 5 || rep.msg_type != msg_type::AP_REP {
+            return Err(Error::InvalidToken);
+        }
         if rep.enc_part.etype != key.etype().to_i32() {
             return Err(Error::InvalidToken);
         }
@@ -671,6 +677,9 @@ impl KerberosContext {
             return Err(Error::InvalidToken);
         }
         let tkt = &req.ticket.0;
+        if tkt.tkt_vno != 5 {
+            return Err(Error::InvalidToken);
+        }
         let sname = tkt.sname.to_principal(&tkt.realm);
         let etype = Etype::from_i32(tkt.enc_part.etype).ok_or(Error::AlgorithmMismatch)?;
         let kvno = tkt.enc_part.kvno.map(|k| k.0);
@@ -716,7 +725,6 @@ impl KerberosContext {
             return Err(self.ap_error(Error::TimeSkew, error_code::KRB_AP_ERR_SKEW));
         }
         let client_text = display_name(&client);
-        let server_text = display_name(&sname);
         // The GSS checksum: bindings and flags (RFC 4121 §4.1.1).
         let mut gss = 0;
         if let Some(ck) = auth
@@ -762,7 +770,14 @@ impl KerberosContext {
         if step.req_flags & ASC_REQ_USE_DCE_STYLE != 0 && !framed {
             gss |= gss_flags::DCE_STYLE;
         }
-        if replay_seen(&client_text, &server_text, auth.ctime.0, auth.cusec, skew) {
+        let auth_tag: String = req
+            .authenticator
+            .cipher
+            .as_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        if replay_seen(&client_text, &auth_tag, auth.ctime.0, auth.cusec, skew) {
             return Err(self.ap_error(Error::LogonDenied, error_code::KRB_AP_ERR_REPEAT));
         }
         let initiator_subkey = auth.subkey.as_ref().map(key_of).transpose()?;
@@ -850,6 +865,12 @@ impl KerberosContext {
             return Err(krb_error_status(&token));
         }
         let rep = ApRep::from_bytes(&token).map_err(asn1_err)?;
+        if rep.pvno != 5
+            || rep.msg_type != msg_type::AP_REP
+            || rep.enc_part.etype != p.session_key.etype().to_i32()
+        {
+            return Err(Error::InvalidToken);
+        }
         let plain = p
             .session_key
             .decrypt(usage::AP_REP_ENC_PART, rep.enc_part.cipher.as_bytes())

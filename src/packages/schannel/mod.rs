@@ -6,6 +6,7 @@
 //! and rustls's kernel connection only computes new secrets on TLS 1.3 KeyUpdate.
 #![deny(unsafe_code)] // (record.rs: one test reads a key's bytes)
 
+pub mod capi;
 mod record;
 mod verify;
 
@@ -85,11 +86,24 @@ pub fn trusted_root_ders() -> Vec<Vec<u8>> {
 }
 
 fn default_roots() -> Vec<Vec<u8>> {
-    let mut roots: Vec<Vec<u8>> = rustls_native_certs::load_native_certs()
-        .certs
-        .into_iter()
-        .map(|c| c.to_vec())
-        .collect();
+    let native = rustls_native_certs::load_native_certs();
+    for e in &native.errors {
+        crate::log!(crate::log::Level::Warn, "schannel: system roots: {e}");
+    }
+    let mut roots: Vec<Vec<u8>> = native.certs.into_iter().map(|c| c.to_vec()).collect();
+    if crate::log::enabled(crate::log::Level::Trace) {
+        use x509_parser::prelude::*;
+        for r in &roots {
+            if let Ok((_, c)) = X509Certificate::from_der(r) {
+                crate::log!(crate::log::Level::Trace, "schannel: root {}", c.subject());
+            }
+        }
+    }
+    crate::log!(
+        crate::log::Level::Debug,
+        "schannel: {} system roots",
+        roots.len()
+    );
     if let Some(dir) = cert_store_dir() {
         roots.extend(load_cert_dir(&dir.join("ROOT")));
     }
@@ -124,10 +138,13 @@ fn certified_key(m: &CertMaterial) -> SecResult<Option<Arc<CertifiedKey>>> {
         return Ok(None);
     };
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.to_vec()));
-    let signer = provider()
-        .key_provider
-        .load_private_key(key)
-        .map_err(|_| Error::UnknownCredentials)?;
+    let signer = provider().key_provider.load_private_key(key).map_err(|e| {
+        crate::log!(
+            crate::log::Level::Warn,
+            "schannel: private key refused: {e}"
+        );
+        Error::UnknownCredentials
+    })?;
     let chain = m
         .chain
         .iter()
@@ -166,11 +183,17 @@ impl SecurityPackage for Schannel {
         if versions.is_empty() {
             return Err(Error::AlgorithmMismatch);
         }
+        // Windows (Wine dlls/secur32/tests/schannel.c, run on Windows): more than one
+        // certificate → SEC_E_UNKNOWN_CREDENTIALS; a certificate without a reachable private
+        // key → SEC_E_NO_CREDENTIALS.
+        if cred.certs.len() > 1 {
+            return Err(Error::UnknownCredentials);
+        }
         let mut key = None;
         for m in &cred.certs {
-            if let Some(k) = certified_key(m)? {
-                key = Some(k);
-                break;
+            match certified_key(m)? {
+                Some(k) => key = Some(k),
+                None => return Err(Error::NoCredentials),
             }
         }
         if req.usage & SECPKG_CRED_INBOUND != 0 && key.is_none() {
@@ -272,9 +295,40 @@ impl Credentials for SchannelCredentials {
                 }
                 Ok(Attribute::Raw(p.to_ne_bytes().to_vec()))
             }
+            // The ALG_IDs of the suites offered: ciphers, hashes, key exchange, signatures.
+            SECPKG_ATTR_SUPPORTED_ALGS => Ok(Attribute::AlgList(vec![
+                CALG_AES_128,
+                CALG_AES_256,
+                CALG_SHA_256,
+                CALG_SHA_384,
+                CALG_ECDH_EPHEM,
+                CALG_RSA_SIGN,
+                CALG_ECDSA,
+            ])),
+            // SecPkgCred_CipherStrengths: the weakest and strongest bulk cipher offered.
+            SECPKG_ATTR_CIPHER_STRENGTHS => {
+                let mut v = Vec::with_capacity(8);
+                push_u32(&mut v, 128);
+                push_u32(&mut v, 256);
+                Ok(Attribute::Raw(v))
+            }
+            // A client credential without a certificate has no name (Windows:
+            // SEC_E_NO_CREDENTIALS).
+            SECPKG_CRED_ATTR_NAMES => {
+                let k = self.key.as_ref().ok_or(Error::NoCredentials)?;
+                let der = k.cert.first().ok_or(Error::NoCredentials)?;
+                Ok(Attribute::Names(cert_subject(der)))
+            }
             _ => Err(Error::UnsupportedFunction),
         }
     }
+}
+
+/// The subject of a DER certificate as an X.500 string ("CN=…, O=…").
+fn cert_subject(der: &[u8]) -> String {
+    x509_parser::parse_x509_certificate(der)
+        .map(|(_, c)| c.subject().to_string())
+        .unwrap_or_default()
 }
 
 enum Conn {
@@ -321,11 +375,15 @@ struct Info {
     unique: Option<Vec<u8>>,
     /// An abbreviated handshake resumed an earlier session.
     resumed: bool,
+    /// The key exchange's named group (IANA number; 0 if none).
+    group: u16,
 }
 
 #[derive(Default)]
 struct Handshake {
     conn: Option<Conn>,
+    /// fContextReq of the first ISC/ASC call (the context's mode).
+    first_req: Option<u32>,
     /// Records given to rustls and not yet discarded by it.
     buf: Vec<u8>,
     /// TLS records sent and received during the handshake (for tls-unique).
@@ -369,21 +427,10 @@ struct SchannelContext {
     info: OnceLock<Info>,
     /// The peer sent KeyUpdate(update_requested): ours goes out at the next ISC/ASC.
     key_update_due: AtomicBool,
+    /// A TLS 1.2 server sent HelloRequest: the next ISC declines it with a no_renegotiation
+    /// warning alert (RFC 5246 §7.2.2, RFC 5746) and the connection carries on.
+    decline_renegotiation: AtomicBool,
 }
-
-/// ISC_RET_* / ASC_RET_* bits Schannel echoes from the request.
-const ECHO_FLAGS: u32 = ISC_REQ_REPLAY_DETECT
-    | ISC_REQ_SEQUENCE_DETECT
-    | ISC_REQ_CONFIDENTIALITY
-    | ISC_REQ_STREAM
-    | ISC_REQ_EXTENDED_ERROR
-    | ISC_REQ_MANUAL_CRED_VALIDATION;
-const ASC_ECHO_FLAGS: u32 = ASC_REQ_REPLAY_DETECT
-    | ASC_REQ_SEQUENCE_DETECT
-    | ASC_REQ_CONFIDENTIALITY
-    | ASC_REQ_STREAM
-    | ASC_REQ_EXTENDED_ERROR
-    | ASC_REQ_MUTUAL_AUTH;
 
 /// ALPN ids from a SECBUFFER_APPLICATION_PROTOCOLS buffer (SEC_APPLICATION_PROTOCOLS).
 fn parse_alpn(b: &[u8]) -> Vec<Vec<u8>> {
@@ -539,7 +586,17 @@ fn write_output(step: &mut Step<'_, '_>, out: &[u8]) -> SecResult<()> {
         }
         return Ok(());
     }
-    o.write_token_at(i, out)
+    // The caller's token buffer cannot take the output (too small, or no memory and no
+    // ALLOCATE_MEMORY): SEC_E_INSUFFICIENT_MEMORY with cbBuffer 0, as Windows' Schannel (Wine
+    // dlls/secur32/tests/schannel.c test_communication, run on Windows). The output is kept
+    // for a call with room.
+    match o.write_token_at(i, out) {
+        Err(Error::BufferTooSmall | Error::InvalidParameter) => {
+            let _ = o.set_size(i, 0);
+            Err(Error::InsufficientMemory)
+        }
+        r => r,
+    }
 }
 
 /// Reports `n` unprocessed bytes at the end of the input token as SECBUFFER_EXTRA (in the
@@ -678,6 +735,7 @@ impl SchannelContext {
             kernel: Mutex::new(None),
             info: OnceLock::new(),
             key_update_due: AtomicBool::new(false),
+            decline_renegotiation: AtomicBool::new(false),
         }
     }
 
@@ -755,6 +813,9 @@ impl SchannelContext {
                 let v = c.protocol_version();
                 let s = c.negotiated_cipher_suite();
                 let a = c.alpn_protocol().map(|a| a.to_vec());
+                let g = c
+                    .negotiated_key_exchange_group()
+                    .map_or(0, |g| u16::from(g.name()));
                 let p: Vec<Vec<u8>> = c
                     .peer_certificates()
                     .map(|l| l.iter().map(|x| x.to_vec()).collect())
@@ -762,10 +823,10 @@ impl SchannelContext {
                 let (sec, k) = c
                     .dangerous_into_kernel_connection()
                     .map_err(|_| Error::InternalError)?;
-                (v, s, a, p, resumed, sec, $kernel(k))
+                (v, s, a, p, resumed, g, sec, $kernel(k))
             }};
         }
-        let (version, suite, alpn, peer, resumed, secrets, kernel) = match conn {
+        let (version, suite, alpn, peer, resumed, group, secrets, kernel) = match conn {
             Conn::Client(c) => finished!(c, Kernel::Client),
             Conn::Server(c) => finished!(c, Kernel::Server),
         };
@@ -816,6 +877,7 @@ impl SchannelContext {
             trailer,
             unique,
             resumed,
+            group,
         });
         Ok(())
     }
@@ -826,6 +888,16 @@ impl SchannelContext {
             return Ok(());
         };
         let mut tx = self.tx.lock();
+        if self.decline_renegotiation.swap(false, Ordering::AcqRel) && !tx.closed {
+            if let Some(keys) = tx.keys.as_mut() {
+                out.extend_from_slice(&record::seal_to_vec(
+                    keys,
+                    info.version,
+                    record::CT_ALERT,
+                    &[TLS1_ALERT_WARNING as u8, TLS1_ALERT_NO_RENEGOTIATION as u8],
+                )?);
+            }
+        }
         if self.key_update_due.swap(false, Ordering::AcqRel) && !tx.closed {
             if let Some(keys) = tx.keys.as_mut() {
                 // KeyUpdate(update_not_requested) under the old key, then the new key.
@@ -867,15 +939,31 @@ impl SchannelContext {
         let mut hs = self.hs.lock();
         let req = step.req_flags;
         let allocated = step.output.as_deref().is_some_and(|o| o.allocate());
+        // The flags describe the context, not the request: a TLS context always provides
+        // replay and sequence detection, confidentiality and the stream form (Windows'
+        // Schannel; curl's schannel.c compares them with what it needs). The request's other
+        // bits are kept from the first call. ALLOCATED_MEMORY when this call allocated.
+        let first = *hs.first_req.get_or_insert(req);
         step.ret_flags = if self.server {
-            (req & ASC_ECHO_FLAGS)
+            ASC_RET_REPLAY_DETECT
+                | ASC_RET_SEQUENCE_DETECT
+                | ASC_RET_CONFIDENTIALITY
+                | ASC_RET_STREAM
+                | (first & (ASC_REQ_EXTENDED_ERROR | ASC_REQ_MUTUAL_AUTH))
                 | if allocated {
                     ASC_RET_ALLOCATED_MEMORY
                 } else {
                     0
                 }
         } else {
-            (req & ECHO_FLAGS)
+            ISC_RET_REPLAY_DETECT
+                | ISC_RET_SEQUENCE_DETECT
+                | ISC_RET_CONFIDENTIALITY
+                | ISC_RET_STREAM
+                | (first
+                    & (ISC_REQ_EXTENDED_ERROR
+                        | ISC_REQ_MANUAL_CRED_VALIDATION
+                        | ISC_REQ_USE_SUPPLIED_CREDS))
                 | if allocated {
                     ISC_RET_ALLOCATED_MEMORY
                 } else {
@@ -888,6 +976,12 @@ impl SchannelContext {
         let mut token_idx = None;
         let mut alpn = Vec::new();
         if let Some(input) = step.input.as_deref() {
+            // An EMPTY input buffer claiming bytes it does not have (cbBuffer with a NULL
+            // pvBuffer) is refused, as Windows refuses it (issue #12's conformance cases).
+            if (0..input.len()).any(|i| input.kind(i) == SECBUFFER_EMPTY && input.bytes(i).is_err())
+            {
+                return Err(Error::InvalidToken);
+            }
             token_idx = input.find(SECBUFFER_TOKEN);
             if let Some(a) = input.find(SECBUFFER_APPLICATION_PROTOCOLS) {
                 alpn = parse_alpn(input.bytes(a)?);
@@ -920,13 +1014,29 @@ impl SchannelContext {
             }
             return Ok(Outcome::Ok);
         }
-        if hs.alert.is_some() {
-            // Shutdown before the handshake completed: nothing to protect the alert with.
-            hs.alert = None;
+        if let Some([level, desc]) = hs.alert.take() {
+            // ApplyControlToken(SCHANNEL_SHUTDOWN / SCHANNEL_ALERT) before the handshake
+            // completed: no keys yet, so the alert goes out as a plaintext alert record, and
+            // the context is closed.
             hs.closed = true;
             hs.conn = None;
+            out.extend_from_slice(&[record::CT_ALERT, 3, 3, 0, 2, level, desc]);
             write_output(step, &out)?;
             return Ok(Outcome::Ok);
+        }
+        // An input token that does not start with a TLS record header (content type 20..=24,
+        // major version 3) is refused at once, with an empty output token, as Windows does
+        // (Wine dlls/secur32/tests/schannel.c test_communication: garbage and all-zero tokens
+        // → SEC_E_INVALID_TOKEN, cbBuffer 0).
+        if let Some(h) = data.get(pos..pos + 3) {
+            if !(20..=24).contains(&h[0]) || h[1] != 3 {
+                if let Some(o) = step.output.as_deref_mut() {
+                    if let Some(i) = o.find(SECBUFFER_TOKEN) {
+                        let _ = o.set_size(i, 0);
+                    }
+                }
+                return Err(Error::InvalidToken);
+            }
         }
         if hs.conn.is_none() {
             if self.server && data.is_empty() {
@@ -1066,11 +1176,17 @@ impl Context for SchannelContext {
         self.step(step)
     }
 
+    /// Windows' checks (Wine dlls/secur32/schannel.c schan_ApplyControlToken, whose tests run
+    /// on Windows): exactly one buffer, a SECBUFFER_TOKEN (else SEC_E_INVALID_TOKEN), at least
+    /// one DWORD (else SEC_E_UNSUPPORTED_FUNCTION). A NULL descriptor is the export's
+    /// SEC_E_INTERNAL_ERROR.
     fn apply_control_token(&self, input: &mut SecBuffers<'_>) -> SecResult<()> {
-        let i = input.find(SECBUFFER_TOKEN).ok_or(Error::InvalidToken)?;
-        let b = input.bytes(i)?;
-        if b.len() < 4 {
+        if input.len() != 1 || input.kind(0) != SECBUFFER_TOKEN {
             return Err(Error::InvalidToken);
+        }
+        let b = input.bytes(0)?;
+        if b.len() < 4 {
+            return Err(Error::UnsupportedFunction);
         }
         let word = |k: usize| -> Option<u32> {
             b.get(k..k + 4)
@@ -1113,8 +1229,10 @@ impl Context for SchannelContext {
             record::CT_APPLICATION_DATA
         };
         let dlen = msg.size(d);
+        // More than cbMaximumMessage: SEC_E_ENCRYPT_FAILURE, nothing changed (public
+        // measurements of Windows' Schannel).
         if dlen > record::MAX_PLAINTEXT {
-            return Err(Error::BufferTooSmall);
+            return Err(Error::EncryptFailure);
         }
         if msg.size(h) < info.header || msg.size(t) < info.trailer {
             return Err(Error::BufferTooSmall);
@@ -1174,7 +1292,9 @@ impl Context for SchannelContext {
         let n = match record::record_len(msg.bytes(d)?) {
             Ok(n) => n,
             Err(missing) => {
-                msg.set_counter(e[0], SECBUFFER_MISSING, missing);
+                // Windows puts the count in the DATA buffer itself, pvBuffer kept (Wine
+                // dlls/secur32/tests/schannel.c test_communication, run on Windows).
+                msg.set_missing(d, missing);
                 return Err(Error::IncompleteMessage);
             }
         };
@@ -1231,6 +1351,12 @@ impl Context for SchannelContext {
                                 self.key_update_due.store(true, Ordering::Release);
                             }
                         }
+                        outcome = Outcome::Renegotiate;
+                    } else if !self.server && body.len() >= 4 && body[0] == 0 {
+                        // TLS 1.2 HelloRequest: SEC_I_RENEGOTIATE, as Windows returns; the
+                        // caller's next ISC declines with a no_renegotiation warning alert
+                        // (renegotiation is not implemented) and the connection stays usable.
+                        self.decline_renegotiation.store(true, Ordering::Release);
                         outcome = Outcome::Renegotiate;
                     }
                 }
@@ -1299,35 +1425,32 @@ impl Context for SchannelContext {
                 let i = self.established()?;
                 let (_, _, bits, alg, hbits, halg, _) = suite_info(i.suite);
                 let mut v = Vec::with_capacity(28);
-                for x in [
-                    proto(i.version),
-                    alg,
-                    bits,
-                    halg,
-                    hbits,
-                    CALG_ECDH_EPHEM,
-                    256,
-                ] {
+                // Every suite here is AEAD: no separate MAC, so dwHashStrength is 0 as Windows
+                // reports it.
+                let _ = hbits;
+                for x in [proto(i.version), alg, bits, halg, 0, CALG_ECDH_EPHEM, 256] {
                     push_u32(&mut v, x);
                 }
                 Ok(Attribute::Raw(v))
             }
             SECPKG_ATTR_CIPHER_INFO => {
                 let i = self.established()?;
-                let (name, cipher, bits, _, hbits, _, base) = suite_info(i.suite);
-                let hash = if hbits == 384 { "SHA384" } else { "SHA256" };
+                let (name, cipher, bits, _, _, _, _) = suite_info(i.suite);
                 let mut v = Vec::with_capacity(std::mem::size_of::<SecPkgContext_CipherInfo>());
                 push_u32(&mut v, SECPKGCONTEXT_CIPHERINFO_V1);
-                push_u32(&mut v, proto(i.version));
+                // As Windows fills it: dwProtocol is the wire version (0x0303, 0x0304),
+                // dwCipherSuite and dwBaseCipherSuite the IANA number, no hash for AEAD
+                // suites, exchange "ECDH", dwKeyType the named group.
+                push_u32(&mut v, i.version.wire() as u32);
                 push_u32(&mut v, i.suite as u32);
-                push_u32(&mut v, base);
+                push_u32(&mut v, i.suite as u32);
                 push_wide(&mut v, name);
                 push_wide(&mut v, cipher);
                 push_u32(&mut v, bits);
                 push_u32(&mut v, 16);
-                push_wide(&mut v, hash);
-                push_u32(&mut v, hbits);
-                push_wide(&mut v, "ECDHE");
+                push_wide(&mut v, "");
+                push_u32(&mut v, 0);
+                push_wide(&mut v, "ECDH");
                 push_u32(&mut v, 255);
                 push_u32(&mut v, 521);
                 let cert_kind = i
@@ -1337,7 +1460,7 @@ impl Context for SchannelContext {
                     .map(|c| cert_key_kind(c))
                     .unwrap_or("");
                 push_wide(&mut v, cert_kind);
-                push_u32(&mut v, 0);
+                push_u32(&mut v, i.group as u32);
                 Ok(Attribute::Raw(v))
             }
             SECPKG_ATTR_KEY_INFO => {

@@ -26,6 +26,16 @@ pub enum Version {
     Tls13,
 }
 
+impl Version {
+    /// The protocol version as on the wire (ProtocolVersion, RFC 8446 §4.1.2).
+    pub fn wire(self) -> u16 {
+        match self {
+            Version::Tls12 => 0x0303,
+            Version::Tls13 => 0x0304,
+        }
+    }
+}
+
 /// One direction's key, IV and sequence number.
 pub struct Keys {
     key: LessSafeKey,

@@ -371,24 +371,29 @@ const MAX_SEGS: usize = crate::buffers::MAX_BUFFERS + 1;
 pub mod fuzz_api {
     use super::*;
 
-    fn sessions() -> [Session; 3] {
-        let opts = Options {
-            sequence_detect: true,
-            replay_detect: true,
-            confidentiality: true,
-            integrity: true,
-            dce_style: false,
-        };
-        let mk = |e: Etype| {
-            Key::new(e, &[0x42u8; 32][..e.key_len()])
-                .map(|k| Session::new(k, true, false, 0, 0, opts))
-        };
-        [
-            mk(Etype::Aes256CtsHmacSha196),
-            mk(Etype::Aes128CtsHmacSha256128),
-            mk(Etype::Rc4Hmac),
-        ]
-        .map(|s| s.expect("fixed key lengths"))
+    /// Fixed AES-SHA1, AES-SHA2 and RC4 sessions, made once (inputs that do not verify
+    /// leave them unchanged).
+    fn sessions() -> &'static [Session; 3] {
+        static SESSIONS: std::sync::OnceLock<[Session; 3]> = std::sync::OnceLock::new();
+        SESSIONS.get_or_init(|| {
+            let opts = Options {
+                sequence_detect: true,
+                replay_detect: true,
+                confidentiality: true,
+                integrity: true,
+                dce_style: false,
+            };
+            let mk = |e: Etype| {
+                Key::new(e, &[0x42u8; 32][..e.key_len()])
+                    .map(|k| Session::new(k, true, false, 0, 0, opts))
+            };
+            [
+                mk(Etype::Aes256CtsHmacSha196),
+                mk(Etype::Aes128CtsHmacSha256128),
+                mk(Etype::Rc4Hmac),
+            ]
+            .map(|s| s.expect("fixed key lengths"))
+        })
     }
 
     /// DecryptMessage on `bytes` as `[STREAM, DATA]` and, split after a length taken from the

@@ -309,7 +309,30 @@ impl Session {
         ]))
     }
 
+    /// DecryptMessage for RC4. A receiver given back the sender's layout, `[TOKEN, DATA…,
+    /// PADDING]` with the padding byte in PADDING, has the padding read as the body's last
+    /// byte (the PADDING buffer's size drops to 0 once it is removed), as it is on the wire.
     pub(super) fn rc4_unwrap(&self, key: &Key, msg: &mut SecBuffers<'_>) -> SecResult<u32> {
+        let pad = match (msg.find(SECBUFFER_TOKEN), msg.find(SECBUFFER_STREAM)) {
+            (Some(_), None) => (0..msg.len()).find(|&i| {
+                msg.kind(i) == SECBUFFER_PADDING && msg.size(i) > 0 && !msg.is_readonly(i)
+            }),
+            _ => None,
+        };
+        let Some(p) = pad else {
+            return self.rc4_unwrap_body(key, msg);
+        };
+        // Only a PADDING after every DATA buffer is part of the body.
+        if (p + 1..msg.len()).any(|i| is_writable_data(msg, i)) {
+            return self.rc4_unwrap_body(key, msg);
+        }
+        msg.set_type(p, SECBUFFER_DATA);
+        let r = self.rc4_unwrap_body(key, msg);
+        msg.set_type(p, SECBUFFER_PADDING);
+        r
+    }
+
+    fn rc4_unwrap_body(&self, key: &Key, msg: &mut SecBuffers<'_>) -> SecResult<u32> {
         // Locate the token and the body.
         let (hdr_buf, stream_out) = match (msg.find(SECBUFFER_TOKEN), msg.find(SECBUFFER_STREAM)) {
             (Some(t), _) => {

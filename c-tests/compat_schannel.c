@@ -1,0 +1,233 @@
+/* Schannel behaviours real users rely on (issue #12), asserted with Windows' values; each
+   check cites its source. Run by c-tests/schannel-test.sh: compat_schannel SERVER.pfx PASSWORD
+   (a server certificate issued by a CA, the PFX holding the CA too). */
+#include "schannel_util.h"
+
+static unsigned long g_pass, g_fail;
+#define EXPECT(cond, ...)                                                  \
+    do {                                                                   \
+        if (cond) {                                                        \
+            g_pass++;                                                      \
+        } else {                                                           \
+            g_fail++;                                                      \
+            fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);           \
+            fprintf(stderr, __VA_ARGS__);                                  \
+            fprintf(stderr, "\n");                                         \
+        }                                                                  \
+    } while (0)
+
+static const ULONG ISC_FLAGS = ISC_REQ_SEQUENCE_DETECT | ISC_REQ_REPLAY_DETECT | ISC_REQ_CONFIDENTIALITY |
+                               ISC_REQ_STREAM | ISC_REQ_MANUAL_CRED_VALIDATION;
+
+/* Full in-process handshake; returns the client's final status. */
+static SECURITY_STATUS handshake(side_t *cl, side_t *sv) {
+    static unsigned char a[65536], b[65536];
+    ULONG alen = 0, blen = 0;
+    SECURITY_STATUS c = SEC_I_CONTINUE_NEEDED, s = SEC_I_CONTINUE_NEEDED;
+    for (int round = 0; round < 10 && (c == SEC_I_CONTINUE_NEEDED || s == SEC_I_CONTINUE_NEEDED); round++) {
+        if (c == SEC_I_CONTINUE_NEEDED) c = step(cl, 0, b, &blen, a, &alen, "localhost", NULL, 0);
+        if (c != SEC_E_OK && c != SEC_I_CONTINUE_NEEDED) return c;
+        if (alen) s = step(sv, 1, a, &alen, b, &blen, NULL, NULL, 0);
+        if (s != SEC_E_OK && s != SEC_I_CONTINUE_NEEDED) return s;
+        alen = 0;
+    }
+    return c == SEC_E_OK && s == SEC_E_OK ? SEC_E_OK : c;
+}
+
+/* Client ISC input validation (Wine dlls/secur32/tests/schannel.c test_communication, run on
+   Windows): after the first call, a garbage or all-zero input token → SEC_E_INVALID_TOKEN with
+   the output token's cbBuffer set to 0. */
+static void test_isc_input(CredHandle *cred) {
+    CtxtHandle ctx;
+    ULONG attrs;
+    TimeStamp ts;
+    static unsigned char out[16384], in[4000];
+    SecBuffer ob = {sizeof out, SECBUFFER_TOKEN, out}, ib = {sizeof in, SECBUFFER_TOKEN, in};
+    SecBufferDesc od = {SECBUFFER_VERSION, 1, &ob}, id = {SECBUFFER_VERSION, 1, &ib};
+    SECURITY_STATUS s = InitializeSecurityContextA(cred, NULL, (SEC_CHAR *)"localhost", ISC_FLAGS, 0, 0, NULL, 0,
+                                                   &ctx, &od, &attrs, &ts);
+    EXPECT(s == SEC_I_CONTINUE_NEEDED, "first ISC %s", status_name(s));
+    memset(in, 0xfa, sizeof in);
+    ob.cbBuffer = 1;
+    s = InitializeSecurityContextA(cred, &ctx, (SEC_CHAR *)"localhost", ISC_FLAGS, 0, 0, &id, 0, NULL, &od, &attrs,
+                                   &ts);
+    EXPECT(s == SEC_E_INVALID_TOKEN && ob.cbBuffer == 0, "garbage input: %s, cbBuffer %u", status_name(s),
+           (unsigned)ob.cbBuffer);
+    memset(in, 0, sizeof in);
+    ob.cbBuffer = 1;
+    s = InitializeSecurityContextA(cred, &ctx, (SEC_CHAR *)"localhost", ISC_FLAGS, 0, 0, &id, 0, NULL, &od, &attrs,
+                                   &ts);
+    EXPECT(s == SEC_E_INVALID_TOKEN && ob.cbBuffer == 0, "all-zero input: %s, cbBuffer %u", status_name(s),
+           (unsigned)ob.cbBuffer);
+    DeleteSecurityContext(&ctx);
+    /* An output token with no room: SEC_E_INSUFFICIENT_MEMORY, cbBuffer 0 (same Wine test). */
+    ob.cbBuffer = 0;
+    s = InitializeSecurityContextA(cred, NULL, (SEC_CHAR *)"localhost", ISC_FLAGS, 0, 0, NULL, 0, &ctx, &od, &attrs,
+                                   &ts);
+    EXPECT(s == SEC_E_INSUFFICIENT_MEMORY && ob.cbBuffer == 0, "no room: %s", status_name(s));
+    /* The first ISC with no output descriptor → SEC_E_INVALID_TOKEN (same Wine test); an
+       EMPTY input buffer claiming bytes with a NULL pvBuffer is refused. */
+    s = InitializeSecurityContextA(cred, NULL, (SEC_CHAR *)"localhost", ISC_FLAGS, 0, 0, NULL, 0, &ctx, NULL, &attrs,
+                                   &ts);
+    EXPECT(s == SEC_E_INVALID_TOKEN, "NULL pOutput: %s", status_name(s));
+    SecBuffer eb = {100, SECBUFFER_EMPTY, NULL};
+    SecBufferDesc ed = {SECBUFFER_VERSION, 1, &eb};
+    ob.cbBuffer = sizeof out;
+    s = InitializeSecurityContextA(cred, NULL, (SEC_CHAR *)"localhost", ISC_FLAGS, 0, 0, &ed, 0, &ctx, &od, &attrs,
+                                   &ts);
+    EXPECT(s == SEC_E_INVALID_TOKEN, "EMPTY input with a bogus length: %s", status_name(s));
+}
+
+/* ApplyControlToken's checks (Wine dlls/secur32/schannel.c schan_ApplyControlToken, tested on
+   Windows): NULL descriptor → SEC_E_INTERNAL_ERROR; not exactly one SECBUFFER_TOKEN →
+   SEC_E_INVALID_TOKEN; shorter than a DWORD → SEC_E_UNSUPPORTED_FUNCTION. Before the handshake
+   completes, SCHANNEL_SHUTDOWN makes the next ISC produce the plaintext close_notify alert
+   record (15 03 03 00 02 01 00). */
+static void test_control_token(CredHandle *cred) {
+    CtxtHandle ctx;
+    ULONG attrs;
+    TimeStamp ts;
+    static unsigned char out[16384];
+    SecBuffer ob = {sizeof out, SECBUFFER_TOKEN, out};
+    SecBufferDesc od = {SECBUFFER_VERSION, 1, &ob};
+    DWORD shutdown = SCHANNEL_SHUTDOWN;
+    SecBuffer tb[2] = {{sizeof shutdown, SECBUFFER_TOKEN, &shutdown}, {sizeof shutdown, SECBUFFER_TOKEN, &shutdown}};
+    SecBufferDesc td = {SECBUFFER_VERSION, 2, tb};
+    SECURITY_STATUS s = InitializeSecurityContextA(cred, NULL, (SEC_CHAR *)"localhost", ISC_FLAGS, 0, 0, NULL, 0,
+                                                   &ctx, &od, &attrs, &ts);
+    EXPECT(s == SEC_I_CONTINUE_NEEDED, "first ISC %s", status_name(s));
+    EXPECT(ApplyControlToken(&ctx, NULL) == SEC_E_INTERNAL_ERROR, "NULL descriptor");
+    EXPECT(ApplyControlToken(&ctx, &td) == SEC_E_INVALID_TOKEN, "two buffers");
+    td.cBuffers = 1;
+    tb[0].BufferType = SECBUFFER_DATA;
+    EXPECT(ApplyControlToken(&ctx, &td) == SEC_E_INVALID_TOKEN, "DATA buffer");
+    tb[0].BufferType = SECBUFFER_TOKEN;
+    tb[0].cbBuffer = 2;
+    EXPECT(ApplyControlToken(&ctx, &td) == SEC_E_UNSUPPORTED_FUNCTION, "short token");
+    tb[0].cbBuffer = sizeof shutdown;
+    EXPECT(ApplyControlToken(&ctx, &td) == SEC_E_OK, "SCHANNEL_SHUTDOWN");
+    ob.cbBuffer = sizeof out;
+    s = InitializeSecurityContextA(cred, &ctx, (SEC_CHAR *)"localhost", ISC_FLAGS, 0, 0, NULL, 0, NULL, &od, &attrs,
+                                   &ts);
+    static const unsigned char close_notify[7] = {0x15, 0x03, 0x03, 0x00, 0x02, 0x01, 0x00};
+    EXPECT(s == SEC_E_OK && ob.cbBuffer == 7 && memcmp(out, close_notify, 7) == 0,
+           "plaintext close_notify before the handshake: %s, %u bytes", status_name(s), (unsigned)ob.cbBuffer);
+    DeleteSecurityContext(&ctx);
+}
+
+/* SCHANNEL_CRED settings Windows accepts: obsolete protocol bits next to current ones,
+   palgSupportedAlgs, cipher strengths (Microsoft, SCHANNEL_CRED structure). */
+static void test_cred_settings(void) {
+    SCHANNEL_CRED sc;
+    CredHandle c;
+    TimeStamp ts;
+    ALG_ID algs[2] = {CALG_AES_256, CALG_AES_128};
+    SECURITY_STATUS s;
+    memset(&sc, 0, sizeof sc);
+    sc.dwVersion = SCHANNEL_CRED_VERSION;
+    sc.grbitEnabledProtocols = SP_PROT_SSL3_CLIENT | SP_PROT_TLS1_CLIENT | SP_PROT_TLS1_1_CLIENT | SP_PROT_TLS1_2_CLIENT;
+    sc.cSupportedAlgs = 2;
+    sc.palgSupportedAlgs = algs;
+    sc.dwMinimumCipherStrength = 128;
+    sc.dwMaximumCipherStrength = 256;
+    sc.dwFlags = SCH_CRED_NO_DEFAULT_CREDS | SCH_CRED_MANUAL_CRED_VALIDATION;
+    s = AcquireCredentialsHandleA(NULL, (SEC_CHAR *)UNISP_NAME_A, SECPKG_CRED_OUTBOUND, NULL, &sc, NULL, NULL, &c, &ts);
+    EXPECT(s == SEC_E_OK, "SSL3|TLS1|TLS1.1|TLS1.2, algs, strengths: %s", status_name(s));
+    if (s == SEC_E_OK) FreeCredentialsHandle(&c);
+}
+
+/* NULL and malformed AcquireCredentialsHandle arguments get Windows' codes (Wine
+   dlls/secur32/tests/schannel.c testAcquireSecurityContext, run on Windows; Vista+ values):
+   neither inbound nor outbound → SEC_E_NO_CREDENTIALS; a bad dwVersion →
+   SEC_E_UNKNOWN_CREDENTIALS even with a NULL phCredential; a certificate without its private
+   key → SEC_E_NO_CREDENTIALS; two certificates → SEC_E_UNKNOWN_CREDENTIALS; a NULL
+   phCredential with good data → SEC_E_INTERNAL_ERROR (Windows faults; never
+   SEC_E_INVALID_PARAMETER). */
+static void test_cred_errors(PCCERT_CONTEXT with_key) {
+    SCHANNEL_CRED sc;
+    CredHandle c;
+    SECURITY_STATUS s;
+    PCCERT_CONTEXT no_key = CertCreateCertificateContext(X509_ASN_ENCODING, with_key->pbCertEncoded,
+                                                         with_key->cbCertEncoded);
+    PCCERT_CONTEXT two[2] = {with_key, no_key};
+    s = AcquireCredentialsHandleA(NULL, (SEC_CHAR *)UNISP_NAME_A, 0, NULL, NULL, NULL, NULL, &c, NULL);
+    EXPECT(s == SEC_E_NO_CREDENTIALS, "usage 0: %s", status_name(s));
+    memset(&sc, 0, sizeof sc);
+    s = AcquireCredentialsHandleA(NULL, (SEC_CHAR *)UNISP_NAME_A, SECPKG_CRED_OUTBOUND, NULL, &sc, NULL, NULL, NULL, NULL);
+    EXPECT(s == SEC_E_UNKNOWN_CREDENTIALS, "dwVersion 0, NULL phCredential: %s", status_name(s));
+    sc.dwVersion = SCHANNEL_CRED_VERSION;
+    s = AcquireCredentialsHandleA(NULL, (SEC_CHAR *)UNISP_NAME_A, SECPKG_CRED_OUTBOUND, NULL, &sc, NULL, NULL, NULL, NULL);
+    EXPECT(s == SEC_E_INTERNAL_ERROR, "NULL phCredential: %s", status_name(s));
+    sc.cCreds = 1;
+    sc.paCred = &no_key;
+    s = AcquireCredentialsHandleA(NULL, (SEC_CHAR *)UNISP_NAME_A, SECPKG_CRED_OUTBOUND, NULL, &sc, NULL, NULL, &c, NULL);
+    EXPECT(s == SEC_E_NO_CREDENTIALS, "certificate without key, outbound: %s", status_name(s));
+    s = AcquireCredentialsHandleA(NULL, (SEC_CHAR *)UNISP_NAME_A, SECPKG_CRED_INBOUND, NULL, &sc, NULL, NULL, &c, NULL);
+    EXPECT(s == SEC_E_NO_CREDENTIALS, "certificate without key, inbound: %s", status_name(s));
+    sc.cCreds = 2;
+    sc.paCred = two;
+    s = AcquireCredentialsHandleA(NULL, (SEC_CHAR *)UNISP_NAME_A, SECPKG_CRED_INBOUND, NULL, &sc, NULL, NULL, &c, NULL);
+    EXPECT(s == SEC_E_UNKNOWN_CREDENTIALS, "two certificates: %s", status_name(s));
+    CertFreeCertificateContext(no_key);
+}
+
+int main(int argc, char **argv) {
+    if (argc < 3) {
+        fprintf(stderr, "usage: compat_schannel SERVER.pfx PASSWORD\n");
+        return 2;
+    }
+    HCERTSTORE store;
+    PCCERT_CONTEXT cert = load_pfx(argv[1], argv[2], &store);
+    EXPECT(cert != NULL, "load %s", argv[1]);
+    if (!cert) return 1;
+    side_t cl, sv;
+    memset(&cl, 0, sizeof cl);
+    memset(&sv, 0, sizeof sv);
+    EXPECT(acquire(&cl.cred, SECPKG_CRED_OUTBOUND, NULL, 0, SCH_CRED_MANUAL_CRED_VALIDATION) == SEC_E_OK, "client cred");
+    EXPECT(acquire(&sv.cred, SECPKG_CRED_INBOUND, cert, 0, 0) == SEC_E_OK, "server cred");
+
+    test_isc_input(&cl.cred);
+    test_control_token(&cl.cred);
+    test_cred_settings();
+    test_cred_errors(cert);
+
+    SECURITY_STATUS s = handshake(&cl, &sv);
+    EXPECT(s == SEC_E_OK, "handshake %s", status_name(s));
+    if (s == SEC_E_OK) {
+        /* The remote certificate's hCertStore holds the peer's chain and the very context
+           returned (Wine dlls/secur32/tests/schannel.c test_remote_cert, run on Windows). */
+        PCCERT_CONTEXT remote = NULL, it = NULL;
+        int n = 0, self = 0;
+        s = QueryContextAttributesA(&cl.ctx, SECPKG_ATTR_REMOTE_CERT_CONTEXT, &remote);
+        EXPECT(s == SEC_E_OK && remote && remote->hCertStore, "REMOTE_CERT_CONTEXT %s", status_name(s));
+        if (s == SEC_E_OK && remote) {
+            while ((it = CertEnumCertificatesInStore(remote->hCertStore, it))) {
+                n++;
+                if (it == remote) self = 1;
+            }
+            /* Our server sends its leaf only (the issuing CA stays home), so the store holds
+               the one certificate the peer sent: the context itself. */
+            EXPECT(n >= 1 && self, "hCertStore: %d certificates, itself %s", n, self ? "in" : "missing");
+            CertFreeCertificateContext(remote);
+        }
+        /* DecryptMessage on a record missing its last 5 bytes: SEC_E_INCOMPLETE_MESSAGE and
+           the first buffer becomes SECBUFFER_MISSING with the count (same Wine test). */
+        static unsigned char rec[4096];
+        size_t len = seal(&sv.ctx, "hello", rec, 0);
+        SecBuffer b[4] = {{(ULONG)len - 5, SECBUFFER_DATA, rec}, {0, SECBUFFER_EMPTY, NULL},
+                          {0, SECBUFFER_EMPTY, NULL}, {0, SECBUFFER_EMPTY, NULL}};
+        SecBufferDesc d = {SECBUFFER_VERSION, 4, b};
+        s = DecryptMessage(&cl.ctx, &d, 0, NULL);
+        EXPECT(s == SEC_E_INCOMPLETE_MESSAGE && b[0].BufferType == SECBUFFER_MISSING && b[0].cbBuffer == 5,
+               "short record: %s, buffer 0 type %u count %u", status_name(s), (unsigned)b[0].BufferType,
+               (unsigned)b[0].cbBuffer);
+    }
+    DeleteSecurityContext(&cl.ctx);
+    DeleteSecurityContext(&sv.ctx);
+    FreeCredentialsHandle(&cl.cred);
+    FreeCredentialsHandle(&sv.cred);
+    CertFreeCertificateContext(cert);
+    CertCloseStore(store, 0);
+    printf("compat_schannel: %lu passed, %lu failed\n", g_pass, g_fail);
+    return g_fail ? 1 : 0;
+}

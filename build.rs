@@ -122,6 +122,14 @@ const OWN_HEADERS: &[OwnHeader] = &[
         defer_if: "defined(__WINCRYPT_H__) || defined(__WINE_WINCRYPT_H)",
     },
     OwnHeader {
+        files: &["ntsecpkg.rs"],
+        header: "ntsecpkg.h",
+        guard: "SECUR32_NTSECPKG_H",
+        includes: &["sspi.h", "ntsecapi.h", "schannel.h"],
+        trailer: NTSECPKG_TRAILER,
+        defer_if: "",
+    },
+    OwnHeader {
         files: &["schannel.rs"],
         header: "schannel.h",
         guard: "SECUR32_SCHANNEL_H",
@@ -181,6 +189,76 @@ typedef SSL_EXTRA_CERT_CHAIN_POLICY_PARA HTTPSPolicyCallbackData, *PHTTPSPolicyC
 #define szOID_ORGANIZATIONAL_UNIT_NAME \"2.5.4.11\"
 #define szOID_RSA_emailAddr \"1.2.840.113549.1.9.1\"
 ";
+
+const NTSECPKG_TRAILER: &str = "
+#define LSA_AP_NAME_INITIALIZE_PACKAGE \"LsaApInitializePackage\\0\"
+#define LSA_AP_NAME_LOGON_USER \"LsaApLogonUser\\0\"
+#define LSA_AP_NAME_LOGON_USER_EX \"LsaApLogonUserEx\\0\"
+#define LSA_AP_NAME_LOGON_USER_EX2 \"LsaApLogonUserEx2\\0\"
+#define LSA_AP_NAME_CALL_PACKAGE \"LsaApCallPackage\\0\"
+#define LSA_AP_NAME_LOGON_TERMINATED \"LsaApLogonTerminated\\0\"
+#define LSA_AP_NAME_CALL_PACKAGE_UNTRUSTED \"LsaApCallPackageUntrusted\\0\"
+#define LSA_AP_NAME_CALL_PACKAGE_PASSTHROUGH \"LsaApCallPackagePassthrough\\0\"
+#define SP_ACCEPT_CREDENTIALS_NAME \"SpAcceptCredentials\\0\"
+#define SAM_CREDENTIAL_UPDATE_NOTIFY_ROUTINE \"CredentialUpdateNotify\"
+#define SAM_CREDENTIAL_UPDATE_REGISTER_ROUTINE \"CredentialUpdateRegister\"
+#define SAM_CREDENTIAL_UPDATE_FREE_ROUTINE \"CredentialUpdateFree\"
+#define SECPKG_LSAMODEINIT_NAME \"SpLsaModeInitialize\"
+#define SECPKG_USERMODEINIT_NAME \"SpUserModeInitialize\"
+#define SecEqualLuid(L1, L2) ((((PLUID)L1)->LowPart == ((PLUID)L2)->LowPart) && (((PLUID)L1)->HighPart == ((PLUID)L2)->HighPart))
+#define SecIsZeroLuid(L1) ((L1->LowPart | L1->HighPart) == 0)
+#define SecpkgGssInfo 1
+#define SecpkgContextThunks 2
+#define SecpkgMutualAuthLevel 3
+#define SecpkgWowClientDll 4
+#define SecpkgExtraOids 5
+#define SecpkgMaxInfo 6
+";
+
+/// ntsecpkg.h: `SpXxxFn` are function types as in Windows' header (`SpSealMessageFn
+/// *SealMessage` in the tables), except the two exported initializers, which are pointers;
+/// every other callback typedef is a SEC_ENTRY function pointer.
+fn ntsecpkg_fn_types(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 4096);
+    let is_fn_type = |name: &str| {
+        name.starts_with("Sp")
+            && name.ends_with("Fn")
+            && name != "SpLsaModeInitializeFn"
+            && name != "SpUserModeInitializeFn"
+    };
+    for line in text.lines() {
+        let mut l = line.to_string();
+        if line.starts_with("typedef ") {
+            if let Some(p) = line.find("(*") {
+                let name: String = line[p + 2..]
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                l = if is_fn_type(&name) {
+                    line.replacen("(*", "(SEC_ENTRY ", 1)
+                } else {
+                    line.replacen("(*", "(SEC_ENTRY *", 1)
+                };
+            }
+        } else if let Some(rest) = line.strip_prefix("  Option<") {
+            // cbindgen keeps `Option<alias>` of a function-type alias as is.
+            if let Some((ty, name)) = rest.split_once("> ") {
+                l = format!("  {ty} *{name}");
+            }
+        } else if let Some(rest) = line.strip_prefix("  ") {
+            let ty: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if is_fn_type(&ty) && rest[ty.len()..].starts_with(' ') {
+                l = format!("  {ty} *{}", &rest[ty.len() + 1..]);
+            }
+        }
+        out.push_str(&l);
+        out.push('\n');
+    }
+    out
+}
 
 const SCHANNEL_TRAILER: &str = "
 #define CERT_SCHANNEL_IIS_PRIVATE_KEY_PROP_ID (CERT_FIRST_USER_PROP_ID + 0)
@@ -345,6 +423,11 @@ fn own_header(root: &Path, copy: &Path, h: &OwnHeader) {
             let text = windows_struct_tags(&text);
             let text = packed_struct_tags(&text);
             let text = entry_convention(&text);
+            let text = if *header == "ntsecpkg.h" {
+                ntsecpkg_fn_types(&text)
+            } else {
+                text
+            };
             let end = text.rfind("#endif").unwrap_or(text.len());
             let mut text = format!("{}{}\n{}", &text[..end], trailer, &text[end..]);
             if !defer_if.is_empty() {

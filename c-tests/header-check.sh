@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# Checks the generated C headers (include/sspi.h, include/security.h):
+# Checks the generated C headers (include/sspi.h, include/security.h, include/ntsecpkg.h…):
 #   1. they compile warning-free (-Wall -Wextra -Wpedantic -Werror) as C99, C11 and C++17 under gcc and
 #      clang, with and without -fshort-wchar, with and without -DUNICODE, and under the
 #      mingw-w64 cross compilers (x86_64, i686);
 #   2. every struct size, field offset, typedef size and numeric constant equals mingw-w64's
-#      own sspi.h/winerror.h, for x86_64 and i686 Windows and for native Linux x86_64
+#      own sspi.h/winerror.h (and ntsecpkg.h), for x86_64 and i686 Windows and for native Linux x86_64
 #      (gcc and clang; our ULONG is 32-bit, so the LP64 layout must equal Windows x64);
 #   3. the committed include/ is what build.rs generates.
 # Run from the repository root after `cargo build`. No arguments.
@@ -48,7 +48,23 @@ cat >"$WORK/use.c" <<'EOF'
 #include "security.h"
 #include "schannel.h"
 #include "wincrypt.h"
+#include "ntsecpkg.h"
 #include <stddef.h>
+
+/* ntsecpkg.h: a package's entry point has its function type, and fills its table. */
+static NTSTATUS SEC_ENTRY seal_entry(LSA_SEC_HANDLE h, ULONG qop, PSecBufferDesc m, ULONG seq) {
+    (void)h;
+    (void)qop;
+    (void)m;
+    (void)seq;
+    return 0;
+}
+SpSealMessageFn seal_entry_decl;
+int fill_user_table(SECPKG_USER_FUNCTION_TABLE *t);
+int fill_user_table(SECPKG_USER_FUNCTION_TABLE *t) {
+    t->SealMessage = seal_entry;
+    return (int)sizeof(*t);
+}
 
 #if defined(_WIN32) || (defined(__SIZEOF_WCHAR_T__) && __SIZEOF_WCHAR_T__ == 2)
 #define WIDE(s) L##s /* wchar_t is UTF-16 here: L"" is SEC_WCHAR[] */
@@ -296,6 +312,29 @@ if [ "$NITEMS" -gt 0 ]; then
             done
         done
     fi
+fi
+
+# --- 2b. ntsecpkg.h (the SSP/AP interface) against mingw-w64's ntsecpkg.h ------------------
+if ! NPKG=$(python3 c-tests/layout_gen.py include/ntsecpkg.h c-tests/layout-skip-ntsecpkg.txt "$WORK/layout" ntsecpkg); then
+    fail "layout_gen.py (ntsecpkg.h)"
+    NPKG=0
+fi
+echo "layout ntsecpkg.h: $NPKG items"
+if [ "$NPKG" -gt 0 ]; then
+    for t in x86_64 i686; do
+        cc=$t-w64-mingw32-gcc
+        oc=$t-w64-mingw32-objcopy
+        if layout_obj "$t mingw-w64 ntsecpkg.h" "$WORK/ref-$t.bin" $oc $cc -DLAYOUT_MINGW "${MINGW_DEFS[@]}" &&
+            layout_obj "$t our ntsecpkg.h" "$WORK/ours-$t.bin" $oc $cc -I include -Wall -Wextra -Werror; then
+            compare "ntsecpkg.h $t-w64-mingw32" "$WORK/ref-$t.bin" "$WORK/ours-$t.bin"
+        fi
+    done
+    for cc in gcc clang; do
+        if [ -f "$WORK/ref-x86_64.bin" ] &&
+            layout_obj "native $cc ntsecpkg.h" "$WORK/native.bin" objcopy $cc -I include -Wall -Wextra -Werror; then
+            compare "ntsecpkg.h native-linux-x86_64-$cc" "$WORK/ref-x86_64.bin" "$WORK/native.bin"
+        fi
+    done
 fi
 
 # --- 3. the committed header is not stale --------------------------------------------------

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Every macro mingw-w64's sspi.h, security.h and schannel.h define is defined by our headers
+"""Every macro mingw-w64's sspi.h, security.h, schannel.h and ntsecpkg.h define is defined by our headers
 with the same value; every macro our wincrypt.h shares with mingw-w64's wincrypt.h has its value.
 
 Usage: macro_check.py WORKDIR. Needs x86_64-w64-mingw32-gcc and gcc. Prints one line per
@@ -12,7 +12,7 @@ import sys
 
 MINGW_CC = "x86_64-w64-mingw32-gcc"
 MINGW_DEFS = ["-D_WIN32_WINNT=0x0A00", "-DNTDDI_VERSION=0x0A000000", "-DSECURITY_WIN32"]
-HEADERS = ["sspi.h", "security.h", "schannel.h"]
+HEADERS = ["sspi.h", "security.h", "schannel.h", "ntsecpkg.h"]
 # Not macros a program uses, or not ours to provide (each with the reason).
 SKIP = {
     # include guards and mingw's own plumbing
@@ -22,8 +22,10 @@ SKIP = {
     "_AUTH_IDENTITY_INFO_DEFINED": "guard", "ISSP_LEVEL": "kernel/user mode selector",
     "ISSP_MODE": "kernel/user mode selector", "KSECDDDECLSPEC": "dllimport decoration",
     "SECURITY_": "stray empty macro in mingw's sspi.h",
-    # functions another issue owns: #13 (SSP/AP) and #16 (Digest/SASL)
-    "AddSecurityPackage": "issue #13", "DeleteSecurityPackage": "issue #13",
+    "_NTSECPKG_": "guard", "_SAM_CREDENTIAL_UPDATE_DEFINED": "guard",
+    "SECURITY_USER_DATA_DEFINED": "guard", "_ENCRYPTED_CREDENTIAL_DEFINED": "guard",
+    "KsecInitializeListEntry": "kernel-mode (ksecdd) list helper",
+    # functions another issue owns: #16 (Digest/SASL)
     "SaslEnumerateProfiles": "issue #16", "SaslGetProfilePackage": "issue #16",
     "SaslIdentifyPackage": "issue #16", "SaslInitializeSecurityContext": "issue #16",
     # schannel.dll's own exports, not secur32.dll's
@@ -79,11 +81,12 @@ def main():
         with open(os.path.join(mingw_inc, h), encoding="latin-1") as f:
             for m in re.finditer(r"^\s*#\s*define\s+(\w+)", f.read(), re.M):
                 textual.add(m.group(1))
-    theirs_src = "#include <windows.h>\n#include <security.h>\n#include <schannel.h>\n"
+    theirs_src = ("#include <windows.h>\n#include <security.h>\n#include <schannel.h>\n"
+                  "#include <ntsecapi.h>\n#include <ntsecpkg.h>\n")
     theirs = defined_names(MINGW_CC, MINGW_DEFS, theirs_src)
     want = sorted((textual & theirs) - set(SKIP))
     ours_src = ('#define SECURITY_WIN32\n#include "security.h"\n#include "schannel.h"\n'
-                '#include "wincrypt.h"\n')
+                '#include "wincrypt.h"\n#include "ntsecpkg.h"\n')
     oflags = ["-I", inc]
     ours = defined_names("gcc", oflags, ours_src)
     # wincrypt.h: every macro ours defines that mingw's wincrypt.h also defines.

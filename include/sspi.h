@@ -271,6 +271,23 @@ typedef struct _SecPkgInfoA {
 typedef struct _SecPkgInfoA *PSecPkgInfoA;
 
 /*
+ AddSecurityPackage's options (sspi.h). Read for nothing: every package added here lives
+ for the process (`SECPKG_OPTIONS_PERMANENT` or not).
+ */
+typedef struct _SECURITY_PACKAGE_OPTIONS {
+  ULONG Size;
+  ULONG Type;
+  ULONG Flags;
+  ULONG SignatureSize;
+  PVOID Signature;
+} SECURITY_PACKAGE_OPTIONS;
+
+/*
+ Pointer to SECURITY_PACKAGE_OPTIONS.
+ */
+typedef struct _SECURITY_PACKAGE_OPTIONS *PSECURITY_PACKAGE_OPTIONS;
+
+/*
  Opaque identity blob handled by the Sspi* helpers.
  */
 typedef PVOID PSEC_WINNT_AUTH_IDENTITY_OPAQUE;
@@ -2672,6 +2689,37 @@ SECURITY_STATUS SEC_ENTRY QuerySecurityPackageInfoA(SEC_CHAR *pszPackageName, PS
 SECURITY_STATUS SEC_ENTRY FreeContextBuffer(PVOID pvContextBuffer);
 
 /*
+ Loads a security package: `pszPackageName` is the path of a shared object (`.so`)
+ exporting `SpLsaModeInitialize` and, for message calls, `SpUserModeInitialize` (ntsecpkg.h);
+ `pOptions` may be NULL. Every package the library provides is then listed by
+ EnumerateSecurityPackages and usable by name in AcquireCredentialsHandle.
+ Returns SEC_E_OK; SEC_E_SECPKG_NOT_FOUND (missing or unloadable file, no
+ SpLsaModeInitialize, NULL/empty table list, interface version below
+ SECPKG_INTERFACE_VERSION, a table without SpGetInfo/SpAcquireCredentialsHandle);
+ SEC_E_INVALID_PARAMETER (NULL or empty name, a package name already registered); or the
+ status a failing SpLsaModeInitialize / SpInitialize / SpGetInfo / SpUserModeInitialize /
+ SpInstanceInit returned (NTSTATUS mapped as Windows maps it). Each failure is logged
+ (`SECUR32_LOG=error`).
+ */
+SECURITY_STATUS SEC_ENTRY AddSecurityPackageW(SEC_WCHAR *pszPackageName, PSECURITY_PACKAGE_OPTIONS pOptions);
+
+/*
+ Narrow form of AddSecurityPackageW (UTF-8 path).
+ */
+SECURITY_STATUS SEC_ENTRY AddSecurityPackageA(SEC_CHAR *pszPackageName, PSECURITY_PACKAGE_OPTIONS pOptions);
+
+/*
+ Unloads a security package: unsupported, as on Windows (`SEC_E_UNSUPPORTED_FUNCTION`);
+ packages stay loaded for the life of the process.
+ */
+SECURITY_STATUS SEC_ENTRY DeleteSecurityPackageW(SEC_WCHAR *pszPackageName);
+
+/*
+ Narrow form of DeleteSecurityPackageW.
+ */
+SECURITY_STATUS SEC_ENTRY DeleteSecurityPackageA(SEC_CHAR *pszPackageName);
+
+/*
  Impersonation needs a Windows access token: `SEC_E_UNSUPPORTED_FUNCTION` for a valid
  context (`SEC_E_INVALID_HANDLE` otherwise).
  */
@@ -2688,12 +2736,17 @@ SECURITY_STATUS SEC_ENTRY RevertSecurityContext(PCtxtHandle phContext);
 SECURITY_STATUS SEC_ENTRY QuerySecurityContextToken(PCtxtHandle phContext, void **Token);
 
 /*
- Exports a context; packages here do not support it (`SEC_E_UNSUPPORTED_FUNCTION`).
+ Exports a context into `pPackedContext` (cbBuffer and pvBuffer set; free pvBuffer with
+ FreeContextBuffer); `*pToken` (if given) is NULL. Only SSP/AP plug-ins with
+ SpExportSecurityContext support it; the built-in packages → `SEC_E_UNSUPPORTED_FUNCTION`.
  */
 SECURITY_STATUS SEC_ENTRY ExportSecurityContext(PCtxtHandle phContext, ULONG fFlags, PSecBuffer pPackedContext, void **pToken);
 
 /*
- Imports a context exported by ExportSecurityContext: unsupported.
+ Imports a context exported by ExportSecurityContext (`pPackedContext`) into a new
+ `phContext`; `Token` is ignored. Only SSP/AP plug-ins with SpImportSecurityContext support
+ it; built-in packages → `SEC_E_UNSUPPORTED_FUNCTION`; unknown package →
+ `SEC_E_SECPKG_NOT_FOUND`.
  */
 SECURITY_STATUS SEC_ENTRY ImportSecurityContextW(SEC_WCHAR *pszPackage, PSecBuffer pPackedContext, void *Token, PCtxtHandle phContext);
 
@@ -2850,11 +2903,17 @@ PSecurityFunctionTableA SEC_ENTRY InitSecurityInterfaceA(void);
 #ifndef AddCredentials
 #define AddCredentials AddCredentialsW
 #endif
+#ifndef AddSecurityPackage
+#define AddSecurityPackage AddSecurityPackageW
+#endif
 #ifndef CHANGE_PASSWORD_FN
 #define CHANGE_PASSWORD_FN CHANGE_PASSWORD_FN_W
 #endif
 #ifndef ChangeAccountPassword
 #define ChangeAccountPassword ChangeAccountPasswordW
+#endif
+#ifndef DeleteSecurityPackage
+#define DeleteSecurityPackage DeleteSecurityPackageW
 #endif
 #ifndef ENUMERATE_SECURITY_PACKAGES_FN
 #define ENUMERATE_SECURITY_PACKAGES_FN ENUMERATE_SECURITY_PACKAGES_FN_W
@@ -3061,11 +3120,17 @@ PSecurityFunctionTableA SEC_ENTRY InitSecurityInterfaceA(void);
 #ifndef AddCredentials
 #define AddCredentials AddCredentialsA
 #endif
+#ifndef AddSecurityPackage
+#define AddSecurityPackage AddSecurityPackageA
+#endif
 #ifndef CHANGE_PASSWORD_FN
 #define CHANGE_PASSWORD_FN CHANGE_PASSWORD_FN_A
 #endif
 #ifndef ChangeAccountPassword
 #define ChangeAccountPassword ChangeAccountPasswordA
+#endif
+#ifndef DeleteSecurityPackage
+#define DeleteSecurityPackage DeleteSecurityPackageA
 #endif
 #ifndef ENUMERATE_SECURITY_PACKAGES_FN
 #define ENUMERATE_SECURITY_PACKAGES_FN ENUMERATE_SECURITY_PACKAGES_FN_A

@@ -20,6 +20,7 @@ cargo build --release
 stage headers c-tests/header-check.sh
 stage exports c-tests/exports-check.sh
 stage c-harness c-tests/run.sh
+stage sspap c-tests/sspap-test.sh
 stage packaging c-tests/packaging-test.sh
 stage examples-build c-tests/examples-build.sh
 stage bench-smoke env BENCH_SECONDS=0.01 c-tests/bench.sh

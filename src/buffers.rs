@@ -22,6 +22,8 @@ pub const MAX_BUFFERS: usize = 64;
 pub struct SecBuffers<'a> {
     bufs: &'a mut [SecBuffer],
     allocate: bool,
+    /// The caller's descriptor (NULL for views built here), for `raw_desc`.
+    desc: *mut SecBufferDesc,
 }
 
 impl<'a> SecBuffers<'a> {
@@ -48,6 +50,7 @@ impl<'a> SecBuffers<'a> {
             return Ok(Some(SecBuffers {
                 bufs: &mut [],
                 allocate: false,
+                desc,
             }));
         }
         if d.pBuffers.is_null() {
@@ -61,6 +64,7 @@ impl<'a> SecBuffers<'a> {
         Ok(Some(SecBuffers {
             bufs,
             allocate: false,
+            desc,
         }))
     }
 
@@ -70,6 +74,7 @@ impl<'a> SecBuffers<'a> {
         SecBuffers {
             bufs,
             allocate: false,
+            desc: core::ptr::null_mut(),
         }
     }
 
@@ -98,6 +103,7 @@ impl<'a> SecBuffers<'a> {
         let mut view = SecBuffers {
             bufs: &mut bufs[..parts.len()],
             allocate: false,
+            desc: core::ptr::null_mut(),
         };
         Ok(f(&mut view))
     }
@@ -134,12 +140,21 @@ impl<'a> SecBuffers<'a> {
         let mut va = SecBuffers {
             bufs: &mut a[..na],
             allocate: false,
+            desc: core::ptr::null_mut(),
         };
         let mut vb = SecBuffers {
             bufs: &mut b[..nb],
             allocate: false,
+            desc: core::ptr::null_mut(),
         };
         Ok(f(&mut va, &mut vb))
+    }
+
+    /// The caller's own SecBufferDesc, for the plug-in loader (`crate::sspap`) to hand to an
+    /// SSP/AP's SpSealMessage & co. unchanged. NULL for a view not made by `from_desc`. Valid
+    /// while `self` is borrowed mutably; packages never need it.
+    pub fn raw_desc(&mut self) -> *mut SecBufferDesc {
+        self.desc
     }
 
     /// Output tokens are allocated by the library (ISC_REQ_ALLOCATE_MEMORY / ASC_REQ_ALLOCATE_MEMORY).

@@ -10,4 +10,5 @@ pub mod handles;
 pub mod log;
 pub mod package;
 pub mod packages;
+pub mod sspap;
 pub mod status;

@@ -11,6 +11,8 @@
 
 use crate::buffers::SecBuffers;
 use crate::status::{Error, Outcome, SecResult};
+use core::ffi::c_void;
+use parking_lot::RwLock;
 use std::sync::Arc;
 use zeroize::Zeroizing;
 
@@ -119,12 +121,47 @@ pub struct CredentialRequest {
     pub auth: AuthData,
 }
 
+/// AcquireCredentialsHandle's pointer arguments exactly as the caller passed them, for
+/// packages that take them raw (plug-ins loaded by `crate::sspap`).
+#[derive(Debug)]
+pub struct RawCredentialArgs {
+    /// pvLogonId.
+    pub logon_id: *mut c_void,
+    /// pAuthData.
+    pub auth_data: *mut c_void,
+    /// pGetKeyFn.
+    pub get_key_fn: *mut c_void,
+    /// pvGetKeyArgument.
+    pub get_key_arg: *mut c_void,
+}
+
 /// A registered security package.
 pub trait SecurityPackage: Send + Sync + 'static {
     /// SecPkgInfo values.
     fn info(&self) -> &'static PackageInfo;
     /// AcquireCredentialsHandle.
     fn acquire_credentials(&self, req: CredentialRequest) -> SecResult<Arc<dyn Credentials>>;
+    /// AcquireCredentialsHandle for packages that read the caller's pAuthData themselves
+    /// (plug-ins). `None`, the default: decode pAuthData and call `acquire_credentials`.
+    ///
+    /// # Safety
+    /// The pointers are the caller's, valid as AcquireCredentialsHandle documents.
+    unsafe fn acquire_credentials_raw(
+        &self,
+        _principal: Option<&str>,
+        _usage: u32,
+        _raw: &RawCredentialArgs,
+    ) -> Option<SecResult<Arc<dyn Credentials>>> {
+        None
+    }
+    /// ImportSecurityContext: a context from what ExportSecurityContext produced, with the
+    /// credentials it stands for.
+    fn import_context(
+        &self,
+        _packed: &[u8],
+    ) -> SecResult<(Box<dyn Context>, Arc<dyn Credentials>)> {
+        Err(Error::UnsupportedFunction)
+    }
 }
 
 /// Values of QueryContextAttributes / QueryCredentialsAttributes, independent of A/W; the
@@ -236,6 +273,20 @@ pub trait Credentials: Send + Sync + 'static {
     fn query_attribute(&self, _attr: u32) -> SecResult<Attribute> {
         Err(Error::UnsupportedFunction)
     }
+    /// QueryCredentialsAttributes for packages that write the caller's struct themselves
+    /// (plug-ins). `None`, the default: `query_attribute` answers.
+    /// `wide`: the W function was called (else A: strings come back UTF-8).
+    ///
+    /// # Safety
+    /// `buffer` is the caller's struct for `attr`, as QueryCredentialsAttributesW documents.
+    unsafe fn query_attribute_raw(
+        &self,
+        _attr: u32,
+        _buffer: *mut c_void,
+        _wide: bool,
+    ) -> Option<SecResult<()>> {
+        None
+    }
     /// SetCredentialsAttributes with the caller's struct bytes.
     fn set_attribute(&self, _attr: u32, _value: &[u8]) -> SecResult<()> {
         Err(Error::UnsupportedFunction)
@@ -268,6 +319,20 @@ pub trait Context: Send + Sync + 'static {
     fn verify_signature(&self, message: &mut SecBuffers<'_>, seq_no: u32) -> SecResult<u32>;
     /// QueryContextAttributes.
     fn query_attribute(&self, attr: u32) -> SecResult<Attribute>;
+    /// QueryContextAttributes for packages that write the caller's struct themselves
+    /// (plug-ins). `None`, the default: `query_attribute` answers.
+    /// `wide`: the W function was called (else A: strings come back UTF-8).
+    ///
+    /// # Safety
+    /// `buffer` is the caller's struct for `attr`, as QueryContextAttributesW documents.
+    unsafe fn query_attribute_raw(
+        &self,
+        _attr: u32,
+        _buffer: *mut c_void,
+        _wide: bool,
+    ) -> Option<SecResult<()>> {
+        None
+    }
     /// SetContextAttributes with the caller's struct bytes.
     fn set_attribute(&self, _attr: u32, _value: &[u8]) -> SecResult<()> {
         Err(Error::UnsupportedFunction)
@@ -337,7 +402,46 @@ pub fn registry() -> &'static [&'static dyn SecurityPackage] {
     PACKAGES
 }
 
-/// Finds a package by name, case-insensitively.
+/// Packages added at run time (SSP/AP plug-ins: AddSecurityPackage, `SECUR32_PACKAGES`),
+/// after the built-in ones. Append-only; read only when a name is not built in and by the
+/// enumeration, never on the message path.
+static ADDED: RwLock<Vec<&'static dyn SecurityPackage>> = RwLock::new(Vec::new());
+
+/// Adds a package after the built-in ones. A name or alias (case-insensitive) already
+/// registered → `SEC_E_INVALID_PARAMETER`, nothing added.
+pub fn register(p: &'static dyn SecurityPackage) -> SecResult<()> {
+    let info = p.info();
+    let clash = |q: &&'static dyn SecurityPackage| {
+        let qi = q.info();
+        qi.matches(info.name) || info.aliases.iter().any(|a| qi.matches(a))
+    };
+    let mut added = ADDED.write();
+    if registry().iter().any(clash) || added.iter().any(clash) {
+        return Err(Error::InvalidParameter);
+    }
+    added.push(p);
+    Ok(())
+}
+
+/// Every package: the built-in ones, then those added at run time (loading the configured
+/// plug-ins the first time).
+pub fn all() -> Vec<&'static dyn SecurityPackage> {
+    crate::sspap::load_configured();
+    let mut v = registry().to_vec();
+    v.extend(ADDED.read().iter().copied());
+    v
+}
+
+/// Finds a package by name, case-insensitively: built-in packages first (no lock), then those
+/// added at run time.
 pub fn find(name: &str) -> Option<&'static dyn SecurityPackage> {
-    registry().iter().copied().find(|p| p.info().matches(name))
+    if let Some(p) = registry().iter().copied().find(|p| p.info().matches(name)) {
+        return Some(p);
+    }
+    crate::sspap::load_configured();
+    ADDED
+        .read()
+        .iter()
+        .copied()
+        .find(|p| p.info().matches(name))
 }

@@ -41,6 +41,9 @@ pub enum Error {
     WrongCredentialHandle,
     ApplicationProtocolMismatch,
     NotSupported,
+    /// Any other failure status, passed through as is: an SSP/AP plug-in's SEC_E_* code or an
+    /// NTSTATUS Windows does not translate (`crate::sspap`).
+    Other(SECURITY_STATUS),
 }
 
 impl Error {
@@ -82,6 +85,7 @@ impl Error {
             Error::WrongCredentialHandle => SEC_E_WRONG_CREDENTIAL_HANDLE,
             Error::ApplicationProtocolMismatch => SEC_E_APPLICATION_PROTOCOL_MISMATCH,
             Error::NotSupported => SEC_E_NOT_SUPPORTED,
+            Error::Other(s) => s,
         }
     }
 }

@@ -128,7 +128,7 @@ pub unsafe extern "system" fn LsaLookupAuthenticationPackage(
         } else {
             name
         };
-        match crate::package::registry()
+        match crate::package::all()
             .iter()
             .position(|p| p.info().matches(&name))
         {

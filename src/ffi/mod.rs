@@ -17,6 +17,7 @@ pub mod exports;
 pub mod identity;
 pub mod lsa;
 pub mod names;
+pub mod ntsecpkg;
 pub mod schannel;
 pub mod strings;
 pub mod table;

@@ -255,6 +255,14 @@ unsafe fn query_ctx_attrs(
         return Err(Error::InvalidParameter);
     }
     // SAFETY: buf is the caller's struct for this attribute.
+    if let Some(r) = unsafe {
+        entry
+            .context
+            .query_attribute_raw(attr, buf, cs == Charset::Wide)
+    } {
+        return r.map(|()| Outcome::Ok);
+    }
+    // SAFETY: buf is the caller's struct for this attribute.
     unsafe { deliver_attribute(entry.context.query_attribute(attr)?, buf, size, cs) }
 }
 

@@ -11,6 +11,7 @@ unsafe fn acquire_credentials(
     out: PCredHandle,
     expiry: PTimeStamp,
     cs: Charset,
+    raw: RawCredentialArgs,
 ) -> SecResult<Outcome> {
     // SAFETY: caller's strings.
     let name = unsafe { any_str(package, cs)? }.ok_or(Error::SecpkgNotFound)?;
@@ -26,20 +27,12 @@ unsafe fn acquire_credentials(
     }
     // SAFETY: caller's string.
     let principal = unsafe { any_str(principal, cs)? };
-    let auth = if auth.is_null() {
-        AuthData::None
-    } else if crate::packages::schannel::is_schannel(pkg.info()) {
-        // SAFETY: Schannel's pAuthData is SCHANNEL_CRED or SCH_CREDENTIALS.
-        AuthData::Schannel(unsafe { crate::ffi::schannel::decode_schannel_cred(auth)? })
-    } else {
-        // SAFETY: pAuthData is the package's documented structure.
-        AuthData::Identity(unsafe { decode_identity(auth, cs)? })
+    // SAFETY: the caller's pointers, as AcquireCredentialsHandle documents them.
+    let cred = match unsafe { pkg.acquire_credentials_raw(principal.as_deref(), usage, &raw) } {
+        Some(r) => r?,
+        // SAFETY: pAuthData is NULL or the package's documented structure.
+        None => unsafe { acquire_decoded(pkg, principal, usage, auth, cs)? },
     };
-    let cred = pkg.acquire_credentials(CredentialRequest {
-        principal,
-        usage,
-        auth,
-    })?;
     if out.is_null() {
         return Err(Error::InternalError);
     }
@@ -50,6 +43,47 @@ unsafe fn acquire_credentials(
         put(expiry, TimeStamp { QuadPart: NEVER });
     }
     Ok(Outcome::Ok)
+}
+
+/// AcquireCredentialsHandle for packages that take pAuthData decoded.
+///
+/// # Safety
+/// `auth` is NULL or the package's documented structure.
+unsafe fn acquire_decoded(
+    pkg: &'static dyn package::SecurityPackage,
+    principal: Option<String>,
+    usage: ULONG,
+    auth: *mut c_void,
+    cs: Charset,
+) -> SecResult<std::sync::Arc<dyn package::Credentials>> {
+    let auth = if auth.is_null() {
+        AuthData::None
+    } else if crate::packages::schannel::is_schannel(pkg.info()) {
+        // SAFETY: Schannel's pAuthData is SCHANNEL_CRED or SCH_CREDENTIALS.
+        AuthData::Schannel(unsafe { crate::ffi::schannel::decode_schannel_cred(auth)? })
+    } else {
+        // SAFETY: pAuthData is the package's documented structure.
+        AuthData::Identity(unsafe { decode_identity(auth, cs)? })
+    };
+    pkg.acquire_credentials(CredentialRequest {
+        principal,
+        usage,
+        auth,
+    })
+}
+
+fn raw_args(
+    logon_id: *mut c_void,
+    auth: *mut c_void,
+    get_key_fn: SEC_GET_KEY_FN,
+    get_key_arg: *mut c_void,
+) -> RawCredentialArgs {
+    RawCredentialArgs {
+        logon_id,
+        auth_data: auth,
+        get_key_fn: get_key_fn.map_or(core::ptr::null_mut(), |f| f as *mut c_void),
+        get_key_arg,
+    }
 }
 
 /// Acquires credentials for a package ("NTLM", case-insensitive). `pAuthData` is the
@@ -69,7 +103,7 @@ pub unsafe extern "system" fn AcquireCredentialsHandleW(
     phCredential: PCredHandle,
     ptsExpiry: PTimeStamp,
 ) -> SECURITY_STATUS {
-    let _ = (pvLogonId, pGetKeyFn, pvGetKeyArgument);
+    let raw = raw_args(pvLogonId, pAuthData, pGetKeyFn, pvGetKeyArgument);
     // SAFETY: caller's arguments, checked inside.
     guard("AcquireCredentialsHandleW", || unsafe {
         acquire_credentials(
@@ -80,6 +114,7 @@ pub unsafe extern "system" fn AcquireCredentialsHandleW(
             phCredential,
             ptsExpiry,
             Charset::Wide,
+            raw,
         )
     })
 }
@@ -97,7 +132,7 @@ pub unsafe extern "system" fn AcquireCredentialsHandleA(
     phCredential: PCredHandle,
     ptsExpiry: PTimeStamp,
 ) -> SECURITY_STATUS {
-    let _ = (pvLogonId, pGetKeyFn, pvGetKeyArgument);
+    let raw = raw_args(pvLogonId, pAuthData, pGetKeyFn, pvGetKeyArgument);
     // SAFETY: caller's arguments, checked inside.
     guard("AcquireCredentialsHandleA", || unsafe {
         acquire_credentials(
@@ -108,6 +143,7 @@ pub unsafe extern "system" fn AcquireCredentialsHandleA(
             phCredential,
             ptsExpiry,
             Charset::Ansi,
+            raw,
         )
     })
 }
@@ -135,6 +171,10 @@ unsafe fn query_cred_attrs(
     let cred = unsafe { credentials_of(h)? };
     if buf.is_null() {
         return Err(Error::InvalidParameter);
+    }
+    // SAFETY: buf is the caller's struct for this attribute.
+    if let Some(r) = unsafe { cred.query_attribute_raw(attr, buf, cs == Charset::Wide) } {
+        return r.map(|()| Outcome::Ok);
     }
     // SAFETY: buf is the caller's struct for this attribute.
     unsafe { deliver_attribute(cred.query_attribute(attr)?, buf, size, cs) }

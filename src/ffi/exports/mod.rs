@@ -14,7 +14,7 @@ use super::types::*;
 use crate::buffers::{free_context_buffer, SecBuffers};
 use crate::handles::{self, ContextEntry};
 use crate::log::Level;
-use crate::package::{self, AuthData, CredentialRequest, Step};
+use crate::package::{self, AuthData, CredentialRequest, RawCredentialArgs, Step};
 use crate::status::{Error, Outcome, SecResult};
 use core::cell::Cell;
 use core::ffi::c_void;
@@ -25,6 +25,7 @@ mod credentials;
 mod internal;
 mod message;
 mod packages;
+mod sspap;
 mod unsupported;
 
 pub use context::*;
@@ -32,6 +33,7 @@ pub use credentials::*;
 pub use internal::*;
 pub use message::*;
 pub use packages::*;
+pub use sspap::*;
 pub use unsupported::*;
 
 thread_local! {

@@ -10,7 +10,7 @@ unsafe fn enumerate_packages(
     if pc.is_null() || pp.is_null() {
         return Err(Error::InvalidParameter);
     }
-    let infos: Vec<_> = package::registry().iter().map(|p| p.info()).collect();
+    let infos: Vec<_> = package::all().iter().map(|p| p.info()).collect();
     let block = alloc_pkg_infos(&infos, cs)?;
     // SAFETY: both checked non-NULL; caller-owned out-parameters.
     unsafe {

@@ -39,7 +39,9 @@ pub unsafe extern "system" fn QuerySecurityContextToken(
     })
 }
 
-/// Exports a context; packages here do not support it (`SEC_E_UNSUPPORTED_FUNCTION`).
+/// Exports a context into `pPackedContext` (cbBuffer and pvBuffer set; free pvBuffer with
+/// FreeContextBuffer); `*pToken` (if given) is NULL. Only SSP/AP plug-ins with
+/// SpExportSecurityContext support it; the built-in packages → `SEC_E_UNSUPPORTED_FUNCTION`.
 #[no_mangle]
 pub unsafe extern "system" fn ExportSecurityContext(
     phContext: PCtxtHandle,
@@ -47,16 +49,61 @@ pub unsafe extern "system" fn ExportSecurityContext(
     pPackedContext: PSecBuffer,
     pToken: *mut *mut c_void,
 ) -> SECURITY_STATUS {
-    let _ = (pPackedContext, pToken);
     guard("ExportSecurityContext", || {
         // SAFETY: caller's handle pointer.
         let entry = unsafe { context_of(phContext)? };
-        entry.context.export(fFlags)?;
-        Err(Error::UnsupportedFunction)
+        let packed = entry.context.export(fFlags)?;
+        if pPackedContext.is_null() {
+            return Err(Error::InvalidParameter);
+        }
+        let p = crate::buffers::alloc_copy(&packed).ok_or(Error::InsufficientMemory)?;
+        // SAFETY: the caller's non-NULL SecBuffer and optional token pointer.
+        unsafe {
+            let mut b = pPackedContext.read_unaligned();
+            b.cbBuffer = packed.len() as ULONG;
+            b.pvBuffer = p as PVOID;
+            pPackedContext.write_unaligned(b);
+            put(pToken, core::ptr::null_mut());
+        }
+        Ok(Outcome::Ok)
     })
 }
 
-/// Imports a context exported by ExportSecurityContext: unsupported.
+unsafe fn import_context(
+    package: *const c_void,
+    packed: PSecBuffer,
+    ctx: PCtxtHandle,
+    cs: Charset,
+) -> SecResult<Outcome> {
+    // SAFETY: caller's string.
+    let name = unsafe { any_str(package, cs)? }.ok_or(Error::SecpkgNotFound)?;
+    let pkg = package::find(&name).ok_or(Error::SecpkgNotFound)?;
+    note_package(pkg.info().name);
+    if packed.is_null() || ctx.is_null() {
+        return Err(Error::InvalidParameter);
+    }
+    // SAFETY: the caller's non-NULL SecBuffer.
+    let b = unsafe { packed.read_unaligned() };
+    let bytes: &[u8] = match (b.pvBuffer.is_null(), b.cbBuffer) {
+        (_, 0) => &[],
+        (true, _) => return Err(Error::InvalidToken),
+        // SAFETY: the caller's buffer of cbBuffer bytes.
+        (false, n) => unsafe { core::slice::from_raw_parts(b.pvBuffer as *const u8, n as usize) },
+    };
+    let (context, credential) = pkg.import_context(bytes)?;
+    let h = handles::insert_context(ContextEntry {
+        context,
+        credential,
+    })?;
+    // SAFETY: checked non-NULL.
+    unsafe { put(ctx, h) };
+    Ok(Outcome::Ok)
+}
+
+/// Imports a context exported by ExportSecurityContext (`pPackedContext`) into a new
+/// `phContext`; `Token` is ignored. Only SSP/AP plug-ins with SpImportSecurityContext support
+/// it; built-in packages → `SEC_E_UNSUPPORTED_FUNCTION`; unknown package →
+/// `SEC_E_SECPKG_NOT_FOUND`.
 #[no_mangle]
 pub unsafe extern "system" fn ImportSecurityContextW(
     pszPackage: *mut SEC_WCHAR,
@@ -64,13 +111,10 @@ pub unsafe extern "system" fn ImportSecurityContextW(
     Token: *mut c_void,
     phContext: PCtxtHandle,
 ) -> SECURITY_STATUS {
-    let _ = (pPackedContext, Token, phContext);
-    guard("ImportSecurityContextW", || {
-        // SAFETY: caller's string.
-        let name =
-            unsafe { any_str(pszPackage as _, Charset::Wide)? }.ok_or(Error::SecpkgNotFound)?;
-        package::find(&name).ok_or(Error::SecpkgNotFound)?;
-        Err(Error::UnsupportedFunction)
+    let _ = Token;
+    // SAFETY: caller's arguments.
+    guard("ImportSecurityContextW", || unsafe {
+        import_context(pszPackage as _, pPackedContext, phContext, Charset::Wide)
     })
 }
 
@@ -82,13 +126,10 @@ pub unsafe extern "system" fn ImportSecurityContextA(
     Token: *mut c_void,
     phContext: PCtxtHandle,
 ) -> SECURITY_STATUS {
-    let _ = (pPackedContext, Token, phContext);
-    guard("ImportSecurityContextA", || {
-        // SAFETY: caller's string.
-        let name =
-            unsafe { any_str(pszPackage as _, Charset::Ansi)? }.ok_or(Error::SecpkgNotFound)?;
-        package::find(&name).ok_or(Error::SecpkgNotFound)?;
-        Err(Error::UnsupportedFunction)
+    let _ = Token;
+    // SAFETY: caller's arguments.
+    guard("ImportSecurityContextA", || unsafe {
+        import_context(pszPackage as _, pPackedContext, phContext, Charset::Ansi)
     })
 }
 

@@ -323,6 +323,7 @@ pub fn registry() -> &'static [&'static dyn SecurityPackage] {
         &crate::packages::kerberos::Kerberos,
         &crate::packages::schannel::SCHANNEL,
         &crate::packages::schannel::UNISP,
+        &crate::packages::digest::Digest,
     ];
     PACKAGES
 }

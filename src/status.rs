@@ -41,6 +41,7 @@ pub enum Error {
     WrongCredentialHandle,
     ApplicationProtocolMismatch,
     NotSupported,
+    MutualAuthFailed,
 }
 
 impl Error {
@@ -82,6 +83,7 @@ impl Error {
             Error::WrongCredentialHandle => SEC_E_WRONG_CREDENTIAL_HANDLE,
             Error::ApplicationProtocolMismatch => SEC_E_APPLICATION_PROTOCOL_MISMATCH,
             Error::NotSupported => SEC_E_NOT_SUPPORTED,
+            Error::MutualAuthFailed => SEC_E_MUTUAL_AUTH_FAILED,
         }
     }
 }
@@ -172,6 +174,7 @@ mod tests {
             (Error::WrongCredentialHandle, 0x80090336),
             (Error::ApplicationProtocolMismatch, 0x80090367),
             (Error::NotSupported, 0x80090302),
+            (Error::MutualAuthFailed, 0x80090363),
         ];
         for &(e, v) in cases {
             assert_eq!(e.status() as u32, v, "{e:?}");

@@ -5,6 +5,7 @@
 #   sspilib (PyPI, C extension → SSPI)    test_sspilib.py    via LD_PRELOAD of libsecur32
 #   curl --ntlm (apt)                     test_curl.sh       against examples/ntlm_http_server.c
 #   MIT krb5 GSSAPI via python3-gssapi    test_kerberos_gssapi.py  Kerberos client and server (MIT KDC)
+#   Cyrus SASL DIGEST-MD5 (apt)           test_digest_cyrus.sh  WDigest client and server, every qop/cipher
 #
 # Installs what it needs (idempotently), builds the release library if needed, runs every
 # suite and ends with "interop: N passed, M failed" (N/M count suites); exits non-zero on a
@@ -62,6 +63,10 @@ need=()
 /usr/bin/python3 -c 'import gssapi' 2>/dev/null || need+=(python3-gssapi)
 command -v curl >/dev/null || need+=(curl)
 command -v gcc >/dev/null || need+=(gcc)
+[ -e /usr/include/sasl/sasl.h ] || need+=(libsasl2-dev)
+command -v saslpasswd2 >/dev/null || [ -x /usr/sbin/saslpasswd2 ] || need+=(sasl2-bin)
+ls /usr/lib/*/sasl2/libdigestmd5.so* >/dev/null 2>&1 || need+=(libsasl2-modules)
+[ -e /usr/include/openssl/des.h ] || need+=(libssl-dev)
 if [ ${#need[@]} -gt 0 ]; then
   echo "interop: installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -105,6 +110,7 @@ else
 fi
 
 run_suite curl tests/interop/test_curl.sh
+run_suite digest-cyrus tests/interop/test_digest_cyrus.sh
 
 # Kerberos against MIT's GSSAPI mechanism, with a throw-away MIT KDC on loopback.
 if /usr/bin/python3 -c 'import gssapi, pytest' 2>/dev/null; then

@@ -5,6 +5,7 @@
 #   sspilib (PyPI, C extension → SSPI)    test_sspilib.py    via LD_PRELOAD of libsecur32
 #   curl --ntlm (apt)                     test_curl.sh       against examples/ntlm_http_server.c
 #   MIT krb5 GSSAPI via python3-gssapi    test_kerberos_gssapi.py  Kerberos client and server (MIT KDC)
+#   curl --digest (apt)                   test_curl_digest.sh  against examples/digest_http_server.c
 #   Cyrus SASL DIGEST-MD5 (apt)           test_digest_cyrus.sh  WDigest client and server, every qop/cipher
 #
 # Installs what it needs (idempotently), builds the release library if needed, runs every
@@ -111,6 +112,7 @@ fi
 
 run_suite curl tests/interop/test_curl.sh
 run_suite digest-cyrus tests/interop/test_digest_cyrus.sh
+run_suite curl-digest tests/interop/test_curl_digest.sh
 
 # Kerberos against MIT's GSSAPI mechanism, with a throw-away MIT KDC on loopback.
 if /usr/bin/python3 -c 'import gssapi, pytest' 2>/dev/null; then

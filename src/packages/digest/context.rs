@@ -415,7 +415,12 @@ impl DigestContext {
             .find_account(&a.username, &a.realm)
             .ok_or(Error::LogonDenied)?;
         let method = pkg_param(step, 0)?;
+        let url = pkg_param(step, 1)?;
         let h_entity = pkg_param(step, 2)?;
+        // The digest covers the uri directive; it must name the resource requested.
+        if !url.is_empty() && url != a.uri {
+            return Err(Error::LogonDenied);
+        }
         if !http::verify(&a, &acct.password, &method, &h_entity) {
             return Err(Error::LogonDenied);
         }

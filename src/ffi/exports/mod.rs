@@ -25,6 +25,7 @@ mod credentials;
 mod internal;
 mod message;
 mod packages;
+mod sasl;
 mod unsupported;
 
 pub use context::*;
@@ -32,6 +33,7 @@ pub use credentials::*;
 pub use internal::*;
 pub use message::*;
 pub use packages::*;
+pub use sasl::*;
 pub use unsupported::*;
 
 thread_local! {

@@ -555,6 +555,10 @@ impl Context for DigestContext {
         self.layer()?.verify_signature(message, seq_no)
     }
 
+    fn sasl_peer_max_buffer(&self) -> Option<u32> {
+        self.done.get().map(|e| e.peer_maxbuf).filter(|&m| m != 0)
+    }
+
     fn query_attribute(&self, attr: u32) -> SecResult<Attribute> {
         Ok(match attr {
             // cbMaxSignature: MAC(10) ‖ 0x0001 ‖ SeqNum(4); cbBlockSize: the cipher's block
@@ -625,12 +629,5 @@ impl Context for DigestContext {
             }
             _ => return Err(Error::UnsupportedFunction),
         })
-    }
-}
-
-impl DigestContext {
-    /// SASL_OPTION_SEND_SIZE: the largest token the peer accepts (its maxbuf).
-    pub fn peer_maxbuf(&self) -> Option<u32> {
-        self.done.get().map(|e| e.peer_maxbuf)
     }
 }

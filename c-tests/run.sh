@@ -10,7 +10,7 @@ lib=target/release
 progs=("$@")
 if [ ${#progs[@]} -eq 0 ]; then
   progs=(abi)
-  for f in c-tests/ntlm.c c-tests/compat.c c-tests/hostile_peer.c c-tests/threads.c c-tests/leak.c c-tests/alloc.c; do [ -f "$f" ] && progs+=("$(basename "$f" .c)"); done
+  for f in c-tests/ntlm.c c-tests/digest.c c-tests/compat.c c-tests/hostile_peer.c c-tests/threads.c c-tests/leak.c c-tests/alloc.c; do [ -f "$f" ] && progs+=("$(basename "$f" .c)"); done
 fi
 status=0
 for p in "${progs[@]}"; do

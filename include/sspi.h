@@ -2720,6 +2720,73 @@ SECURITY_STATUS SEC_ENTRY DeleteSecurityPackageW(SEC_WCHAR *pszPackageName);
 SECURITY_STATUS SEC_ENTRY DeleteSecurityPackageA(SEC_CHAR *pszPackageName);
 
 /*
+ Lists the SASL profiles ("GSSAPI", "GSS-SPNEGO", "DIGEST-MD5" — those whose package is
+ present) as one block of NUL-terminated names ending with an empty name, freed with
+ FreeContextBuffer; `*ProfileCount` is the number of names. NULL pointers →
+ SEC_E_INVALID_PARAMETER.
+ */
+SECURITY_STATUS SEC_ENTRY SaslEnumerateProfilesA(SEC_CHAR **ProfileList, ULONG *ProfileCount);
+
+/*
+ Wide form of SaslEnumerateProfilesA.
+ */
+SECURITY_STATUS SEC_ENTRY SaslEnumerateProfilesW(SEC_WCHAR **ProfileList, ULONG *ProfileCount);
+
+/*
+ The package behind a SASL profile name (case-insensitive), as a SecPkgInfoA freed with
+ FreeContextBuffer. Unknown profile → SEC_E_SECPKG_NOT_FOUND.
+ */
+SECURITY_STATUS SEC_ENTRY SaslGetProfilePackageA(SEC_CHAR *ProfileName, PSecPkgInfoA *PackageInfo);
+
+/*
+ Wide form of SaslGetProfilePackageA.
+ */
+SECURITY_STATUS SEC_ENTRY SaslGetProfilePackageW(SEC_WCHAR *ProfileName, PSecPkgInfoW *PackageInfo);
+
+/*
+ Identifies the package of the first SASL token in `pInput`'s SECBUFFER_TOKEN (a GSS-API
+ token's mechanism OID, or a DIGEST-MD5 directive list). No TOKEN buffer →
+ SEC_E_INVALID_TOKEN; unrecognised → SEC_E_SECPKG_NOT_FOUND.
+ */
+SECURITY_STATUS SEC_ENTRY SaslIdentifyPackageA(PSecBufferDesc pInput, PSecPkgInfoA *PackageInfo);
+
+/*
+ Wide form of SaslIdentifyPackageA.
+ */
+SECURITY_STATUS SEC_ENTRY SaslIdentifyPackageW(PSecBufferDesc pInput, PSecPkgInfoW *PackageInfo);
+
+/*
+ SASL client step: InitializeSecurityContextW's arguments and results (see the module note).
+ */
+SECURITY_STATUS SEC_ENTRY SaslInitializeSecurityContextW(PCredHandle phCredential, PCtxtHandle phContext, SEC_WCHAR *pszTargetName, ULONG fContextReq, ULONG Reserved1, ULONG TargetDataRep, PSecBufferDesc pInput, ULONG Reserved2, PCtxtHandle phNewContext, PSecBufferDesc pOutput, ULONG *pfContextAttr, PTimeStamp ptsExpiry);
+
+/*
+ Narrow form of SaslInitializeSecurityContextW.
+ */
+SECURITY_STATUS SEC_ENTRY SaslInitializeSecurityContextA(PCredHandle phCredential, PCtxtHandle phContext, SEC_CHAR *pszTargetName, ULONG fContextReq, ULONG Reserved1, ULONG TargetDataRep, PSecBufferDesc pInput, ULONG Reserved2, PCtxtHandle phNewContext, PSecBufferDesc pOutput, ULONG *pfContextAttr, PTimeStamp ptsExpiry);
+
+/*
+ SASL server step: AcceptSecurityContext's arguments and results (see the module note).
+ */
+SECURITY_STATUS SEC_ENTRY SaslAcceptSecurityContext(PCredHandle phCredential, PCtxtHandle phContext, PSecBufferDesc pInput, ULONG fContextReq, ULONG TargetDataRep, PCtxtHandle phNewContext, PSecBufferDesc pOutput, ULONG *pfContextAttr, PTimeStamp ptsExpiry);
+
+/*
+ Sets a SASL option on a context: SASL_OPTION_SEND_SIZE / SASL_OPTION_RECV_SIZE (ULONG),
+ SASL_OPTION_AUTHZ_STRING (bytes), SASL_OPTION_AUTHZ_PROCESSING (SASL_AUTHZID_STATE, ULONG).
+ Errors: bad handle → SEC_E_INVALID_HANDLE; NULL Value with a size, or a ULONG option whose
+ Size is not 4 → SEC_E_INVALID_PARAMETER; another option → SEC_E_UNSUPPORTED_FUNCTION.
+ */
+SECURITY_STATUS SEC_ENTRY SaslSetContextOption(PCtxtHandle ContextHandle, ULONG Option, PVOID Value, ULONG Size);
+
+/*
+ Reads a SASL option (see SaslSetContextOption). SEND_SIZE defaults to the largest buffer
+ the peer announced (DIGEST-MD5 maxbuf) or 65536, RECV_SIZE to 65536, AUTHZ_PROCESSING to
+ Sasl_AuthZIDForbidden; AUTHZ_STRING unset → empty. `*Needed` (optional) gets the size;
+ Size too small → SEC_E_BUFFER_TOO_SMALL.
+ */
+SECURITY_STATUS SEC_ENTRY SaslGetContextOption(PCtxtHandle ContextHandle, ULONG Option, PVOID Value, ULONG Size, ULONG *Needed);
+
+/*
  Impersonation needs a Windows access token: `SEC_E_UNSUPPORTED_FUNCTION` for a valid
  context (`SEC_E_INVALID_HANDLE` otherwise).
  */
@@ -3023,6 +3090,18 @@ PSecurityFunctionTableA SEC_ENTRY InitSecurityInterfaceA(void);
 #ifndef SET_CREDENTIALS_ATTRIBUTES_FN
 #define SET_CREDENTIALS_ATTRIBUTES_FN SET_CREDENTIALS_ATTRIBUTES_FN_W
 #endif
+#ifndef SaslEnumerateProfiles
+#define SaslEnumerateProfiles SaslEnumerateProfilesW
+#endif
+#ifndef SaslGetProfilePackage
+#define SaslGetProfilePackage SaslGetProfilePackageW
+#endif
+#ifndef SaslIdentifyPackage
+#define SaslIdentifyPackage SaslIdentifyPackageW
+#endif
+#ifndef SaslInitializeSecurityContext
+#define SaslInitializeSecurityContext SaslInitializeSecurityContextW
+#endif
 #ifndef SecPkgContext_Authority
 #define SecPkgContext_Authority SecPkgContext_AuthorityW
 #endif
@@ -3239,6 +3318,18 @@ PSecurityFunctionTableA SEC_ENTRY InitSecurityInterfaceA(void);
 #endif
 #ifndef SET_CREDENTIALS_ATTRIBUTES_FN
 #define SET_CREDENTIALS_ATTRIBUTES_FN SET_CREDENTIALS_ATTRIBUTES_FN_A
+#endif
+#ifndef SaslEnumerateProfiles
+#define SaslEnumerateProfiles SaslEnumerateProfilesA
+#endif
+#ifndef SaslGetProfilePackage
+#define SaslGetProfilePackage SaslGetProfilePackageA
+#endif
+#ifndef SaslIdentifyPackage
+#define SaslIdentifyPackage SaslIdentifyPackageA
+#endif
+#ifndef SaslInitializeSecurityContext
+#define SaslInitializeSecurityContext SaslInitializeSecurityContextA
 #endif
 #ifndef SecPkgContext_Authority
 #define SecPkgContext_Authority SecPkgContext_AuthorityA

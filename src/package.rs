@@ -350,6 +350,11 @@ pub trait Context: Send + Sync + 'static {
     fn export(&self, _flags: u32) -> SecResult<Vec<u8>> {
         Err(Error::UnsupportedFunction)
     }
+    /// SaslGetContextOption(SASL_OPTION_SEND_SIZE)'s default: the largest buffer the peer
+    /// announced during the handshake (DIGEST-MD5's maxbuf), if the package negotiates one.
+    fn sasl_peer_max_buffer(&self) -> Option<u32> {
+        None
+    }
 }
 
 /// The 16-byte channel-binding hash both NTLM (MS-NLMP §3.1.5.1.2, MsvAvChannelBindings) and
@@ -398,6 +403,7 @@ pub fn registry() -> &'static [&'static dyn SecurityPackage] {
         &crate::packages::kerberos::Kerberos,
         &crate::packages::schannel::SCHANNEL,
         &crate::packages::schannel::UNISP,
+        &crate::packages::digest::Digest,
     ];
     PACKAGES
 }

@@ -44,6 +44,7 @@ pub enum Error {
     /// Any other failure status, passed through as is: an SSP/AP plug-in's SEC_E_* code or an
     /// NTSTATUS Windows does not translate (`crate::sspap`).
     Other(SECURITY_STATUS),
+    MutualAuthFailed,
 }
 
 impl Error {
@@ -86,6 +87,7 @@ impl Error {
             Error::ApplicationProtocolMismatch => SEC_E_APPLICATION_PROTOCOL_MISMATCH,
             Error::NotSupported => SEC_E_NOT_SUPPORTED,
             Error::Other(s) => s,
+            Error::MutualAuthFailed => SEC_E_MUTUAL_AUTH_FAILED,
         }
     }
 }
@@ -176,6 +178,7 @@ mod tests {
             (Error::WrongCredentialHandle, 0x80090336),
             (Error::ApplicationProtocolMismatch, 0x80090367),
             (Error::NotSupported, 0x80090302),
+            (Error::MutualAuthFailed, 0x80090363),
         ];
         for &(e, v) in cases {
             assert_eq!(e.status() as u32, v, "{e:?}");

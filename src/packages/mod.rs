@@ -1,5 +1,6 @@
 //! Security packages, one folder each.
 
+pub mod digest;
 pub mod kerberos;
 pub mod negotiate;
 pub mod ntlm;

@@ -12,6 +12,8 @@
 #                                         gss-ntlmssp, both directions (same MIT KDC)
 #   pyspnego protocol="negotiate"         test_negotiate_pyspnego.py Negotiate: NTLM and (gssapi+krb5 in
 #                                         .venv) Kerberos, both directions
+#   curl --digest (apt)                   test_curl_digest.sh  against examples/digest_http_server.c
+#   Cyrus SASL DIGEST-MD5 (apt)           test_digest_cyrus.sh  WDigest client and server, every qop/cipher
 #
 # Installs what it needs (idempotently), builds the release library if needed, runs every
 # suite and ends with "interop: N passed, M failed" (N/M count suites); exits non-zero on a
@@ -70,6 +72,10 @@ need=()
 command -v curl >/dev/null || need+=(curl)
 command -v gcc >/dev/null || need+=(gcc)
 [ -e /usr/include/krb5.h ] || need+=(libkrb5-dev)
+[ -e /usr/include/sasl/sasl.h ] || need+=(libsasl2-dev)
+command -v saslpasswd2 >/dev/null || [ -x /usr/sbin/saslpasswd2 ] || need+=(sasl2-bin)
+ls /usr/lib/*/sasl2/libdigestmd5.so* >/dev/null 2>&1 || need+=(libsasl2-modules)
+[ -e /usr/include/openssl/des.h ] || need+=(libssl-dev)
 if [ ${#need[@]} -gt 0 ]; then
   echo "interop: installing ${need[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -119,6 +125,8 @@ fi
 run_suite sspilib-upstream tests/interop/test_sspilib_upstream.sh
 run_suite curl tests/interop/test_curl.sh
 run_suite curl-negotiate tests/interop/test_curl_negotiate.sh
+run_suite digest-cyrus tests/interop/test_digest_cyrus.sh
+run_suite curl-digest tests/interop/test_curl_digest.sh
 
 # Kerberos against MIT's GSSAPI mechanism, with a throw-away MIT KDC on loopback.
 if /usr/bin/python3 -c 'import gssapi, pytest' 2>/dev/null; then

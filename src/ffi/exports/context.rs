@@ -237,7 +237,9 @@ pub unsafe extern "system" fn ApplyControlToken(
 pub unsafe extern "system" fn DeleteSecurityContext(phContext: PCtxtHandle) -> SECURITY_STATUS {
     guard("DeleteSecurityContext", || {
         // SAFETY: caller's handle pointer.
-        handles::remove_context(&unsafe { read_handle(phContext)? })?;
+        let h = unsafe { read_handle(phContext)? };
+        handles::remove_context(&h)?;
+        super::sasl::forget(&h);
         Ok(Outcome::Ok)
     })
 }

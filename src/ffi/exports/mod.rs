@@ -26,6 +26,7 @@ mod internal;
 mod message;
 mod packages;
 mod sspap;
+mod sasl;
 mod unsupported;
 
 pub use context::*;
@@ -34,6 +35,7 @@ pub use internal::*;
 pub use message::*;
 pub use packages::*;
 pub use sspap::*;
+pub use sasl::*;
 pub use unsupported::*;
 
 thread_local! {

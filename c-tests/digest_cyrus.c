@@ -1,0 +1,298 @@
+/* Interop: WDigest (this library, through the SSPI exports) against Cyrus SASL's DIGEST-MD5
+   (libsasl2 + libdigestmd5 from Debian libsasl2-modules), both directions, in one process:
+     A. Cyrus client  (sasl_client_*)  ->  AcceptSecurityContext (server from an identity)
+     B. InitializeSecurityContext      ->  Cyrus server (sasl_server_*, accounts in a sasldb)
+   for qop auth, auth-int and auth-conf with each cipher (rc4, 3des, rc4-56, des, rc4-40),
+   then messages both ways: sasl_encode -> DecryptMessage and EncryptMessage -> sasl_decode,
+   tamper -> SEC_E_MESSAGE_ALTERED, replay -> SEC_E_OUT_OF_SEQUENCE, and a wrong password
+   -> SEC_E_LOGON_DENIED (ASC) / SASL_BADAUTH (Cyrus).
+   Usage: digest_cyrus SASLDB  (user "user1" / "Password01" in realm "EXAMPLE", app "secur32") */
+#define _GNU_SOURCE
+#include <sasl/sasl.h>
+#define SECURITY_WIN32
+#include <security.h>
+#include <stdlib.h>
+#include <string.h>
+#include "check.h"
+
+/* Peer fix: Debian's Cyrus SASL 2.1.28 is built against OpenSSL 3, whose DES_key_sched checks
+   key parity and fails (-1) on keys without it; Cyrus's DIGEST-MD5 makes DES keys without
+   parity bits (slidebits) and gives up on 3des when DES_key_sched fails, so stock Cyrus cannot
+   use 3des at all here (its des path ignores the result and works). This definition, exported
+   from the executable (-rdynamic), takes precedence over libcrypto's for the plugin: OpenSSL
+   1.1's behaviour, the schedule set without the parity check. */
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/des.h>
+int DES_key_sched(const_DES_cblock *key, DES_key_schedule *schedule) {
+  DES_set_key_unchecked(key, schedule);
+  return 0;
+}
+
+#define REALM "EXAMPLE"
+#define USER "user1"
+#define PASS "Password01"
+#define HOST "host.example"
+#define TARGET "ldap/" HOST
+#define ASC_REQ_HTTP_ 0x10000000
+
+static const char *g_db;
+static const char *g_password = PASS;
+
+static int getopt_cb(void *ctx, const char *plugin, const char *option, const char **result, unsigned *len) {
+  (void)ctx; (void)plugin;
+  if (!strcmp(option, "sasldb_path")) *result = g_db;
+  else if (!strcmp(option, "mech_list")) *result = "DIGEST-MD5";
+  else if (!strcmp(option, "pwcheck_method")) *result = "auxprop";
+  else if (!strcmp(option, "auxprop_plugin")) *result = "sasldb";
+  else return SASL_FAIL;
+  if (len) *len = (unsigned)strlen(*result);
+  return SASL_OK;
+}
+
+static int simple_cb(void *ctx, int id, const char **result, unsigned *len) {
+  (void)ctx;
+  if (id == SASL_CB_AUTHNAME || id == SASL_CB_USER) *result = id == SASL_CB_AUTHNAME ? USER : "";
+  else return SASL_FAIL;
+  if (len) *len = (unsigned)strlen(*result);
+  return SASL_OK;
+}
+
+static int pass_cb(sasl_conn_t *conn, void *ctx, int id, sasl_secret_t **psecret) {
+  static union { sasl_secret_t s; char buf[sizeof(sasl_secret_t) + 64]; } sec;
+  (void)conn; (void)ctx; (void)id;
+  sec.s.len = strlen(g_password);
+  memcpy(sec.s.data, g_password, sec.s.len + 1);
+  *psecret = &sec.s;
+  return SASL_OK;
+}
+
+static int realm_cb(void *ctx, int id, const char **avail, const char **result) {
+  (void)ctx; (void)id;
+  *result = avail && avail[0] ? avail[0] : REALM;
+  return SASL_OK;
+}
+
+static sasl_callback_t g_server_cbs[] = {
+    {SASL_CB_GETOPT, (int (*)(void))(void (*)(void))getopt_cb, NULL}, {SASL_CB_LIST_END, NULL, NULL}};
+static sasl_callback_t g_client_cbs[] = {
+    {SASL_CB_GETOPT, (int (*)(void))(void (*)(void))getopt_cb, NULL},
+    {SASL_CB_AUTHNAME, (int (*)(void))(void (*)(void))simple_cb, NULL},
+    {SASL_CB_USER, (int (*)(void))(void (*)(void))simple_cb, NULL},
+    {SASL_CB_PASS, (int (*)(void))(void (*)(void))pass_cb, NULL},
+    {SASL_CB_GETREALM, (int (*)(void))(void (*)(void))realm_cb, NULL},
+    {SASL_CB_LIST_END, NULL, NULL}};
+
+static void set_ssf(sasl_conn_t *c, unsigned min, unsigned max) {
+  sasl_security_properties_t p;
+  memset(&p, 0, sizeof p);
+  p.min_ssf = min;
+  p.max_ssf = max;
+  p.maxbufsize = 65536;
+  sasl_setprop(c, SASL_SEC_PROPS, &p);
+}
+
+static SEC_WINNT_AUTH_IDENTITY_A identity(const char *pass) {
+  SEC_WINNT_AUTH_IDENTITY_A id;
+  memset(&id, 0, sizeof id);
+  id.User = (unsigned char *)USER;
+  id.UserLength = strlen(USER);
+  id.Domain = (unsigned char *)REALM;
+  id.DomainLength = strlen(REALM);
+  id.Password = (unsigned char *)pass;
+  id.PasswordLength = strlen(pass);
+  id.Flags = SEC_WINNT_AUTH_IDENTITY_ANSI;
+  return id;
+}
+
+/* One SSPI step: token in (may be NULL), token out into buf; returns the status. */
+static SECURITY_STATUS sspi_step(int client, CredHandle *cred, CtxtHandle *ctx, int first, ULONG req,
+                                 const void *in, unsigned inlen, char *out, unsigned *outlen) {
+  SecBuffer ib = {inlen, SECBUFFER_TOKEN, (void *)in}, ob = {4096, SECBUFFER_TOKEN, out};
+  SecBufferDesc id = {SECBUFFER_VERSION, 1, &ib}, od = {SECBUFFER_VERSION, 1, &ob};
+  ULONG attrs = 0;
+  SECURITY_STATUS s;
+  if (client)
+    s = InitializeSecurityContextA(cred, first ? NULL : ctx, (SEC_CHAR *)TARGET, req, 0, 0, in ? &id : NULL, 0,
+                                   ctx, &od, &attrs, NULL);
+  else
+    s = AcceptSecurityContext(cred, first ? NULL : ctx, &id, req, 0, ctx, &od, &attrs, NULL);
+  *outlen = ob.cbBuffer;
+  return s;
+}
+
+/* sasl_encode -> DecryptMessage; EncryptMessage -> sasl_decode; tamper and replay. */
+static void messages(const char *label, sasl_conn_t *conn, CtxtHandle *ctx, int conf) {
+  for (int i = 0; i < 3; i++) {
+    char msg[200];
+    int n = snprintf(msg, sizeof msg, "%s message %d from Cyrus %s", label, i, i == 2 ? "with a longer tail" : "");
+    const char *enc;
+    unsigned enclen;
+    CHECK(sasl_encode(conn, msg, (unsigned)n, &enc, &enclen) == SASL_OK, "%s: sasl_encode", label);
+    unsigned len = ((unsigned char)enc[0] << 24) | ((unsigned char)enc[1] << 16) | ((unsigned char)enc[2] << 8) |
+                   (unsigned char)enc[3];
+    CHECK(len + 4 == enclen, "%s: SASL length prefix", label);
+    char *tok = malloc(len), *tok2 = malloc(len);
+    memcpy(tok, enc + 4, len);
+    memcpy(tok2, enc + 4, len);
+    /* Tampered copy first: altered, and nothing consumed. */
+    tok2[len / 2] ^= 0x20;
+    SecBuffer b2[2] = {{len, SECBUFFER_DATA, tok2}, {0, SECBUFFER_PADDING, NULL}};
+    SecBufferDesc d2 = {SECBUFFER_VERSION, 2, b2};
+    ULONG qop = 99;
+    CHECK_STATUS(DecryptMessage(ctx, &d2, 0, &qop), SEC_E_MESSAGE_ALTERED);
+    SecBuffer b[2] = {{len, SECBUFFER_DATA, tok}, {0, SECBUFFER_PADDING, NULL}};
+    SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
+    CHECK_STATUS(DecryptMessage(ctx, &d, 0, &qop), SEC_E_OK);
+    CHECK(b[0].cbBuffer == (unsigned)n && memcmp(tok, msg, n) == 0, "%s: plaintext from Cyrus", label);
+    CHECK(qop == (conf ? 0u : 0x80000001u), "%s: pfQOP 0x%x", label, (unsigned)qop);
+    /* Replay: out of sequence. */
+    memcpy(tok, enc + 4, len);
+    b[0].cbBuffer = len;
+    CHECK_STATUS(DecryptMessage(ctx, &d, 0, &qop), SEC_E_OUT_OF_SEQUENCE);
+    free(tok);
+    free(tok2);
+
+    /* The other way. */
+    SecPkgContext_Sizes sz;
+    CHECK_STATUS(QueryContextAttributesA(ctx, SECPKG_ATTR_SIZES, &sz), SEC_E_OK);
+    char data[200], pad[64], wire[300];
+    n = snprintf(data, sizeof data, "%s reply %d from SSPI%s", label, i, i == 1 ? " (odd length!)" : "");
+    SecBuffer eb[2] = {{(ULONG)n, SECBUFFER_DATA, data}, {sz.cbMaxSignature + sz.cbBlockSize, SECBUFFER_PADDING, pad}};
+    SecBufferDesc ed = {SECBUFFER_VERSION, 2, eb};
+    CHECK_STATUS(EncryptMessage(ctx, 0, &ed, 0), SEC_E_OK);
+    unsigned total = eb[0].cbBuffer + eb[1].cbBuffer;
+    wire[0] = (char)(total >> 24); wire[1] = (char)(total >> 16); wire[2] = (char)(total >> 8); wire[3] = (char)total;
+    memcpy(wire + 4, data, eb[0].cbBuffer);
+    memcpy(wire + 4 + eb[0].cbBuffer, pad, eb[1].cbBuffer);
+    const char *dec;
+    unsigned declen;
+    int r = sasl_decode(conn, wire, total + 4, &dec, &declen);
+    char expect[200];
+    int en = snprintf(expect, sizeof expect, "%s reply %d from SSPI%s", label, i, i == 1 ? " (odd length!)" : "");
+    CHECK(r == SASL_OK && declen == (unsigned)en && memcmp(dec, expect, en) == 0,
+          "%s: sasl_decode of EncryptMessage output: %d (%s)", label, r, sasl_errdetail(conn));
+  }
+}
+
+struct mode { const char *name; unsigned ssf; ULONG isc; ULONG asc; int conf; };
+static const struct mode g_modes[] = {
+    {"auth", 0, 0, 0, -1},
+    {"auth-int", 1, ISC_REQ_INTEGRITY, ASC_REQ_INTEGRITY, 0},
+    {"auth-conf rc4", 128, ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY, ASC_REQ_CONFIDENTIALITY, 1},
+    {"auth-conf 3des", 112, ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY, ASC_REQ_CONFIDENTIALITY, 1},
+    {"auth-conf rc4-56", 56, ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY, ASC_REQ_CONFIDENTIALITY, 1},
+    {"auth-conf des", 55, ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY, ASC_REQ_CONFIDENTIALITY, 1},
+    {"auth-conf rc4-40", 40, ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY, ASC_REQ_CONFIDENTIALITY, 1},
+};
+
+static const char *cipher_of(const char *mode) { const char *sp = strchr(mode, ' '); return sp ? sp + 1 : NULL; }
+
+/* A: Cyrus client, our server. */
+static void cyrus_client(const struct mode *m, const char *pass, SECURITY_STATUS want) {
+  char label[80];
+  snprintf(label, sizeof label, "Cyrus client -> ASC [%s]%s", m->name, want ? " wrong password" : "");
+  SEC_WINNT_AUTH_IDENTITY_A id = identity(PASS);
+  CredHandle cred;
+  CtxtHandle ctx;
+  CHECK_STATUS(AcquireCredentialsHandleA(NULL, (SEC_CHAR *)"WDigest", SECPKG_CRED_INBOUND, NULL, &id, NULL, NULL,
+                                         &cred, NULL), SEC_E_OK);
+  sasl_conn_t *conn = NULL;
+  CHECK(sasl_client_new("ldap", HOST, NULL, NULL, g_client_cbs, 0, &conn) == SASL_OK, "sasl_client_new");
+  set_ssf(conn, m->ssf, m->ssf);
+  g_password = pass;
+  char out[4096];
+  unsigned outlen;
+  CHECK_STATUS(sspi_step(0, &cred, &ctx, 1, m->asc, NULL, 0, out, &outlen), SEC_I_CONTINUE_NEEDED);
+  const char *cout; unsigned coutlen; const char *mech;
+  int r = sasl_client_start(conn, "DIGEST-MD5", NULL, &cout, &coutlen, &mech);
+  CHECK(r == SASL_CONTINUE, "%s: sasl_client_start %d", label, r);
+  r = sasl_client_step(conn, out, outlen, NULL, &cout, &coutlen);
+  CHECK(r == SASL_CONTINUE, "%s: sasl_client_step(challenge) %d %s", label, r, sasl_errdetail(conn));
+  SECURITY_STATUS s = sspi_step(0, &cred, &ctx, 0, m->asc, cout, coutlen, out, &outlen);
+  if (want) {
+    CHECK(s == want, "%s: ASC 0x%08X", label, (unsigned)s);
+  } else {
+    CHECK(s == SEC_E_OK, "%s: ASC(digest-response) 0x%08X", label, (unsigned)s);
+    r = sasl_client_step(conn, out, outlen, NULL, &cout, &coutlen);
+    CHECK(r == SASL_OK, "%s: sasl_client_step(rspauth) %d %s", label, r, sasl_errdetail(conn));
+    const int *ssf;
+    sasl_getprop(conn, SASL_SSF, (const void **)&ssf);
+    CHECK(*ssf == (int)m->ssf, "%s: Cyrus SSF %d", label, *ssf);
+    SecPkgContext_NamesA names;
+    if (s == SEC_E_OK && QueryContextAttributesA(&ctx, SECPKG_ATTR_NAMES, &names) == SEC_E_OK) {
+      CHECK(strcmp(names.sUserName, REALM "\\" USER) == 0, "%s: name %s", label, names.sUserName);
+      FreeContextBuffer(names.sUserName);
+      if (m->conf >= 0) messages(label, conn, &ctx, m->conf);
+    }
+  }
+  g_password = PASS;
+  sasl_dispose(&conn);
+  DeleteSecurityContext(&ctx);
+  FreeCredentialsHandle(&cred);
+}
+
+/* B: our client, Cyrus server. */
+static void cyrus_server(const struct mode *m, const char *pass, int want_fail) {
+  char label[80];
+  snprintf(label, sizeof label, "ISC -> Cyrus server [%s]%s", m->name, want_fail ? " wrong password" : "");
+  SEC_WINNT_AUTH_IDENTITY_A id = identity(pass);
+  CredHandle cred;
+  CtxtHandle ctx;
+  CHECK_STATUS(AcquireCredentialsHandleA(NULL, (SEC_CHAR *)"Digest", SECPKG_CRED_OUTBOUND, NULL, &id, NULL, NULL,
+                                         &cred, NULL), SEC_E_OK);
+  sasl_conn_t *conn = NULL;
+  CHECK(sasl_server_new("ldap", HOST, REALM, NULL, NULL, g_server_cbs, SASL_SUCCESS_DATA, &conn) == SASL_OK,
+        "sasl_server_new");
+  set_ssf(conn, m->ssf, m->ssf);
+  char out[4096];
+  unsigned outlen;
+  /* "you may call InitializeSecurityContext (Digest) without a valid server challenge" */
+  CHECK_STATUS(sspi_step(1, &cred, &ctx, 1, m->isc, NULL, 0, out, &outlen), SEC_I_CONTINUE_NEEDED);
+  CHECK(outlen == 0, "%s: empty first token", label);
+  const char *sout; unsigned soutlen;
+  int r = sasl_server_start(conn, "DIGEST-MD5", NULL, 0, &sout, &soutlen);
+  CHECK(r == SASL_CONTINUE, "%s: sasl_server_start %d %s", label, r, sasl_errdetail(conn));
+  CHECK_STATUS(sspi_step(1, &cred, &ctx, 0, m->isc, sout, soutlen, out, &outlen), SEC_I_CONTINUE_NEEDED);
+  if (cipher_of(m->name)) {
+    char want[40];
+    snprintf(want, sizeof want, "cipher=%s", cipher_of(m->name));
+    CHECK(memmem(out, outlen, want, strlen(want)) != NULL, "%s: response names %s: %.*s", label, want, (int)outlen, out);
+  }
+  r = sasl_server_step(conn, out, outlen, &sout, &soutlen);
+  if (want_fail) {
+    CHECK(r == SASL_BADAUTH, "%s: Cyrus says %d", label, r);
+  } else {
+    CHECK(r == SASL_OK || r == SASL_CONTINUE, "%s: sasl_server_step %d %s", label, r, sasl_errdetail(conn));
+    CHECK_STATUS(sspi_step(1, &cred, &ctx, 0, m->isc, sout, soutlen, out, &outlen), SEC_E_OK);
+    if (r == SASL_CONTINUE) {
+      r = sasl_server_step(conn, "", 0, &sout, &soutlen);
+      CHECK(r == SASL_OK, "%s: final sasl_server_step %d", label, r);
+    }
+    const char *user = NULL;
+    if (r == SASL_OK && sasl_getprop(conn, SASL_USERNAME, (const void **)&user) == SASL_OK) {
+      CHECK(user && strncmp(user, USER, strlen(USER)) == 0, "%s: Cyrus user %s", label, user);
+      if (m->conf >= 0) messages(label, conn, &ctx, m->conf);
+    }
+  }
+  sasl_dispose(&conn);
+  DeleteSecurityContext(&ctx);
+  FreeCredentialsHandle(&cred);
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fprintf(stderr, "usage: %s SASLDB\n", argv[0]);
+    return 2;
+  }
+  g_db = argv[1];
+  CHECK(sasl_server_init(g_server_cbs, "secur32") == SASL_OK, "sasl_server_init");
+  CHECK(sasl_client_init(g_client_cbs) == SASL_OK, "sasl_client_init");
+  for (size_t i = 0; i < sizeof g_modes / sizeof g_modes[0]; i++) {
+    cyrus_client(&g_modes[i], PASS, 0);
+    cyrus_server(&g_modes[i], PASS, 0);
+  }
+  cyrus_client(&g_modes[0], "wrong", SEC_E_LOGON_DENIED);
+  cyrus_server(&g_modes[0], "wrong", 1);
+  sasl_done();
+  CHECK_SUMMARY("digest_cyrus");
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Interop: WDigest (libsecur32) against Cyrus SASL's DIGEST-MD5 (libsasl2 + libdigestmd5),
+# both directions, qop auth / auth-int / auth-conf with rc4, 3des, rc4-56, des and rc4-40,
+# messages both ways, tamper, replay and a wrong password: c-tests/digest_cyrus.c, with the
+# server's accounts in a sasldb made by saslpasswd2.
+#
+#   tests/interop/test_digest_cyrus.sh        (after cargo build --release)
+#
+# Exits 0 when every check passed, 1 on a failure, 77 when Cyrus SASL/gcc are missing locally
+# (under CI=true a missing peer is a failure).
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+LIBDIR=${SECUR32_LIB:+$(dirname "$SECUR32_LIB")}
+LIBDIR=${LIBDIR:-$ROOT/target/release}
+
+missing() {
+  if [ "${CI:-}" = "true" ]; then
+    echo "test_digest_cyrus: FAIL: $1 is missing (CI=true: missing peers are failures)"
+    exit 1
+  fi
+  echo "!!!!! test_digest_cyrus: SKIPPING: $1 is missing (install sasl2-bin libsasl2-dev libsasl2-modules libssl-dev) !!!!!"
+  exit 77
+}
+command -v gcc >/dev/null || missing gcc
+SASLPASSWD2=$(command -v saslpasswd2 || echo /usr/sbin/saslpasswd2)
+[ -x "$SASLPASSWD2" ] || missing "saslpasswd2 (sasl2-bin)"
+[ -e /usr/include/sasl/sasl.h ] || missing "sasl/sasl.h (libsasl2-dev)"
+ls /usr/lib/*/sasl2/libdigestmd5.so* >/dev/null 2>&1 || missing "libdigestmd5 (libsasl2-modules)"
+[ -e /usr/include/openssl/des.h ] || missing "openssl/des.h (libssl-dev)"
+[ -e "$LIBDIR/libsecur32.so" ] || { echo "test_digest_cyrus: FAIL: $LIBDIR/libsecur32.so not built"; exit 1; }
+
+TMP=$(mktemp -d /tmp/secur32-digest.XXXXXX)
+trap 'rm -rf "$TMP"' EXIT
+mkdir -p target/interop
+gcc -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iinclude -Ic-tests -rdynamic -o target/interop/digest_cyrus \
+  c-tests/digest_cyrus.c -L"$LIBDIR" -lsecur32 -Wl,-rpath,"$LIBDIR" -lsasl2 -lcrypto ||
+  { echo "test_digest_cyrus: FAIL: build c-tests/digest_cyrus.c"; exit 1; }
+echo Password01 | "$SASLPASSWD2" -p -f "$TMP/sasldb" -c -u EXAMPLE -a secur32 user1 ||
+  { echo "test_digest_cyrus: FAIL: saslpasswd2"; exit 1; }
+target/interop/digest_cyrus "$TMP/sasldb"

@@ -242,20 +242,24 @@ impl NtlmContext {
             av.set(MSV_AV_TARGET_NAME, utf16le(t));
         }
 
-        let client_challenge = random::<8>()?;
-        let ntowf = ntowfv2(&account.nt_hash, &account.user, &account.domain);
+        // ClientChallenge ‖ the random session key, from one call to the system's RNG.
+        let rnd = random::<24>()?;
+        let mut client_challenge = Zeroizing::new([0u8; 8]);
+        client_challenge.copy_from_slice(&rnd[..8]);
+        let ntowf = account.ntowfv2(&account.user, &account.domain);
         let temp = client_blob(timestamp, &client_challenge, &av.encode());
-        let proof = nt_proof_str(&ntowf, &ch.server_challenge, &temp);
-        let mut nt_response = proof.to_vec();
+        let (proof, base) = proof_and_base(&ntowf, &ch.server_challenge, &temp);
+        let mut nt_response = Vec::with_capacity(16 + temp.len());
+        nt_response.extend_from_slice(&proof);
         nt_response.extend_from_slice(&temp);
         // With MsvAvTimestamp from the server the LM response is Z(24) (§3.1.5.1.2).
         let lm = match server_ts {
             Some(_) => [0u8; 24],
             None => lmv2_response(&ntowf, &ch.server_challenge, &client_challenge),
         };
-        let base = session_base_key(&ntowf, &proof);
         let (exported, encrypted) = if flags & NTLMSSP_NEGOTIATE_KEY_EXCH != 0 {
-            let k = random::<16>()?;
+            let mut k = Zeroizing::new([0u8; 16]);
+            k.copy_from_slice(&rnd[8..]);
             let e = rc4k(&base, &k);
             (k, e.to_vec())
         } else {
@@ -267,7 +271,7 @@ impl NtlmContext {
             nt_response: &nt_response,
             domain: &account.domain,
             user: &account.user,
-            workstation: &hostname(),
+            workstation: hostname(),
             encrypted_session_key: &encrypted,
         })?;
         let m = mic(&exported, negotiate, &chal_bytes, &msg);
@@ -319,17 +323,17 @@ impl NtlmContext {
             .creds
             .server
             .as_ref()
-            .map(|a| a.domain.clone())
+            .map(|a| a.domain.as_str())
             .filter(|d| !d.is_empty())
-            .unwrap_or_else(|| host.clone());
+            .unwrap_or(host);
         let mut av = AvPairs::default();
-        av.set(MSV_AV_NB_DOMAIN_NAME, utf16le(&domain));
-        av.set(MSV_AV_NB_COMPUTER_NAME, utf16le(&host));
+        av.set(MSV_AV_NB_DOMAIN_NAME, utf16le(domain));
+        av.set(MSV_AV_NB_COMPUTER_NAME, utf16le(host));
         av.set(MSV_AV_DNS_DOMAIN_NAME, utf16le(&domain.to_lowercase()));
         av.set(MSV_AV_DNS_COMPUTER_NAME, utf16le(&host.to_lowercase()));
         av.set(MSV_AV_TIMESTAMP, filetime_now().to_le_bytes().to_vec());
         let server_challenge = *random::<8>()?;
-        let msg = challenge::build(flags, &domain, &server_challenge, &av.encode())?;
+        let msg = challenge::build(flags, domain, &server_challenge, &av.encode())?;
         let allocated = write_output(step, &msg)?;
         Ok((
             State::Challenged {
@@ -365,15 +369,14 @@ impl NtlmContext {
             }
         }
         .ok_or(Error::LogonDenied)?;
-        let ntowf = ntowfv2(&account.nt_hash, &auth.user, &auth.domain);
+        let ntowf = account.ntowfv2(&auth.user, &auth.domain);
         let (proof, temp) = auth.nt_response.split_at(16);
-        let expected = nt_proof_str(&ntowf, server_challenge, temp);
+        // SessionBaseKey is HMAC(NTOWFv2, NTProofStr): computed from the expected proof,
+        // used only once it equals the received one.
+        let (expected, base) = proof_and_base(&ntowf, server_challenge, temp);
         if !bool::from(expected.ct_eq(proof)) {
             return Err(Error::LogonDenied);
         }
-        let mut proof16 = [0u8; 16];
-        proof16.copy_from_slice(proof);
-        let base = session_base_key(&ntowf, &proof16);
         let exported = if auth.flags & NTLMSSP_NEGOTIATE_KEY_EXCH != 0 {
             let enc: [u8; 16] = auth
                 .encrypted_session_key

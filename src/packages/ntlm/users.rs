@@ -1,14 +1,25 @@
 //! Accounts: the NTLM_USER_FILE (`DOMAIN:USER:PASSWORD` lines, as gss-ntlmssp and pyspnego
 //! read it) and user names as SEC_WINNT_AUTH_IDENTITY gives them.
 
-use super::ntlmv2::{nt_hash, Key16};
+use super::ntlmv2::{nt_hash, ntowfv2, HmacKey, Key16};
 use crate::status::{Error, SecResult};
+use parking_lot::Mutex;
 
 /// One account: names and NT hash (the password itself is not kept).
 pub struct Account {
     pub domain: String,
     pub user: String,
     pub nt_hash: Key16,
+    /// The last NTOWFv2 derived from this account, keyed HMAC-MD5 state ready: a client
+    /// derives it for its own names once, a server for the names clients send (the same
+    /// ones, connection after connection).
+    ntowf: Mutex<Option<Ntowf>>,
+}
+
+struct Ntowf {
+    user: String,
+    domain: String,
+    key: HmacKey,
 }
 
 impl core::fmt::Debug for Account {
@@ -21,11 +32,36 @@ impl Account {
     /// From a user name in any of the forms `DOMAIN\user`, `user` (+ domain), `user@realm`.
     pub fn new(user: &str, domain: Option<&str>, password: &str) -> Self {
         let (user, domain) = split_user(user, domain);
+        Account::with_hash(domain, user, nt_hash(password))
+    }
+
+    /// From names and an NT hash.
+    pub fn with_hash(domain: String, user: String, nt_hash: Key16) -> Self {
         Account {
             domain,
             user,
-            nt_hash: nt_hash(password),
+            nt_hash,
+            ntowf: Mutex::new(None),
         }
+    }
+
+    /// NTOWFv2(this account's NT hash, `user`, `domain`) as a keyed HMAC-MD5 state
+    /// (MS-NLMP §3.3.2), derived once per (user, domain) pair in a row.
+    pub fn ntowfv2(&self, user: &str, domain: &str) -> HmacKey {
+        let mut cache = self.ntowf.lock();
+        if let Some(c) = cache
+            .as_ref()
+            .filter(|c| c.user == user && c.domain == domain)
+        {
+            return c.key.clone();
+        }
+        let key = HmacKey::new(&ntowfv2(&self.nt_hash, user, domain)[..]);
+        *cache = Some(Ntowf {
+            user: user.to_string(),
+            domain: domain.to_string(),
+            key: key.clone(),
+        });
+        key
     }
 
     /// Whether this account is `user` in `domain` (case-insensitive; an empty account domain
@@ -69,11 +105,7 @@ pub fn parse(text: &str) -> Vec<Account> {
         .filter_map(|l| {
             let mut it = l.splitn(3, ':');
             let (d, u, p) = (it.next()?, it.next()?, it.next()?);
-            Some(Account {
-                domain: d.to_string(),
-                user: u.to_string(),
-                nt_hash: nt_hash(p),
-            })
+            Some(Account::with_hash(d.to_string(), u.to_string(), nt_hash(p)))
         })
         .collect()
 }

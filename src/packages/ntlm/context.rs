@@ -43,7 +43,13 @@ struct Handshake {
 
 /// What a completed handshake leaves.
 struct Established {
-    session: Session,
+    /// Session security, derived from `exported` at the first message call: a context used
+    /// only to authenticate (HTTP, SMB session setup without signing) never pays for the four
+    /// keys and two RC4 key schedules (MS-NLMP §3.4.5).
+    session: OnceLock<Session>,
+    /// NegotiateFlags the session keys depend on, and which side this is.
+    session_flags: u32,
+    client: bool,
     exported: Key16,
     /// `DOMAIN\user` of the client.
     client_name: String,
@@ -190,6 +196,15 @@ fn server_ret(req: u32, flags: u32, allocated: bool) -> u32 {
     r
 }
 
+impl Established {
+    /// The session's keys and RC4 states, derived on first use.
+    #[inline]
+    fn session(&self) -> &Session {
+        self.session
+            .get_or_init(|| Session::new(&self.exported, self.session_flags, self.client))
+    }
+}
+
 impl NtlmContext {
     pub(super) fn new(creds: Arc<NtlmCredentials>, client: bool) -> Self {
         NtlmContext {
@@ -283,7 +298,9 @@ impl NtlmContext {
         let ret = client_ret(step.req_flags, flags, allocated);
         Ok((
             Established {
-                session: Session::new(&exported, session_flags, true),
+                session: OnceLock::new(),
+                session_flags,
+                client: true,
                 exported,
                 client_name: account.display(),
                 server_name: step.target.unwrap_or("").to_string(),
@@ -418,7 +435,9 @@ impl NtlmContext {
             .unwrap_or_default();
         Ok((
             Established {
-                session: Session::new(&exported, auth.flags, false),
+                session: OnceLock::new(),
+                session_flags: auth.flags,
+                client: false,
                 exported,
                 client_name: format!("{}\\{}", auth.domain, auth.user),
                 server_name,
@@ -499,11 +518,11 @@ impl Context for NtlmContext {
     }
 
     fn seal(&self, qop: u32, message: &mut SecBuffers<'_>, seq_no: u32) -> SecResult<()> {
-        self.established()?.session.seal(qop, message, seq_no)
+        self.established()?.session().seal(qop, message, seq_no)
     }
 
     fn unseal(&self, message: &mut SecBuffers<'_>, seq_no: u32) -> SecResult<Unsealed> {
-        let qop = self.established()?.session.unseal(message, seq_no)?;
+        let qop = self.established()?.session().unseal(message, seq_no)?;
         Ok(Unsealed {
             qop,
             outcome: Outcome::Ok,
@@ -512,13 +531,13 @@ impl Context for NtlmContext {
 
     fn make_signature(&self, qop: u32, message: &mut SecBuffers<'_>, seq_no: u32) -> SecResult<()> {
         self.established()?
-            .session
+            .session()
             .make_signature(qop, message, seq_no)
     }
 
     fn verify_signature(&self, message: &mut SecBuffers<'_>, seq_no: u32) -> SecResult<u32> {
         self.established()?
-            .session
+            .session()
             .verify_signature(message, seq_no)
     }
 
@@ -555,7 +574,7 @@ impl Context for NtlmContext {
             // "HMAC-MD5" (0xffffff76) and "RSADSI RC4"; without, the CRC32 MAC of MS-NLMP
             // 3.4.4.1, "RSADSI RC4-CRC32" (0xffffff7c). EncryptAlgorithm CALG_RC4 (0x6801).
             SECPKG_ATTR_KEY_INFO => {
-                let v1 = self.established()?.session.without_ess();
+                let v1 = self.established()?.session().without_ess();
                 Attribute::KeyInfo {
                     signature_algorithm_name: if v1 { "RSADSI RC4-CRC32" } else { "HMAC-MD5" },
                     encrypt_algorithm_name: "RSADSI RC4",

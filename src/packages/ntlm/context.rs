@@ -381,7 +381,7 @@ impl NtlmContext {
         let account: &Account = match self.creds.server.as_ref() {
             Some(a) => Some(a).filter(|a| a.matches(&auth.user, &auth.domain)),
             None => {
-                file = users::read_file().map_err(|_| Error::LogonDenied)?;
+                file = users::file_accounts().map_err(|_| Error::LogonDenied)?;
                 file.iter().find(|a| a.matches(&auth.user, &auth.domain))
             }
         }

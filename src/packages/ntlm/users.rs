@@ -118,6 +118,48 @@ pub fn read_file() -> SecResult<Vec<Account>> {
     Ok(parse(&text))
 }
 
+/// The NTLM_USER_FILE as last parsed, with what identifies that version of it.
+struct Parsed {
+    path: std::ffi::OsString,
+    stamp: Stamp,
+    accounts: std::sync::Arc<Vec<Account>>,
+}
+
+/// Modification time, size and (on Unix) inode: a rewritten or replaced file differs in one.
+#[derive(PartialEq, Eq)]
+struct Stamp(Option<std::time::SystemTime>, u64, u64);
+
+fn stamp(m: &std::fs::Metadata) -> Stamp {
+    #[cfg(unix)]
+    let ino = std::os::unix::fs::MetadataExt::ino(m);
+    #[cfg(not(unix))]
+    let ino = 0;
+    Stamp(m.modified().ok(), m.len(), ino)
+}
+
+/// The accounts of the file named by NTLM_USER_FILE, as a server verifies against them on
+/// every AcceptSecurityContext: parsed (an MD4 per line) only when the path, modification
+/// time, size or inode changed since the last call — one stat per call otherwise.
+pub fn file_accounts() -> SecResult<std::sync::Arc<Vec<Account>>> {
+    static CACHE: Mutex<Option<Parsed>> = Mutex::new(None);
+    let path = std::env::var_os("NTLM_USER_FILE").ok_or(Error::NoCredentials)?;
+    let meta = std::fs::metadata(&path).map_err(|_| Error::NoCredentials)?;
+    let st = stamp(&meta);
+    let mut cache = CACHE.lock();
+    if let Some(c) = cache.as_ref().filter(|c| c.path == path && c.stamp == st) {
+        return Ok(c.accounts.clone());
+    }
+    let text =
+        zeroize::Zeroizing::new(std::fs::read_to_string(&path).map_err(|_| Error::NoCredentials)?);
+    let accounts = std::sync::Arc::new(parse(&text));
+    *cache = Some(Parsed {
+        path,
+        stamp: st,
+        accounts: accounts.clone(),
+    });
+    Ok(accounts)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

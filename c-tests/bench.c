@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 #include "alloc_count.h"
@@ -40,6 +41,7 @@ static const char *SIZE_NAMES[NSIZES] = {"1 B", "64 B", "1 KiB", "16 KiB", "1 Mi
 
 static double g_seconds = 0.5;
 static const char *g_load = ""; /* --load: the machine and its load, for the JSON */
+static const char *g_only_pkg = NULL; /* --package ntlm|schannel: only that package */
 static int g_threads = 0;
 static long g_only_size = -1; /* --size: run one message size only (profiling) */
 static const char *g_pfx = NULL, *g_pfx_pass = "";
@@ -1044,6 +1046,7 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--size") && i + 1 < argc) g_only_size = atol(argv[++i]);
     else if (!strcmp(argv[i], "--pfx") && i + 1 < argc) g_pfx = argv[++i];
     else if (!strcmp(argv[i], "--load") && i + 1 < argc) g_load = argv[++i];
+    else if (!strcmp(argv[i], "--package") && i + 1 < argc) g_only_pkg = argv[++i];
     else if (!strcmp(argv[i], "--pfx-pass") && i + 1 < argc) g_pfx_pass = argv[++i];
     else if (!strcmp(argv[i], "--openssl") && i + 1 < argc)
       sscanf(argv[++i], "md5=%lf,rc4=%lf,gcm=%lf,gcm256=%lf", &ossl_md5, &ossl_rc4, &ossl_gcm, &ossl_gcm256);
@@ -1061,11 +1064,12 @@ int main(int argc, char **argv) {
     memset(&l[i], 0, sizeof l[i]);
     lib_open(&l[i], libs[i]);
     fprintf(stderr, "bench: %s, %d thread(s), %.2f s per figure\n", libs[i], g_threads, g_seconds);
-    if (lib_offers(&l[i], "NTLM")) {
+    if ((!g_only_pkg || !strcasecmp(g_only_pkg, "ntlm")) && lib_offers(&l[i], "NTLM")) {
       bench_pkg(&l[i], 0, &raw, have_raw, &res[nres++]);
       any = 1;
     }
-    if (lib_offers(&l[i], "Schannel") || lib_offers(&l[i], "Microsoft Unified Security Protocol Provider")) {
+    if ((!g_only_pkg || !strcasecmp(g_only_pkg, "schannel")) &&
+        (lib_offers(&l[i], "Schannel") || lib_offers(&l[i], "Microsoft Unified Security Protocol Provider"))) {
       if (lib_load_cert(&l[i])) {
         bench_pkg(&l[i], 1, &raw, have_raw, &res[nres++]);
         lib_free_cert(&l[i]);

@@ -29,6 +29,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 #include "alloc_count.h"
@@ -39,6 +40,8 @@ static const size_t SIZES[NSIZES] = {1, 64, 1024, 16384, 1048576};
 static const char *SIZE_NAMES[NSIZES] = {"1 B", "64 B", "1 KiB", "16 KiB", "1 MiB"};
 
 static double g_seconds = 0.5;
+static const char *g_load = ""; /* --load: the machine and its load, for the JSON */
+static const char *g_only_pkg = NULL; /* --package ntlm|schannel: only that package */
 static int g_threads = 0;
 static long g_only_size = -1; /* --size: run one message size only (profiling) */
 static const char *g_pfx = NULL, *g_pfx_pass = "";
@@ -191,7 +194,12 @@ static void ntlm_creds(lib_t *l, pair_t *p) {
   if (s != SEC_E_OK) die("AcquireCredentialsHandleW(NTLM, INBOUND)", s);
 }
 
-/* Runs InitializeSecurityContextW / AcceptSecurityContext until both sides are done. */
+/* Nanoseconds spent in the client's (InitializeSecurityContextW) and the server's
+   (AcceptSecurityContext, CompleteAuthToken) calls of the last handshake() on this thread. */
+static _Thread_local double g_leg_ns[2];
+
+/* Runs InitializeSecurityContextW / AcceptSecurityContext until both sides are done.
+   SEC_I_COMPLETE_NEEDED (sspi-rs' last server leg) is completed with CompleteAuthToken. */
 static SECURITY_STATUS handshake(lib_t *l, pair_t *p) {
   unsigned char a[8192], b[8192];
   SecBuffer ob = {sizeof a, SECBUFFER_TOKEN, a}, ib = {0, SECBUFFER_TOKEN, b};
@@ -201,19 +209,28 @@ static SECURITY_STATUS handshake(lib_t *l, pair_t *p) {
   ULONG attr;
   SECURITY_STATUS cs, ss = SEC_I_CONTINUE_NEEDED;
   int round;
+  double t0, t1;
   u16(spn, "HTTP/bench.example");
+  g_leg_ns[0] = g_leg_ns[1] = 0;
+  t0 = now_ns();
   cs = l->t->InitializeSecurityContextW(&p->ccred, NULL, spn, REQ_ISC, 0, SECURITY_NATIVE_DREP, NULL, 0, &p->cctx, &od, &attr, &ts);
+  t1 = now_ns(); g_leg_ns[0] += t1 - t0;
   for (round = 0; round < 16; round++) {
     if (cs != SEC_E_OK && cs != SEC_I_CONTINUE_NEEDED) return cs;
     if (ss == SEC_E_OK && cs == SEC_E_OK) return SEC_E_OK;
     if (ob.cbBuffer == 0 && cs == SEC_E_OK) return ss == SEC_E_OK ? SEC_E_OK : -1;
     memcpy(b, a, ob.cbBuffer); ib.cbBuffer = ob.cbBuffer; ob.cbBuffer = sizeof a;
+    t0 = now_ns();
     ss = l->t->AcceptSecurityContext(&p->scred, round ? &p->sctx : NULL, &id, REQ_ASC, SECURITY_NATIVE_DREP, &p->sctx, &od, &attr, &ts);
+    if (ss == SEC_I_COMPLETE_NEEDED && l->t->CompleteAuthToken) ss = l->t->CompleteAuthToken(&p->sctx, &od);
+    t1 = now_ns(); g_leg_ns[1] += t1 - t0;
     if (ss != SEC_E_OK && ss != SEC_I_CONTINUE_NEEDED) return ss;
     if (ss == SEC_E_OK && cs == SEC_E_OK) return SEC_E_OK;
     if (ob.cbBuffer == 0) return ss == SEC_E_OK && cs == SEC_E_OK ? SEC_E_OK : -1;
     memcpy(b, a, ob.cbBuffer); ib.cbBuffer = ob.cbBuffer; ob.cbBuffer = sizeof a;
+    t0 = now_ns();
     cs = l->t->InitializeSecurityContextW(&p->ccred, &p->cctx, spn, REQ_ISC, 0, SECURITY_NATIVE_DREP, &id, 0, &p->cctx, &od, &attr, &ts);
+    t1 = now_ns(); g_leg_ns[0] += t1 - t0;
   }
   return -1;
 }
@@ -689,6 +706,8 @@ typedef struct {
   double rate;
   atomic_int *ready;
   int nthreads;
+  double *legs[2]; /* NTLM, 1 thread: per-handshake client / server ns (NULL: not recorded) */
+  unsigned long nlegs, cap;
 } hs_job_t;
 
 static void *hs_run(void *arg) {
@@ -707,6 +726,10 @@ static void *hs_run(void *arg) {
   while (n < 4 || now_ns() - t0 < j->seconds * 1e9) {
     SECURITY_STATUS s = j->sch ? sch_handshake(j->l, &p) : handshake(j->l, &p);
     if (s != SEC_E_OK) die("handshake", s);
+    if (j->legs[0] && j->nlegs < j->cap) {
+      j->legs[0][j->nlegs] = g_leg_ns[0];
+      j->legs[1][j->nlegs++] = g_leg_ns[1];
+    }
     j->l->t->DeleteSecurityContext(&p.cctx);
     j->l->t->DeleteSecurityContext(&p.sctx);
     n++;
@@ -717,17 +740,32 @@ static void *hs_run(void *arg) {
   return NULL;
 }
 
-static double handshakes(lib_t *l, int sch, int n) {
+/* Aggregate handshakes/s on n threads; with legs (n = 1, NTLM) also the median client-side and
+   server-side ns per handshake (legs[0], legs[1]). */
+static double handshakes(lib_t *l, int sch, int n, double *legs) {
   pthread_t th[MAX_THREADS];
   hs_job_t jobs[MAX_THREADS];
   atomic_int ready = 0;
   double total = 0;
   int i;
   for (i = 0; i < n; i++) {
+    memset(&jobs[i], 0, sizeof jobs[i]);
     jobs[i].l = l; jobs[i].sch = sch; jobs[i].seconds = g_seconds; jobs[i].ready = &ready; jobs[i].nthreads = n;
+    if (legs && !sch && i == 0) {
+      jobs[i].cap = 1 << 20;
+      jobs[i].legs[0] = malloc(jobs[i].cap * sizeof(double));
+      jobs[i].legs[1] = malloc(jobs[i].cap * sizeof(double));
+      if (!jobs[i].legs[0] || !jobs[i].legs[1]) jobs[i].cap = 0;
+    }
     pthread_create(&th[i], NULL, hs_run, &jobs[i]);
   }
   for (i = 0; i < n; i++) { pthread_join(th[i], NULL); total += jobs[i].rate; }
+  if (legs && !sch) {
+    legs[0] = median(jobs[0].legs[0], jobs[0].nlegs);
+    legs[1] = median(jobs[0].legs[1], jobs[0].nlegs);
+    free(jobs[0].legs[0]);
+    free(jobs[0].legs[1]);
+  }
   return total;
 }
 
@@ -750,6 +788,7 @@ typedef struct {
   int key_bits;    /* Schannel: AEAD key size; the raw baseline uses the same */
   size_result_t s[NSIZES];
   double hs1, hsn;
+  double hs_legs[2]; /* NTLM: median ns per handshake in the client's / the server's calls */
 } pkg_result_t;
 
 typedef struct {
@@ -818,8 +857,8 @@ static void bench_pkg(lib_t *l, int sch, raw_t *r, int have_raw, pkg_result_t *r
     fprintf(stderr, "\n");
   }
   fprintf(stderr, "  %s handshakes\n", res->package);
-  res->hs1 = handshakes(l, sch, 1);
-  res->hsn = g_threads > 1 ? handshakes(l, sch, g_threads) : res->hs1;
+  res->hs1 = handshakes(l, sch, 1, res->hs_legs);
+  res->hsn = g_threads > 1 ? handshakes(l, sch, g_threads, NULL) : res->hs1;
   for (i = 0; i < g_threads; i++) {
     pair_free(l, &pairs[i]);
     if (raws[i]) (sch ? r->gcm_free : r->ntlm_free)(raws[i]);
@@ -894,6 +933,9 @@ static void print_pkg(const pkg_result_t *r, int have_raw) {
            100 * r->s[3].raw.enc_ns / r->s[3].one.enc_ns, 100 * r->s[3].raw.dec_ns / r->s[3].one.dec_ns, r->key_bits);
   printf("handshakes/s: %.0f (1 thread), %.0f (%d threads)%s\n", r->hs1, r->hsn, g_threads,
          r->sch ? "; full handshakes, no resumption" : "");
+  if (!r->sch)
+    printf("handshake legs (median per handshake): client %.0f ns (ISC x2), server %.0f ns (ASC x2)\n",
+           r->hs_legs[0], r->hs_legs[1]);
 }
 
 static void json_pkg(FILE *f, const pkg_result_t *r) {
@@ -903,7 +945,10 @@ static void json_pkg(FILE *f, const pkg_result_t *r) {
     fprintf(f, "     \"cipher\": \"%s\", \"key_bits\": %d, \"raw\": \"ring AES-%d-GCM per record\", "
                "\"records_per_message\": {\"1048576\": %d},\n",
             r->cipher, r->key_bits, r->key_bits, (int)records(1048576));
-  fprintf(f, "     \"handshakes_per_s\": {\"1\": %.1f, \"n\": %.1f},\n     \"sizes\": [\n", r->hs1, r->hsn);
+  fprintf(f, "     \"handshakes_per_s\": {\"1\": %.1f, \"n\": %.1f},\n", r->hs1, r->hsn);
+  if (!r->sch)
+    fprintf(f, "     \"handshake_leg_ns\": {\"client\": %.1f, \"server\": %.1f},\n", r->hs_legs[0], r->hs_legs[1]);
+  fprintf(f, "     \"sizes\": [\n");
   for (z = 0; z < NSIZES; z++) {
     const size_result_t *s = &r->s[z];
     fprintf(f,
@@ -925,6 +970,61 @@ static void json_pkg(FILE *f, const pkg_result_t *r) {
 
 #define MAX_RESULTS 4
 
+/* The issue #15 targets, each a ratio from this run: printed, and kept for the JSON. */
+typedef struct {
+  char text[4096];
+  size_t len;
+} tjson_t;
+
+static void target(tjson_t *tj, const char *name, double value, const char *unit, double limit, int at_least) {
+  int met = at_least ? value >= limit : value <= limit;
+  printf("  %-58s %10.3f %-5s (target %s %.3f) %s\n", name, value, unit, at_least ? ">=" : "<=", limit, met ? "met" : "MISSED");
+  if (tj && tj->len < sizeof tj->text - 256)
+    tj->len += (size_t)snprintf(tj->text + tj->len, sizeof tj->text - tj->len,
+                                "%s    {\"name\": \"%s\", \"value\": %.4f, \"unit\": \"%s\", \"target\": \"%s %.3f\", \"met\": %s}",
+                                tj->len ? ",\n" : "", name, value, unit, at_least ? ">=" : "<=", limit, met ? "true" : "false");
+}
+
+static const pkg_result_t *find_res(const pkg_result_t *res, int nres, const char *lib, int sch) {
+  int i;
+  for (i = 0; i < nres; i++)
+    if (res[i].lib == lib && res[i].sch == sch) return &res[i];
+  return NULL;
+}
+
+static void targets(const pkg_result_t *res, int nres, const char **libs, int nlibs, double md5, double rc4,
+                    int have_raw, tjson_t *tj) {
+  const pkg_result_t *n = find_res(res, nres, libs[0], 0), *o = nlibs == 2 ? find_res(res, nres, libs[1], 0) : NULL;
+  const pkg_result_t *sc = find_res(res, nres, libs[0], 1);
+  printf("\ntargets (issue #15; ratios from this run; second library = %s)\n", o ? libs[1] : "none");
+  if (n && n->s[0].one.calls) {
+    double pair1 = n->s[0].one.enc_ns + n->s[0].one.dec_ns;
+    target(tj, "NTLM seal+unseal 1 B pair", pair1, "ns", 450, 0);
+    if (have_raw && n->s[0].raw.enc_ns > 0)
+      target(tj, "NTLM per-call overhead at 1 B (shim - raw, enc/dec mean)",
+             (pair1 - n->s[0].raw.enc_ns - n->s[0].raw.dec_ns) / 2, "ns", 30, 0);
+    target(tj, "NTLM allocations per EncryptMessage/DecryptMessage", n->s[0].one.allocs_per_call, "", 0, 0);
+    if (md5 > 0 && rc4 > 0 && n->s[3].one.calls) {
+      double limit = 16384.0 * (1e3 / md5 + 1e3 / rc4);
+      target(tj, "NTLM 16 KiB seal vs OpenSSL RC4+MD5 limit", limit / n->s[3].one.enc_ns, "x", 0.9, 1);
+      target(tj, "NTLM 16 KiB unseal vs OpenSSL RC4+MD5 limit", limit / n->s[3].one.dec_ns, "x", 0.9, 1);
+    }
+    if (o && o->s[0].one.calls) {
+      target(tj, "NTLM handshake client legs: other / ours (ns)", o->hs_legs[0] / n->hs_legs[0], "x", 2, 1);
+      target(tj, "NTLM handshake server legs: other / ours (ns)", o->hs_legs[1] / n->hs_legs[1], "x", 2, 1);
+      target(tj, "NTLM seal+unseal 1 B pair: other / ours (ns)",
+             (o->s[0].one.enc_ns + o->s[0].one.dec_ns) / pair1, "x", 2.5, 1);
+      if (n->s[3].one.calls && o->s[3].one.calls)
+        target(tj, "NTLM seal+unseal 16 KiB pair: other / ours (ns)",
+               (o->s[3].one.enc_ns + o->s[3].one.dec_ns) / (n->s[3].one.enc_ns + n->s[3].one.dec_ns), "x", 1.35, 1);
+    }
+  }
+  if (sc && have_raw && sc->s[3].raw.enc_ns > 0 && sc->s[3].one.calls) {
+    target(tj, "Schannel 16 KiB encrypt vs raw AEAD", sc->s[3].raw.enc_ns / sc->s[3].one.enc_ns, "x", 0.95, 1);
+    target(tj, "Schannel 16 KiB decrypt vs raw AEAD", sc->s[3].raw.dec_ns / sc->s[3].one.dec_ns, "x", 0.95, 1);
+  }
+}
+
 int main(int argc, char **argv) {
   const char *json = NULL, *rawpath = NULL, *libs[2] = {NULL, NULL};
   double ossl_md5 = 0, ossl_rc4 = 0, ossl_gcm = 0, ossl_gcm256 = 0;
@@ -933,9 +1033,11 @@ int main(int argc, char **argv) {
   raw_t raw;
   prim_t prim;
   pkg_result_t res[MAX_RESULTS];
+  tjson_t tj;
   FILE *f;
   memset(&prim, 0, sizeof prim);
   memset(&raw, 0, sizeof raw);
+  memset(&tj, 0, sizeof tj);
   for (i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--seconds") && i + 1 < argc) g_seconds = atof(argv[++i]);
     else if (!strcmp(argv[i], "--threads") && i + 1 < argc) g_threads = atoi(argv[++i]);
@@ -943,6 +1045,8 @@ int main(int argc, char **argv) {
     else if (!strcmp(argv[i], "--raw") && i + 1 < argc) rawpath = argv[++i];
     else if (!strcmp(argv[i], "--size") && i + 1 < argc) g_only_size = atol(argv[++i]);
     else if (!strcmp(argv[i], "--pfx") && i + 1 < argc) g_pfx = argv[++i];
+    else if (!strcmp(argv[i], "--load") && i + 1 < argc) g_load = argv[++i];
+    else if (!strcmp(argv[i], "--package") && i + 1 < argc) g_only_pkg = argv[++i];
     else if (!strcmp(argv[i], "--pfx-pass") && i + 1 < argc) g_pfx_pass = argv[++i];
     else if (!strcmp(argv[i], "--openssl") && i + 1 < argc)
       sscanf(argv[++i], "md5=%lf,rc4=%lf,gcm=%lf,gcm256=%lf", &ossl_md5, &ossl_rc4, &ossl_gcm, &ossl_gcm256);
@@ -960,11 +1064,12 @@ int main(int argc, char **argv) {
     memset(&l[i], 0, sizeof l[i]);
     lib_open(&l[i], libs[i]);
     fprintf(stderr, "bench: %s, %d thread(s), %.2f s per figure\n", libs[i], g_threads, g_seconds);
-    if (lib_offers(&l[i], "NTLM")) {
+    if ((!g_only_pkg || !strcasecmp(g_only_pkg, "ntlm")) && lib_offers(&l[i], "NTLM")) {
       bench_pkg(&l[i], 0, &raw, have_raw, &res[nres++]);
       any = 1;
     }
-    if (lib_offers(&l[i], "Schannel") || lib_offers(&l[i], "Microsoft Unified Security Protocol Provider")) {
+    if ((!g_only_pkg || !strcasecmp(g_only_pkg, "schannel")) &&
+        (lib_offers(&l[i], "Schannel") || lib_offers(&l[i], "Microsoft Unified Security Protocol Provider"))) {
       if (lib_load_cert(&l[i])) {
         bench_pkg(&l[i], 1, &raw, have_raw, &res[nres++]);
         lib_free_cert(&l[i]);
@@ -1007,9 +1112,13 @@ int main(int argc, char **argv) {
           printf("  %-7s enc %.3f  dec %.3f\n", SIZE_NAMES[z], res[b].s[z].one.enc_ns / res[a].s[z].one.enc_ns,
                  res[b].s[z].one.dec_ns / res[a].s[z].one.dec_ns);
         printf("  handshakes/s %.3f\n", res[b].hs1 / res[a].hs1);
+        if (!res[a].sch && res[a].hs_legs[0] > 0)
+          printf("  handshake legs (ns): client %.3f  server %.3f\n", res[b].hs_legs[0] / res[a].hs_legs[0],
+                 res[b].hs_legs[1] / res[a].hs_legs[1]);
       }
     }
   }
+  targets(res, nres, libs, nlibs, ossl_md5, ossl_rc4, have_raw, json ? &tj : NULL);
   if (json) {
     f = fopen(json, "w");
     if (!f) { perror(json); return 2; }
@@ -1019,6 +1128,8 @@ int main(int argc, char **argv) {
             prim.md5, prim.rc4, prim.gcm, prim.gcm_open, prim.gcm256, prim.gcm256_open);
     fprintf(f, "  \"openssl_speed_mb_per_s_16k\": {\"md5\": %.1f, \"rc4\": %.1f, \"aes128gcm\": %.1f, \"aes256gcm\": %.1f},\n",
             ossl_md5, ossl_rc4, ossl_gcm, ossl_gcm256);
+    fprintf(f, "  \"load\": \"%s\",\n", g_load);
+    fprintf(f, "  \"targets\": [\n%s\n  ],\n", tj.text);
     fprintf(f, "  \"packages_not_benchmarked\": %d,\n  \"results\": [\n", unsupported);
     for (i = 0; i < nres; i++) { json_pkg(f, &res[i]); fprintf(f, "%s\n", i + 1 < nres ? "," : ""); }
     fprintf(f, "  ]\n}\n");

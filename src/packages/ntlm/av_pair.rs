@@ -23,7 +23,7 @@ pub struct AvPairs(pub Vec<(u16, Vec<u8>)>);
 impl AvPairs {
     /// Parses up to MsvAvEOL (or the end of the data); truncated pairs → InvalidToken.
     pub fn parse(b: &[u8]) -> SecResult<Self> {
-        let mut pairs = Vec::new();
+        let mut pairs = Vec::with_capacity(10);
         let mut at = 0usize;
         while at < b.len() {
             let id = u16_at(b, at)?;
@@ -64,7 +64,8 @@ impl AvPairs {
 
     /// Serializes with the terminating MsvAvEOL.
     pub fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::new();
+        let len = self.0.iter().map(|(_, v)| 4 + v.len()).sum::<usize>() + 4;
+        let mut out = Vec::with_capacity(len);
         for (id, v) in &self.0 {
             out.extend_from_slice(&id.to_le_bytes());
             out.extend_from_slice(&(v.len() as u16).to_le_bytes());

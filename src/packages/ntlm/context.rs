@@ -43,7 +43,13 @@ struct Handshake {
 
 /// What a completed handshake leaves.
 struct Established {
-    session: Session,
+    /// Session security, derived from `exported` at the first message call: a context used
+    /// only to authenticate (HTTP, SMB session setup without signing) never pays for the four
+    /// keys and two RC4 key schedules (MS-NLMP §3.4.5).
+    session: OnceLock<Session>,
+    /// NegotiateFlags the session keys depend on, and which side this is.
+    session_flags: u32,
+    client: bool,
     exported: Key16,
     /// `DOMAIN\user` of the client.
     client_name: String,
@@ -192,6 +198,15 @@ fn server_ret(req: u32, flags: u32, allocated: bool) -> u32 {
     r
 }
 
+impl Established {
+    /// The session's keys and RC4 states, derived on first use.
+    #[inline]
+    fn session(&self) -> &Session {
+        self.session
+            .get_or_init(|| Session::new(&self.exported, self.session_flags, self.client))
+    }
+}
+
 impl NtlmContext {
     pub(super) fn new(creds: Arc<NtlmCredentials>, client: bool) -> Self {
         NtlmContext {
@@ -244,20 +259,24 @@ impl NtlmContext {
             av.set(MSV_AV_TARGET_NAME, utf16le(t));
         }
 
-        let client_challenge = random::<8>()?;
-        let ntowf = ntowfv2(&account.nt_hash, &account.user, &account.domain);
+        // ClientChallenge ‖ the random session key, from one call to the system's RNG.
+        let rnd = random::<24>()?;
+        let mut client_challenge = Zeroizing::new([0u8; 8]);
+        client_challenge.copy_from_slice(&rnd[..8]);
+        let ntowf = account.ntowfv2(&account.user, &account.domain);
         let temp = client_blob(timestamp, &client_challenge, &av.encode());
-        let proof = nt_proof_str(&ntowf, &ch.server_challenge, &temp);
-        let mut nt_response = proof.to_vec();
+        let (proof, base) = proof_and_base(&ntowf, &ch.server_challenge, &temp);
+        let mut nt_response = Vec::with_capacity(16 + temp.len());
+        nt_response.extend_from_slice(&proof);
         nt_response.extend_from_slice(&temp);
         // With MsvAvTimestamp from the server the LM response is Z(24) (§3.1.5.1.2).
         let lm = match server_ts {
             Some(_) => [0u8; 24],
             None => lmv2_response(&ntowf, &ch.server_challenge, &client_challenge),
         };
-        let base = session_base_key(&ntowf, &proof);
         let (exported, encrypted) = if flags & NTLMSSP_NEGOTIATE_KEY_EXCH != 0 {
-            let k = random::<16>()?;
+            let mut k = Zeroizing::new([0u8; 16]);
+            k.copy_from_slice(&rnd[8..]);
             let e = rc4k(&base, &k);
             (k, e.to_vec())
         } else {
@@ -269,7 +288,7 @@ impl NtlmContext {
             nt_response: &nt_response,
             domain: &account.domain,
             user: &account.user,
-            workstation: &hostname(),
+            workstation: hostname(),
             encrypted_session_key: &encrypted,
         })?;
         let m = mic(&exported, negotiate, &chal_bytes, &msg);
@@ -281,7 +300,9 @@ impl NtlmContext {
         let ret = client_ret(step.req_flags, flags, allocated);
         Ok((
             Established {
-                session: Session::new(&exported, session_flags, true),
+                session: OnceLock::new(),
+                session_flags,
+                client: true,
                 exported,
                 client_name: account.display(),
                 server_name: step.target.unwrap_or("").to_string(),
@@ -322,17 +343,17 @@ impl NtlmContext {
             .creds
             .server
             .as_ref()
-            .map(|a| a.domain.clone())
+            .map(|a| a.domain.as_str())
             .filter(|d| !d.is_empty())
-            .unwrap_or_else(|| host.clone());
+            .unwrap_or(host);
         let mut av = AvPairs::default();
-        av.set(MSV_AV_NB_DOMAIN_NAME, utf16le(&domain));
-        av.set(MSV_AV_NB_COMPUTER_NAME, utf16le(&host));
+        av.set(MSV_AV_NB_DOMAIN_NAME, utf16le(domain));
+        av.set(MSV_AV_NB_COMPUTER_NAME, utf16le(host));
         av.set(MSV_AV_DNS_DOMAIN_NAME, utf16le(&domain.to_lowercase()));
         av.set(MSV_AV_DNS_COMPUTER_NAME, utf16le(&host.to_lowercase()));
         av.set(MSV_AV_TIMESTAMP, filetime_now().to_le_bytes().to_vec());
         let server_challenge = *random::<8>()?;
-        let msg = challenge::build(flags, &domain, &server_challenge, &av.encode())?;
+        let msg = challenge::build(flags, domain, &server_challenge, &av.encode())?;
         let allocated = write_output(step, &msg)?;
         Ok((
             State::Challenged {
@@ -363,20 +384,19 @@ impl NtlmContext {
         let account: &Account = match self.creds.server.as_ref() {
             Some(a) => Some(a).filter(|a| a.matches(&auth.user, &auth.domain)),
             None => {
-                file = users::read_file().map_err(|_| Error::LogonDenied)?;
+                file = users::file_accounts().map_err(|_| Error::LogonDenied)?;
                 file.iter().find(|a| a.matches(&auth.user, &auth.domain))
             }
         }
         .ok_or(Error::LogonDenied)?;
-        let ntowf = ntowfv2(&account.nt_hash, &auth.user, &auth.domain);
+        let ntowf = account.ntowfv2(&auth.user, &auth.domain);
         let (proof, temp) = auth.nt_response.split_at(16);
-        let expected = nt_proof_str(&ntowf, server_challenge, temp);
+        // SessionBaseKey is HMAC(NTOWFv2, NTProofStr): computed from the expected proof,
+        // used only once it equals the received one.
+        let (expected, base) = proof_and_base(&ntowf, server_challenge, temp);
         if !bool::from(expected.ct_eq(proof)) {
             return Err(Error::LogonDenied);
         }
-        let mut proof16 = [0u8; 16];
-        proof16.copy_from_slice(proof);
-        let base = session_base_key(&ntowf, &proof16);
         let exported = if auth.flags & NTLMSSP_NEGOTIATE_KEY_EXCH != 0 {
             let enc: [u8; 16] = auth
                 .encrypted_session_key
@@ -418,7 +438,9 @@ impl NtlmContext {
             .unwrap_or_default();
         Ok((
             Established {
-                session: Session::new(&exported, auth.flags, false),
+                session: OnceLock::new(),
+                session_flags: auth.flags,
+                client: false,
                 exported,
                 client_name: format!("{}\\{}", auth.domain, auth.user),
                 server_name,
@@ -500,11 +522,11 @@ impl Context for NtlmContext {
     }
 
     fn seal(&self, qop: u32, message: &mut SecBuffers<'_>, seq_no: u32) -> SecResult<()> {
-        self.established()?.session.seal(qop, message, seq_no)
+        self.established()?.session().seal(qop, message, seq_no)
     }
 
     fn unseal(&self, message: &mut SecBuffers<'_>, seq_no: u32) -> SecResult<Unsealed> {
-        let qop = self.established()?.session.unseal(message, seq_no)?;
+        let qop = self.established()?.session().unseal(message, seq_no)?;
         Ok(Unsealed {
             qop,
             outcome: Outcome::Ok,
@@ -513,13 +535,13 @@ impl Context for NtlmContext {
 
     fn make_signature(&self, qop: u32, message: &mut SecBuffers<'_>, seq_no: u32) -> SecResult<()> {
         self.established()?
-            .session
+            .session()
             .make_signature(qop, message, seq_no)
     }
 
     fn verify_signature(&self, message: &mut SecBuffers<'_>, seq_no: u32) -> SecResult<u32> {
         self.established()?
-            .session
+            .session()
             .verify_signature(message, seq_no)
     }
 
@@ -567,7 +589,7 @@ impl Context for NtlmContext {
             // "HMAC-MD5" (0xffffff76) and "RSADSI RC4"; without, the CRC32 MAC of MS-NLMP
             // 3.4.4.1, "RSADSI RC4-CRC32" (0xffffff7c). EncryptAlgorithm CALG_RC4 (0x6801).
             SECPKG_ATTR_KEY_INFO => {
-                let v1 = self.established()?.session.without_ess();
+                let v1 = self.established()?.session().without_ess();
                 Attribute::KeyInfo {
                     signature_algorithm_name: if v1 { "RSADSI RC4-CRC32" } else { "HMAC-MD5" },
                     encrypt_algorithm_name: "RSADSI RC4",

@@ -85,13 +85,17 @@ pub struct NtlmCredentials {
     server: Option<Account>,
 }
 
-/// This machine's NetBIOS-style name (upper case).
-pub(crate) fn hostname() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .map(|h| h.trim().split('.').next().unwrap_or("").to_uppercase())
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| "LOCALHOST".to_string())
+/// This machine's NetBIOS-style name (upper case), read once per process (as Windows, whose
+/// computer name changes take effect at the next boot).
+pub(crate) fn hostname() -> &'static str {
+    static NAME: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    NAME.get_or_init(|| {
+        std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .ok()
+            .map(|h| h.trim().split('.').next().unwrap_or("").to_uppercase())
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "LOCALHOST".to_string())
+    })
 }
 
 impl NtlmCredentials {
@@ -140,11 +144,11 @@ impl NtlmCredentials {
         }
         let (client, server) = match (inbound, outbound, account) {
             (true, true, Some(a)) => (
-                Some(Account {
-                    domain: a.domain.clone(),
-                    user: a.user.clone(),
-                    nt_hash: a.nt_hash.clone(),
-                }),
+                Some(Account::with_hash(
+                    a.domain.clone(),
+                    a.user.clone(),
+                    a.nt_hash.clone(),
+                )),
                 Some(a),
             ),
             (true, false, a) => (None, a),

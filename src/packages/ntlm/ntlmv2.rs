@@ -2,13 +2,65 @@
 
 use super::seal::Keystream;
 use super::wire::utf16le;
+use hmac::digest::KeyInit;
 use hmac::{Hmac, Mac};
 use md4::Md4;
 use md5::{Digest, Md5};
+use std::sync::OnceLock;
 use zeroize::Zeroizing;
 
 /// A 16-byte secret, zeroized on drop.
 pub type Key16 = Zeroizing<[u8; 16]>;
+
+/// A keyed HMAC-MD5 state (the key's inner and outer blocks already compressed), cloned per
+/// use so that each MAC under the same key costs only its message's blocks. `hmac` 0.12 has
+/// no zeroize support, so Drop overwrites it with a zero-keyed instance (a copy of one made
+/// once per process: no MD5 work on drop).
+pub struct HmacKey(Hmac<Md5>);
+
+impl HmacKey {
+    /// HMAC-MD5 keyed with `key`.
+    pub fn new(key: &[u8]) -> Self {
+        HmacKey(<Hmac<Md5> as Mac>::new_from_slice(key).expect("HMAC takes any key length"))
+    }
+
+    /// The zero-keyed state (a placeholder that signs nothing real).
+    pub fn zero() -> Self {
+        HmacKey(zero_hmac().clone())
+    }
+
+    /// A copy of the keyed state, ready for `update`.
+    #[inline]
+    pub fn state(&self) -> Hmac<Md5> {
+        self.0.clone()
+    }
+
+    /// HMAC_MD5(key, concatenation of parts).
+    pub fn mac(&self, parts: &[&[u8]]) -> [u8; 16] {
+        let mut m = self.0.clone();
+        for p in parts {
+            m.update(p);
+        }
+        m.finalize().into_bytes().into()
+    }
+}
+
+fn zero_hmac() -> &'static Hmac<Md5> {
+    static ZERO: OnceLock<Hmac<Md5>> = OnceLock::new();
+    ZERO.get_or_init(|| <Hmac<Md5> as KeyInit>::new(&Default::default()))
+}
+
+impl Clone for HmacKey {
+    fn clone(&self) -> Self {
+        HmacKey(self.0.clone())
+    }
+}
+
+impl Drop for HmacKey {
+    fn drop(&mut self) {
+        self.0 = zero_hmac().clone();
+    }
+}
 
 /// HMAC_MD5(key, concatenation of parts).
 pub fn hmac_md5(key: &[u8], parts: &[&[u8]]) -> [u8; 16] {
@@ -41,6 +93,18 @@ pub fn ntowfv2(nt_hash: &[u8; 16], user: &str, domain: &str) -> Key16 {
     Zeroizing::new(hmac_md5(nt_hash, &[&utf16le(&s)]))
 }
 
+/// NTProofStr and SessionBaseKey under one keyed NTOWFv2 state (see [`nt_proof_str`],
+/// [`session_base_key`]).
+pub fn proof_and_base(
+    ntowf: &HmacKey,
+    server_challenge: &[u8; 8],
+    temp: &[u8],
+) -> ([u8; 16], Key16) {
+    let proof = ntowf.mac(&[server_challenge, temp]);
+    let base = Zeroizing::new(ntowf.mac(&[&proof]));
+    (proof, base)
+}
+
 /// The NTLMv2_CLIENT_CHALLENGE ("temp"): header, timestamp, client challenge, AV pairs.
 pub fn client_blob(timestamp: u64, client_challenge: &[u8; 8], av_pairs: &[u8]) -> Vec<u8> {
     let mut t = Vec::with_capacity(32 + av_pairs.len());
@@ -56,20 +120,23 @@ pub fn client_blob(timestamp: u64, client_challenge: &[u8; 8], av_pairs: &[u8]) 
 /// Offset of the AV pairs inside the client blob.
 pub const BLOB_AV_OFFSET: usize = 28;
 
-/// NTProofStr = HMAC_MD5(NTOWFv2, ServerChallenge ‖ temp).
+/// NTProofStr = HMAC_MD5(NTOWFv2, ServerChallenge ‖ temp) (the spec's form; the package uses
+/// [`proof_and_base`]).
+#[cfg(test)]
 pub fn nt_proof_str(ntowf: &[u8; 16], server_challenge: &[u8; 8], temp: &[u8]) -> [u8; 16] {
     hmac_md5(ntowf, &[server_challenge, temp])
 }
 
 /// SessionBaseKey = HMAC_MD5(NTOWFv2, NTProofStr); for NTLMv2 it is also the KeyExchangeKey.
+#[cfg(test)]
 pub fn session_base_key(ntowf: &[u8; 16], nt_proof: &[u8; 16]) -> Key16 {
     Zeroizing::new(hmac_md5(ntowf, &[nt_proof]))
 }
 
 /// LMv2 response: HMAC_MD5(NTOWFv2, ServerChallenge ‖ ClientChallenge) ‖ ClientChallenge.
-pub fn lmv2_response(ntowf: &[u8; 16], server: &[u8; 8], client: &[u8; 8]) -> [u8; 24] {
+pub fn lmv2_response(ntowf: &HmacKey, server: &[u8; 8], client: &[u8; 8]) -> [u8; 24] {
     let mut r = [0u8; 24];
-    r[..16].copy_from_slice(&hmac_md5(ntowf, &[server, client]));
+    r[..16].copy_from_slice(&ntowf.mac(&[server, client]));
     r[16..].copy_from_slice(client);
     r
 }
@@ -130,7 +197,11 @@ pub(crate) mod tests {
                 0x2e, 0x3f
             ]
         );
-        let lm = lmv2_response(&ntowf, &SERVER_CHALLENGE, &CLIENT_CHALLENGE);
+        let lm = lmv2_response(
+            &HmacKey::new(&ntowf[..]),
+            &SERVER_CHALLENGE,
+            &CLIENT_CHALLENGE,
+        );
         assert_eq!(
             lm[..16],
             [
@@ -148,6 +219,8 @@ pub(crate) mod tests {
             ]
         );
         let base = session_base_key(&ntowf, &proof);
+        let (proof2, base2) = proof_and_base(&HmacKey::new(&ntowf[..]), &SERVER_CHALLENGE, &temp);
+        assert_eq!((proof2, *base2), (proof, *base));
         assert_eq!(
             *base,
             [

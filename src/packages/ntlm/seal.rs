@@ -12,13 +12,12 @@ use super::negotiate::{
     NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY, NTLMSSP_NEGOTIATE_KEY_EXCH,
     NTLMSSP_NEGOTIATE_LM_KEY, NTLMSSP_NEGOTIATE_SEAL, NTLMSSP_NEGOTIATE_SIGN,
 };
-use super::ntlmv2::{md5, Key16};
+use super::ntlmv2::{md5, HmacKey, Key16};
 use crate::buffers::SecBuffers;
 use crate::ffi::consts::{
     SECBUFFER_DATA, SECBUFFER_STREAM, SECBUFFER_TOKEN, SECQOP_WRAP_NO_ENCRYPT,
 };
 use crate::status::{Error, SecResult};
-use hmac::digest::KeyInit;
 use hmac::{Hmac, Mac};
 use md5::Md5;
 use parking_lot::Mutex;
@@ -75,18 +74,8 @@ impl Keystream {
     }
 }
 
-/// A keyed HMAC-MD5 state, cloned per message (no allocation). `hmac` 0.12 has no zeroize
-/// support, so Drop replaces it with a zero-keyed instance.
-struct SignKey(Hmac<Md5>);
-
-impl Drop for SignKey {
-    fn drop(&mut self) {
-        self.0 = <Hmac<Md5> as KeyInit>::new(&Default::default());
-    }
-}
-
 struct Direction {
-    sign: SignKey,
+    sign: HmacKey,
     seal_key: Key16,
     ks: Keystream,
     seq: u32,
@@ -104,9 +93,7 @@ impl Direction {
         };
         let seal_key: Key16 = Zeroizing::new(md5(&[&exported[..n], seal_magic]));
         Direction {
-            sign: SignKey(
-                <Hmac<Md5> as Mac>::new_from_slice(&sign_key[..]).expect("any key length"),
-            ),
+            sign: HmacKey::new(&sign_key[..]),
             ks: Keystream::new(&seal_key),
             seal_key,
             seq: 0,
@@ -119,7 +106,7 @@ impl Direction {
     /// (the MAC is a CRC32).
     fn v1(exported: &[u8; 16]) -> Self {
         Direction {
-            sign: SignKey(<Hmac<Md5> as KeyInit>::new(&Default::default())),
+            sign: HmacKey::zero(),
             ks: Keystream::new(exported),
             seal_key: Zeroizing::new(*exported),
             seq: 0,
@@ -316,14 +303,14 @@ impl Session {
     /// and returns the (RC4-sealed when KEY_EXCH) checksum.
     fn mac(
         &self,
-        sign: &SignKey,
+        sign: &HmacKey,
         rc4: &mut Keystream,
         seq: u32,
         msg: &mut SecBuffers<'_>,
         regions: Regions,
         crypt: Crypt,
     ) -> SecResult<[u8; 8]> {
-        let mut mac = sign.0.clone();
+        let mut mac = sign.state();
         mac.update(&seq.to_le_bytes());
         // Without ESS the MAC is a CRC32 of the plaintext (the HMAC state is left unused).
         let mut crc = self.v1.then(crc32fast::Hasher::new);

@@ -440,9 +440,23 @@ fn user_file_accounts_and_default_credentials() {
     handshake_with(cc, inbound.clone(), ISC, ASC, None, None).unwrap();
     let cc = creds(ident("DOM\\alice", None, "nope"), SECPKG_CRED_OUTBOUND).unwrap();
     assert_eq!(
-        handshake_with(cc, inbound, ISC, ASC, None, None).err(),
+        handshake_with(cc, inbound.clone(), ISC, ASC, None, None).err(),
         Some(Error::LogonDenied)
     );
+    // The server keeps the parsed file between accepts; a rewritten file (new password, same
+    // length: the modification time or inode tells) takes effect at the next accept.
+    let alice = |pw: &str| creds(ident("DOM\\alice", None, pw), SECPKG_CRED_OUTBOUND).unwrap();
+    handshake_with(alice("secret"), inbound.clone(), ISC, ASC, None, None).unwrap();
+    let tmp = path.with_extension("new");
+    std::fs::write(&tmp, "DOM:alice:SECRET\n:bob:pw:with:colons\n").unwrap();
+    std::fs::rename(&tmp, &path).unwrap();
+    assert_eq!(
+        handshake_with(alice("secret"), inbound.clone(), ISC, ASC, None, None).err(),
+        Some(Error::LogonDenied)
+    );
+    handshake_with(alice("SECRET"), inbound.clone(), ISC, ASC, None, None).unwrap();
+    std::fs::write(&path, "DOM:alice:secret\n").unwrap();
+    handshake_with(alice("secret"), inbound, ISC, ASC, None, None).unwrap();
     std::env::remove_var("NTLM_USER_FILE");
     let _ = std::fs::remove_file(&path);
 }

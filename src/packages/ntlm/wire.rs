@@ -66,7 +66,9 @@ pub struct Builder {
 impl Builder {
     /// Header of `header_len` zero bytes with signature and MessageType filled in.
     pub fn new(kind: u32, header_len: usize) -> Self {
-        let mut buf = vec![0u8; header_len];
+        // Room for the payload of a typical message, so fields append without regrowing.
+        let mut buf = Vec::with_capacity(header_len + 512);
+        buf.resize(header_len, 0);
         buf[..8].copy_from_slice(SIGNATURE);
         buf[8..12].copy_from_slice(&kind.to_le_bytes());
         Builder { buf }
@@ -101,7 +103,11 @@ impl Builder {
 
 /// UTF-16LE bytes of `s`.
 pub fn utf16le(s: &str) -> Vec<u8> {
-    s.encode_utf16().flat_map(|c| c.to_le_bytes()).collect()
+    let mut v = Vec::with_capacity(2 * s.len());
+    for c in s.encode_utf16() {
+        v.extend_from_slice(&c.to_le_bytes());
+    }
+    v
 }
 
 /// Decodes UTF-16LE (odd length → InvalidToken; unpaired surrogates replaced).
@@ -109,11 +115,10 @@ pub fn from_utf16le(b: &[u8]) -> SecResult<String> {
     if b.len() % 2 != 0 {
         return Err(Error::InvalidToken);
     }
-    let units: Vec<u16> = b
-        .chunks_exact(2)
-        .map(|c| u16::from_le_bytes([c[0], c[1]]))
-        .collect();
-    Ok(String::from_utf16_lossy(&units))
+    let units = b.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
+    let mut s = String::with_capacity(b.len() / 2);
+    s.extend(char::decode_utf16(units).map(|r| r.unwrap_or(char::REPLACEMENT_CHARACTER)));
+    Ok(s)
 }
 
 /// Decodes a string field as Unicode or OEM (taken as Latin-1) per the negotiated flags.

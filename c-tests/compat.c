@@ -295,7 +295,10 @@ static uint32_t crc32_ieee(const unsigned char *d, unsigned n) { /* the CRC32 of
   return ~c;
 }
 
-static void test_ntlm_without_ess(void) {
+/* One session against windows_challenge with its flag bytes 20 (LM_KEY 0x80) and 23 (56 0x80,
+   128 0x20) replaced. SealKey by MS-NLMP 3.4.5.3 without ESS: with LM_KEY, session key[0..6] ‖
+   A0 (56) or [0..4] ‖ E5 38 B0 (40 bits), else the session key; KEY_INFO's KeySize follows. */
+static void ntlm_without_ess(unsigned char f20, unsigned char f23, unsigned key_bits) {
   CredHandle c;
   CtxtHandle x;
   ULONG attr;
@@ -307,7 +310,11 @@ static void test_ntlm_without_ess(void) {
   SecPkgContext_KeyInfoA ki;
   rc4_t r;
   int m;
+  unsigned char seal_key[16];
+  unsigned seal_len = 16;
   memcpy(in, windows_challenge, sizeof in);
+  in[20] = f20;
+  in[23] = f23;
   CHECK_STATUS(acquire_ntlm(SECPKG_CRED_OUTBOUND, "testuser", "WORKGROUP", "testpass", &c), SEC_E_OK);
   CHECK_STATUS(InitializeSecurityContextA(&c, NULL, NULL, ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY, 0,
                                           SECURITY_NATIVE_DREP, NULL, 0, &x, &od, &attr, &ts), SEC_I_CONTINUE_NEEDED);
@@ -317,10 +324,11 @@ static void test_ntlm_without_ess(void) {
   CHECK((attr & (ISC_RET_CONFIDENTIALITY | ISC_RET_INTEGRITY)) == (ISC_RET_CONFIDENTIALITY | ISC_RET_INTEGRITY),
         "granted 0x%08x", (unsigned)attr);
   CHECK(ob.cbBuffer > 64 && (out[62] & 0x08) == 0, "AUTHENTICATE does not claim ESS");
+  CHECK(ob.cbBuffer > 64 && (out[60] & 0x80) == (f20 & 0x80), "AUTHENTICATE LM_KEY %s", (f20 & 0x80) ? "set" : "clear");
   /* "RSADSI RC4-CRC32", 0xffffff7c, CALG_RC4 (public measurement of Windows; issue #12). */
   CHECK_STATUS(QueryContextAttributesA(&x, SECPKG_ATTR_KEY_INFO, &ki), SEC_E_OK);
   CHECK(strcmp(ki.sSignatureAlgorithmName, "RSADSI RC4-CRC32") == 0 && ki.SignatureAlgorithm == 0xffffff7cu &&
-            strcmp(ki.sEncryptAlgorithmName, "RSADSI RC4") == 0 && ki.EncryptAlgorithm == 0x6801 && ki.KeySize == 128,
+            strcmp(ki.sEncryptAlgorithmName, "RSADSI RC4") == 0 && ki.EncryptAlgorithm == 0x6801 && ki.KeySize == key_bits,
         "KEY_INFO %s %x %s %x %u", ki.sSignatureAlgorithmName, (unsigned)ki.SignatureAlgorithm,
         ki.sEncryptAlgorithmName, (unsigned)ki.EncryptAlgorithm, (unsigned)ki.KeySize);
   FreeContextBuffer(ki.sSignatureAlgorithmName);
@@ -330,7 +338,18 @@ static void test_ntlm_without_ess(void) {
     CHECK(0, "session key length %u", (unsigned)sk.SessionKeyLength);
     return;
   }
-  rc4_init(&r, sk.SessionKey, 16);
+  memcpy(seal_key, sk.SessionKey, 16);
+  if (f20 & 0x80) {
+    seal_len = 8;
+    if (f23 & 0x80) {
+      seal_key[7] = 0xa0;
+    } else {
+      seal_key[5] = 0xe5;
+      seal_key[6] = 0x38;
+      seal_key[7] = 0xb0;
+    }
+  }
+  rc4_init(&r, seal_key, seal_len);
   for (m = 0; m < 2; m++) {
     unsigned char data[13], want[13], sig[16], tail[12] = {0};
     uint32_t crc, seq;
@@ -353,6 +372,12 @@ static void test_ntlm_without_ess(void) {
   FreeContextBuffer(sk.SessionKey);
   DeleteSecurityContext(&x);
   FreeCredentialsHandle(&c);
+}
+
+static void test_ntlm_without_ess(void) {
+  ntlm_without_ess(0x35, 0xa0, 128);        /* Windows' CHALLENGE as captured: 128-bit SealKey */
+  ntlm_without_ess(0x35 | 0x80, 0xa0, 56);  /* + LM_KEY, 56 and 128 offered: 56-bit */
+  ntlm_without_ess(0x35 | 0x80, 0x00, 40);  /* + LM_KEY, neither 56 nor 128: 40-bit */
 }
 
 /* KEY_INFO with extended session security: "HMAC-MD5" (0xffffff76) / "RSADSI RC4" (CALG_RC4),

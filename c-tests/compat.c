@@ -61,52 +61,162 @@ static void test_seal_aliases(void) {
   FreeCredentialsHandle(&p.scred);
 }
 
-/* SspiEncodeStringsAsAuthIdentity with no user, domain or password → SEC_E_INVALID_TOKEN and
-   the output untouched (Wine dlls/secur32/tests/secur32.c test_SspiEncodeStringsAsAuthIdentity,
-   run on Windows). The Sspi* marshalling helpers round-trip; SspiLocalFree frees their output. */
+/* The marshalled identity's header (Wine dlls/secur32/tests/secur32.c test_SspiMarshalAuthIdentity,
+   run on Windows): SEC_WINNT_AUTH_IDENTITY_EXW with offsets for pointers. */
+typedef struct {
+  ULONG version, length, user_off, user_len, domain_off, domain_len, password_off, password_len, flags,
+      package_list_off, package_list_len;
+} marshalled_t;
+
+/* The Sspi* identity helpers as Windows (Wine dlls/secur32/tests/secur32.c
+   test_SspiEncodeStringsAsAuthIdentity, test_SspiPrepareForCredWrite and
+   test_SspiMarshalAuthIdentity, run on Windows). */
 static void test_sspi_identity(void) {
   PSEC_WINNT_AUTH_IDENTITY_OPAQUE id = (PSEC_WINNT_AUTH_IDENTITY_OPAQUE)0xdeadbeef, back = NULL, ex = NULL;
   ULONG len = 0, type = 0, blob_len = 0;
   char *bytes = NULL;
+  marshalled_t *m;
   const SEC_WCHAR *target = NULL, *user = NULL;
   UCHAR *blob = NULL;
   const SEC_WCHAR *u = NULL, *d = NULL, *pw = NULL;
+  SEC_WINNT_AUTH_IDENTITY_EXW *e;
+  /* No user, domain or password → SEC_E_INVALID_TOKEN, with or without an output pointer, the
+     output untouched. */
+  CHECK_STATUS(SspiEncodeStringsAsAuthIdentity(NULL, NULL, NULL, NULL), SEC_E_INVALID_TOKEN);
   CHECK_STATUS(SspiEncodeStringsAsAuthIdentity(NULL, NULL, NULL, &id), SEC_E_INVALID_TOKEN);
   CHECK(id == (PSEC_WINNT_AUTH_IDENTITY_OPAQUE)0xdeadbeef, "output untouched");
+  /* A password alone: EXW, Length sizeof, Flags UNICODE | MARSHALLED, password right after. */
+  CHECK_STATUS(SspiEncodeStringsAsAuthIdentity(NULL, NULL, W_PW, &id), SEC_E_OK);
+  e = (SEC_WINNT_AUTH_IDENTITY_EXW *)id;
+  CHECK(e->Version == SEC_WINNT_AUTH_IDENTITY_VERSION && e->Length == sizeof *e && !e->User && !e->UserLength &&
+            !e->Domain && !e->DomainLength && e->Password == (void *)(e + 1) && e->PasswordLength == 3 &&
+            e->Flags == (SEC_WINNT_AUTH_IDENTITY_UNICODE | SEC_WINNT_AUTH_IDENTITY_MARSHALLED) && !e->PackageList,
+        "password-only identity: flags 0x%x", (unsigned)e->Flags);
+  SspiFreeAuthIdentity(id);
+  /* User and password, no domain: the domain string comes back NULL (cleared). */
+  CHECK_STATUS(SspiEncodeStringsAsAuthIdentity(W_USER, NULL, W_PW, &id), SEC_E_OK);
+  d = (const SEC_WCHAR *)0xdeadbeef;
+  CHECK_STATUS(SspiEncodeAuthIdentityAsStrings(id, &u, &d, &pw), SEC_E_OK);
+  CHECK(u && wide_eq(u, "user") && d == NULL && pw && wide_eq(pw, "pw1"), "no domain → NULL");
+  SspiLocalFree((PVOID)u);
+  SspiLocalFree((PVOID)pw);
+  SspiFreeAuthIdentity(id);
+
   CHECK_STATUS(SspiEncodeStringsAsAuthIdentity(W_USER, W_DOM, W_PW, &id), SEC_E_OK);
+  /* Marshalled: 44-byte header, strings back to back (lengths in characters), a zero DWORD;
+     flags are the identity's. */
   CHECK_STATUS(SspiMarshalAuthIdentity(id, &len, &bytes), SEC_E_OK);
-  /* SEC_WINNT_AUTH_IDENTITY_EX2 layout (sspi.h): Version 0x201, cbHeaderLength 48. */
-  CHECK(bytes && len == 48 + 2 * (4 + 3 + 3), "marshalled length %u", (unsigned)len);
-  CHECK(bytes && (unsigned char)bytes[0] == 0x01 && bytes[1] == 0x02 && bytes[4] == 48, "EX2 header");
+  m = (marshalled_t *)bytes;
+  CHECK(bytes && len == sizeof *m + 2 * (4 + 3 + 3) + 4 && sizeof *m == 44, "marshalled length %u", (unsigned)len);
+  CHECK(bytes && m->version == SEC_WINNT_AUTH_IDENTITY_VERSION && m->length == 44 && m->user_off == 44 &&
+            m->user_len == 4 && m->domain_off == 44 + 8 && m->domain_len == 3 && m->password_off == 44 + 14 &&
+            m->password_len == 3 &&
+            m->flags == (SEC_WINNT_AUTH_IDENTITY_UNICODE | SEC_WINNT_AUTH_IDENTITY_MARSHALLED) &&
+            !m->package_list_off && !m->package_list_len && memcmp(bytes + 44, W_USER, 8) == 0,
+        "marshalled header");
   CHECK_STATUS(SspiUnmarshalAuthIdentity(len, bytes, &back), SEC_E_OK);
-  CHECK_STATUS(SspiUnmarshalAuthIdentity(len - 1, bytes, &ex), SEC_E_INVALID_TOKEN);
+  e = (SEC_WINNT_AUTH_IDENTITY_EXW *)back;
+  CHECK(e && e->Version == SEC_WINNT_AUTH_IDENTITY_VERSION && e->Length == sizeof *e &&
+            e->User == (void *)(e + 1) && e->UserLength == 4 &&
+            e->Flags == (SEC_WINNT_AUTH_IDENTITY_UNICODE | SEC_WINNT_AUTH_IDENTITY_MARSHALLED),
+        "unmarshalled EXW");
+  /* Cut inside the strings: refused (ours; Windows' code for this is not measured). */
+  CHECK_STATUS(SspiUnmarshalAuthIdentity(44 + 4, bytes, &ex), SEC_E_INVALID_TOKEN);
   CHECK_STATUS(SspiEncodeAuthIdentityAsStrings(back, &u, &d, &pw), SEC_E_OK);
   CHECK(u && d && pw && wide_eq(u, "user") && wide_eq(d, "DOM") && wide_eq(pw, "pw1"), "round trip");
   SspiFreeAuthIdentity((PVOID)u);
   SspiFreeAuthIdentity((PVOID)d);
   SspiFreeAuthIdentity((PVOID)pw);
   SspiLocalFree(bytes);
+  SspiFreeAuthIdentity(back);
   SspiLocalFree(NULL);
+  {
+    /* An ANSI identity stays ANSI: flags ANSI, lengths in bytes; unmarshalled as EXA with
+       ANSI | MARSHALLED. */
+    SEC_WINNT_AUTH_IDENTITY_A a;
+    SEC_WINNT_AUTH_IDENTITY_EXA *xa;
+    memset(&a, 0, sizeof a);
+    a.User = (unsigned char *)"user";
+    a.UserLength = 4;
+    a.Domain = (unsigned char *)"domain";
+    a.DomainLength = 6;
+    a.Password = (unsigned char *)"password";
+    a.PasswordLength = 8;
+    a.Flags = SEC_WINNT_AUTH_IDENTITY_ANSI;
+    CHECK_STATUS(SspiMarshalAuthIdentity(&a, &len, &bytes), SEC_E_OK);
+    m = (marshalled_t *)bytes;
+    CHECK(bytes && len == 44 + 18 + 4 && m->user_off == 44 && m->user_len == 4 && m->domain_off == 48 &&
+              m->domain_len == 6 && m->password_off == 54 && m->password_len == 8 &&
+              m->flags == SEC_WINNT_AUTH_IDENTITY_ANSI && memcmp(bytes + 44, "userdomainpassword", 18) == 0,
+          "ANSI marshalled");
+    CHECK_STATUS(SspiUnmarshalAuthIdentity(len, bytes, &back), SEC_E_OK);
+    xa = (SEC_WINNT_AUTH_IDENTITY_EXA *)back;
+    CHECK(xa && xa->Length == sizeof *xa && xa->User == (unsigned char *)(xa + 1) && xa->UserLength == 4 &&
+              memcmp(xa->Password, "password", 8) == 0 &&
+              xa->Flags == (SEC_WINNT_AUTH_IDENTITY_ANSI | SEC_WINNT_AUTH_IDENTITY_MARSHALLED),
+          "EXA unmarshalled");
+    SspiLocalFree(bytes);
+    SspiFreeAuthIdentity(back);
+  }
+  {
+    /* An EXW with a user only: the absent parts have offset and length 0; flags UNICODE. */
+    SEC_WINNT_AUTH_IDENTITY_EXW x;
+    memset(&x, 0, sizeof x);
+    x.Version = SEC_WINNT_AUTH_IDENTITY_VERSION;
+    x.Length = sizeof x;
+    x.User = (unsigned short *)W_USER;
+    x.UserLength = 4;
+    x.Flags = SEC_WINNT_AUTH_IDENTITY_UNICODE;
+    CHECK_STATUS(SspiMarshalAuthIdentity(&x, &len, &bytes), SEC_E_OK);
+    m = (marshalled_t *)bytes;
+    CHECK(bytes && len == 44 + 8 + 4 && m->user_off == 44 && !m->domain_off && !m->domain_len && !m->password_off &&
+              !m->password_len && m->flags == SEC_WINNT_AUTH_IDENTITY_UNICODE,
+          "EXW user-only marshalled");
+    CHECK_STATUS(SspiUnmarshalAuthIdentity(len, bytes, &back), SEC_E_OK);
+    e = (SEC_WINNT_AUTH_IDENTITY_EXW *)back;
+    CHECK(e && !e->Domain && !e->Password && e->User == (void *)(e + 1), "EXW user-only unmarshalled");
+    SspiLocalFree(bytes);
+    SspiFreeAuthIdentity(back);
+  }
+  {
+    /* SEC_WINNT_AUTH_IDENTITY_EX2 travels as it is. */
+    unsigned char x2[48] = {0};
+    ULONG v2 = SEC_WINNT_AUTH_IDENTITY_VERSION_2, n = 48;
+    memcpy(x2, &v2, 4);
+    x2[4] = 48;
+    memcpy(x2 + 8, &n, 4);
+    CHECK_STATUS(SspiMarshalAuthIdentity(x2, &len, &bytes), SEC_E_OK);
+    CHECK(bytes && len >= 48 && memcmp(bytes, x2, 48) == 0, "EX2 marshalled as is");
+    CHECK_STATUS(SspiUnmarshalAuthIdentity(len, bytes, &back), SEC_E_OK);
+    CHECK(back && memcmp(back, x2, 48) == 0, "EX2 unmarshalled as is");
+    SspiLocalFree(bytes);
+    SspiFreeAuthIdentity(back);
+  }
   /* CRED_TYPE_DOMAIN_PASSWORD = 2 (wincred.h). */
   CHECK_STATUS(SspiPrepareForCredRead(id, W_TARGET, &type, &target), SEC_E_OK);
   CHECK(type == 2 && target && wide_eq(target, "HTTP/h"), "cred read type %u", (unsigned)type);
   SspiLocalFree((PVOID)target);
   target = NULL;
   CHECK_STATUS(SspiPrepareForCredWrite(id, W_TARGET, &type, &target, &user, &blob, &blob_len), SEC_E_OK);
-  CHECK(type == 2 && user && wide_eq(user, "DOM\\user"), "cred write user");
+  CHECK(type == 2 && target && wide_eq(target, "HTTP/h") && user && wide_eq(user, "DOM\\user"), "cred write user");
   CHECK(blob && blob_len == 6 && blob[0] == 'p' && blob[2] == 'w' && blob[4] == '1', "blob = UTF-16 password");
+  SspiLocalFree((PVOID)target);
+  SspiLocalFree((PVOID)user);
+  SspiLocalFree(blob);
+  /* A NULL target: target and user name are both "DOMAIN\user". */
+  target = user = NULL;
+  CHECK_STATUS(SspiPrepareForCredWrite(id, NULL, &type, &target, &user, &blob, &blob_len), SEC_E_OK);
+  CHECK(type == 2 && target && wide_eq(target, "DOM\\user") && user && wide_eq(user, "DOM\\user") && blob_len == 6,
+        "cred write, NULL target");
   SspiLocalFree((PVOID)target);
   SspiLocalFree((PVOID)user);
   SspiLocalFree(blob);
   /* SspiExcludePackage appends "!Kerberos" to the package list (Microsoft, SspiExcludePackage). */
   CHECK_STATUS(SspiExcludePackage(id, W_KERB, &ex), SEC_E_OK);
-  {
-    SEC_WINNT_AUTH_IDENTITY_EXW *e = (SEC_WINNT_AUTH_IDENTITY_EXW *)ex;
-    CHECK(e && e->PackageList && wide_eq(e->PackageList, "!Kerberos") && e->PackageListLength == 9, "!Kerberos");
-  }
+  e = (SEC_WINNT_AUTH_IDENTITY_EXW *)ex;
+  CHECK(e && e->PackageList && wide_eq(e->PackageList, "!Kerberos") && e->PackageListLength == 9, "!Kerberos");
   CHECK_STATUS(SspiExcludePackage(NULL, W_KERB, &ex), SEC_E_INVALID_PARAMETER);
   SspiFreeAuthIdentity(ex);
-  SspiFreeAuthIdentity(back);
   SspiFreeAuthIdentity(id);
 }
 
@@ -295,7 +405,10 @@ static uint32_t crc32_ieee(const unsigned char *d, unsigned n) { /* the CRC32 of
   return ~c;
 }
 
-static void test_ntlm_without_ess(void) {
+/* One session against windows_challenge with its flag bytes 20 (LM_KEY 0x80) and 23 (56 0x80,
+   128 0x20) replaced. SealKey by MS-NLMP 3.4.5.3 without ESS: with LM_KEY, session key[0..6] ‖
+   A0 (56) or [0..4] ‖ E5 38 B0 (40 bits), else the session key; KEY_INFO's KeySize follows. */
+static void ntlm_without_ess(unsigned char f20, unsigned char f23, unsigned key_bits) {
   CredHandle c;
   CtxtHandle x;
   ULONG attr;
@@ -307,7 +420,11 @@ static void test_ntlm_without_ess(void) {
   SecPkgContext_KeyInfoA ki;
   rc4_t r;
   int m;
+  unsigned char seal_key[16];
+  unsigned seal_len = 16;
   memcpy(in, windows_challenge, sizeof in);
+  in[20] = f20;
+  in[23] = f23;
   CHECK_STATUS(acquire_ntlm(SECPKG_CRED_OUTBOUND, "testuser", "WORKGROUP", "testpass", &c), SEC_E_OK);
   CHECK_STATUS(InitializeSecurityContextA(&c, NULL, NULL, ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY, 0,
                                           SECURITY_NATIVE_DREP, NULL, 0, &x, &od, &attr, &ts), SEC_I_CONTINUE_NEEDED);
@@ -317,10 +434,11 @@ static void test_ntlm_without_ess(void) {
   CHECK((attr & (ISC_RET_CONFIDENTIALITY | ISC_RET_INTEGRITY)) == (ISC_RET_CONFIDENTIALITY | ISC_RET_INTEGRITY),
         "granted 0x%08x", (unsigned)attr);
   CHECK(ob.cbBuffer > 64 && (out[62] & 0x08) == 0, "AUTHENTICATE does not claim ESS");
+  CHECK(ob.cbBuffer > 64 && (out[60] & 0x80) == (f20 & 0x80), "AUTHENTICATE LM_KEY %s", (f20 & 0x80) ? "set" : "clear");
   /* "RSADSI RC4-CRC32", 0xffffff7c, CALG_RC4 (public measurement of Windows; issue #12). */
   CHECK_STATUS(QueryContextAttributesA(&x, SECPKG_ATTR_KEY_INFO, &ki), SEC_E_OK);
   CHECK(strcmp(ki.sSignatureAlgorithmName, "RSADSI RC4-CRC32") == 0 && ki.SignatureAlgorithm == 0xffffff7cu &&
-            strcmp(ki.sEncryptAlgorithmName, "RSADSI RC4") == 0 && ki.EncryptAlgorithm == 0x6801 && ki.KeySize == 128,
+            strcmp(ki.sEncryptAlgorithmName, "RSADSI RC4") == 0 && ki.EncryptAlgorithm == 0x6801 && ki.KeySize == key_bits,
         "KEY_INFO %s %x %s %x %u", ki.sSignatureAlgorithmName, (unsigned)ki.SignatureAlgorithm,
         ki.sEncryptAlgorithmName, (unsigned)ki.EncryptAlgorithm, (unsigned)ki.KeySize);
   FreeContextBuffer(ki.sSignatureAlgorithmName);
@@ -330,7 +448,18 @@ static void test_ntlm_without_ess(void) {
     CHECK(0, "session key length %u", (unsigned)sk.SessionKeyLength);
     return;
   }
-  rc4_init(&r, sk.SessionKey, 16);
+  memcpy(seal_key, sk.SessionKey, 16);
+  if (f20 & 0x80) {
+    seal_len = 8;
+    if (f23 & 0x80) {
+      seal_key[7] = 0xa0;
+    } else {
+      seal_key[5] = 0xe5;
+      seal_key[6] = 0x38;
+      seal_key[7] = 0xb0;
+    }
+  }
+  rc4_init(&r, seal_key, seal_len);
   for (m = 0; m < 2; m++) {
     unsigned char data[13], want[13], sig[16], tail[12] = {0};
     uint32_t crc, seq;
@@ -353,6 +482,12 @@ static void test_ntlm_without_ess(void) {
   FreeContextBuffer(sk.SessionKey);
   DeleteSecurityContext(&x);
   FreeCredentialsHandle(&c);
+}
+
+static void test_ntlm_without_ess(void) {
+  ntlm_without_ess(0x35, 0xa0, 128);        /* Windows' CHALLENGE as captured: 128-bit SealKey */
+  ntlm_without_ess(0x35 | 0x80, 0xa0, 56);  /* + LM_KEY, 56 and 128 offered: 56-bit */
+  ntlm_without_ess(0x35 | 0x80, 0x00, 40);  /* + LM_KEY, neither 56 nor 128: 40-bit */
 }
 
 /* KEY_INFO with extended session security: "HMAC-MD5" (0xffffff76) / "RSADSI RC4" (CALG_RC4),

@@ -1,6 +1,6 @@
 /* Schannel behaviours real users rely on (issue #12), asserted with Windows' values; each
    check cites its source. Run by c-tests/schannel-test.sh: compat_schannel SERVER.pfx PASSWORD
-   (a server certificate issued by a CA, the PFX holding the CA too). */
+   (a server certificate issued by an intermediate CA, the PFX holding intermediate and root). */
 #include "schannel_util.h"
 
 static unsigned long g_pass, g_fail;
@@ -112,6 +112,48 @@ static void test_control_token(CredHandle *cred) {
     static const unsigned char close_notify[7] = {0x15, 0x03, 0x03, 0x00, 0x02, 0x01, 0x00};
     EXPECT(s == SEC_E_OK && ob.cbBuffer == 7 && memcmp(out, close_notify, 7) == 0,
            "plaintext close_notify before the handshake: %s, %u bytes", status_name(s), (unsigned)ob.cbBuffer);
+    /* After the alert record went out, a further ISC with no input → SEC_E_INCOMPLETE_MESSAGE,
+       the output buffer's cbBuffer and phNewContext untouched (Wine dlls/secur32/tests/
+       schannel.c test_connection_shutdown, run on Windows). */
+    CtxtHandle ctx2;
+    ctx2.dwLower = ctx2.dwUpper = 0xdeadbeef;
+    ob.cbBuffer = 1000;
+    s = InitializeSecurityContextA(cred, &ctx, NULL, 0, 0, 0, NULL, 0, &ctx2, &od, &attrs, &ts);
+    EXPECT(s == SEC_E_INCOMPLETE_MESSAGE && ob.cbBuffer == 1000 && ctx2.dwLower == 0xdeadbeef &&
+               ctx2.dwUpper == 0xdeadbeef,
+           "ISC after the alert: %s, cbBuffer %u", status_name(s), (unsigned)ob.cbBuffer);
+    /* Same test: the token may be longer than a DWORD; a SECBUFFER_ALERT-typed token or a
+       second (EMPTY) buffer → SEC_E_INVALID_TOKEN; another SCHANNEL_SHUTDOWN gives the record
+       again; SCHANNEL_ALERT (fatal, bad_certificate) gives 15 03 0x 00 02 02 2a. */
+    unsigned char big[8] = {0};
+    memcpy(big, &shutdown, sizeof shutdown);
+    SecBuffer bb[2] = {{sizeof shutdown + 1, SECBUFFER_TOKEN, big}, {0, SECBUFFER_EMPTY, NULL}};
+    SecBufferDesc bd = {SECBUFFER_VERSION, 2, bb};
+    EXPECT(ApplyControlToken(&ctx, &bd) == SEC_E_INVALID_TOKEN, "token + EMPTY buffer");
+    bd.cBuffers = 1;
+    bb[0].BufferType = SECBUFFER_ALERT;
+    EXPECT(ApplyControlToken(&ctx, &bd) == SEC_E_INVALID_TOKEN, "ALERT-typed token");
+    bb[0].BufferType = SECBUFFER_TOKEN;
+    EXPECT(ApplyControlToken(&ctx, &bd) == SEC_E_OK, "SCHANNEL_SHUTDOWN in DWORD + 1 bytes");
+    ob.cbBuffer = sizeof out;
+    s = InitializeSecurityContextA(cred, &ctx, NULL, 0, 0, 0, NULL, 0, NULL, &od, &attrs, &ts);
+    EXPECT(s == SEC_E_OK && ob.cbBuffer == 7 && memcmp(out, close_notify, 7) == 0,
+           "second SCHANNEL_SHUTDOWN: %s, %u bytes", status_name(s), (unsigned)ob.cbBuffer);
+    SCHANNEL_ALERT_TOKEN alert = {SCHANNEL_ALERT, TLS1_ALERT_FATAL, TLS1_ALERT_BAD_CERTIFICATE};
+    SecBuffer ab = {sizeof alert, SECBUFFER_TOKEN, &alert};
+    SecBufferDesc ad = {SECBUFFER_VERSION, 1, &ab};
+    EXPECT(ApplyControlToken(&ctx, &ad) == SEC_E_OK, "SCHANNEL_ALERT");
+    ob.cbBuffer = sizeof out;
+    s = InitializeSecurityContextA(cred, &ctx, NULL, 0, 0, 0, NULL, 0, NULL, &od, &attrs, &ts);
+    /* Windows writes the record version its credential enables (03 01 for TLS 1.0 only in
+       the Wine test); ours enables TLS 1.2, hence 03 03. */
+    static const unsigned char bad_cert[7] = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x2a};
+    EXPECT(s == SEC_E_OK && ob.cbBuffer == 7 && memcmp(out, bad_cert, 7) == 0,
+           "SCHANNEL_ALERT record: %s, %u bytes", status_name(s), (unsigned)ob.cbBuffer);
+    ob.cbBuffer = 1000;
+    s = InitializeSecurityContextA(cred, &ctx, NULL, 0, 0, 0, NULL, 0, NULL, &od, &attrs, &ts);
+    EXPECT(s == SEC_E_INCOMPLETE_MESSAGE && ob.cbBuffer == 1000, "ISC after the fatal alert: %s",
+           status_name(s));
     DeleteSecurityContext(&ctx);
 }
 
@@ -197,17 +239,23 @@ int main(int argc, char **argv) {
         /* The remote certificate's hCertStore holds the peer's chain and the very context
            returned (Wine dlls/secur32/tests/schannel.c test_remote_cert, run on Windows). */
         PCCERT_CONTEXT remote = NULL, it = NULL;
-        int n = 0, self = 0;
+        int n = 0, self = 0, issuer = 0;
         s = QueryContextAttributesA(&cl.ctx, SECPKG_ATTR_REMOTE_CERT_CONTEXT, &remote);
         EXPECT(s == SEC_E_OK && remote && remote->hCertStore, "REMOTE_CERT_CONTEXT %s", status_name(s));
         if (s == SEC_E_OK && remote) {
+            /* The server's PFX holds leaf, intermediate and root: it sends leaf +
+               intermediate (the root stays home), and the store holds both — the leaf being
+               the very context returned, the intermediate the leaf's issuer. */
             while ((it = CertEnumCertificatesInStore(remote->hCertStore, it))) {
                 n++;
                 if (it == remote) self = 1;
+                else if (it->pCertInfo->Subject.cbData == remote->pCertInfo->Issuer.cbData &&
+                         memcmp(it->pCertInfo->Subject.pbData, remote->pCertInfo->Issuer.pbData,
+                                it->pCertInfo->Subject.cbData) == 0)
+                    issuer = 1;
             }
-            /* Our server sends its leaf only (the issuing CA stays home), so the store holds
-               the one certificate the peer sent: the context itself. */
-            EXPECT(n >= 1 && self, "hCertStore: %d certificates, itself %s", n, self ? "in" : "missing");
+            EXPECT(n == 2 && self && issuer, "hCertStore: %d certificates, itself %s, issuer %s", n,
+                   self ? "in" : "missing", issuer ? "in" : "missing");
             CertFreeCertificateContext(remote);
         }
         /* DecryptMessage on a record missing its last 5 bytes: SEC_E_INCOMPLETE_MESSAGE and

@@ -56,6 +56,13 @@ mkcert() { # name cn san [ca]
 mkcert server localhost "DNS:localhost,IP:127.0.0.1"
 mkcert client "Test Client" "DNS:client.test"
 mkcert rogue localhost "DNS:localhost,IP:127.0.0.1" other-ca
+# Root → intermediate → leaf: a server whose PFX holds the chain sends leaf + intermediate.
+q openssl req -newkey rsa:2048 -nodes -keyout inter.key -out inter.csr -subj "/CN=Test Intermediate CA"
+printf 'basicConstraints=critical,CA:true\nkeyUsage=critical,keyCertSign,cRLSign\n' > inter.ext
+q openssl x509 -req -in inter.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 30 -out inter.pem -extfile inter.ext
+cat inter.pem ca.pem > inter-chain.pem
+mkcert chained localhost "DNS:localhost,IP:127.0.0.1" inter
+q openssl pkcs12 -export -in chained.pem -inkey chained.key -certfile inter-chain.pem -out chained.pfx -passout pass:test
 # Over 16 KB: the Certificate message spans several records.
 mkcert big localhost "DNS:localhost$(for i in $(seq 900); do printf ',DNS:host-%04d.example.test' "$i"; done)"
 # Expired: openssl ca with explicit dates.
@@ -106,7 +113,7 @@ SSL_CERT_FILE=$T/self.pem run "self-signed certificate trusted as a root" "$BIN"
 SSL_CERT_FILE=$T/other-ca.pem run "in-process untrusted root" "$BIN" handshake "$T/server.pfx" test SEC_E_UNTRUSTED_ROOT
 SSL_CERT_FILE=$T/other-ca.pem run "in-process self-signed, untrusted" "$BIN" handshake "$T/self.pfx" test SEC_E_UNTRUSTED_ROOT
 # Windows' values and codes (issue #12): c-tests/compat_schannel.c.
-if run "compat" "$T/compat_schannel" "$T/server.pfx" test; then
+if run "compat" "$T/compat_schannel" "$T/chained.pfx" test; then
   pass "compat: $(echo "$LAST_OUT" | tail -1)"
 fi
 # Hostile peer: every bit flip and truncation of every handshake token and sealed record.

@@ -2834,7 +2834,11 @@ SECURITY_STATUS SEC_ENTRY ChangeAccountPasswordA(SEC_CHAR *pszPackageName, SEC_C
 
 /*
  Builds an identity from user name, domain and password (any may be NULL, not all three:
- that is `SEC_E_INVALID_TOKEN`). Free it with SspiFreeAuthIdentity.
+ that is `SEC_E_INVALID_TOKEN`, checked first, `*ppAuthIdentity` untouched). The identity
+ is a SEC_WINNT_AUTH_IDENTITY_EXW with Flags UNICODE | MARSHALLED and the strings right
+ after the structure, as Windows builds it (Wine dlls/secur32/tests/secur32.c
+ test_SspiEncodeStringsAsAuthIdentity, run on Windows). A NULL `ppAuthIdentity` otherwise
+ → `SEC_E_INVALID_PARAMETER`. Free it with SspiFreeAuthIdentity.
  */
 SECURITY_STATUS SEC_ENTRY SspiEncodeStringsAsAuthIdentity(const SEC_WCHAR *pszUserName, const SEC_WCHAR *pszDomainName, const SEC_WCHAR *pszPackedCredentialsString, PSEC_WINNT_AUTH_IDENTITY_OPAQUE *ppAuthIdentity);
 
@@ -2898,19 +2902,25 @@ SECURITY_STATUS SEC_ENTRY SspiGetTargetHostName(const SEC_WCHAR *pszTargetName, 
 void SEC_ENTRY SspiLocalFree(PVOID DataBuffer);
 
 /*
- Serializes an identity (any SEC_WINNT_AUTH_IDENTITY form) into one byte array in
- SEC_WINNT_AUTH_IDENTITY_EX2's packed layout (Version SEC_WINNT_AUTH_IDENTITY_VERSION_2,
- little-endian, UTF-16 strings after the 48-byte header, offsets from the array's start,
- lengths in bytes; the password is stored as its UTF-16 string, not as Windows'
- SEC_WINNT_AUTH_PACKED_CREDENTIALS). Free the array with SspiLocalFree; read it back with
+ Serializes an identity into one byte array, in Windows' layout (Wine
+ dlls/secur32/tests/secur32.c test_SspiMarshalAuthIdentity, run on Windows): a 44-byte
+ header — Version SEC_WINNT_AUTH_IDENTITY_VERSION, Length 44, then (offset, length) of User,
+ Domain and Password, Flags (the identity's own), (offset, length) of PackageList — the
+ strings back to back without terminators in the identity's charset (lengths in
+ characters; offset and length 0 for an absent part), then a zero DWORD. An ANSI identity
+ stays ANSI. A SEC_WINNT_AUTH_IDENTITY_EX2 is copied as it is (cbStructureLength bytes)
+ followed by two zero DWORDs. Free the array with SspiLocalFree; read it back with
  SspiUnmarshalAuthIdentity. NULL arguments → `SEC_E_INVALID_PARAMETER`.
  */
 SECURITY_STATUS SEC_ENTRY SspiMarshalAuthIdentity(PSEC_WINNT_AUTH_IDENTITY_OPAQUE AuthIdentity, ULONG *AuthIdentityLength, char **AuthIdentityByteArray);
 
 /*
  Reads an identity marshalled by SspiMarshalAuthIdentity into a new identity (freed with
- SspiFreeAuthIdentity). A short, inconsistent or foreign byte array → `SEC_E_INVALID_TOKEN`;
- NULL arguments → `SEC_E_INVALID_PARAMETER`.
+ SspiFreeAuthIdentity): a SEC_WINNT_AUTH_IDENTITY_EXW (EXA for an ANSI one) with Flags |
+ SEC_WINNT_AUTH_IDENTITY_MARSHALLED and the strings right after the structure, or the EX2
+ structure as it was (Wine test_SspiMarshalAuthIdentity, run on Windows). A short,
+ inconsistent or foreign byte array → `SEC_E_INVALID_TOKEN`; NULL arguments →
+ `SEC_E_INVALID_PARAMETER`.
  */
 SECURITY_STATUS SEC_ENTRY SspiUnmarshalAuthIdentity(ULONG AuthIdentityLength, char *AuthIdentityByteArray, PSEC_WINNT_AUTH_IDENTITY_OPAQUE *ppAuthIdentity);
 
@@ -2926,7 +2936,8 @@ SECURITY_STATUS SEC_ENTRY SspiPrepareForCredRead(PSEC_WINNT_AUTH_IDENTITY_OPAQUE
  What Credential Manager would store for an identity: type CRED_TYPE_DOMAIN_PASSWORD (2),
  the target name, the user name as "DOMAIN\\user" (or "user" without a domain) and the
  password as a UTF-16 blob without terminator (`*pCredentialBlobSize` bytes). Each returned
- pointer is freed with SspiLocalFree. NULL arguments → `SEC_E_INVALID_PARAMETER`; an
+ pointer is freed with SspiLocalFree. A NULL `pszTargetName` makes the target the user
+ name, as Windows does. NULL out-parameters or identity → `SEC_E_INVALID_PARAMETER`; an
  identity without a user → `SEC_E_NO_CREDENTIALS`.
  */
 SECURITY_STATUS SEC_ENTRY SspiPrepareForCredWrite(PSEC_WINNT_AUTH_IDENTITY_OPAQUE AuthIdentity, const SEC_WCHAR *pszTargetName, ULONG *pCredmanCredentialType, const SEC_WCHAR **ppszCredmanTargetName, const SEC_WCHAR **ppszCredmanUserName, UCHAR **ppCredentialBlob, ULONG *pCredentialBlobSize);

@@ -13,7 +13,16 @@ use core::ffi::{c_char, c_void};
 use core::mem::size_of;
 use zeroize::Zeroize;
 
+/// An EXW identity (struct + NUL-terminated UTF-16 strings in one allocation), flags
+/// SEC_WINNT_AUTH_IDENTITY_UNICODE.
 fn encode_identity(id: &Identity) -> SecResult<*mut c_void> {
+    encode_identity_as(id, Charset::Wide, SEC_WINNT_AUTH_IDENTITY_UNICODE)
+}
+
+/// An EXW or EXA identity (by `cs`) with `flags`: the struct, then user, domain, password and
+/// package list NUL-terminated in that order (Windows' layout: with no user or domain the
+/// password starts right after the struct).
+fn encode_identity_as(id: &Identity, cs: Charset, flags: ULONG) -> SecResult<*mut c_void> {
     let head = size_of::<SEC_WINNT_AUTH_IDENTITY_EXW>();
     let parts = [
         id.user.as_deref(),
@@ -24,7 +33,7 @@ fn encode_identity(id: &Identity) -> SecResult<*mut c_void> {
     let total = head
         + parts
             .iter()
-            .map(|p| p.map_or(0, |s| encoded_len(s, Charset::Wide)))
+            .map(|p| p.map_or(0, |s| encoded_len(s, cs)))
             .sum::<usize>();
     let base = alloc_context_buffer(total).ok_or(Error::InsufficientMemory)?;
     let mut off = head;
@@ -35,9 +44,12 @@ fn encode_identity(id: &Identity) -> SecResult<*mut c_void> {
             // SAFETY: base holds `total` bytes; each string fits in its reserved place.
             unsafe {
                 ptrs[k] = base.add(off) as *mut u16;
-                off += encode_into(base.add(off), s, Charset::Wide);
+                off += encode_into(base.add(off), s, cs);
             }
-            lens[k] = s.encode_utf16().count() as u32;
+            lens[k] = match cs {
+                Charset::Wide => s.encode_utf16().count() as u32,
+                Charset::Ansi => s.len() as u32,
+            };
         }
     }
     let ex = SEC_WINNT_AUTH_IDENTITY_EXW {
@@ -49,7 +61,7 @@ fn encode_identity(id: &Identity) -> SecResult<*mut c_void> {
         DomainLength: lens[1],
         Password: ptrs[2],
         PasswordLength: lens[2],
-        Flags: SEC_WINNT_AUTH_IDENTITY_UNICODE,
+        Flags: flags,
         PackageList: ptrs[3],
         PackageListLength: lens[3],
     };
@@ -59,7 +71,11 @@ fn encode_identity(id: &Identity) -> SecResult<*mut c_void> {
 }
 
 /// Builds an identity from user name, domain and password (any may be NULL, not all three:
-/// that is `SEC_E_INVALID_TOKEN`). Free it with SspiFreeAuthIdentity.
+/// that is `SEC_E_INVALID_TOKEN`, checked first, `*ppAuthIdentity` untouched). The identity
+/// is a SEC_WINNT_AUTH_IDENTITY_EXW with Flags UNICODE | MARSHALLED and the strings right
+/// after the structure, as Windows builds it (Wine dlls/secur32/tests/secur32.c
+/// test_SspiEncodeStringsAsAuthIdentity, run on Windows). A NULL `ppAuthIdentity` otherwise
+/// → `SEC_E_INVALID_PARAMETER`. Free it with SspiFreeAuthIdentity.
 #[no_mangle]
 pub unsafe extern "system" fn SspiEncodeStringsAsAuthIdentity(
     pszUserName: *const SEC_WCHAR,
@@ -68,6 +84,12 @@ pub unsafe extern "system" fn SspiEncodeStringsAsAuthIdentity(
     ppAuthIdentity: *mut PSEC_WINNT_AUTH_IDENTITY_OPAQUE,
 ) -> SECURITY_STATUS {
     guard("SspiEncodeStringsAsAuthIdentity", || {
+        // Windows: no user, no domain and no password → SEC_E_INVALID_TOKEN, even with a NULL
+        // ppAuthIdentity (same Wine test).
+        if pszUserName.is_null() && pszDomainName.is_null() && pszPackedCredentialsString.is_null()
+        {
+            return Err(Error::InvalidToken);
+        }
         if ppAuthIdentity.is_null() {
             return Err(Error::InvalidParameter);
         }
@@ -80,12 +102,11 @@ pub unsafe extern "system" fn SspiEncodeStringsAsAuthIdentity(
                 package_list: None,
             }
         };
-        // Windows: no user, no domain and no password → SEC_E_INVALID_TOKEN, output untouched
-        // (Wine dlls/secur32/tests/secur32.c test_SspiEncodeStringsAsAuthIdentity).
-        if id.user.is_none() && id.domain.is_none() && id.password.is_none() {
-            return Err(Error::InvalidToken);
-        }
-        let p = encode_identity(&id)?;
+        let p = encode_identity_as(
+            &id,
+            Charset::Wide,
+            SEC_WINNT_AUTH_IDENTITY_UNICODE | SEC_WINNT_AUTH_IDENTITY_MARSHALLED,
+        )?;
         // SAFETY: checked non-NULL.
         unsafe { ppAuthIdentity.write_unaligned(p) };
         Ok(Outcome::Ok)
@@ -318,17 +339,57 @@ pub unsafe extern "system" fn SspiLocalFree(DataBuffer: PVOID) {
 /// NTLM/Kerberos/Negotiate targets.
 const CRED_TYPE_DOMAIN_PASSWORD: ULONG = 2;
 
-/// Size of SEC_WINNT_AUTH_IDENTITY_EX2 (sspi.h), the header of a marshalled identity.
-const EX2_HEADER: usize = 48;
-/// (offset field, length field) positions in SEC_WINNT_AUTH_IDENTITY_EX2 of User, Domain,
-/// PackedCredentials and PackageList; Flags is at 36.
-const EX2_FIELDS: [(usize, usize); 4] = [(12, 16), (20, 24), (28, 32), (40, 44)];
+/// Size of the marshalled identity's header: SEC_WINNT_AUTH_IDENTITY_EXW's eleven ULONG-sized
+/// fields with the pointers replaced by 32-bit offsets.
+const MARSHAL_HEADER: usize = 44;
+/// (offset field, length field) positions in that header of User, Domain, Password and
+/// PackageList; Flags is at 32.
+const MARSHAL_FIELDS: [(usize, usize); 4] = [(8, 12), (16, 20), (24, 28), (36, 40)];
+/// SEC_WINNT_AUTH_IDENTITY_EX2's cbStructureLength offset (sspi.h).
+const EX2_STRUCTURE_LENGTH: usize = 8;
 
-/// Serializes an identity (any SEC_WINNT_AUTH_IDENTITY form) into one byte array in
-/// SEC_WINNT_AUTH_IDENTITY_EX2's packed layout (Version SEC_WINNT_AUTH_IDENTITY_VERSION_2,
-/// little-endian, UTF-16 strings after the 48-byte header, offsets from the array's start,
-/// lengths in bytes; the password is stored as its UTF-16 string, not as Windows'
-/// SEC_WINNT_AUTH_PACKED_CREDENTIALS). Free the array with SspiLocalFree; read it back with
+/// The Version and Flags of an identity structure (Flags 0 for EX2).
+///
+/// # Safety
+/// `p` is a readable identity structure.
+unsafe fn version_and_flags(p: PSEC_WINNT_AUTH_IDENTITY_OPAQUE) -> (ULONG, ULONG) {
+    // SAFETY: every form starts with a ULONG; the rest as the version says.
+    unsafe {
+        let version = (p as *const ULONG).read_unaligned();
+        if version == SEC_WINNT_AUTH_IDENTITY_VERSION {
+            let ex = (p as *const SEC_WINNT_AUTH_IDENTITY_EXW).read_unaligned();
+            (version, ex.Flags)
+        } else if version == SEC_WINNT_AUTH_IDENTITY_VERSION_2 {
+            (version, 0)
+        } else {
+            let id = (p as *const SEC_WINNT_AUTH_IDENTITY_W).read_unaligned();
+            (version, id.Flags)
+        }
+    }
+}
+
+fn string_units(s: &str, cs: Charset) -> Vec<u8> {
+    match cs {
+        Charset::Wide => s.encode_utf16().flat_map(u16::to_le_bytes).collect(),
+        Charset::Ansi => s.as_bytes().to_vec(),
+    }
+}
+
+fn alloc_copy(bytes: &[u8]) -> SecResult<*mut u8> {
+    let p = alloc_context_buffer(bytes.len().max(1)).ok_or(Error::InsufficientMemory)?;
+    // SAFETY: p holds at least bytes.len() bytes.
+    unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), p, bytes.len()) };
+    Ok(p)
+}
+
+/// Serializes an identity into one byte array, in Windows' layout (Wine
+/// dlls/secur32/tests/secur32.c test_SspiMarshalAuthIdentity, run on Windows): a 44-byte
+/// header — Version SEC_WINNT_AUTH_IDENTITY_VERSION, Length 44, then (offset, length) of User,
+/// Domain and Password, Flags (the identity's own), (offset, length) of PackageList — the
+/// strings back to back without terminators in the identity's charset (lengths in
+/// characters; offset and length 0 for an absent part), then a zero DWORD. An ANSI identity
+/// stays ANSI. A SEC_WINNT_AUTH_IDENTITY_EX2 is copied as it is (cbStructureLength bytes)
+/// followed by two zero DWORDs. Free the array with SspiLocalFree; read it back with
 /// SspiUnmarshalAuthIdentity. NULL arguments → `SEC_E_INVALID_PARAMETER`.
 #[no_mangle]
 pub unsafe extern "system" fn SspiMarshalAuthIdentity(
@@ -342,48 +403,61 @@ pub unsafe extern "system" fn SspiMarshalAuthIdentity(
             return Err(Error::InvalidParameter);
         }
         // SAFETY: the caller's identity structure.
-        let id = unsafe { decode_identity(AuthIdentity, Charset::Wide)? };
-        let parts: [zeroize::Zeroizing<Vec<u16>>; 4] = [
-            id.user.as_deref(),
-            id.domain.as_deref(),
-            id.password.as_ref().map(|p| p.as_str()),
-            id.package_list.as_deref(),
-        ]
-        .map(|p| zeroize::Zeroizing::new(p.map_or(Vec::new(), |s| s.encode_utf16().collect())));
-        if parts.iter().any(|p| p.len() * 2 > u16::MAX as usize) {
-            return Err(Error::InvalidParameter);
-        }
-        let total = EX2_HEADER + parts.iter().map(|p| p.len() * 2).sum::<usize>();
-        let mut bytes = zeroize::Zeroizing::new(vec![0u8; total]);
-        let put = |b: &mut [u8], at: usize, v: &[u8]| b[at..at + v.len()].copy_from_slice(v);
-        put(
-            &mut bytes,
-            0,
-            &SEC_WINNT_AUTH_IDENTITY_VERSION_2.to_le_bytes(),
-        );
-        put(&mut bytes, 4, &(EX2_HEADER as u16).to_le_bytes());
-        put(&mut bytes, 8, &(total as u32).to_le_bytes());
-        put(
-            &mut bytes,
-            36,
-            &SEC_WINNT_AUTH_IDENTITY_UNICODE.to_le_bytes(),
-        );
-        let mut off = EX2_HEADER;
-        for (p, (o, l)) in parts.iter().zip(EX2_FIELDS) {
-            if !p.is_empty() {
-                put(&mut bytes, o, &(off as u32).to_le_bytes());
-                put(&mut bytes, l, &((p.len() * 2) as u16).to_le_bytes());
-                for u in p.iter() {
-                    put(&mut bytes, off, &u.to_le_bytes());
-                    off += 2;
-                }
+        let (version, flags) = unsafe { version_and_flags(AuthIdentity) };
+        let bytes: zeroize::Zeroizing<Vec<u8>> = if version == SEC_WINNT_AUTH_IDENTITY_VERSION_2 {
+            // SAFETY: an EX2 structure: cbStructureLength at offset 8, the structure that long.
+            let n = unsafe {
+                ((AuthIdentity as *const u8).add(EX2_STRUCTURE_LENGTH) as *const u32)
+                    .read_unaligned()
+            } as usize;
+            if !(48..=u16::MAX as usize * 8).contains(&n) {
+                return Err(Error::InvalidToken);
             }
-        }
-        let p = alloc_context_buffer(total).ok_or(Error::InsufficientMemory)?;
-        // SAFETY: p holds `total` bytes; the caller's out-parameters were checked non-NULL.
+            let mut v = zeroize::Zeroizing::new(vec![0u8; n + 8]);
+            // SAFETY: the caller's structure is n bytes long.
+            v[..n].copy_from_slice(unsafe {
+                core::slice::from_raw_parts(AuthIdentity as *const u8, n)
+            });
+            v
+        } else {
+            let cs = if flags & SEC_WINNT_AUTH_IDENTITY_ANSI != 0 {
+                Charset::Ansi
+            } else {
+                Charset::Wide
+            };
+            // SAFETY: the caller's identity structure.
+            let id = unsafe { decode_identity(AuthIdentity, cs)? };
+            let parts = [
+                id.user.as_deref(),
+                id.domain.as_deref(),
+                id.password.as_ref().map(|p| p.as_str()),
+                id.package_list.as_deref(),
+            ];
+            let mut v = zeroize::Zeroizing::new(vec![0u8; MARSHAL_HEADER]);
+            let put =
+                |b: &mut [u8], at: usize, x: u32| b[at..at + 4].copy_from_slice(&x.to_le_bytes());
+            put(&mut v, 0, SEC_WINNT_AUTH_IDENTITY_VERSION);
+            put(&mut v, 4, MARSHAL_HEADER as u32);
+            put(&mut v, 32, flags);
+            for (part, (o, l)) in parts.iter().zip(MARSHAL_FIELDS) {
+                let Some(s) = part else { continue };
+                let units = zeroize::Zeroizing::new(string_units(s, cs));
+                let chars = match cs {
+                    Charset::Wide => units.len() / 2,
+                    Charset::Ansi => units.len(),
+                };
+                let off = v.len() as u32;
+                put(&mut v, o, off);
+                put(&mut v, l, chars as u32);
+                v.extend_from_slice(&units);
+            }
+            v.extend_from_slice(&[0; 4]);
+            v
+        };
+        let p = alloc_copy(&bytes)?;
+        // SAFETY: the caller's out-parameters were checked non-NULL.
         unsafe {
-            core::ptr::copy_nonoverlapping(bytes.as_ptr(), p, total);
-            AuthIdentityLength.write_unaligned(total as ULONG);
+            AuthIdentityLength.write_unaligned(bytes.len() as ULONG);
             AuthIdentityByteArray.write_unaligned(p as *mut c_char);
         }
         Ok(Outcome::Ok)
@@ -391,8 +465,11 @@ pub unsafe extern "system" fn SspiMarshalAuthIdentity(
 }
 
 /// Reads an identity marshalled by SspiMarshalAuthIdentity into a new identity (freed with
-/// SspiFreeAuthIdentity). A short, inconsistent or foreign byte array → `SEC_E_INVALID_TOKEN`;
-/// NULL arguments → `SEC_E_INVALID_PARAMETER`.
+/// SspiFreeAuthIdentity): a SEC_WINNT_AUTH_IDENTITY_EXW (EXA for an ANSI one) with Flags |
+/// SEC_WINNT_AUTH_IDENTITY_MARSHALLED and the strings right after the structure, or the EX2
+/// structure as it was (Wine test_SspiMarshalAuthIdentity, run on Windows). A short,
+/// inconsistent or foreign byte array → `SEC_E_INVALID_TOKEN`; NULL arguments →
+/// `SEC_E_INVALID_PARAMETER`.
 #[no_mangle]
 pub unsafe extern "system" fn SspiUnmarshalAuthIdentity(
     AuthIdentityLength: ULONG,
@@ -414,33 +491,48 @@ pub unsafe extern "system" fn SspiUnmarshalAuthIdentity(
             let v = b.get(at..at + 4).ok_or(Error::InvalidToken)?;
             Ok(u32::from_le_bytes([v[0], v[1], v[2], v[3]]) as usize)
         };
-        let u16_at = |at: usize| -> SecResult<usize> {
-            let v = b.get(at..at + 2).ok_or(Error::InvalidToken)?;
-            Ok(u16::from_le_bytes([v[0], v[1]]) as usize)
-        };
-        if b.len() < EX2_HEADER
-            || u32_at(0)? != SEC_WINNT_AUTH_IDENTITY_VERSION_2 as usize
-            || u16_at(4)? != EX2_HEADER
-            || u32_at(8)? != b.len()
-        {
+        let version = u32_at(0)? as ULONG;
+        if version == SEC_WINNT_AUTH_IDENTITY_VERSION_2 {
+            let n = u32_at(EX2_STRUCTURE_LENGTH)?;
+            if n < 48 || n > b.len() {
+                return Err(Error::InvalidToken);
+            }
+            let p = alloc_copy(&b[..n])?;
+            // SAFETY: checked non-NULL.
+            unsafe { ppAuthIdentity.write_unaligned(p as PSEC_WINNT_AUTH_IDENTITY_OPAQUE) };
+            return Ok(Outcome::Ok);
+        }
+        if version != SEC_WINNT_AUTH_IDENTITY_VERSION || u32_at(4)? != MARSHAL_HEADER {
             return Err(Error::InvalidToken);
         }
+        let flags = u32_at(32)? as ULONG;
+        let (cs, unit) = if flags & SEC_WINNT_AUTH_IDENTITY_ANSI != 0 {
+            (Charset::Ansi, 1)
+        } else {
+            (Charset::Wide, 2)
+        };
         let mut strs: [Option<String>; 4] = Default::default();
-        for (k, (o, l)) in EX2_FIELDS.into_iter().enumerate() {
-            let (off, len) = (u32_at(o)?, u16_at(l)?);
-            if len == 0 {
+        for (k, (o, l)) in MARSHAL_FIELDS.into_iter().enumerate() {
+            let (off, len) = (u32_at(o)?, u32_at(l)?);
+            if off == 0 && len == 0 {
                 continue;
             }
-            let raw = off
-                .checked_add(len)
+            let raw = len
+                .checked_mul(unit)
+                .and_then(|n| off.checked_add(n))
                 .and_then(|end| b.get(off..end))
-                .filter(|_| len % 2 == 0 && off >= EX2_HEADER)
+                .filter(|_| off >= MARSHAL_HEADER)
                 .ok_or(Error::InvalidToken)?;
-            let units: Vec<u16> = raw
-                .chunks_exact(2)
-                .map(|c| u16::from_le_bytes([c[0], c[1]]))
-                .collect();
-            strs[k] = Some(String::from_utf16(&units).map_err(|_| Error::InvalidToken)?);
+            strs[k] = Some(match cs {
+                Charset::Wide => {
+                    let units: Vec<u16> = raw
+                        .chunks_exact(2)
+                        .map(|c| u16::from_le_bytes([c[0], c[1]]))
+                        .collect();
+                    String::from_utf16(&units).map_err(|_| Error::InvalidToken)?
+                }
+                Charset::Ansi => String::from_utf8_lossy(raw).into_owned(),
+            });
         }
         let [user, domain, password, package_list] = strs;
         let id = Identity {
@@ -449,7 +541,7 @@ pub unsafe extern "system" fn SspiUnmarshalAuthIdentity(
             password: password.map(zeroize::Zeroizing::new),
             package_list,
         };
-        let p = encode_identity(&id)?;
+        let p = encode_identity_as(&id, cs, flags | SEC_WINNT_AUTH_IDENTITY_MARSHALLED)?;
         // SAFETY: checked non-NULL.
         unsafe { ppAuthIdentity.write_unaligned(p) };
         Ok(Outcome::Ok)
@@ -492,7 +584,8 @@ pub unsafe extern "system" fn SspiPrepareForCredRead(
 /// What Credential Manager would store for an identity: type CRED_TYPE_DOMAIN_PASSWORD (2),
 /// the target name, the user name as "DOMAIN\\user" (or "user" without a domain) and the
 /// password as a UTF-16 blob without terminator (`*pCredentialBlobSize` bytes). Each returned
-/// pointer is freed with SspiLocalFree. NULL arguments → `SEC_E_INVALID_PARAMETER`; an
+/// pointer is freed with SspiLocalFree. A NULL `pszTargetName` makes the target the user
+/// name, as Windows does. NULL out-parameters or identity → `SEC_E_INVALID_PARAMETER`; an
 /// identity without a user → `SEC_E_NO_CREDENTIALS`.
 #[no_mangle]
 pub unsafe extern "system" fn SspiPrepareForCredWrite(
@@ -514,11 +607,11 @@ pub unsafe extern "system" fn SspiPrepareForCredWrite(
         {
             return Err(Error::InvalidParameter);
         }
-        // SAFETY: the caller's identity and NUL-terminated target name.
+        // SAFETY: the caller's identity and NUL-terminated target name (or NULL).
         let (id, target) = unsafe {
             (
                 decode_identity(AuthIdentity, Charset::Wide)?,
-                w_str(pszTargetName)?.ok_or(Error::InvalidParameter)?,
+                w_str(pszTargetName)?,
             )
         };
         let user = id.user.as_deref().ok_or(Error::NoCredentials)?;
@@ -526,6 +619,9 @@ pub unsafe extern "system" fn SspiPrepareForCredWrite(
             Some(d) if !d.is_empty() => format!("{d}\\{user}"),
             _ => user.to_string(),
         };
+        // A NULL target: the user name, "DOMAIN\\user" (Wine dlls/secur32/tests/secur32.c
+        // test_SspiPrepareForCredWrite, run on Windows).
+        let target = target.unwrap_or_else(|| user.clone());
         let pw: zeroize::Zeroizing<Vec<u8>> = zeroize::Zeroizing::new(
             id.password
                 .as_ref()

@@ -132,7 +132,7 @@ impl DigestCredentials {
                     .map(|a| a.realm.clone())
                     .find(|r| !r.is_empty())
             })
-            .unwrap_or_else(crate::packages::ntlm::hostname)
+            .unwrap_or_else(|| crate::packages::ntlm::hostname().to_owned())
     }
 
     /// Looks an account up for the server side.

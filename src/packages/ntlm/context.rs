@@ -123,7 +123,9 @@ fn client_flags(req: u32) -> u32 {
             | ISC_REQ_CONFIDENTIALITY)
         != 0
     {
-        f |= NTLMSSP_NEGOTIATE_SIGN;
+        // Windows offers LM_KEY next to ESS when it asks for session security (its
+        // NEGOTIATE flags 0xe2088297); a peer without ESS then gets §3.4.5.3's LM_KEY keys.
+        f |= NTLMSSP_NEGOTIATE_SIGN | NTLMSSP_NEGOTIATE_LM_KEY;
     }
     if req & ISC_REQ_CONFIDENTIALITY != 0 {
         f |= NTLMSSP_NEGOTIATE_SEAL;
@@ -243,6 +245,10 @@ impl NtlmContext {
                 | NTLMSSP_TARGET_TYPE_SERVER);
         flags |= NTLMSSP_NEGOTIATE_UNICODE | NTLMSSP_NEGOTIATE_NTLM | NTLMSSP_NEGOTIATE_VERSION;
         flags &= !NTLMSSP_NEGOTIATE_OEM;
+        // With ESS, LM_KEY is ignored (MS-NLMP 2.2.2.5).
+        if flags & NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY != 0 {
+            flags &= !NTLMSSP_NEGOTIATE_LM_KEY;
+        }
 
         let mut av = AvPairs::parse(&ch.target_info)?;
         let server_ts = av.get(MSV_AV_TIMESTAMP).and_then(|t| u64_at(t, 0).ok());
@@ -551,8 +557,9 @@ impl Context for NtlmContext {
     }
 
     fn reset_message_state(&self, outbound: bool) {
-        if let Some(e) = self.done.get() {
-            e.session.reset(outbound);
+        // A session not derived yet starts with fresh RC4 handles anyway.
+        if let Some(s) = self.done.get().and_then(|e| e.session.get()) {
+            s.reset(outbound);
         }
     }
 
@@ -593,7 +600,7 @@ impl Context for NtlmContext {
                 Attribute::KeyInfo {
                     signature_algorithm_name: if v1 { "RSADSI RC4-CRC32" } else { "HMAC-MD5" },
                     encrypt_algorithm_name: "RSADSI RC4",
-                    key_size: 128,
+                    key_size: super::seal::key_size(self.established()?.session_flags),
                     signature_algorithm: if v1 { 0xFFFF_FF7C } else { 0xFFFF_FF76 },
                     encrypt_algorithm: 0x6801,
                 }

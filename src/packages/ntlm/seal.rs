@@ -102,15 +102,48 @@ impl Direction {
 }
 
 impl Direction {
-    /// Without ESS (§3.4.5.3, the 128-bit case): SealKey = ExportedSessionKey, no signing key
-    /// (the MAC is a CRC32).
-    fn v1(exported: &[u8; 16]) -> Self {
+    /// Without ESS, no signing key (the MAC is a CRC32) and SEALKEY of §3.4.5.3: with
+    /// NTLMSSP_NEGOTIATE_LM_KEY, ExportedSessionKey[0..6] ‖ 0xA0 (NTLMSSP_NEGOTIATE_56) or
+    /// ExportedSessionKey[0..4] ‖ E5 38 B0 (40 bits); otherwise the exported session key.
+    fn v1(exported: &[u8; 16], flags: u32) -> Self {
+        let key = v1_seal_key(exported, flags);
         Direction {
             sign: HmacKey::zero(),
-            ks: Keystream::new(exported),
-            seal_key: Zeroizing::new(*exported),
+            ks: Keystream::new(&key),
+            seal_key: key,
             seq: 0,
         }
+    }
+}
+
+/// §3.4.5.3 SEALKEY without ESS, as the 16-byte RC4 key the keystream takes. The 8-byte
+/// LM_KEY keys are given as K ‖ K: RC4's key schedule reads key[i mod len] for i < 256, and
+/// 256 is a multiple of 8 and 16, so both keys give the same keystream.
+fn v1_seal_key(exported: &[u8; 16], flags: u32) -> Key16 {
+    let mut k = Zeroizing::new(*exported);
+    if flags & NTLMSSP_NEGOTIATE_LM_KEY != 0 {
+        if flags & NTLMSSP_NEGOTIATE_56 != 0 {
+            k[7] = 0xA0;
+        } else {
+            k[5..8].copy_from_slice(&[0xE5, 0x38, 0xB0]);
+        }
+        let (a, b) = k.split_at_mut(8);
+        b.copy_from_slice(a);
+    }
+    k
+}
+
+/// SECPKG_ATTR_KEY_INFO's KeySize for a session: 128, or without ESS with LM_KEY the 56 or
+/// 40 bits of §3.4.5.3's sealing key.
+pub fn key_size(flags: u32) -> u32 {
+    if flags & NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY != 0
+        || flags & NTLMSSP_NEGOTIATE_LM_KEY == 0
+    {
+        128
+    } else if flags & NTLMSSP_NEGOTIATE_56 != 0 {
+        56
+    } else {
+        40
     }
 }
 
@@ -152,8 +185,8 @@ impl Session {
     pub fn new(exported: &[u8; 16], flags: u32, client: bool) -> Self {
         if flags & NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY == 0 {
             return Session {
-                send: Lane(Mutex::new(Direction::v1(exported))),
-                recv: Lane(Mutex::new(Direction::v1(exported))),
+                send: Lane(Mutex::new(Direction::v1(exported, flags))),
+                recv: Lane(Mutex::new(Direction::v1(exported, flags))),
                 flags,
                 v1: true,
             };
@@ -183,10 +216,10 @@ impl Session {
         }
     }
 
-    /// Without ESS only the 128-bit sealing key of §3.4.5.3 is implemented: LM_KEY or
-    /// datagram sessions (40/56-bit keys) get SEC_E_QOP_NOT_SUPPORTED.
+    /// Without ESS, connection-oriented sessions are implemented (128-bit, and LM_KEY's 56 and
+    /// 40-bit sealing keys); datagram ones get SEC_E_QOP_NOT_SUPPORTED.
     fn v1_unsupported(&self) -> bool {
-        self.v1 && self.flags & (NTLMSSP_NEGOTIATE_LM_KEY | NTLMSSP_NEGOTIATE_DATAGRAM) != 0
+        self.v1 && self.flags & NTLMSSP_NEGOTIATE_DATAGRAM != 0
     }
 
     /// Gives one direction a fresh RC4 handle (the sealing key's keystream from its start); the

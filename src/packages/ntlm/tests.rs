@@ -1013,3 +1013,53 @@ fn ms_nlmp_4_2_2_4_seal_without_ess() {
         );
     }
 }
+
+/// MS-NLMP §3.4.5.3 without ESS, LM_KEY: SealKey = ExportedSessionKey[0..6] ‖ 0xA0 (56-bit) or
+/// [0..4] ‖ E5 38 B0 (40-bit), an 8-byte RC4 key; the data is sealed with that key's keystream
+/// (checked against the rc4 crate keyed with the 8 bytes).
+#[test]
+fn lm_key_seal_keys_without_ess() {
+    use rc4::{KeyInit, StreamCipher};
+    let exported: [u8; 16] = core::array::from_fn(|i| 0x10 + i as u8);
+    let base = NTLMSSP_NEGOTIATE_UNICODE
+        | NTLMSSP_NEGOTIATE_SIGN
+        | NTLMSSP_NEGOTIATE_SEAL
+        | NTLMSSP_NEGOTIATE_NTLM
+        | NTLMSSP_NEGOTIATE_LM_KEY;
+    for (flags, tail) in [
+        (
+            base | NTLMSSP_NEGOTIATE_56 | NTLMSSP_NEGOTIATE_128,
+            &[0xa0u8][..],
+        ),
+        (base, &[0xe5, 0x38, 0xb0][..]),
+    ] {
+        let mut key = [0u8; 8];
+        key[..8 - tail.len()].copy_from_slice(&exported[..8 - tail.len()]);
+        key[8 - tail.len()..].copy_from_slice(tail);
+        let mut want = b"Plaintext".to_vec();
+        let mut rc4 = rc4::Rc4::<rc4::consts::U8>::new(&key.into());
+        rc4.apply_keystream(&mut want);
+        let client = Session::new(&exported, flags, true);
+        let mut data = b"Plaintext".to_vec();
+        let mut sig = vec![0u8; 16];
+        {
+            let mut b = [sb(SECBUFFER_TOKEN, &mut sig), sb(SECBUFFER_DATA, &mut data)];
+            client
+                .seal(0, &mut SecBuffers::from_slice(&mut b), 0)
+                .unwrap();
+        }
+        assert_eq!(data, want, "flags {flags:#x}");
+        let server = Session::new(&exported, flags, false);
+        let mut b = [sb(SECBUFFER_TOKEN, &mut sig), sb(SECBUFFER_DATA, &mut data)];
+        assert_eq!(server.unseal(&mut SecBuffers::from_slice(&mut b), 0), Ok(0));
+        assert_eq!(data, b"Plaintext");
+        assert_eq!(
+            super::seal::key_size(flags),
+            if flags & NTLMSSP_NEGOTIATE_56 != 0 {
+                56
+            } else {
+                40
+            }
+        );
+    }
+}

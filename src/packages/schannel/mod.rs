@@ -1002,8 +1002,27 @@ impl SchannelContext {
         }
         let mut out = std::mem::take(&mut hs.pending_out);
 
+        if !hs.established {
+            if let Some([level, desc]) = hs.alert.take() {
+                // ApplyControlToken(SCHANNEL_SHUTDOWN / SCHANNEL_ALERT) before the handshake
+                // completed: no keys yet, so the alert goes out as a plaintext alert record,
+                // and the context is closed. A later token gives its record again (Wine
+                // dlls/secur32/tests/schannel.c test_connection_shutdown, run on Windows).
+                hs.closed = true;
+                hs.conn = None;
+                out.extend_from_slice(&[record::CT_ALERT, 3, 3, 0, 2, level, desc]);
+                write_output(step, &out)?;
+                return Ok(Outcome::Ok);
+            }
+        }
         if hs.established || hs.closed {
             self.post_handshake_output(&mut hs, &mut out)?;
+            // Nothing to send and no input (e.g. a further ISC after the alert record went
+            // out): SEC_E_INCOMPLETE_MESSAGE, the output buffer and phNewContext untouched
+            // (Wine dlls/secur32/tests/schannel.c test_connection_shutdown, run on Windows).
+            if out.is_empty() && token_idx.is_none() {
+                return Err(Error::IncompleteMessage);
+            }
             // Bytes after the handshake (application data) go back as EXTRA.
             if let (Some(t), Some(input)) = (token_idx, step.input.as_deref_mut()) {
                 set_extra(input, t, pos, data.len())?;
@@ -1012,16 +1031,6 @@ impl SchannelContext {
                 hold_output(&mut hs, out, &data[..pos]);
                 return Err(e);
             }
-            return Ok(Outcome::Ok);
-        }
-        if let Some([level, desc]) = hs.alert.take() {
-            // ApplyControlToken(SCHANNEL_SHUTDOWN / SCHANNEL_ALERT) before the handshake
-            // completed: no keys yet, so the alert goes out as a plaintext alert record, and
-            // the context is closed.
-            hs.closed = true;
-            hs.conn = None;
-            out.extend_from_slice(&[record::CT_ALERT, 3, 3, 0, 2, level, desc]);
-            write_output(step, &out)?;
             return Ok(Outcome::Ok);
         }
         // An input token that does not start with a TLS record header (content type 20..=24,

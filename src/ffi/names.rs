@@ -38,7 +38,26 @@ const ERROR_NONE_MAPPED: DWORD = 1332;
 const ERROR_NO_SUCH_DOMAIN: DWORD = 1355;
 const ERROR_CANT_ACCESS_DOMAIN_INFO: DWORD = 1351;
 
+/// The machine's NetBIOS-style name on Windows: %COMPUTERNAME% (set by Windows for every
+/// process; the NetBIOS name GetComputerNameW returns).
+#[cfg(windows)]
+fn computer_name() -> String {
+    std::env::var("COMPUTERNAME")
+        .ok()
+        .filter(|c| !c.is_empty())
+        .unwrap_or_else(|| "LOCALHOST".to_owned())
+        .to_uppercase()
+}
+
+/// The logged-on user's name on Windows: %USERNAME% (what GetUserNameW returns for the
+/// interactive user).
+#[cfg(windows)]
+fn user_name() -> Option<String> {
+    std::env::var("USERNAME").ok().filter(|u| !u.is_empty())
+}
+
 /// The machine's NetBIOS-style name: the host name up to the first dot, upper case.
+#[cfg(not(windows))]
 fn computer_name() -> String {
     let mut buf = [0u8; 256];
     // SAFETY: buf is writable for its length.
@@ -53,6 +72,7 @@ fn computer_name() -> String {
 }
 
 /// The effective user's login name (passwd database), else $USER.
+#[cfg(not(windows))]
 fn user_name() -> Option<String> {
     let mut pw: libc::passwd = unsafe_zeroed_passwd();
     let mut buf = vec![0 as libc::c_char; 4096];
@@ -75,6 +95,7 @@ fn user_name() -> Option<String> {
     std::env::var("USER").ok().filter(|u| !u.is_empty())
 }
 
+#[cfg(not(windows))]
 fn unsafe_zeroed_passwd() -> libc::passwd {
     // SAFETY: libc::passwd is plain data (integers and pointers); all-zero is a valid value.
     unsafe { core::mem::zeroed() }

@@ -25,8 +25,8 @@ mod credentials;
 mod internal;
 mod message;
 mod packages;
-mod sspap;
 mod sasl;
+mod sspap;
 mod unsupported;
 
 pub use context::*;
@@ -34,8 +34,8 @@ pub use credentials::*;
 pub use internal::*;
 pub use message::*;
 pub use packages::*;
-pub use sspap::*;
 pub use sasl::*;
+pub use sspap::*;
 pub use unsupported::*;
 
 thread_local! {

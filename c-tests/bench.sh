@@ -8,6 +8,7 @@
 #
 # usage: c-tests/bench.sh [lib.so [other-lib.so]]      (default: this build's libsecur32.so)
 # env:   BENCH_SECONDS (per figure, default 0.5), BENCH_THREADS (default: online CPUs),
+#        BENCH_KERBEROS=1: also Kerberos against MIT GSSAPI (starts a throw-away MIT KDC),
 #        BENCH_README=1: rewrite README.md's generated performance block from this run
 #        (c-tests/bench-readme.py; the printed tables are also kept in target/bench/bench.txt)
 set -euo pipefail
@@ -51,14 +52,21 @@ s_time() { # key-name cert key -> "N" handshakes/s or "?"
   echo "${rate:-?}"
 }
 
-speed() { # MB/s at 16 KiB from `openssl speed -mr`
-  openssl speed -elapsed -seconds 1 -bytes 16384 -mr "$@" 2>/dev/null | awk -F: '/^\+F:/ { printf "%.1f", $4 / 1e6 }'
+speed() { # MB/s at 16 KiB from `openssl speed -mr`: the best of 3 runs of 1 s (1 run when
+           # BENCH_SECONDS < 0.1), as the bench's own figures are medians that a busy core skews less
+  local runs=3 best=0 r
+  awk -v s="${BENCH_SECONDS:-0.5}" 'BEGIN { exit !(s < 0.1) }' && runs=1
+  for _ in $(seq $runs); do
+    r=$(openssl speed -elapsed -seconds 1 -bytes 16384 -mr "$@" 2>/dev/null | awk -F: '/^\+F:/ { printf "%.1f", $4 / 1e6 }')
+    [ -n "$r" ] && best=$(awk -v a="$best" -v b="$r" 'BEGIN { print (b > a ? b : a) }')
+  done
+  [ "$best" != 0 ] && echo "$best"
 }
 md5=$(speed -evp md5 || true)
 rc4=$(speed -provider legacy -provider default -evp rc4 || true)
 gcm=$(speed -evp aes-128-gcm || true)
 gcm256=$(speed -evp aes-256-gcm || true)
-echo "openssl speed (16 KiB, 1 s each): md5 ${md5:-?} MB/s, rc4 ${rc4:-?} MB/s, aes-128-gcm ${gcm:-?} MB/s, aes-256-gcm ${gcm256:-?} MB/s" |
+echo "openssl speed (16 KiB, best of 1 s runs): md5 ${md5:-?} MB/s, rc4 ${rc4:-?} MB/s, aes-128-gcm ${gcm:-?} MB/s, aes-256-gcm ${gcm256:-?} MB/s" |
   tee "$out/bench.txt"
 st_rsa=$(s_time rsa "$out/server.pem" "$out/server.key")
 st_ec=$(s_time p256 "$out/server-p256.pem" "$out/server-p256.key")
@@ -83,7 +91,25 @@ ecargs=(--raw "$target/release/libsecur32_raw.so" --pfx "$ecpfx" --pfx-pass benc
 [ -n "${BENCH_THREADS:-}" ] && ecargs+=(--threads "$BENCH_THREADS")
 echo "== Schannel with an ECDSA P-256 certificate" | tee -a "$out/bench.txt"
 "$out/bench" "${ecargs[@]}" "${libs[0]}" | grep -E '^(Schannel|handshakes/s)' | tee -a "$out/bench.txt"
+
+# Kerberos (BENCH_KERBEROS=1): against MIT GSSAPI and the raw AES-CTS + HMAC baseline, in a
+# throw-away MIT KDC's environment (tests/kerberos/mit-kdc.sh, stopped by PID).
+rm -f "$out/krb5.json"
+if [ "${BENCH_KERBEROS:-}" = 1 ]; then
+  gcc -std=c11 -O2 -g -Wall -Wextra -Werror -Iinclude -Ic-tests -o "$out/bench_krb5" c-tests/bench_krb5.c \
+    -ldl -lgssapi_krb5
+  kdc_dir=$(mktemp -d /tmp/secur32-bench-kdc-XXXXXX)
+  if kdc_env=$(tests/kerberos/mit-kdc.sh start "$kdc_dir" --kinit); then
+    kargs=(--json "$out/krb5.json" --raw "$target/release/libsecur32_raw.so")
+    [ -n "${BENCH_SECONDS:-}" ] && kargs+=(--seconds "$BENCH_SECONDS")
+    (eval "$kdc_env"; "$out/bench_krb5" "${kargs[@]}" "${libs[0]}") | tee -a "$out/bench.txt" || true
+    tests/kerberos/mit-kdc.sh stop "$kdc_dir" >/dev/null 2>&1 || true
+  else
+    echo "bench: BENCH_KERBEROS=1 but the MIT KDC did not start; Kerberos not benchmarked" | tee -a "$out/bench.txt"
+  fi
+  rm -rf "$kdc_dir"
+fi
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$out/bench.txt"
 if [ "${BENCH_README:-}" = 1 ]; then
-  python3 c-tests/bench-readme.py "$out/bench.json" "$out/bench.txt" README.md
+  python3 c-tests/bench-readme.py "$out/bench.json" "$out/bench.txt" README.md "$out/krb5.json"
 fi

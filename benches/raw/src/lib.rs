@@ -277,3 +277,85 @@ pub unsafe extern "C" fn secur32_raw_gcm_open(
         1
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Kerberos AES256-CTS-HMAC-SHA1-96 (RFC 3962) as RFC 4121 wraps with confidentiality: the
+// plaintext (confounder ‖ data ‖ token header copy) MACed with HMAC-SHA1 (ring; 96-bit tag) and
+// encrypted in place with AES-256 CBC-CS3 (aes + cts, IV zero), the package's crates and calls.
+
+use aes::cipher::InnerIvInit;
+use cts::{Decrypt as _, Encrypt as _};
+
+/// Ke (AES-256 key schedule) and Ki (HMAC-SHA1 key) of one direction.
+pub struct RawKrb {
+    ke: aes::Aes256,
+    ki: ring::hmac::Key,
+}
+
+/// New Kerberos state from a 32-byte key (used as Ke and Ki alike: the cost is what counts).
+///
+/// # Safety
+/// `key` points to 32 readable bytes.
+#[no_mangle]
+pub unsafe extern "C" fn secur32_raw_krb_new(key: *const u8) -> *mut RawKrb {
+    use aes::cipher::KeyInit;
+    // SAFETY: 32 readable bytes per the contract.
+    let k: [u8; 32] = unsafe { *(key as *const [u8; 32]) };
+    Box::into_raw(Box::new(RawKrb {
+        ke: aes::Aes256::new(&k.into()),
+        ki: ring::hmac::Key::new(ring::hmac::HMAC_SHA1_FOR_LEGACY_USE_ONLY, &k),
+    }))
+}
+
+/// # Safety
+/// `s` is NULL or from [`secur32_raw_krb_new`], not used afterwards.
+#[no_mangle]
+pub unsafe extern "C" fn secur32_raw_krb_free(s: *mut RawKrb) {
+    if !s.is_null() {
+        // SAFETY: from Box::into_raw.
+        drop(unsafe { Box::from_raw(s) });
+    }
+}
+
+/// MACs `buf` (`len` ≥ 17 bytes: confounder ‖ data ‖ header) into `mac` (12 bytes) and encrypts
+/// it in place.
+///
+/// # Safety
+/// `s` from [`secur32_raw_krb_new`]; `buf` valid for `len` bytes; `mac` writable for 12 bytes.
+#[no_mangle]
+pub unsafe extern "C" fn secur32_raw_krb_seal(
+    s: *mut RawKrb,
+    buf: *mut u8,
+    len: usize,
+    mac: *mut u8,
+) -> i32 {
+    // SAFETY: per the contract.
+    let (s, buf, mac) = unsafe { (&*s, slice(buf, len), slice(mac, 12)) };
+    let tag = ring::hmac::sign(&s.ki, buf);
+    mac.copy_from_slice(&tag.as_ref()[..12]);
+    match cts::CbcCs3Enc::<aes::Aes256>::inner_iv_slice_init(s.ke.clone(), &[0u8; 16]) {
+        Ok(c) => c.encrypt(buf).map_or(1, |_| 0),
+        Err(_) => 1,
+    }
+}
+
+/// Decrypts what [`secur32_raw_krb_seal`] made and checks its MAC. 0 = genuine.
+///
+/// # Safety
+/// As [`secur32_raw_krb_seal`]; `mac` readable for 12 bytes.
+#[no_mangle]
+pub unsafe extern "C" fn secur32_raw_krb_unseal(
+    s: *mut RawKrb,
+    buf: *mut u8,
+    len: usize,
+    mac: *mut u8,
+) -> i32 {
+    // SAFETY: per the contract.
+    let (s, buf, mac) = unsafe { (&*s, slice(buf, len), slice(mac, 12)) };
+    let ok = cts::CbcCs3Dec::<aes::Aes256>::inner_iv_slice_init(s.ke.clone(), &[0u8; 16])
+        .ok()
+        .and_then(|c| c.decrypt(buf).ok())
+        .is_some();
+    let tag = ring::hmac::sign(&s.ki, buf);
+    i32::from(!(ok && subtle::ConstantTimeEq::ct_eq(&tag.as_ref()[..12], &*mac).into()))
+}

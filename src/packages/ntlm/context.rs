@@ -344,22 +344,33 @@ impl NtlmContext {
                 | NTLMSSP_NEGOTIATE_128
                 | NTLMSSP_NEGOTIATE_56
                 | NTLMSSP_NEGOTIATE_KEY_EXCH);
-        let host = hostname();
-        let domain = self
-            .creds
-            .server
-            .as_ref()
-            .map(|a| a.domain.as_str())
-            .filter(|d| !d.is_empty())
-            .unwrap_or(host);
-        let mut av = AvPairs::default();
-        av.set(MSV_AV_NB_DOMAIN_NAME, utf16le(domain));
-        av.set(MSV_AV_NB_COMPUTER_NAME, utf16le(host));
-        av.set(MSV_AV_DNS_DOMAIN_NAME, utf16le(&domain.to_lowercase()));
-        av.set(MSV_AV_DNS_COMPUTER_NAME, utf16le(&host.to_lowercase()));
-        av.set(MSV_AV_TIMESTAMP, filetime_now().to_le_bytes().to_vec());
+        // TargetName and the AV pairs up to MsvAvTimestamp depend only on the credentials.
+        let (domain, names) = self.creds.target.get_or_init(|| {
+            let host = hostname();
+            let domain = self
+                .creds
+                .server
+                .as_ref()
+                .map(|a| a.domain.as_str())
+                .filter(|d| !d.is_empty())
+                .unwrap_or(host);
+            let mut av = AvPairs::default();
+            av.set(MSV_AV_NB_DOMAIN_NAME, utf16le(domain));
+            av.set(MSV_AV_NB_COMPUTER_NAME, utf16le(host));
+            av.set(MSV_AV_DNS_DOMAIN_NAME, utf16le(&domain.to_lowercase()));
+            av.set(MSV_AV_DNS_COMPUTER_NAME, utf16le(&host.to_lowercase()));
+            let mut names = av.encode();
+            names.truncate(names.len() - 4); // without MsvAvEOL
+            (domain.to_string(), names)
+        });
+        let mut target_info = Vec::with_capacity(names.len() + 16);
+        target_info.extend_from_slice(names);
+        target_info.extend_from_slice(&MSV_AV_TIMESTAMP.to_le_bytes());
+        target_info.extend_from_slice(&8u16.to_le_bytes());
+        target_info.extend_from_slice(&filetime_now().to_le_bytes());
+        target_info.extend_from_slice(&[0, 0, 0, 0]); // MsvAvEOL
         let server_challenge = *random::<8>()?;
-        let msg = challenge::build(flags, domain, &server_challenge, &av.encode())?;
+        let msg = challenge::build(flags, domain, &server_challenge, &target_info)?;
         let allocated = write_output(step, &msg)?;
         Ok((
             State::Challenged {
@@ -418,9 +429,14 @@ impl NtlmContext {
             if msg.len() < HEADER_LEN {
                 return Err(Error::InvalidToken);
             }
-            let mut zeroed = msg.clone();
-            zeroed[MIC_OFFSET..HEADER_LEN].fill(0);
-            let m = mic(&exported, negotiate, challenge, &zeroed);
+            // The AUTHENTICATE with its MIC field zeroed, fed in pieces (no copy).
+            let m = HmacKey::new(&exported[..]).mac(&[
+                negotiate,
+                challenge,
+                &msg[..MIC_OFFSET],
+                &[0u8; HEADER_LEN - MIC_OFFSET],
+                &msg[HEADER_LEN..],
+            ]);
             if !bool::from(m.ct_eq(&msg[MIC_OFFSET..HEADER_LEN])) {
                 return Err(Error::LogonDenied);
             }

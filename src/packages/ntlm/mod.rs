@@ -83,6 +83,9 @@ pub struct NtlmCredentials {
     /// With SECPKG_CRED_INBOUND and an identity: the one account the server accepts.
     /// `None`: accounts come from NTLM_USER_FILE, read at accept time.
     server: Option<Account>,
+    /// The CHALLENGE's TargetName and the AV pairs before MsvAvTimestamp (names of this
+    /// machine and the server account's domain), built at the first accept.
+    target: std::sync::OnceLock<(String, Vec<u8>)>,
 }
 
 /// This machine's NetBIOS-style name (upper case), read once per process (as Windows, whose
@@ -158,6 +161,7 @@ impl NtlmCredentials {
             usage,
             client,
             server,
+            target: std::sync::OnceLock::new(),
         })
     }
 }

@@ -359,3 +359,23 @@ fn encrypt_decrypt_checksum_interoperate_with_mit_libkrb5() {
         }
     }
 }
+
+#[test]
+fn confounders_are_fresh_across_pool_refills() {
+    use super::{fill_confounder, CONFOUNDER_POOL};
+    // Enough 16-byte confounders to refill the per-thread pool several times (and one 8-byte,
+    // RC4's size, to leave it unaligned): all distinct, none all-zero.
+    let mut seen = std::collections::HashSet::new();
+    let mut small = [0u8; 8];
+    fill_confounder(&mut small);
+    for _ in 0..(4 * CONFOUNDER_POOL / 16 + 3) {
+        let mut c = [0u8; 16];
+        fill_confounder(&mut c);
+        assert_ne!(c, [0u8; 16]);
+        assert!(seen.insert(c), "a confounder repeated");
+    }
+    // Larger than a quarter of the pool: straight from the system RNG.
+    let mut big = [0u8; CONFOUNDER_POOL];
+    fill_confounder(&mut big);
+    assert_ne!(big, [0u8; CONFOUNDER_POOL]);
+}

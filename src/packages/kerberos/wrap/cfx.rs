@@ -21,7 +21,7 @@ use super::consts::*;
 use super::{is_writable_data, validate_data, CfxKeys, Session, MAX_SEGS};
 use crate::buffers::SecBuffers;
 use crate::packages::kerberos::crypto::iov::{cts_decrypt, cts_encrypt, Seg, Stream};
-use crate::packages::kerberos::crypto::{fill_random, UsageKeys};
+use crate::packages::kerberos::crypto::{fill_confounder, UsageKeys};
 use crate::status::{Error, SecResult};
 
 /// Token header length.
@@ -234,7 +234,7 @@ impl Session {
             let rot = ec + HEADER + h;
             let mut s = Stream::new(msg, &segs[..count], rot);
             let mut confounder = Zeroizing::new([0u8; CONFOUNDER]);
-            fill_random(&mut confounder[..]);
+            fill_confounder(&mut confounder[..]);
             s.write(0, &confounder[..]);
             s.write(CONFOUNDER + n, &[0xFF; DCE_EC][..ec]);
             s.write(CONFOUNDER + n + ec, &header); // RRC 0 in the encrypted copy

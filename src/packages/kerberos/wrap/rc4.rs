@@ -24,7 +24,7 @@ use zeroize::Zeroizing;
 use super::consts::*;
 use super::{is_writable_data, validate_data, Session};
 use crate::buffers::SecBuffers;
-use crate::packages::kerberos::crypto::{fill_random, rfc4757, Key};
+use crate::packages::kerberos::crypto::{fill_confounder, rfc4757, Key};
 use crate::status::{Error, SecResult};
 
 /// The Kerberos V5 mechanism OID 1.2.840.113554.1.2.2, DER-encoded.
@@ -248,7 +248,7 @@ impl Session {
         inner[4..6].copy_from_slice(if conf { &SEAL_ALG_RC4 } else { &SEAL_ALG_NONE });
         inner[6..8].copy_from_slice(&[0xFF, 0xFF]);
         let mut confounder = Zeroizing::new([0u8; 8]);
-        fill_random(&mut confounder[..]);
+        fill_confounder(&mut confounder[..]);
         let padding = [1u8; 1];
         let padding = &padding[..pad_len];
         let cksum = Self::rc4_checksum(

@@ -34,7 +34,8 @@ fi
   dead=$dir/dead-krb5.conf
   sed -E "s/(kdc *= *127\.0\.0\.1):[0-9]+/\1:9/" "$KRB5_CONFIG" >"$dead"
   export KT_DEAD_CONFIG=$dead
-  printf '%s:%s:%s\n' "$REALM" "$USER1" "$USER1_PASSWORD" >"$dir/ntlm-users"
+  printf '%s:%s:%s\nNO.SUCH.REALM:%s:%s\n' "$REALM" "$USER1" "$USER1_PASSWORD" "$USER1" "$USER1_PASSWORD" \
+    >"$dir/ntlm-users"
   export NTLM_USER_FILE=$dir/ntlm-users
   "$out/negotiate"
 )

@@ -339,6 +339,29 @@ static void test_ntlm_paths(const char *spn) {
   full(&P, "ntlm/unknown-spn", "NTLM");
   free_pair(&P);
 
+  /* A realm no KDC serves (the TGT request cannot be sent anywhere): NTLM. */
+  CHECK_STATUS(acquire("Negotiate", SECPKG_CRED_OUTBOUND, env("KT_USER"), "NO.SUCH.REALM", env("KT_PASS"), NULL, &P.ccred),
+               SEC_E_OK);
+  CHECK_STATUS(acquire("Negotiate", SECPKG_CRED_INBOUND, NULL, NULL, NULL, NULL, &P.scred), SEC_E_OK);
+  CHECK_STATUS(handshake(&P, spn), SEC_E_OK);
+  CHECK(contains(P.first, P.first_len, NTLM_LIST, sizeof NTLM_LIST), "unknown realm: fell back to NTLM");
+  expect_package(&P, "NTLM", "ntlm/unknown-realm");
+  free_pair(&P);
+
+  /* No Kerberos credentials at all (no ccache, NULL auth data): NTLM from NTLM_USER_FILE. */
+  {
+    char *saved = strdup(env("KRB5CCNAME"));
+    setenv("KRB5CCNAME", "FILE:/nonexistent/secur32-no-ccache", 1);
+    CHECK_STATUS(acquire("Negotiate", SECPKG_CRED_OUTBOUND, NULL, NULL, NULL, NULL, &P.ccred), SEC_E_OK);
+    setenv("KRB5CCNAME", saved, 1);
+    free(saved);
+    CHECK_STATUS(acquire("Negotiate", SECPKG_CRED_INBOUND, NULL, NULL, NULL, NULL, &P.scred), SEC_E_OK);
+    CHECK_STATUS(handshake(&P, spn), SEC_E_OK);
+    CHECK(contains(P.first, P.first_len, NTLM_LIST, sizeof NTLM_LIST), "no ccache: NTLM alone");
+    full(&P, "ntlm/no-ccache", "NTLM");
+    free_pair(&P);
+  }
+
   /* Raw NTLMSSP initiator (package "NTLM") against the Negotiate acceptor (HTTP clients). */
   CHECK_STATUS(acquire("NTLM", SECPKG_CRED_OUTBOUND, env("KT_USER"), env("KT_REALM"), env("KT_PASS"), NULL, &P.ccred), SEC_E_OK);
   CHECK_STATUS(acquire("Negotiate", SECPKG_CRED_INBOUND, NULL, NULL, NULL, NULL, &P.scred), SEC_E_OK);

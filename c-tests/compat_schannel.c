@@ -213,6 +213,67 @@ static void test_cred_errors(PCCERT_CONTEXT with_key) {
     CertFreeCertificateContext(no_key);
 }
 
+/* A certificate whose private key is reachable only through its key-provider properties
+   (Wine dlls/secur32/tests/schannel.c testAcquireSecurityContext, run on Windows: a context
+   from CertCreateCertificateContext has no key → SEC_E_NO_CREDENTIALS; once
+   CERT_KEY_PROV_INFO_PROP_ID names a container holding the key → SEC_E_OK). Here the
+   containers are the keys PFXImportCertStore imported (docs: CertSetCertificateContextProperty
+   in wincrypt.h). */
+static void test_key_prov(PCCERT_CONTEXT with_key) {
+    static unsigned char buf[1024];
+    DWORD n = 0;
+    CRYPT_KEY_PROV_INFO *info = (CRYPT_KEY_PROV_INFO *)buf, bogus;
+    CERT_KEY_CONTEXT kc;
+    SEC_WCHAR none[] = {'n', 'o', '-', 's', 'u', 'c', 'h', 0};
+    side_t cl, sv;
+    SECURITY_STATUS s;
+    memset(&cl, 0, sizeof cl);
+    memset(&sv, 0, sizeof sv);
+    BOOL ok = CertGetCertificateContextProperty(with_key, CERT_KEY_PROV_INFO_PROP_ID, NULL, &n);
+    EXPECT(ok && n > sizeof *info && n <= sizeof buf, "KEY_PROV_INFO size %u", (unsigned)n);
+    if (!ok || n > sizeof buf) return;
+    ok = CertGetCertificateContextProperty(with_key, CERT_KEY_PROV_INFO_PROP_ID, buf, &n);
+    EXPECT(ok && info->pwszContainerName && info->pwszContainerName[0] && info->pwszProvName &&
+               info->dwKeySpec == AT_KEYEXCHANGE,
+           "imported certificate's KEY_PROV_INFO");
+    PCCERT_CONTEXT bare = CertCreateCertificateContext(X509_ASN_ENCODING, with_key->pbCertEncoded,
+                                                       with_key->cbCertEncoded);
+    EXPECT(bare != NULL, "CertCreateCertificateContext");
+    if (!bare) return;
+    EXPECT(acquire(&sv.cred, SECPKG_CRED_INBOUND, bare, 0, 0) == SEC_E_NO_CREDENTIALS, "no key yet");
+    /* A container that holds no key: still SEC_E_NO_CREDENTIALS. */
+    bogus = *info;
+    bogus.pwszContainerName = none;
+    EXPECT(CertSetCertificateContextProperty(bare, CERT_KEY_PROV_INFO_PROP_ID, 0, &bogus), "set bogus");
+    EXPECT(acquire(&sv.cred, SECPKG_CRED_INBOUND, bare, 0, 0) == SEC_E_NO_CREDENTIALS, "bogus container");
+    /* The imported key's container: the credential works, and a handshake completes with it. */
+    EXPECT(CertSetCertificateContextProperty(bare, CERT_KEY_PROV_INFO_PROP_ID, 0, info), "set KEY_PROV_INFO");
+    s = acquire(&sv.cred, SECPKG_CRED_INBOUND, bare, 0, 0);
+    EXPECT(s == SEC_E_OK, "key through KEY_PROV_INFO: %s", status_name(s));
+    if (s == SEC_E_OK) {
+        EXPECT(acquire(&cl.cred, SECPKG_CRED_OUTBOUND, NULL, 0, SCH_CRED_MANUAL_CRED_VALIDATION) == SEC_E_OK,
+               "client cred");
+        s = handshake(&cl, &sv);
+        EXPECT(s == SEC_E_OK, "handshake with the KEY_PROV_INFO key: %s", status_name(s));
+        DeleteSecurityContext(&cl.ctx);
+        DeleteSecurityContext(&sv.ctx);
+        FreeCredentialsHandle(&cl.cred);
+        FreeCredentialsHandle(&sv.cred);
+    }
+    /* NULL pvData removes the property: no key again. */
+    EXPECT(CertSetCertificateContextProperty(bare, CERT_KEY_PROV_INFO_PROP_ID, 0, NULL), "remove");
+    EXPECT(acquire(&sv.cred, SECPKG_CRED_INBOUND, bare, 0, 0) == SEC_E_NO_CREDENTIALS, "removed");
+    /* CERT_KEY_CONTEXT_PROP_ID from the imported certificate does the same. */
+    n = sizeof kc;
+    ok = CertGetCertificateContextProperty(with_key, CERT_KEY_CONTEXT_PROP_ID, &kc, &n);
+    EXPECT(ok && n == sizeof kc && kc.cbSize == sizeof kc && kc.hCryptProv, "KEY_CONTEXT");
+    EXPECT(CertSetCertificateContextProperty(bare, CERT_KEY_CONTEXT_PROP_ID, 0, &kc), "set KEY_CONTEXT");
+    s = acquire(&sv.cred, SECPKG_CRED_INBOUND, bare, 0, 0);
+    EXPECT(s == SEC_E_OK, "key through KEY_CONTEXT: %s", status_name(s));
+    if (s == SEC_E_OK) FreeCredentialsHandle(&sv.cred);
+    CertFreeCertificateContext(bare);
+}
+
 int main(int argc, char **argv) {
     if (argc < 3) {
         fprintf(stderr, "usage: compat_schannel SERVER.pfx PASSWORD\n");
@@ -232,6 +293,7 @@ int main(int argc, char **argv) {
     test_control_token(&cl.cred);
     test_cred_settings();
     test_cred_errors(cert);
+    test_key_prov(cert);
 
     SECURITY_STATUS s = handshake(&cl, &sv);
     EXPECT(s == SEC_E_OK, "handshake %s", status_name(s));

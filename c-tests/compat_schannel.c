@@ -76,6 +76,20 @@ static void test_isc_input(CredHandle *cred) {
     s = InitializeSecurityContextA(cred, NULL, (SEC_CHAR *)"localhost", ISC_FLAGS, 0, 0, &ed, 0, &ctx, &od, &attrs,
                                    &ts);
     EXPECT(s == SEC_E_INVALID_TOKEN, "EMPTY input with a bogus length: %s", status_name(s));
+    /* The first ISC with a NULL output pvBuffer (cbBuffer 1000) and no ALLOCATE_MEMORY:
+       SEC_I_CONTINUE_NEEDED, the token in a buffer Schannel allocated, freed with
+       FreeContextBuffer (Wine dlls/secur32/tests/schannel.c test_connection_shutdown, run on
+       Windows). */
+    SecBuffer nb = {1000, SECBUFFER_TOKEN, NULL};
+    SecBufferDesc nd = {SECBUFFER_VERSION, 1, &nb};
+    s = InitializeSecurityContextA(cred, NULL, (SEC_CHAR *)"localhost", ISC_REQ_CONFIDENTIALITY | ISC_REQ_STREAM, 0, 0,
+                                   NULL, 0, &ctx, &nd, &attrs, &ts);
+    EXPECT(s == SEC_I_CONTINUE_NEEDED && nb.pvBuffer != NULL && nb.cbBuffer > 0,
+           "NULL pvBuffer without ALLOCATE_MEMORY: %s, pvBuffer %p", status_name(s), nb.pvBuffer);
+    if (s == SEC_I_CONTINUE_NEEDED) {
+        if (nb.pvBuffer) FreeContextBuffer(nb.pvBuffer);
+        DeleteSecurityContext(&ctx);
+    }
 }
 
 /* ApplyControlToken's checks (Wine dlls/secur32/schannel.c schan_ApplyControlToken, tested on
@@ -274,7 +288,48 @@ static void test_key_prov(PCCERT_CONTEXT with_key) {
     CertFreeCertificateContext(bare);
 }
 
+/* compat_schannel storekey CERT.der, with $SECUR32_CERT_STORE_DIR/MY holding the
+   certificate's PKCS#12 file: a context made from the DER alone finds its key through
+   CERT_KEY_PROV_INFO_PROP_ID naming the container "secur32-" + SHA-1 thumbprint (hex), the
+   name this library gives imported keys (wincrypt.h, CertSetCertificateContextProperty). */
+static int store_key(const char *path) {
+    static unsigned char der[16384];
+    FILE *f = fopen(path, "rb");
+    size_t n = f ? fread(der, 1, sizeof der, f) : 0;
+    if (f) fclose(f);
+    PCCERT_CONTEXT c = CertCreateCertificateContext(X509_ASN_ENCODING, der, (DWORD)n);
+    EXPECT(c != NULL, "read %s", path);
+    if (!c) return 1;
+    CredHandle cred;
+    EXPECT(acquire(&cred, SECPKG_CRED_INBOUND, c, 0, 0) == SEC_E_NO_CREDENTIALS, "no key before the property");
+    BYTE hash[20];
+    DWORD hn = sizeof hash;
+    EXPECT(CertGetCertificateContextProperty(c, CERT_SHA1_HASH_PROP_ID, hash, &hn) && hn == 20, "SHA-1");
+    SEC_WCHAR name[64];
+    const char *pre = "secur32-", *hex = "0123456789abcdef";
+    int k = 0;
+    for (; pre[k]; k++) name[k] = (SEC_WCHAR)pre[k];
+    for (int i = 0; i < 20; i++) {
+        name[k++] = (SEC_WCHAR)hex[hash[i] >> 4];
+        name[k++] = (SEC_WCHAR)hex[hash[i] & 15];
+    }
+    name[k] = 0;
+    CRYPT_KEY_PROV_INFO info;
+    memset(&info, 0, sizeof info);
+    info.pwszContainerName = name;
+    info.dwProvType = PROV_RSA_FULL;
+    info.dwKeySpec = AT_KEYEXCHANGE;
+    EXPECT(CertSetCertificateContextProperty(c, CERT_KEY_PROV_INFO_PROP_ID, 0, &info), "set KEY_PROV_INFO");
+    SECURITY_STATUS s = acquire(&cred, SECPKG_CRED_INBOUND, c, 0, 0);
+    EXPECT(s == SEC_E_OK, "key from the store directory: %s", status_name(s));
+    if (s == SEC_E_OK) FreeCredentialsHandle(&cred);
+    CertFreeCertificateContext(c);
+    printf("compat_schannel storekey: %lu passed, %lu failed\n", g_pass, g_fail);
+    return g_fail ? 1 : 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc == 3 && strcmp(argv[1], "storekey") == 0) return store_key(argv[2]);
     if (argc < 3) {
         fprintf(stderr, "usage: compat_schannel SERVER.pfx PASSWORD\n");
         return 2;

@@ -47,6 +47,35 @@ static void test_isc_input(CredHandle *cred) {
     SECURITY_STATUS s = InitializeSecurityContextA(cred, NULL, (SEC_CHAR *)"localhost", ISC_FLAGS, 0, 0, NULL, 0,
                                                    &ctx, &od, &attrs, &ts);
     EXPECT(s == SEC_I_CONTINUE_NEEDED, "first ISC %s", status_name(s));
+    /* Same test: no input after the first call → SEC_E_INCOMPLETE_MESSAGE, the output buffer
+       (size, type) and phNewContext untouched; an empty TOKEN with an EMPTY buffer → the EMPTY
+       one becomes SECBUFFER_MISSING 5 (a record header); 4 bytes of a header → MISSING 1. */
+    CtxtHandle ctx2;
+    ctx2.dwLower = ctx2.dwUpper = 0xdeadbeef;
+    ob.cbBuffer = sizeof out;
+    s = InitializeSecurityContextA(cred, &ctx, (SEC_CHAR *)"localhost", ISC_FLAGS, 0, 0, NULL, 0, &ctx2, &od,
+                                   &attrs, &ts);
+    EXPECT(s == SEC_E_INCOMPLETE_MESSAGE && ob.cbBuffer == sizeof out && ob.BufferType == SECBUFFER_TOKEN &&
+               ctx2.dwLower == 0xdeadbeef && ctx2.dwUpper == 0xdeadbeef,
+           "no input: %s", status_name(s));
+    SecBuffer ib2[2] = {{0, SECBUFFER_TOKEN, in}, {0, SECBUFFER_EMPTY, NULL}};
+    SecBufferDesc id2 = {SECBUFFER_VERSION, 2, ib2};
+    s = InitializeSecurityContextA(cred, &ctx, (SEC_CHAR *)"localhost", ISC_FLAGS, 0, 0, &id2, 0, NULL, &od, &attrs,
+                                   &ts);
+    EXPECT(s == SEC_E_INCOMPLETE_MESSAGE && ob.cbBuffer == sizeof out && ib2[1].BufferType == SECBUFFER_MISSING &&
+               ib2[1].cbBuffer == 5,
+           "empty token: %s, buffer 1 type %u count %u", status_name(s), (unsigned)ib2[1].BufferType,
+           (unsigned)ib2[1].cbBuffer);
+    static const unsigned char hdr[5] = {0x16, 0x03, 0x03, 0x00, 0x40};
+    memcpy(in, hdr, sizeof hdr);
+    ib2[0].cbBuffer = 4;
+    ib2[1].BufferType = SECBUFFER_EMPTY;
+    ib2[1].cbBuffer = 0;
+    s = InitializeSecurityContextA(cred, &ctx, (SEC_CHAR *)"localhost", ISC_FLAGS, 0, 0, &id2, 0, NULL, &od, &attrs,
+                                   &ts);
+    EXPECT(s == SEC_E_INCOMPLETE_MESSAGE && ib2[1].BufferType == SECBUFFER_MISSING && ib2[1].cbBuffer == 1,
+           "4 header bytes: %s, buffer 1 type %u count %u", status_name(s), (unsigned)ib2[1].BufferType,
+           (unsigned)ib2[1].cbBuffer);
     memset(in, 0xfa, sizeof in);
     ob.cbBuffer = 1;
     s = InitializeSecurityContextA(cred, &ctx, (SEC_CHAR *)"localhost", ISC_FLAGS, 0, 0, &id, 0, NULL, &od, &attrs,

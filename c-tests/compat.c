@@ -217,6 +217,47 @@ static void test_sspi_identity(void) {
   CHECK(e && e->PackageList && wide_eq(e->PackageList, "!Kerberos") && e->PackageListLength == 9, "!Kerberos");
   CHECK_STATUS(SspiExcludePackage(NULL, W_KERB, &ex), SEC_E_INVALID_PARAMETER);
   SspiFreeAuthIdentity(ex);
+  /* SspiZeroAuthIdentity clears the password only: the strings come back with user and
+     domain intact and an empty (non-NULL) password (same Wine test). */
+  SspiZeroAuthIdentity(id);
+  CHECK_STATUS(SspiEncodeAuthIdentityAsStrings(id, &u, &d, &pw), SEC_E_OK);
+  CHECK(u && wide_eq(u, "user") && d && wide_eq(d, "DOM") && pw && pw[0] == 0, "zeroed identity");
+  SspiLocalFree((PVOID)u);
+  SspiLocalFree((PVOID)d);
+  SspiLocalFree((PVOID)pw);
+  /* NULL arguments: Microsoft documents only "a nonzero error code" and no Windows run shows
+     which, so these are ours (SEC_E_INVALID_PARAMETER, the header's docs); every output is
+     left untouched on failure, as Windows leaves SspiEncodeStringsAsAuthIdentity's. */
+  {
+    PSEC_WINNT_AUTH_IDENTITY_OPAQUE o = (PSEC_WINNT_AUTH_IDENTITY_OPAQUE)0xdeadbeef;
+    const SEC_WCHAR *s1 = (const SEC_WCHAR *)0xdeadbeef, *s2 = s1, *s3 = s1;
+    SEC_WCHAR *host = (SEC_WCHAR *)0xdeadbeef;
+    char *arr = (char *)0xdeadbeef;
+    ULONG n = 0xdeadbeef, t = 0xdeadbeef;
+    UCHAR *b = (UCHAR *)0xdeadbeef;
+    BOOLEAN same1 = 7, same2 = 7;
+    CHECK_STATUS(SspiEncodeAuthIdentityAsStrings(NULL, &s1, &s2, &s3), SEC_E_INVALID_PARAMETER);
+    CHECK_STATUS(SspiCopyAuthIdentity(NULL, &o), SEC_E_INVALID_PARAMETER);
+    CHECK_STATUS(SspiCopyAuthIdentity(id, NULL), SEC_E_INVALID_PARAMETER);
+    CHECK_STATUS(SspiValidateAuthIdentity(NULL), SEC_E_INVALID_PARAMETER);
+    CHECK_STATUS(SspiCompareAuthIdentities(NULL, id, &same1, &same2), SEC_E_INVALID_PARAMETER);
+    CHECK_STATUS(SspiMarshalAuthIdentity(NULL, &n, &arr), SEC_E_INVALID_PARAMETER);
+    CHECK_STATUS(SspiMarshalAuthIdentity(id, NULL, &arr), SEC_E_INVALID_PARAMETER);
+    CHECK_STATUS(SspiUnmarshalAuthIdentity(10, NULL, &o), SEC_E_INVALID_PARAMETER);
+    CHECK_STATUS(SspiUnmarshalAuthIdentity(4, (char *)"\x01\x02\x00\x00", &o), SEC_E_INVALID_TOKEN);
+    CHECK_STATUS(SspiPrepareForCredRead(NULL, W_TARGET, &t, &s1), SEC_E_INVALID_PARAMETER);
+    CHECK_STATUS(SspiPrepareForCredWrite(NULL, W_TARGET, &t, &s1, &s2, &b, &n), SEC_E_INVALID_PARAMETER);
+    CHECK_STATUS(SspiGetTargetHostName(NULL, &host), SEC_E_INVALID_PARAMETER);
+    CHECK_STATUS(SspiGetTargetHostName(W_TARGET, NULL), SEC_E_INVALID_PARAMETER);
+    CHECK(!SspiIsAuthIdentityEncrypted(NULL) && !SspiIsAuthIdentityEncrypted(id), "never encrypted");
+    CHECK(o == (PSEC_WINNT_AUTH_IDENTITY_OPAQUE)0xdeadbeef && s1 == (const SEC_WCHAR *)0xdeadbeef &&
+              s2 == s1 && s3 == s1 && host == (SEC_WCHAR *)0xdeadbeef && arr == (char *)0xdeadbeef &&
+              n == 0xdeadbeef && t == 0xdeadbeef && b == (UCHAR *)0xdeadbeef && same1 == 7 && same2 == 7,
+          "outputs untouched on failure");
+    CHECK_STATUS(SspiGetTargetHostName(W_TARGET, &host), SEC_E_OK);
+    CHECK(host && wide_eq(host, "h"), "host of HTTP/h");
+    SspiLocalFree(host);
+  }
   SspiFreeAuthIdentity(id);
 }
 

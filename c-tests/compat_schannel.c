@@ -47,6 +47,35 @@ static void test_isc_input(CredHandle *cred) {
     SECURITY_STATUS s = InitializeSecurityContextA(cred, NULL, (SEC_CHAR *)"localhost", ISC_FLAGS, 0, 0, NULL, 0,
                                                    &ctx, &od, &attrs, &ts);
     EXPECT(s == SEC_I_CONTINUE_NEEDED, "first ISC %s", status_name(s));
+    /* Same test: no input after the first call → SEC_E_INCOMPLETE_MESSAGE, the output buffer
+       (size, type) and phNewContext untouched; an empty TOKEN with an EMPTY buffer → the EMPTY
+       one becomes SECBUFFER_MISSING 5 (a record header); 4 bytes of a header → MISSING 1. */
+    CtxtHandle ctx2;
+    ctx2.dwLower = ctx2.dwUpper = 0xdeadbeef;
+    ob.cbBuffer = sizeof out;
+    s = InitializeSecurityContextA(cred, &ctx, (SEC_CHAR *)"localhost", ISC_FLAGS, 0, 0, NULL, 0, &ctx2, &od,
+                                   &attrs, &ts);
+    EXPECT(s == SEC_E_INCOMPLETE_MESSAGE && ob.cbBuffer == sizeof out && ob.BufferType == SECBUFFER_TOKEN &&
+               ctx2.dwLower == 0xdeadbeef && ctx2.dwUpper == 0xdeadbeef,
+           "no input: %s", status_name(s));
+    SecBuffer ib2[2] = {{0, SECBUFFER_TOKEN, in}, {0, SECBUFFER_EMPTY, NULL}};
+    SecBufferDesc id2 = {SECBUFFER_VERSION, 2, ib2};
+    s = InitializeSecurityContextA(cred, &ctx, (SEC_CHAR *)"localhost", ISC_FLAGS, 0, 0, &id2, 0, NULL, &od, &attrs,
+                                   &ts);
+    EXPECT(s == SEC_E_INCOMPLETE_MESSAGE && ob.cbBuffer == sizeof out && ib2[1].BufferType == SECBUFFER_MISSING &&
+               ib2[1].cbBuffer == 5,
+           "empty token: %s, buffer 1 type %u count %u", status_name(s), (unsigned)ib2[1].BufferType,
+           (unsigned)ib2[1].cbBuffer);
+    static const unsigned char hdr[5] = {0x16, 0x03, 0x03, 0x00, 0x40};
+    memcpy(in, hdr, sizeof hdr);
+    ib2[0].cbBuffer = 4;
+    ib2[1].BufferType = SECBUFFER_EMPTY;
+    ib2[1].cbBuffer = 0;
+    s = InitializeSecurityContextA(cred, &ctx, (SEC_CHAR *)"localhost", ISC_FLAGS, 0, 0, &id2, 0, NULL, &od, &attrs,
+                                   &ts);
+    EXPECT(s == SEC_E_INCOMPLETE_MESSAGE && ib2[1].BufferType == SECBUFFER_MISSING && ib2[1].cbBuffer == 1,
+           "4 header bytes: %s, buffer 1 type %u count %u", status_name(s), (unsigned)ib2[1].BufferType,
+           (unsigned)ib2[1].cbBuffer);
     memset(in, 0xfa, sizeof in);
     ob.cbBuffer = 1;
     s = InitializeSecurityContextA(cred, &ctx, (SEC_CHAR *)"localhost", ISC_FLAGS, 0, 0, &id, 0, NULL, &od, &attrs,
@@ -76,6 +105,20 @@ static void test_isc_input(CredHandle *cred) {
     s = InitializeSecurityContextA(cred, NULL, (SEC_CHAR *)"localhost", ISC_FLAGS, 0, 0, &ed, 0, &ctx, &od, &attrs,
                                    &ts);
     EXPECT(s == SEC_E_INVALID_TOKEN, "EMPTY input with a bogus length: %s", status_name(s));
+    /* The first ISC with a NULL output pvBuffer (cbBuffer 1000) and no ALLOCATE_MEMORY:
+       SEC_I_CONTINUE_NEEDED, the token in a buffer Schannel allocated, freed with
+       FreeContextBuffer (Wine dlls/secur32/tests/schannel.c test_connection_shutdown, run on
+       Windows). */
+    SecBuffer nb = {1000, SECBUFFER_TOKEN, NULL};
+    SecBufferDesc nd = {SECBUFFER_VERSION, 1, &nb};
+    s = InitializeSecurityContextA(cred, NULL, (SEC_CHAR *)"localhost", ISC_REQ_CONFIDENTIALITY | ISC_REQ_STREAM, 0, 0,
+                                   NULL, 0, &ctx, &nd, &attrs, &ts);
+    EXPECT(s == SEC_I_CONTINUE_NEEDED && nb.pvBuffer != NULL && nb.cbBuffer > 0,
+           "NULL pvBuffer without ALLOCATE_MEMORY: %s, pvBuffer %p", status_name(s), nb.pvBuffer);
+    if (s == SEC_I_CONTINUE_NEEDED) {
+        if (nb.pvBuffer) FreeContextBuffer(nb.pvBuffer);
+        DeleteSecurityContext(&ctx);
+    }
 }
 
 /* ApplyControlToken's checks (Wine dlls/secur32/schannel.c schan_ApplyControlToken, tested on
@@ -213,7 +256,109 @@ static void test_cred_errors(PCCERT_CONTEXT with_key) {
     CertFreeCertificateContext(no_key);
 }
 
+/* A certificate whose private key is reachable only through its key-provider properties
+   (Wine dlls/secur32/tests/schannel.c testAcquireSecurityContext, run on Windows: a context
+   from CertCreateCertificateContext has no key → SEC_E_NO_CREDENTIALS; once
+   CERT_KEY_PROV_INFO_PROP_ID names a container holding the key → SEC_E_OK). Here the
+   containers are the keys PFXImportCertStore imported (docs: CertSetCertificateContextProperty
+   in wincrypt.h). */
+static void test_key_prov(PCCERT_CONTEXT with_key) {
+    static unsigned char buf[1024];
+    DWORD n = 0;
+    CRYPT_KEY_PROV_INFO *info = (CRYPT_KEY_PROV_INFO *)buf, bogus;
+    CERT_KEY_CONTEXT kc;
+    SEC_WCHAR none[] = {'n', 'o', '-', 's', 'u', 'c', 'h', 0};
+    side_t cl, sv;
+    SECURITY_STATUS s;
+    memset(&cl, 0, sizeof cl);
+    memset(&sv, 0, sizeof sv);
+    BOOL ok = CertGetCertificateContextProperty(with_key, CERT_KEY_PROV_INFO_PROP_ID, NULL, &n);
+    EXPECT(ok && n > sizeof *info && n <= sizeof buf, "KEY_PROV_INFO size %u", (unsigned)n);
+    if (!ok || n > sizeof buf) return;
+    ok = CertGetCertificateContextProperty(with_key, CERT_KEY_PROV_INFO_PROP_ID, buf, &n);
+    EXPECT(ok && info->pwszContainerName && info->pwszContainerName[0] && info->pwszProvName &&
+               info->dwKeySpec == AT_KEYEXCHANGE,
+           "imported certificate's KEY_PROV_INFO");
+    PCCERT_CONTEXT bare = CertCreateCertificateContext(X509_ASN_ENCODING, with_key->pbCertEncoded,
+                                                       with_key->cbCertEncoded);
+    EXPECT(bare != NULL, "CertCreateCertificateContext");
+    if (!bare) return;
+    EXPECT(acquire(&sv.cred, SECPKG_CRED_INBOUND, bare, 0, 0) == SEC_E_NO_CREDENTIALS, "no key yet");
+    /* A container that holds no key: still SEC_E_NO_CREDENTIALS. */
+    bogus = *info;
+    bogus.pwszContainerName = none;
+    EXPECT(CertSetCertificateContextProperty(bare, CERT_KEY_PROV_INFO_PROP_ID, 0, &bogus), "set bogus");
+    EXPECT(acquire(&sv.cred, SECPKG_CRED_INBOUND, bare, 0, 0) == SEC_E_NO_CREDENTIALS, "bogus container");
+    /* The imported key's container: the credential works, and a handshake completes with it. */
+    EXPECT(CertSetCertificateContextProperty(bare, CERT_KEY_PROV_INFO_PROP_ID, 0, info), "set KEY_PROV_INFO");
+    s = acquire(&sv.cred, SECPKG_CRED_INBOUND, bare, 0, 0);
+    EXPECT(s == SEC_E_OK, "key through KEY_PROV_INFO: %s", status_name(s));
+    if (s == SEC_E_OK) {
+        EXPECT(acquire(&cl.cred, SECPKG_CRED_OUTBOUND, NULL, 0, SCH_CRED_MANUAL_CRED_VALIDATION) == SEC_E_OK,
+               "client cred");
+        s = handshake(&cl, &sv);
+        EXPECT(s == SEC_E_OK, "handshake with the KEY_PROV_INFO key: %s", status_name(s));
+        DeleteSecurityContext(&cl.ctx);
+        DeleteSecurityContext(&sv.ctx);
+        FreeCredentialsHandle(&cl.cred);
+        FreeCredentialsHandle(&sv.cred);
+    }
+    /* NULL pvData removes the property: no key again. */
+    EXPECT(CertSetCertificateContextProperty(bare, CERT_KEY_PROV_INFO_PROP_ID, 0, NULL), "remove");
+    EXPECT(acquire(&sv.cred, SECPKG_CRED_INBOUND, bare, 0, 0) == SEC_E_NO_CREDENTIALS, "removed");
+    /* CERT_KEY_CONTEXT_PROP_ID from the imported certificate does the same. */
+    n = sizeof kc;
+    ok = CertGetCertificateContextProperty(with_key, CERT_KEY_CONTEXT_PROP_ID, &kc, &n);
+    EXPECT(ok && n == sizeof kc && kc.cbSize == sizeof kc && kc.hCryptProv, "KEY_CONTEXT");
+    EXPECT(CertSetCertificateContextProperty(bare, CERT_KEY_CONTEXT_PROP_ID, 0, &kc), "set KEY_CONTEXT");
+    s = acquire(&sv.cred, SECPKG_CRED_INBOUND, bare, 0, 0);
+    EXPECT(s == SEC_E_OK, "key through KEY_CONTEXT: %s", status_name(s));
+    if (s == SEC_E_OK) FreeCredentialsHandle(&sv.cred);
+    CertFreeCertificateContext(bare);
+}
+
+/* compat_schannel storekey CERT.der, with $SECUR32_CERT_STORE_DIR/MY holding the
+   certificate's PKCS#12 file: a context made from the DER alone finds its key through
+   CERT_KEY_PROV_INFO_PROP_ID naming the container "secur32-" + SHA-1 thumbprint (hex), the
+   name this library gives imported keys (wincrypt.h, CertSetCertificateContextProperty). */
+static int store_key(const char *path) {
+    static unsigned char der[16384];
+    FILE *f = fopen(path, "rb");
+    size_t n = f ? fread(der, 1, sizeof der, f) : 0;
+    if (f) fclose(f);
+    PCCERT_CONTEXT c = CertCreateCertificateContext(X509_ASN_ENCODING, der, (DWORD)n);
+    EXPECT(c != NULL, "read %s", path);
+    if (!c) return 1;
+    CredHandle cred;
+    EXPECT(acquire(&cred, SECPKG_CRED_INBOUND, c, 0, 0) == SEC_E_NO_CREDENTIALS, "no key before the property");
+    BYTE hash[20];
+    DWORD hn = sizeof hash;
+    EXPECT(CertGetCertificateContextProperty(c, CERT_SHA1_HASH_PROP_ID, hash, &hn) && hn == 20, "SHA-1");
+    SEC_WCHAR name[64];
+    const char *pre = "secur32-", *hex = "0123456789abcdef";
+    int k = 0;
+    for (; pre[k]; k++) name[k] = (SEC_WCHAR)pre[k];
+    for (int i = 0; i < 20; i++) {
+        name[k++] = (SEC_WCHAR)hex[hash[i] >> 4];
+        name[k++] = (SEC_WCHAR)hex[hash[i] & 15];
+    }
+    name[k] = 0;
+    CRYPT_KEY_PROV_INFO info;
+    memset(&info, 0, sizeof info);
+    info.pwszContainerName = name;
+    info.dwProvType = PROV_RSA_FULL;
+    info.dwKeySpec = AT_KEYEXCHANGE;
+    EXPECT(CertSetCertificateContextProperty(c, CERT_KEY_PROV_INFO_PROP_ID, 0, &info), "set KEY_PROV_INFO");
+    SECURITY_STATUS s = acquire(&cred, SECPKG_CRED_INBOUND, c, 0, 0);
+    EXPECT(s == SEC_E_OK, "key from the store directory: %s", status_name(s));
+    if (s == SEC_E_OK) FreeCredentialsHandle(&cred);
+    CertFreeCertificateContext(c);
+    printf("compat_schannel storekey: %lu passed, %lu failed\n", g_pass, g_fail);
+    return g_fail ? 1 : 0;
+}
+
 int main(int argc, char **argv) {
+    if (argc == 3 && strcmp(argv[1], "storekey") == 0) return store_key(argv[2]);
     if (argc < 3) {
         fprintf(stderr, "usage: compat_schannel SERVER.pfx PASSWORD\n");
         return 2;
@@ -232,6 +377,7 @@ int main(int argc, char **argv) {
     test_control_token(&cl.cred);
     test_cred_settings();
     test_cred_errors(cert);
+    test_key_prov(cert);
 
     SECURITY_STATUS s = handshake(&cl, &sv);
     EXPECT(s == SEC_E_OK, "handshake %s", status_name(s));

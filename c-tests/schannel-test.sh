@@ -128,6 +128,11 @@ q openssl pkcs12 -export -in "$T/server.pem" -inkey "$T/server.key" -certfile "$
   -out "$T/store/MY/server.pfx" -passout pass:
 cp "$T/ca.pem" "$T/store/ROOT/"
 SECUR32_CERT_STORE_DIR=$T/store run "crypt32" "$BIN" crypt32
+# A certificate's key reached through CERT_KEY_PROV_INFO_PROP_ID naming a container of MY.
+openssl x509 -in "$T/server.pem" -outform DER -out "$T/server.der"
+if SECUR32_CERT_STORE_DIR=$T/store run "key container" "$T/compat_schannel" storekey "$T/server.der"; then
+  pass "key container: $(echo "$LAST_OUT" | tail -1)"
+fi
 
 # Chain + SSL policy (CertGetCertificateChain, CertVerifyCertificateChainPolicy).
 run "chain: trusted" "$BIN" chain "$T/server.pem" localhost 0

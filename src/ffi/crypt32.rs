@@ -191,6 +191,9 @@ struct CertBlock {
     /// Certificates that came with it (PKCS#12), leaf excluded.
     chain: Vec<Vec<u8>>,
     key: Option<Zeroizing<Vec<u8>>>,
+    /// The key container named by CERT_KEY_PROV_INFO_PROP_ID / CERT_KEY_CONTEXT_PROP_ID
+    /// (super::crypt32_keyprov): the imported key's own, or one set by the caller.
+    key_prov: Mutex<Option<String>>,
 }
 
 struct Store {
@@ -350,6 +353,11 @@ fn new_cert(der: &[u8], chain: Vec<Vec<u8>>, key: Option<Zeroizing<Vec<u8>>>) ->
         oids,
         exts,
         chain,
+        key_prov: Mutex::new(key.as_ref().map(|k| {
+            let name = super::crypt32_keyprov::container_name(&sha1(der));
+            super::crypt32_keyprov::register(&name, k.clone());
+            name
+        })),
         key,
     });
     block.info.SerialNumber = CRYPTOAPI_BLOB {
@@ -413,16 +421,41 @@ fn release(p: usize) -> bool {
     true
 }
 
-/// What Schannel credentials need from a PCCERT_CONTEXT: None when it is not ours.
+/// What Schannel credentials need from a PCCERT_CONTEXT: None when it is not ours. The key
+/// is the context's own (PKCS#12 import) or the one its key-provider property names
+/// (super::crypt32_keyprov).
 pub fn cert_material(p: PCCERT_CONTEXT) -> Option<CertMaterial> {
-    with_cert(p, |b| {
+    let (mut m, prov) = with_cert(p, |b| {
         let mut chain = vec![b.der.to_vec()];
         chain.extend(b.chain.iter().cloned());
-        CertMaterial {
-            chain,
-            key: b.key.clone(),
+        (
+            CertMaterial {
+                chain,
+                key: b.key.clone(),
+            },
+            b.key_prov.lock().clone(),
+        )
+    })?;
+    // Outside the live-set lock: the lookup may import the store directory's PKCS#12 files.
+    if m.key.is_none() {
+        m.key = prov.and_then(|n| super::crypt32_keyprov::find(&n));
+    }
+    Some(m)
+}
+
+/// Registers the private keys of a PKCS#12 blob as key containers (no contexts made).
+pub(crate) fn register_pfx_keys(data: &[u8], password: &str) {
+    let Ok(ks) = p12_keystore::KeyStore::from_pkcs12(data, password) else {
+        return;
+    };
+    for (_, e) in ks.entries() {
+        if let p12_keystore::KeyStoreEntry::PrivateKeyChain(kc) = e {
+            if let Some(leaf) = kc.chain().first() {
+                let name = super::crypt32_keyprov::container_name(&sha1(leaf.as_der()));
+                super::crypt32_keyprov::register(&name, Zeroizing::new(kc.key().to_vec()));
+            }
         }
-    })
+    }
 }
 
 /// A context's DER and the certificates that came with it (its PKCS#12 chain, or the
@@ -957,8 +990,11 @@ pub unsafe extern "system" fn CertGetNameStringW(
 }
 
 /// Reads a property: CERT_SHA1_HASH_PROP_ID (= CERT_HASH_PROP_ID), CERT_MD5_HASH_PROP_ID
-/// is not provided, CERT_SHA256_HASH_PROP_ID. NULL pvData → size only; too small →
-/// FALSE with ERROR_MORE_DATA and the size.
+/// is not provided, CERT_SHA256_HASH_PROP_ID, CERT_KEY_PROV_INFO_PROP_ID (a
+/// CRYPT_KEY_PROV_INFO followed by its strings) and CERT_KEY_CONTEXT_PROP_ID (a
+/// CERT_KEY_CONTEXT) for a certificate with a key container (see CertSetCertificateContext-
+/// Property). NULL pvData → size only; too small → FALSE with ERROR_MORE_DATA and the size;
+/// absent → FALSE with CRYPT_E_NOT_FOUND.
 #[cfg_attr(not(windows), no_mangle)]
 pub unsafe extern "system" fn CertGetCertificateContextProperty(
     pCertContext: PCCERT_CONTEXT,
@@ -971,16 +1007,30 @@ pub unsafe extern "system" fn CertGetCertificateContextProperty(
             set_last_error(E_INVALIDARG);
             return false;
         }
-        let value = with_cert(pCertContext, |b| match dwPropId {
-            CERT_SHA1_HASH_PROP_ID => Some(sha1(&b.der)),
-            CERT_SHA256_HASH_PROP_ID => Some(
-                ring::digest::digest(&ring::digest::SHA256, &b.der)
-                    .as_ref()
-                    .to_vec(),
-            ),
-            _ => None,
-        })
-        .flatten();
+        let Some((hash, prov)) = with_cert(pCertContext, |b| {
+            let hash = match dwPropId {
+                CERT_SHA1_HASH_PROP_ID => Some(sha1(&b.der)),
+                CERT_SHA256_HASH_PROP_ID => Some(
+                    ring::digest::digest(&ring::digest::SHA256, &b.der)
+                        .as_ref()
+                        .to_vec(),
+                ),
+                _ => None,
+            };
+            (hash, b.key_prov.lock().clone())
+        }) else {
+            set_last_error(CRYPT_E_NOT_FOUND);
+            return false;
+        };
+        let value = match dwPropId {
+            CERT_KEY_PROV_INFO_PROP_ID => {
+                prov.map(|n| super::crypt32_keyprov::prov_info_bytes(&n, pvData as usize))
+            }
+            super::crypt32_keyprov::CERT_KEY_CONTEXT_PROP_ID => prov
+                .filter(|n| super::crypt32_keyprov::find(n).is_some())
+                .map(|n| super::crypt32_keyprov::key_context_bytes(&n)),
+            _ => hash,
+        };
         let Some(v) = value else {
             set_last_error(CRYPT_E_NOT_FOUND);
             return false;
@@ -998,6 +1048,62 @@ pub unsafe extern "system" fn CertGetCertificateContextProperty(
         }
         // SAFETY: the caller's buffer holds `have` >= v.len() bytes.
         unsafe { core::ptr::copy_nonoverlapping(v.as_ptr(), pvData as *mut u8, v.len()) };
+        true
+    })
+}
+
+/// Sets a property. CERT_KEY_PROV_INFO_PROP_ID (pvData a CRYPT_KEY_PROV_INFO: its
+/// pwszContainerName names the key container) and CERT_KEY_CONTEXT_PROP_ID (pvData a
+/// CERT_KEY_CONTEXT whose hCryptProv came from CertGetCertificateContextProperty): the
+/// certificate's private key is then the container's, which Schannel's
+/// AcquireCredentialsHandle uses; a container without a key leaves the certificate without one
+/// (SEC_E_NO_CREDENTIALS there). Containers are the keys PFXImportCertStore imported in this
+/// process and those of `$SECUR32_CERT_STORE_DIR/MY`'s PKCS#12 files, named "secur32-" and the
+/// certificate's SHA-1 thumbprint in hex. NULL pvData removes the property. Other properties →
+/// FALSE with ERROR_NOT_SUPPORTED; a context not from this library → FALSE with E_INVALIDARG.
+#[cfg_attr(not(windows), no_mangle)]
+pub unsafe extern "system" fn CertSetCertificateContextProperty(
+    pCertContext: PCCERT_CONTEXT,
+    dwPropId: DWORD,
+    dwFlags: DWORD,
+    pvData: *const c_void,
+) -> BOOL {
+    let _ = dwFlags;
+    guard_bool(|| {
+        let name = match dwPropId {
+            _ if pvData.is_null() => None,
+            CERT_KEY_PROV_INFO_PROP_ID => {
+                // SAFETY: the caller's CRYPT_KEY_PROV_INFO.
+                let info = unsafe {
+                    (pvData as *const super::crypt32_keyprov::CRYPT_KEY_PROV_INFO).read_unaligned()
+                };
+                // SAFETY: its NUL-terminated container name (or NULL).
+                unsafe { super::strings::w_str(info.pwszContainerName) }
+                    .ok()
+                    .flatten()
+            }
+            super::crypt32_keyprov::CERT_KEY_CONTEXT_PROP_ID => {
+                // SAFETY: the caller's CERT_KEY_CONTEXT.
+                let kc = unsafe {
+                    (pvData as *const super::crypt32_keyprov::CERT_KEY_CONTEXT).read_unaligned()
+                };
+                super::crypt32_keyprov::name_for_handle(kc.hCryptProv)
+            }
+            _ => {
+                set_last_error(super::crypt32_keyprov::ERROR_NOT_SUPPORTED);
+                return false;
+            }
+        };
+        if dwPropId != CERT_KEY_PROV_INFO_PROP_ID
+            && dwPropId != super::crypt32_keyprov::CERT_KEY_CONTEXT_PROP_ID
+        {
+            set_last_error(super::crypt32_keyprov::ERROR_NOT_SUPPORTED);
+            return false;
+        }
+        if with_cert(pCertContext, |b| *b.key_prov.lock() = name).is_none() {
+            set_last_error(E_INVALIDARG);
+            return false;
+        }
         true
     })
 }

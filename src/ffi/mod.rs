@@ -13,6 +13,7 @@ pub mod attrs;
 pub mod consts;
 pub mod crypt32;
 pub mod crypt32_chain;
+pub mod crypt32_keyprov;
 pub mod exports;
 pub mod identity;
 pub mod lsa;

@@ -939,6 +939,16 @@ impl SchannelContext {
         let mut hs = self.hs.lock();
         let req = step.req_flags;
         let allocated = step.output.as_deref().is_some_and(|o| o.allocate());
+        // An output token with a size and a NULL pvBuffer: Schannel allocates the token even
+        // without ISC_REQ_ALLOCATE_MEMORY, and does not report ALLOCATED_MEMORY (Wine
+        // dlls/secur32/tests/schannel.c test_connection_shutdown, run on Windows).
+        if let Some(o) = step.output.as_deref_mut() {
+            if let Some(i) = o.find(SECBUFFER_TOKEN) {
+                if o.size(i) > 0 && o.bytes(i).is_err() {
+                    o.set_allocate(true);
+                }
+            }
+        }
         // The flags describe the context, not the request: a TLS context always provides
         // replay and sequence detection, confidentiality and the stream form (Windows'
         // Schannel; curl's schannel.c compares them with what it needs). The request's other

@@ -83,11 +83,7 @@ fn call(
         cBuffers: 1,
         pBuffers: &mut ob,
     };
-    let idp: *mut SecBufferDesc = if input.is_some() {
-        &mut id
-    } else {
-        null_mut()
-    };
+    let idp: *mut SecBufferDesc = if input.is_some() { &mut id } else { null_mut() };
     let s = f(idp, &mut od);
     out.truncate(ob.cbBuffer as usize);
     (s, out)
@@ -252,10 +248,18 @@ fuzz_target!(|data: &[u8]| {
     match mode % 5 {
         0 | 1 => {
             let dce = mode % 5 == 1;
-            let req = if dce { AREQ | ASC_REQ_USE_DCE_STYLE } else { AREQ };
+            let req = if dce {
+                AREQ | ASC_REQ_USE_DCE_STYLE
+            } else {
+                AREQ
+            };
             let mut sv = CtxtHandle::default();
             let (st, _) = asc(&s.scred, None, &mut sv, req, token);
-            assert!(documented(st), "ASC: undocumented status {:#010x}", st as u32);
+            assert!(
+                documented(st),
+                "ASC: undocumented status {:#010x}",
+                st as u32
+            );
             // Only a genuine AP-REQ (fresh authenticator) completes; random input cannot.
             assert!(
                 st != SEC_E_OK && st != SEC_I_CONTINUE_NEEDED,
@@ -264,13 +268,21 @@ fuzz_target!(|data: &[u8]| {
         }
         2 | 3 => {
             let dce = mode % 5 == 3;
-            let req = if dce { IREQ | ISC_REQ_USE_DCE_STYLE } else { IREQ };
+            let req = if dce {
+                IREQ | ISC_REQ_USE_DCE_STYLE
+            } else {
+                IREQ
+            };
             let mut c = CtxtHandle::default();
             let (st, _) = isc(&s.ccred, None, &mut c, req, None);
             assert_eq!(st, SEC_I_CONTINUE_NEEDED, "genuine AP-REQ");
             let mut c2 = c;
             let (st, _) = isc(&s.ccred, Some(&mut c), &mut c2, req, Some(token));
-            assert!(documented(st), "ISC: undocumented status {:#010x}", st as u32);
+            assert!(
+                documented(st),
+                "ISC: undocumented status {:#010x}",
+                st as u32
+            );
             assert!(st != SEC_E_OK, "ISC accepted a fuzzed AP-REP");
             delete(&mut c);
         }
@@ -285,7 +297,11 @@ fuzz_target!(|data: &[u8]| {
                 AREQ | ASC_REQ_USE_DCE_STYLE,
                 token,
             );
-            assert!(documented(st), "ASC leg 3: undocumented status {:#010x}", st as u32);
+            assert!(
+                documented(st),
+                "ASC leg 3: undocumented status {:#010x}",
+                st as u32
+            );
             assert!(st != SEC_E_OK, "ASC accepted a fuzzed DCE AP-REP");
             *guard = Some(sv);
         }

@@ -6,9 +6,10 @@
 //!   mode 2  the AP-REP given to the client's second InitializeSecurityContext, after a genuine
 //!           AP-REQ from a fresh client context;
 //!   mode 3  the same in DCE style;
-//!   mode 4  the client's DCE-style AP-REP (third leg) given to a server context that accepted
-//!           a genuine AP-REQ: one context for the whole run, since a refused call must consume
-//!           nothing (the context stays ready for its third leg).
+//! (The DCE third leg into ASC is left to c-tests/kerberos_hostile.c: each try needs a fresh
+//! server context that accepted a genuine AP-REQ, whose authenticator stays in the process-wide
+//! replay cache for the clock skew — libFuzzer's leak check then rescans the heap after every
+//! such run, ~45 ms each. The AP-REP decoder it reaches is the one modes 2 and 3 fuzz.)
 //! Every status must be one the exports document; none may be SEC_E_INTERNAL_ERROR (a caught
 //! panic); and no random input may complete a handshake.
 #![no_main]
@@ -17,7 +18,7 @@ use fuzz_util::exports::*;
 use fuzz_util::types::*;
 use libfuzzer_sys::fuzz_target;
 use std::ptr::null_mut;
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
 
 const SPN: &[u8] = b"HTTP/localhost\0";
 const IREQ: u32 = fuzz_util::ISC_REQ | ISC_REQ_MUTUAL_AUTH;
@@ -26,8 +27,6 @@ const AREQ: u32 = fuzz_util::ASC_REQ | ASC_REQ_MUTUAL_AUTH;
 struct Setup {
     ccred: CredHandle,
     scred: CredHandle,
-    /// A DCE-style server context waiting for the client's AP-REP (mode 4).
-    dce_server: Mutex<Option<CtxtHandle>>,
 }
 
 fn acquire(inbound: bool) -> CredHandle {
@@ -83,11 +82,7 @@ fn call(
         cBuffers: 1,
         pBuffers: &mut ob,
     };
-    let idp: *mut SecBufferDesc = if input.is_some() {
-        &mut id
-    } else {
-        null_mut()
-    };
+    let idp: *mut SecBufferDesc = if input.is_some() { &mut id } else { null_mut() };
     let s = f(idp, &mut od);
     out.truncate(ob.cbBuffer as usize);
     (s, out)
@@ -172,23 +167,6 @@ fn documented(s: SECURITY_STATUS) -> bool {
             .contains(&s))
 }
 
-/// A DCE-style server context that accepted a genuine AP-REQ and waits for the third leg.
-fn dce_server(s: &Setup) -> CtxtHandle {
-    let (mut c, mut sv) = (CtxtHandle::default(), CtxtHandle::default());
-    let (st, ap_req) = isc(&s.ccred, None, &mut c, IREQ | ISC_REQ_USE_DCE_STYLE, None);
-    assert_eq!(st, SEC_I_CONTINUE_NEEDED, "genuine DCE AP-REQ");
-    let (st, _) = asc(
-        &s.scred,
-        None,
-        &mut sv,
-        AREQ | ASC_REQ_USE_DCE_STYLE,
-        &ap_req,
-    );
-    assert_eq!(st, SEC_I_CONTINUE_NEEDED, "genuine DCE AP-REQ accepted");
-    delete(&mut c);
-    sv
-}
-
 static SETUP: OnceLock<Setup> = OnceLock::new();
 
 fn setup() -> Setup {
@@ -201,13 +179,10 @@ fn setup() -> Setup {
     std::env::set_var("KRB5_CONFIG", format!("{data}/krb5.conf"));
     std::env::set_var("KRB5CCNAME", format!("FILE:{}", cc.display()));
     std::env::set_var("KRB5_KTNAME", format!("FILE:{data}/http.keytab"));
-    let mut s = Setup {
+    let s = Setup {
         ccred: acquire(false),
         scred: acquire(true),
-        dce_server: Mutex::new(None),
     };
-    let sv = dce_server(&s);
-    s.dce_server = Mutex::new(Some(sv));
     if let Ok(out) = std::env::var("SECUR32_FUZZ_SEEDS") {
         write_seeds(&s, std::path::Path::new(&out));
     }
@@ -232,13 +207,10 @@ fn write_seeds(s: &Setup, dir: &std::path::Path) {
         let (_, ap_req) = isc(&s.ccred, None, &mut c, ireq, None);
         let (_, ap_rep) = asc(&s.scred, None, &mut sv, areq, &ap_req);
         let mut c2 = c;
-        let (_, leg3) = isc(&s.ccred, Some(&mut c), &mut c2, ireq, Some(&ap_rep));
+        let _ = isc(&s.ccred, Some(&mut c), &mut c2, ireq, Some(&ap_rep));
         let style = if dce { "dce" } else { "gss" };
         put(&format!("{style}-ap-req"), m_req, &ap_req);
         put(&format!("{style}-ap-rep"), m_rep, &ap_rep);
-        if dce {
-            put("dce-leg3-ap-rep", 4, &leg3);
-        }
         delete(&mut c);
         delete(&mut sv);
     }
@@ -249,45 +221,46 @@ fuzz_target!(|data: &[u8]| {
     let Some((&mode, token)) = data.split_first() else {
         return;
     };
-    match mode % 5 {
+    match mode % 4 {
         0 | 1 => {
-            let dce = mode % 5 == 1;
-            let req = if dce { AREQ | ASC_REQ_USE_DCE_STYLE } else { AREQ };
+            let dce = mode % 4 == 1;
+            let req = if dce {
+                AREQ | ASC_REQ_USE_DCE_STYLE
+            } else {
+                AREQ
+            };
             let mut sv = CtxtHandle::default();
             let (st, _) = asc(&s.scred, None, &mut sv, req, token);
-            assert!(documented(st), "ASC: undocumented status {:#010x}", st as u32);
+            assert!(
+                documented(st),
+                "ASC: undocumented status {:#010x}",
+                st as u32
+            );
             // Only a genuine AP-REQ (fresh authenticator) completes; random input cannot.
             assert!(
                 st != SEC_E_OK && st != SEC_I_CONTINUE_NEEDED,
                 "ASC accepted a fuzzed AP-REQ"
             );
         }
-        2 | 3 => {
-            let dce = mode % 5 == 3;
-            let req = if dce { IREQ | ISC_REQ_USE_DCE_STYLE } else { IREQ };
+        _ => {
+            let dce = mode % 4 == 3;
+            let req = if dce {
+                IREQ | ISC_REQ_USE_DCE_STYLE
+            } else {
+                IREQ
+            };
             let mut c = CtxtHandle::default();
             let (st, _) = isc(&s.ccred, None, &mut c, req, None);
             assert_eq!(st, SEC_I_CONTINUE_NEEDED, "genuine AP-REQ");
             let mut c2 = c;
             let (st, _) = isc(&s.ccred, Some(&mut c), &mut c2, req, Some(token));
-            assert!(documented(st), "ISC: undocumented status {:#010x}", st as u32);
+            assert!(
+                documented(st),
+                "ISC: undocumented status {:#010x}",
+                st as u32
+            );
             assert!(st != SEC_E_OK, "ISC accepted a fuzzed AP-REP");
             delete(&mut c);
-        }
-        _ => {
-            let mut guard = s.dce_server.lock().expect("lock");
-            let mut sv = guard.take().unwrap_or_else(|| dce_server(s));
-            let mut sv2 = sv;
-            let (st, _) = asc(
-                &s.scred,
-                Some(&mut sv),
-                &mut sv2,
-                AREQ | ASC_REQ_USE_DCE_STYLE,
-                token,
-            );
-            assert!(documented(st), "ASC leg 3: undocumented status {:#010x}", st as u32);
-            assert!(st != SEC_E_OK, "ASC accepted a fuzzed DCE AP-REP");
-            *guard = Some(sv);
         }
     }
 });

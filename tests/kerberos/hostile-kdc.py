@@ -403,7 +403,7 @@ def main():
                 flips += 1
                 slowest = max(slowest, took)
                 counts[name(st)] += 1
-                path = field_of(t, reply, at)
+                path = field_of(t, m.reply, at)  # this run's reply: lengths may differ
                 if took > bound:
                     failures.append("%s: flip at %d (%s) took %.1f s" % (what, at, path, took))
                 if os.environ.get("HOSTILE_KDC_DEBUG"):
@@ -461,12 +461,12 @@ class Mutation:
     and the run does not count."""
 
     def __init__(self, at, bit=None):
-        self.at, self.bit, self.applied = at, bit, False
+        self.at, self.bit, self.applied, self.reply = at, bit, False, b""
 
     def __call__(self, r):
         if self.at >= len(r):
             return r
-        self.applied = True
+        self.applied, self.reply = True, r
         if self.bit is None:
             return r[:self.at]
         return r[:self.at] + bytes([r[self.at] ^ (1 << self.bit)]) + r[self.at + 1:]

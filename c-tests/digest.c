@@ -193,6 +193,33 @@ static void rules(const char *label, struct pair *p, int conf) {
   }
 }
 
+/* Every single-bit flip of a sealed message is refused, and the genuine one opens afterwards. */
+static void bit_flips(const char *label, struct pair *p) {
+  char w[128], f[128];
+  ULONG n, pl, qop;
+  unsigned refused = 0, total = 0;
+  CHECK_STATUS(seal(&p->c, 0, 0, "a message of some thirty bytes", w, &n), SEC_E_OK);
+  for (ULONG bit = 0; bit < n * 8; bit++) {
+    memcpy(f, w, n);
+    f[bit / 8] ^= (char)(1 << (bit % 8));
+    SECURITY_STATUS s = unseal(&p->s, f, n, &pl, &qop);
+    total++;
+    if (s == SEC_E_MESSAGE_ALTERED || s == SEC_E_OUT_OF_SEQUENCE || s == SEC_E_INVALID_TOKEN) refused++;
+    else CHECK(0, "%s: bit %u gave 0x%08X", label, (unsigned)bit, (unsigned)s);
+  }
+  /* Every truncation too. */
+  for (ULONG cut = 0; cut < n; cut++) {
+    memcpy(f, w, n);
+    SECURITY_STATUS s = unseal(&p->s, f, cut, &pl, &qop);
+    total++;
+    if (s != SEC_E_OK) refused++;
+    else CHECK(0, "%s: truncation to %u accepted", label, (unsigned)cut);
+  }
+  CHECK(refused == total, "%s: %u of %u refused", label, refused, total);
+  CHECK_STATUS(unseal(&p->s, w, n, &pl, &qop), SEC_E_OK);
+  CHECK(pl == 30 && memcmp(w, "a message of some thirty bytes", 30) == 0, "%s: genuine after flips", label);
+}
+
 static void sasl_exports(void) {
   char *list = NULL;
   ULONG count = 0;
@@ -311,6 +338,10 @@ int main(void) {
     FreeContextBuffer(k2.SessionKey);
   }
   rules("auth-conf", &p, 1);
+  bit_flips("auth-conf rc4", &p);
+  done(&p);
+  CHECK_STATUS(handshake(&p, ISC_REQ_INTEGRITY, ASC_REQ_INTEGRITY, "Secret-1"), SEC_E_OK);
+  bit_flips("auth-int", &p);
   done(&p);
   sasl_exports();
   http();

@@ -1,6 +1,7 @@
 /* WDigest through the exports: SecPkgInfo, the SASL DIGEST-MD5 handshake (both sides of this
    library), the EncryptMessage (General) Digest rules and every code they return, tamper /
    replay / reorder, rollback of failed calls, signatures, HTTP mode, and the Sasl* exports. */
+#define _GNU_SOURCE
 #define SECURITY_WIN32
 #include <security.h>
 #include <stdlib.h>
@@ -266,6 +267,28 @@ static void sasl_exports(void) {
   CHECK_STATUS(SaslGetContextOption(&gone, SASL_OPTION_RECV_SIZE, &v, sizeof v, NULL), SEC_E_INVALID_HANDLE);
 }
 
+/* SASL_OPTION_AUTHZ_STRING goes out as authzid; the server refuses it unless
+   SASL_OPTION_AUTHZ_PROCESSING is Sasl_AuthZIDProcessed. */
+static void authz(int processed) {
+  SEC_WINNT_AUTH_IDENTITY_A ci = ident("alice", "EXAMPLE", "Secret-1"), si = ident("alice", "EXAMPLE", "Secret-1");
+  struct pair p;
+  char t1[4096], t2[4096];
+  ULONG n1, n2, v = 1;
+  CHECK_STATUS(AcquireCredentialsHandleA(NULL, (SEC_CHAR *)"WDigest", SECPKG_CRED_OUTBOUND, NULL, &ci, NULL, NULL,
+                                         &p.cc, NULL), SEC_E_OK);
+  CHECK_STATUS(AcquireCredentialsHandleA(NULL, (SEC_CHAR *)"WDigest", SECPKG_CRED_INBOUND, NULL, &si, NULL, NULL,
+                                         &p.sc, NULL), SEC_E_OK);
+  CHECK_STATUS(step(1, &p, 1, CONF, NULL, 0, t1, &n1), SEC_I_CONTINUE_NEEDED);
+  CHECK_STATUS(SaslSetContextOption(&p.c, SASL_OPTION_AUTHZ_STRING, "admin", 5), SEC_E_OK);
+  CHECK_STATUS(step(0, &p, 1, ASC_REQ_CONFIDENTIALITY, "", 0, t1, &n1), SEC_I_CONTINUE_NEEDED);
+  if (processed) CHECK_STATUS(SaslSetContextOption(&p.s, SASL_OPTION_AUTHZ_PROCESSING, &v, sizeof v), SEC_E_OK);
+  CHECK_STATUS(step(1, &p, 0, CONF, t1, n1, t2, &n2), SEC_I_CONTINUE_NEEDED);
+  CHECK(memmem(t2, n2, "authzid=\"admin\"", 15) != NULL, "authzid sent");
+  CHECK_STATUS(step(0, &p, 0, ASC_REQ_CONFIDENTIALITY, t2, n2, t1, &n1), processed ? SEC_E_OK : SEC_E_LOGON_DENIED);
+  if (processed) CHECK_STATUS(step(1, &p, 0, CONF, t1, n1, t2, &n2), SEC_E_OK);
+  done(&p);
+}
+
 static void http(void) {
   SEC_WINNT_AUTH_IDENTITY_A ci = ident("bob", "", "pw"), si = ident("bob", "WEB", "pw");
   struct pair p;
@@ -344,6 +367,8 @@ int main(void) {
   bit_flips("auth-int", &p);
   done(&p);
   sasl_exports();
+  authz(0);
+  authz(1);
   http();
   CHECK_SUMMARY("digest");
 }

@@ -55,6 +55,11 @@ enum State {
 struct Handshake {
     state: State,
     ret_flags: u32,
+    /// SASL_OPTION_AUTHZ_STRING (client): sent as authzid.
+    authzid: Option<String>,
+    /// SASL_OPTION_AUTHZ_PROCESSING = Sasl_AuthZIDProcessed (server): an authzid other than
+    /// the user name is accepted; otherwise refused with SEC_E_LOGON_DENIED.
+    authz_processed: bool,
 }
 
 struct Established {
@@ -188,6 +193,8 @@ impl DigestContext {
             hs: Mutex::new(Handshake {
                 state: State::Initial,
                 ret_flags: 0,
+                authzid: None,
+                authz_processed: false,
             }),
             done: OnceLock::new(),
             start: filetime_now(),
@@ -206,7 +213,12 @@ impl DigestContext {
     }
 
     /// Client: digest-challenge in, digest-response out.
-    fn respond(&self, step: &mut Step<'_, '_>, chal: &[u8]) -> SecResult<(State, u32)> {
+    fn respond(
+        &self,
+        step: &mut Step<'_, '_>,
+        chal: &[u8],
+        authzid: Option<&str>,
+    ) -> SecResult<(State, u32)> {
         let acct: &Account = self.creds.client.as_ref().ok_or(Error::NoCredentials)?;
         let ch = Challenge::parse(chal)?;
         let want = wanted_qop(step.req_flags, true);
@@ -244,10 +256,10 @@ impl DigestContext {
             maxbuf: DEFAULT_MAXBUF,
             utf8: ch.utf8,
             cipher,
-            authzid: None,
+            authzid: authzid.map(str::to_string),
         };
         let uh = user_hash(&r.username, &r.realm, &acct.password, r.utf8);
-        let key = ha1(&uh, &r.nonce, &r.cnonce, None);
+        let key = ha1(&uh, &r.nonce, &r.cnonce, r.authzid.as_deref());
         r.response = response_value(&key, &r, true);
         let rspauth = response_value(&key, &r, false);
         let allocated = write_output(step, r.encode().as_bytes())?;
@@ -311,6 +323,7 @@ impl DigestContext {
         step: &mut Step<'_, '_>,
         ch: &Challenge,
         tok: &[u8],
+        authz_processed: bool,
     ) -> SecResult<(Established, u32)> {
         let r = Response::parse(tok)?;
         if r.nonce != ch.nonce || r.nc != 1 || !ch.qops.contains(&r.qop) {
@@ -326,6 +339,9 @@ impl DigestContext {
         let uh = user_hash(&r.username, &r.realm, &acct.password, r.utf8);
         let key = ha1(&uh, &r.nonce, &r.cnonce, r.authzid.as_deref());
         if !digest_eq(&response_value(&key, &r, true), &r.response) {
+            return Err(Error::LogonDenied);
+        }
+        if r.authzid.as_deref().is_some_and(|a| a != r.username) && !authz_processed {
             return Err(Error::LogonDenied);
         }
         let mut rsp = String::new();
@@ -467,7 +483,8 @@ impl Context for DigestContext {
                 Ok(Outcome::Ok)
             }
             State::Initial => {
-                let (state, ret) = self.respond(step, &tok)?;
+                let authzid = hs.authzid.clone();
+                let (state, ret) = self.respond(step, &tok, authzid.as_deref())?;
                 step.ret_flags = ret;
                 hs.ret_flags = ret;
                 hs.state = state;
@@ -524,7 +541,7 @@ impl Context for DigestContext {
                 Ok(Outcome::ContinueNeeded)
             }
             State::Challenged { challenge } => {
-                let (est, ret) = self.verify(step, challenge, &tok)?;
+                let (est, ret) = self.verify(step, challenge, &tok, hs.authz_processed)?;
                 step.ret_flags = ret;
                 hs.ret_flags = ret;
                 hs.state = State::Done;
@@ -553,6 +570,14 @@ impl Context for DigestContext {
 
     fn verify_signature(&self, message: &mut SecBuffers<'_>, seq_no: u32) -> SecResult<u32> {
         self.layer()?.verify_signature(message, seq_no)
+    }
+
+    fn set_sasl_authz(&self, authz: Option<&[u8]>, processed: bool) {
+        let mut hs = self.hs.lock();
+        hs.authzid = authz
+            .filter(|a| !a.is_empty())
+            .map(|a| String::from_utf8_lossy(a).into_owned());
+        hs.authz_processed = processed;
     }
 
     fn sasl_peer_max_buffer(&self) -> Option<u32> {

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
+#include "alloc_count.h"
 
 #define TARGET "ldap/host.example"
 #define ASC_REQ_HTTP_ 0x10000000
@@ -104,6 +105,32 @@ static SECURITY_STATUS unseal(CtxtHandle *c, char *wire, ULONG len, ULONG *plen,
   SECURITY_STATUS s = DecryptMessage(c, &d, 0, qop);
   *plen = b[0].cbBuffer;
   return s;
+}
+
+/* No heap allocation per message: 200 EncryptMessage + DecryptMessage pairs (and a refused
+   tampered message, which rewinds the cipher) under the malloc counter. */
+static void no_alloc(const char *label, struct pair *p) {
+  char w[600];
+  ULONG n, pl, qop;
+  int ok = 1;
+  PSecPkgInfoA info = NULL;
+  alloc_count_begin();
+  QuerySecurityPackageInfoA((SEC_CHAR *)"WDigest", &info);
+  CHECK(alloc_count_end() > 0, "%s: the allocation counter is not in force", label);
+  FreeContextBuffer(info);
+  alloc_count_begin();
+  for (int i = 0; i < 200; i++) {
+    ok &= seal(&p->c, 0, 0, "a message that goes back and forth", w, &n) == SEC_E_OK;
+    if (i == 100) {
+      w[3] ^= 1;
+      ok &= unseal(&p->s, w, n, &pl, &qop) == SEC_E_MESSAGE_ALTERED;
+      w[3] ^= 1;
+    }
+    ok &= unseal(&p->s, w, n, &pl, &qop) == SEC_E_OK;
+  }
+  unsigned long calls = alloc_count_end();
+  CHECK(ok, "%s: messages", label);
+  CHECK(calls == 0, "%s: %lu heap allocations in 400 message calls", label, calls);
 }
 
 static void rules(const char *label, struct pair *p, int conf) {
@@ -350,6 +377,7 @@ int main(void) {
   done(&p);
   CHECK_STATUS(handshake(&p, ISC_REQ_INTEGRITY, ASC_REQ_INTEGRITY, "Secret-1"), SEC_E_OK);
   rules("auth-int", &p, 0);
+  no_alloc("auth-int", &p);
   done(&p);
   CHECK_STATUS(handshake(&p, CONF, ASC_REQ_CONFIDENTIALITY, "Secret-1"), SEC_E_OK);
   {
@@ -362,6 +390,7 @@ int main(void) {
   }
   rules("auth-conf", &p, 1);
   bit_flips("auth-conf rc4", &p);
+  no_alloc("auth-conf rc4", &p);
   done(&p);
   CHECK_STATUS(handshake(&p, ISC_REQ_INTEGRITY, ASC_REQ_INTEGRITY, "Secret-1"), SEC_E_OK);
   bit_flips("auth-int", &p);

@@ -71,6 +71,16 @@ struct Established {
     ret_flags: u32,
     /// The peer's maxbuf (SASL), the largest token it accepts.
     peer_maxbuf: u32,
+    /// HTTP client: what later requests on this context are answered from (MakeSignature).
+    http_client: Option<Mutex<HttpClient>>,
+}
+
+/// An HTTP client context's challenge, password and nonce count.
+struct HttpClient {
+    challenge: http::HttpChallenge,
+    user: String,
+    password: Zeroizing<String>,
+    nc: u32,
 }
 
 /// A Digest security context.
@@ -272,6 +282,7 @@ impl DigestContext {
             target: r.digest_uri.clone(),
             ret_flags: ret & !ISC_RET_ALLOCATED_MEMORY,
             peer_maxbuf: ch.maxbuf,
+            http_client: None,
         };
         Ok((
             State::Responded {
@@ -360,6 +371,7 @@ impl DigestContext {
                 target: r.digest_uri.clone(),
                 ret_flags: ret & !ASC_RET_ALLOCATED_MEMORY,
                 peer_maxbuf: r.maxbuf,
+                http_client: None,
             },
             ret,
         ))
@@ -393,6 +405,12 @@ impl DigestContext {
                 target: uri,
                 ret_flags: ret,
                 peer_maxbuf: 0,
+                http_client: Some(Mutex::new(HttpClient {
+                    challenge: ch,
+                    user: acct.user.clone(),
+                    password: acct.password.clone(),
+                    nc: 1,
+                })),
             },
             ret,
         ))
@@ -449,6 +467,7 @@ impl DigestContext {
             target: a.uri,
             ret_flags: ret,
             peer_maxbuf: 0,
+            http_client: None,
         });
         Ok((Outcome::Ok, ret))
     }
@@ -564,7 +583,48 @@ impl Context for DigestContext {
         })
     }
 
+    /// SASL: the integrity trailer. HTTP client: the Authorization parameters for a later
+    /// request on the same challenge (nc incremented) — pMessage is TOKEN (ignored),
+    /// PKG_PARAMS method, PKG_PARAMS URI, PKG_PARAMS H(entity), PADDING (output; too small →
+    /// SEC_E_BUFFER_TOO_SMALL, its cbBuffer becomes the length).
     fn make_signature(&self, qop: u32, message: &mut SecBuffers<'_>, seq_no: u32) -> SecResult<()> {
+        if let Some(h) = self.done.get().and_then(|e| e.http_client.as_ref()) {
+            let param = |m: &SecBuffers<'_>, n: usize| -> SecResult<String> {
+                match m.nth(SECBUFFER_PKG_PARAMS, n) {
+                    Some(i) => String::from_utf8(
+                        m.bytes(i)?
+                            .split(|&c| c == 0)
+                            .next()
+                            .unwrap_or(&[])
+                            .to_vec(),
+                    )
+                    .map_err(|_| Error::InvalidToken),
+                    None => Ok(String::new()),
+                }
+            };
+            let (method, uri, h_entity) =
+                (param(message, 0)?, param(message, 1)?, param(message, 2)?);
+            let out = message.find(SECBUFFER_PADDING).ok_or(Error::InvalidToken)?;
+            let mut st = h.lock();
+            let nc = st.nc + 1;
+            let auth = http::authorization(
+                &st.challenge,
+                &st.user,
+                &st.password,
+                if method.is_empty() { "GET" } else { &method },
+                &uri,
+                &h_entity,
+                nc,
+                &random_token()?,
+            );
+            if message.size(out) < auth.len() {
+                return Err(Error::BufferTooSmall);
+            }
+            message.bytes_mut(out)?[..auth.len()].copy_from_slice(auth.as_bytes());
+            message.set_size(out, auth.len())?;
+            st.nc = nc;
+            return Ok(());
+        }
         self.layer()?.make_signature(qop, message, seq_no)
     }
 

@@ -1,11 +1,13 @@
 /* WDigest through the exports: SecPkgInfo, the SASL DIGEST-MD5 handshake (both sides of this
    library), the EncryptMessage (General) Digest rules and every code they return, tamper /
    replay / reorder, rollback of failed calls, signatures, HTTP mode, and the Sasl* exports. */
+#define _GNU_SOURCE
 #define SECURITY_WIN32
 #include <security.h>
 #include <stdlib.h>
 #include <string.h>
 #include "check.h"
+#include "alloc_count.h"
 
 #define TARGET "ldap/host.example"
 #define ASC_REQ_HTTP_ 0x10000000
@@ -105,6 +107,32 @@ static SECURITY_STATUS unseal(CtxtHandle *c, char *wire, ULONG len, ULONG *plen,
   return s;
 }
 
+/* No heap allocation per message: 200 EncryptMessage + DecryptMessage pairs (and a refused
+   tampered message, which rewinds the cipher) under the malloc counter. */
+static void no_alloc(const char *label, struct pair *p) {
+  char w[600];
+  ULONG n, pl, qop;
+  int ok = 1;
+  PSecPkgInfoA info = NULL;
+  alloc_count_begin();
+  QuerySecurityPackageInfoA((SEC_CHAR *)"WDigest", &info);
+  CHECK(alloc_count_end() > 0, "%s: the allocation counter is not in force", label);
+  FreeContextBuffer(info);
+  alloc_count_begin();
+  for (int i = 0; i < 200; i++) {
+    ok &= seal(&p->c, 0, 0, "a message that goes back and forth", w, &n) == SEC_E_OK;
+    if (i == 100) {
+      w[3] ^= 1;
+      ok &= unseal(&p->s, w, n, &pl, &qop) == SEC_E_MESSAGE_ALTERED;
+      w[3] ^= 1;
+    }
+    ok &= unseal(&p->s, w, n, &pl, &qop) == SEC_E_OK;
+  }
+  unsigned long calls = alloc_count_end();
+  CHECK(ok, "%s: messages", label);
+  CHECK(calls == 0, "%s: %lu heap allocations in 400 message calls", label, calls);
+}
+
 static void rules(const char *label, struct pair *p, int conf) {
   char w[600], w2[600], data[64], pad[64];
   ULONG n, n2, pl, qop = 77;
@@ -193,6 +221,33 @@ static void rules(const char *label, struct pair *p, int conf) {
   }
 }
 
+/* Every single-bit flip of a sealed message is refused, and the genuine one opens afterwards. */
+static void bit_flips(const char *label, struct pair *p) {
+  char w[128], f[128];
+  ULONG n, pl, qop;
+  unsigned refused = 0, total = 0;
+  CHECK_STATUS(seal(&p->c, 0, 0, "a message of some thirty bytes", w, &n), SEC_E_OK);
+  for (ULONG bit = 0; bit < n * 8; bit++) {
+    memcpy(f, w, n);
+    f[bit / 8] ^= (char)(1 << (bit % 8));
+    SECURITY_STATUS s = unseal(&p->s, f, n, &pl, &qop);
+    total++;
+    if (s == SEC_E_MESSAGE_ALTERED || s == SEC_E_OUT_OF_SEQUENCE || s == SEC_E_INVALID_TOKEN) refused++;
+    else CHECK(0, "%s: bit %u gave 0x%08X", label, (unsigned)bit, (unsigned)s);
+  }
+  /* Every truncation too. */
+  for (ULONG cut = 0; cut < n; cut++) {
+    memcpy(f, w, n);
+    SECURITY_STATUS s = unseal(&p->s, f, cut, &pl, &qop);
+    total++;
+    if (s != SEC_E_OK) refused++;
+    else CHECK(0, "%s: truncation to %u accepted", label, (unsigned)cut);
+  }
+  CHECK(refused == total, "%s: %u of %u refused", label, refused, total);
+  CHECK_STATUS(unseal(&p->s, w, n, &pl, &qop), SEC_E_OK);
+  CHECK(pl == 30 && memcmp(w, "a message of some thirty bytes", 30) == 0, "%s: genuine after flips", label);
+}
+
 static void sasl_exports(void) {
   char *list = NULL;
   ULONG count = 0;
@@ -237,6 +292,28 @@ static void sasl_exports(void) {
   CtxtHandle gone = p.c;
   done(&p);
   CHECK_STATUS(SaslGetContextOption(&gone, SASL_OPTION_RECV_SIZE, &v, sizeof v, NULL), SEC_E_INVALID_HANDLE);
+}
+
+/* SASL_OPTION_AUTHZ_STRING goes out as authzid; the server refuses it unless
+   SASL_OPTION_AUTHZ_PROCESSING is Sasl_AuthZIDProcessed. */
+static void authz(int processed) {
+  SEC_WINNT_AUTH_IDENTITY_A ci = ident("alice", "EXAMPLE", "Secret-1"), si = ident("alice", "EXAMPLE", "Secret-1");
+  struct pair p;
+  char t1[4096], t2[4096];
+  ULONG n1, n2, v = 1;
+  CHECK_STATUS(AcquireCredentialsHandleA(NULL, (SEC_CHAR *)"WDigest", SECPKG_CRED_OUTBOUND, NULL, &ci, NULL, NULL,
+                                         &p.cc, NULL), SEC_E_OK);
+  CHECK_STATUS(AcquireCredentialsHandleA(NULL, (SEC_CHAR *)"WDigest", SECPKG_CRED_INBOUND, NULL, &si, NULL, NULL,
+                                         &p.sc, NULL), SEC_E_OK);
+  CHECK_STATUS(step(1, &p, 1, CONF, NULL, 0, t1, &n1), SEC_I_CONTINUE_NEEDED);
+  CHECK_STATUS(SaslSetContextOption(&p.c, SASL_OPTION_AUTHZ_STRING, "admin", 5), SEC_E_OK);
+  CHECK_STATUS(step(0, &p, 1, ASC_REQ_CONFIDENTIALITY, "", 0, t1, &n1), SEC_I_CONTINUE_NEEDED);
+  if (processed) CHECK_STATUS(SaslSetContextOption(&p.s, SASL_OPTION_AUTHZ_PROCESSING, &v, sizeof v), SEC_E_OK);
+  CHECK_STATUS(step(1, &p, 0, CONF, t1, n1, t2, &n2), SEC_I_CONTINUE_NEEDED);
+  CHECK(memmem(t2, n2, "authzid=\"admin\"", 15) != NULL, "authzid sent");
+  CHECK_STATUS(step(0, &p, 0, ASC_REQ_CONFIDENTIALITY, t2, n2, t1, &n1), processed ? SEC_E_OK : SEC_E_LOGON_DENIED);
+  if (processed) CHECK_STATUS(step(1, &p, 0, CONF, t1, n1, t2, &n2), SEC_E_OK);
+  done(&p);
 }
 
 static void http(void) {
@@ -300,6 +377,7 @@ int main(void) {
   done(&p);
   CHECK_STATUS(handshake(&p, ISC_REQ_INTEGRITY, ASC_REQ_INTEGRITY, "Secret-1"), SEC_E_OK);
   rules("auth-int", &p, 0);
+  no_alloc("auth-int", &p);
   done(&p);
   CHECK_STATUS(handshake(&p, CONF, ASC_REQ_CONFIDENTIALITY, "Secret-1"), SEC_E_OK);
   {
@@ -311,8 +389,15 @@ int main(void) {
     FreeContextBuffer(k2.SessionKey);
   }
   rules("auth-conf", &p, 1);
+  bit_flips("auth-conf rc4", &p);
+  no_alloc("auth-conf rc4", &p);
+  done(&p);
+  CHECK_STATUS(handshake(&p, ISC_REQ_INTEGRITY, ASC_REQ_INTEGRITY, "Secret-1"), SEC_E_OK);
+  bit_flips("auth-int", &p);
   done(&p);
   sasl_exports();
+  authz(0);
+  authz(1);
   http();
   CHECK_SUMMARY("digest");
 }

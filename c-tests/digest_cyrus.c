@@ -49,9 +49,11 @@ static int getopt_cb(void *ctx, const char *plugin, const char *option, const ch
   return SASL_OK;
 }
 
+static const char *g_authz = "";
+
 static int simple_cb(void *ctx, int id, const char **result, unsigned *len) {
   (void)ctx;
-  if (id == SASL_CB_AUTHNAME || id == SASL_CB_USER) *result = id == SASL_CB_AUTHNAME ? USER : "";
+  if (id == SASL_CB_AUTHNAME || id == SASL_CB_USER) *result = id == SASL_CB_AUTHNAME ? USER : g_authz;
   else return SASL_FAIL;
   if (len) *len = (unsigned)strlen(*result);
   return SASL_OK;
@@ -72,8 +74,22 @@ static int realm_cb(void *ctx, int id, const char **avail, const char **result) 
   return SASL_OK;
 }
 
+/* The test's authorization policy: user1 may act as "admin". */
+static int proxy_cb(sasl_conn_t *conn, void *ctx, const char *req, unsigned rlen, const char *auth, unsigned alen,
+                    const char *realm, unsigned urlen, struct propctx *props) {
+  (void)conn; (void)ctx; (void)realm; (void)urlen; (void)props;
+  if (rlen == alen && strncmp(req, auth, rlen) == 0) return SASL_OK;
+  /* Cyrus hands the names canonicalised, possibly with "@REALM". */
+  return rlen >= 5 && strncmp(req, "admin", 5) == 0 && (rlen == 5 || req[5] == '@') && alen >= 5 &&
+                 strncmp(auth, USER, 5) == 0
+             ? SASL_OK
+             : SASL_NOAUTHZ;
+}
+
 static sasl_callback_t g_server_cbs[] = {
-    {SASL_CB_GETOPT, (int (*)(void))(void (*)(void))getopt_cb, NULL}, {SASL_CB_LIST_END, NULL, NULL}};
+    {SASL_CB_GETOPT, (int (*)(void))(void (*)(void))getopt_cb, NULL},
+    {SASL_CB_PROXY_POLICY, (int (*)(void))(void (*)(void))proxy_cb, NULL},
+    {SASL_CB_LIST_END, NULL, NULL}};
 static sasl_callback_t g_client_cbs[] = {
     {SASL_CB_GETOPT, (int (*)(void))(void (*)(void))getopt_cb, NULL},
     {SASL_CB_AUTHNAME, (int (*)(void))(void (*)(void))simple_cb, NULL},
@@ -279,6 +295,73 @@ static void cyrus_server(const struct mode *m, const char *pass, int want_fail) 
   FreeCredentialsHandle(&cred);
 }
 
+/* authzid both ways: Cyrus client with authzid "admin" -> SaslAcceptSecurityContext (refused
+   unless SASL_OPTION_AUTHZ_PROCESSING is Sasl_AuthZIDProcessed); SaslInitializeSecurityContext
+   with SASL_OPTION_AUTHZ_STRING "admin" -> Cyrus server, which reports "admin" as the user. */
+static void authz(void) {
+  SEC_WINNT_AUTH_IDENTITY_A id = identity(PASS);
+  for (int processed = 0; processed < 2; processed++) {
+    CredHandle cred;
+    CtxtHandle ctx;
+    char out[4096];
+    unsigned outlen;
+    const char *cout, *mech;
+    unsigned coutlen;
+    sasl_conn_t *conn = NULL;
+    CHECK_STATUS(AcquireCredentialsHandleA(NULL, (SEC_CHAR *)"WDigest", SECPKG_CRED_INBOUND, NULL, &id, NULL, NULL,
+                                           &cred, NULL), SEC_E_OK);
+    CHECK(sasl_client_new("ldap", HOST, NULL, NULL, g_client_cbs, 0, &conn) == SASL_OK, "sasl_client_new");
+    set_ssf(conn, 0, 0);
+    g_authz = "admin";
+    CHECK_STATUS(sspi_step(0, &cred, &ctx, 1, 0, NULL, 0, out, &outlen), SEC_I_CONTINUE_NEEDED);
+    ULONG v = (ULONG)processed;
+    CHECK_STATUS(SaslSetContextOption(&ctx, SASL_OPTION_AUTHZ_PROCESSING, &v, sizeof v), SEC_E_OK);
+    CHECK(sasl_client_start(conn, "DIGEST-MD5", NULL, &cout, &coutlen, &mech) == SASL_CONTINUE, "start");
+    CHECK(sasl_client_step(conn, out, outlen, NULL, &cout, &coutlen) == SASL_CONTINUE, "step");
+    CHECK(memmem(cout, coutlen, "authzid=\"admin\"", 15) != NULL, "Cyrus sends authzid");
+    SecBuffer ib = {coutlen, SECBUFFER_TOKEN, (void *)cout}, ob = {4096, SECBUFFER_TOKEN, out};
+    SecBufferDesc idesc = {SECBUFFER_VERSION, 1, &ib}, od = {SECBUFFER_VERSION, 1, &ob};
+    ULONG attrs;
+    SECURITY_STATUS s = SaslAcceptSecurityContext(&cred, &ctx, &idesc, 0, 0, &ctx, &od, &attrs, NULL);
+    CHECK(s == (processed ? SEC_E_OK : SEC_E_LOGON_DENIED), "Cyrus authzid, processing %d: 0x%08X", processed,
+          (unsigned)s);
+    if (s == SEC_E_OK)
+      CHECK(sasl_client_step(conn, out, ob.cbBuffer, NULL, &cout, &coutlen) == SASL_OK, "rspauth with authzid");
+    g_authz = "";
+    sasl_dispose(&conn);
+    DeleteSecurityContext(&ctx);
+    FreeCredentialsHandle(&cred);
+  }
+  /* Our client with an authzid. */
+  CredHandle cred;
+  CtxtHandle ctx;
+  char out[4096];
+  unsigned outlen;
+  const char *sout;
+  unsigned soutlen;
+  sasl_conn_t *conn = NULL;
+  CHECK_STATUS(AcquireCredentialsHandleA(NULL, (SEC_CHAR *)"WDigest", SECPKG_CRED_OUTBOUND, NULL, &id, NULL, NULL,
+                                         &cred, NULL), SEC_E_OK);
+  CHECK(sasl_server_new("ldap", HOST, REALM, NULL, NULL, g_server_cbs, SASL_SUCCESS_DATA, &conn) == SASL_OK, "new");
+  set_ssf(conn, 0, 0);
+  CHECK_STATUS(sspi_step(1, &cred, &ctx, 1, 0, NULL, 0, out, &outlen), SEC_I_CONTINUE_NEEDED);
+  CHECK_STATUS(SaslSetContextOption(&ctx, SASL_OPTION_AUTHZ_STRING, "admin", 5), SEC_E_OK);
+  CHECK(sasl_server_start(conn, "DIGEST-MD5", NULL, 0, &sout, &soutlen) == SASL_CONTINUE, "server start");
+  SecBuffer ib = {soutlen, SECBUFFER_TOKEN, (void *)sout}, ob = {4096, SECBUFFER_TOKEN, out};
+  SecBufferDesc idesc = {SECBUFFER_VERSION, 1, &ib}, od = {SECBUFFER_VERSION, 1, &ob};
+  ULONG attrs;
+  CHECK_STATUS(SaslInitializeSecurityContextA(&cred, &ctx, (SEC_CHAR *)TARGET, 0, 0, 0, &idesc, 0, &ctx, &od, &attrs,
+                                              NULL), SEC_I_CONTINUE_NEEDED);
+  int r = sasl_server_step(conn, out, ob.cbBuffer, &sout, &soutlen);
+  CHECK(r == SASL_OK, "Cyrus server accepts our authzid: %d %s", r, sasl_errdetail(conn));
+  const char *user = NULL;
+  if (r == SASL_OK && sasl_getprop(conn, SASL_USERNAME, (const void **)&user) == SASL_OK)
+    CHECK(user && strncmp(user, "admin", 5) == 0, "Cyrus user is the authzid: %s", user ? user : "-");
+  sasl_dispose(&conn);
+  DeleteSecurityContext(&ctx);
+  FreeCredentialsHandle(&cred);
+}
+
 int main(int argc, char **argv) {
   if (argc < 2) {
     fprintf(stderr, "usage: %s SASLDB\n", argv[0]);
@@ -293,6 +376,7 @@ int main(int argc, char **argv) {
   }
   cyrus_client(&g_modes[0], "wrong", SEC_E_LOGON_DENIED);
   cyrus_server(&g_modes[0], "wrong", 1);
+  authz();
   sasl_done();
   CHECK_SUMMARY("digest_cyrus");
 }

@@ -2725,7 +2725,8 @@ SECURITY_STATUS SEC_ENTRY SaslIdentifyPackageA(PSecBufferDesc pInput, PSecPkgInf
 SECURITY_STATUS SEC_ENTRY SaslIdentifyPackageW(PSecBufferDesc pInput, PSecPkgInfoW *PackageInfo);
 
 /*
- SASL client step: InitializeSecurityContextW's arguments and results (see the module note).
+ SASL client step: InitializeSecurityContextW's arguments and results (see the module note);
+ a SASL_OPTION_AUTHZ_STRING set on the context goes out as DIGEST-MD5's authzid.
  */
 SECURITY_STATUS SEC_ENTRY SaslInitializeSecurityContextW(PCredHandle phCredential, PCtxtHandle phContext, SEC_WCHAR *pszTargetName, ULONG fContextReq, ULONG Reserved1, ULONG TargetDataRep, PSecBufferDesc pInput, ULONG Reserved2, PCtxtHandle phNewContext, PSecBufferDesc pOutput, ULONG *pfContextAttr, PTimeStamp ptsExpiry);
 
@@ -2735,7 +2736,9 @@ SECURITY_STATUS SEC_ENTRY SaslInitializeSecurityContextW(PCredHandle phCredentia
 SECURITY_STATUS SEC_ENTRY SaslInitializeSecurityContextA(PCredHandle phCredential, PCtxtHandle phContext, SEC_CHAR *pszTargetName, ULONG fContextReq, ULONG Reserved1, ULONG TargetDataRep, PSecBufferDesc pInput, ULONG Reserved2, PCtxtHandle phNewContext, PSecBufferDesc pOutput, ULONG *pfContextAttr, PTimeStamp ptsExpiry);
 
 /*
- SASL server step: AcceptSecurityContext's arguments and results (see the module note).
+ SASL server step: AcceptSecurityContext's arguments and results (see the module note); a
+ DIGEST-MD5 authzid other than the user name is refused (SEC_E_LOGON_DENIED) unless
+ SASL_OPTION_AUTHZ_PROCESSING is Sasl_AuthZIDProcessed on the context.
  */
 SECURITY_STATUS SEC_ENTRY SaslAcceptSecurityContext(PCredHandle phCredential, PCtxtHandle phContext, PSecBufferDesc pInput, ULONG fContextReq, ULONG TargetDataRep, PCtxtHandle phNewContext, PSecBufferDesc pOutput, ULONG *pfContextAttr, PTimeStamp ptsExpiry);
 

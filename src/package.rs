@@ -355,6 +355,10 @@ pub trait Context: Send + Sync + 'static {
     fn sasl_peer_max_buffer(&self) -> Option<u32> {
         None
     }
+    /// SaslSetContextOption's SASL_OPTION_AUTHZ_STRING (client: the authorization identity to
+    /// send) and SASL_OPTION_AUTHZ_PROCESSING (server: whether a client's authorization identity
+    /// is accepted), handed to the context before each Sasl* handshake step.
+    fn set_sasl_authz(&self, _authz: Option<&[u8]>, _processed: bool) {}
 }
 
 /// The 16-byte channel-binding hash both NTLM (MS-NLMP §3.1.5.1.2, MsvAvChannelBindings) and

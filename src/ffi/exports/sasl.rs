@@ -17,6 +17,7 @@ use std::sync::OnceLock;
 
 /// SASL_AUTHZID_STATE.
 const SASL_AUTHZID_FORBIDDEN: u32 = 0;
+const SASL_AUTHZID_PROCESSED: u32 = 1;
 
 /// (profile, package) pairs, in the order SaslEnumerateProfiles lists them.
 const PROFILES: &[(&str, &str)] = &[
@@ -220,7 +221,28 @@ pub unsafe extern "system" fn SaslIdentifyPackageW(
     })
 }
 
-/// SASL client step: InitializeSecurityContextW's arguments and results (see the module note).
+/// Hands the context's SASL authorization options to the package before a handshake step.
+unsafe fn apply_options(ctx: PCtxtHandle) {
+    if ctx.is_null() {
+        return;
+    }
+    // SAFETY: non-NULL caller handle pointer.
+    let Ok(h) = (unsafe { read_handle(ctx) }) else {
+        return;
+    };
+    let Some(o) = options().lock().get(&key(&h)).cloned() else {
+        return;
+    };
+    if let Ok(entry) = handles::context(&h) {
+        entry.context.set_sasl_authz(
+            o.authz.as_deref(),
+            o.authz_processing == SASL_AUTHZID_PROCESSED,
+        );
+    }
+}
+
+/// SASL client step: InitializeSecurityContextW's arguments and results (see the module note);
+/// a SASL_OPTION_AUTHZ_STRING set on the context goes out as DIGEST-MD5's authzid.
 #[no_mangle]
 pub unsafe extern "system" fn SaslInitializeSecurityContextW(
     phCredential: PCredHandle,
@@ -238,6 +260,7 @@ pub unsafe extern "system" fn SaslInitializeSecurityContextW(
 ) -> SECURITY_STATUS {
     // SAFETY: the caller's arguments, passed on unchanged.
     unsafe {
+        apply_options(phContext);
         InitializeSecurityContextW(
             phCredential,
             phContext,
@@ -273,6 +296,7 @@ pub unsafe extern "system" fn SaslInitializeSecurityContextA(
 ) -> SECURITY_STATUS {
     // SAFETY: the caller's arguments, passed on unchanged.
     unsafe {
+        apply_options(phContext);
         InitializeSecurityContextA(
             phCredential,
             phContext,
@@ -290,7 +314,9 @@ pub unsafe extern "system" fn SaslInitializeSecurityContextA(
     }
 }
 
-/// SASL server step: AcceptSecurityContext's arguments and results (see the module note).
+/// SASL server step: AcceptSecurityContext's arguments and results (see the module note); a
+/// DIGEST-MD5 authzid other than the user name is refused (SEC_E_LOGON_DENIED) unless
+/// SASL_OPTION_AUTHZ_PROCESSING is Sasl_AuthZIDProcessed on the context.
 #[no_mangle]
 pub unsafe extern "system" fn SaslAcceptSecurityContext(
     phCredential: PCredHandle,
@@ -305,6 +331,7 @@ pub unsafe extern "system" fn SaslAcceptSecurityContext(
 ) -> SECURITY_STATUS {
     // SAFETY: the caller's arguments, passed on unchanged.
     unsafe {
+        apply_options(phContext);
         AcceptSecurityContext(
             phCredential,
             phContext,

@@ -55,6 +55,11 @@ enum State {
 struct Handshake {
     state: State,
     ret_flags: u32,
+    /// SASL_OPTION_AUTHZ_STRING (client): sent as authzid.
+    authzid: Option<String>,
+    /// SASL_OPTION_AUTHZ_PROCESSING = Sasl_AuthZIDProcessed (server): an authzid other than
+    /// the user name is accepted; otherwise refused with SEC_E_LOGON_DENIED.
+    authz_processed: bool,
 }
 
 struct Established {
@@ -66,6 +71,16 @@ struct Established {
     ret_flags: u32,
     /// The peer's maxbuf (SASL), the largest token it accepts.
     peer_maxbuf: u32,
+    /// HTTP client: what later requests on this context are answered from (MakeSignature).
+    http_client: Option<Mutex<HttpClient>>,
+}
+
+/// An HTTP client context's challenge, password and nonce count.
+struct HttpClient {
+    challenge: http::HttpChallenge,
+    user: String,
+    password: Zeroizing<String>,
+    nc: u32,
 }
 
 /// A Digest security context.
@@ -188,6 +203,8 @@ impl DigestContext {
             hs: Mutex::new(Handshake {
                 state: State::Initial,
                 ret_flags: 0,
+                authzid: None,
+                authz_processed: false,
             }),
             done: OnceLock::new(),
             start: filetime_now(),
@@ -206,7 +223,12 @@ impl DigestContext {
     }
 
     /// Client: digest-challenge in, digest-response out.
-    fn respond(&self, step: &mut Step<'_, '_>, chal: &[u8]) -> SecResult<(State, u32)> {
+    fn respond(
+        &self,
+        step: &mut Step<'_, '_>,
+        chal: &[u8],
+        authzid: Option<&str>,
+    ) -> SecResult<(State, u32)> {
         let acct: &Account = self.creds.client.as_ref().ok_or(Error::NoCredentials)?;
         let ch = Challenge::parse(chal)?;
         let want = wanted_qop(step.req_flags, true);
@@ -244,10 +266,10 @@ impl DigestContext {
             maxbuf: DEFAULT_MAXBUF,
             utf8: ch.utf8,
             cipher,
-            authzid: None,
+            authzid: authzid.map(str::to_string),
         };
         let uh = user_hash(&r.username, &r.realm, &acct.password, r.utf8);
-        let key = ha1(&uh, &r.nonce, &r.cnonce, None);
+        let key = ha1(&uh, &r.nonce, &r.cnonce, r.authzid.as_deref());
         r.response = response_value(&key, &r, true);
         let rspauth = response_value(&key, &r, false);
         let allocated = write_output(step, r.encode().as_bytes())?;
@@ -260,6 +282,7 @@ impl DigestContext {
             target: r.digest_uri.clone(),
             ret_flags: ret & !ISC_RET_ALLOCATED_MEMORY,
             peer_maxbuf: ch.maxbuf,
+            http_client: None,
         };
         Ok((
             State::Responded {
@@ -311,6 +334,7 @@ impl DigestContext {
         step: &mut Step<'_, '_>,
         ch: &Challenge,
         tok: &[u8],
+        authz_processed: bool,
     ) -> SecResult<(Established, u32)> {
         let r = Response::parse(tok)?;
         if r.nonce != ch.nonce || r.nc != 1 || !ch.qops.contains(&r.qop) {
@@ -326,6 +350,9 @@ impl DigestContext {
         let uh = user_hash(&r.username, &r.realm, &acct.password, r.utf8);
         let key = ha1(&uh, &r.nonce, &r.cnonce, r.authzid.as_deref());
         if !digest_eq(&response_value(&key, &r, true), &r.response) {
+            return Err(Error::LogonDenied);
+        }
+        if r.authzid.as_deref().is_some_and(|a| a != r.username) && !authz_processed {
             return Err(Error::LogonDenied);
         }
         let mut rsp = String::new();
@@ -344,6 +371,7 @@ impl DigestContext {
                 target: r.digest_uri.clone(),
                 ret_flags: ret & !ASC_RET_ALLOCATED_MEMORY,
                 peer_maxbuf: r.maxbuf,
+                http_client: None,
             },
             ret,
         ))
@@ -377,6 +405,12 @@ impl DigestContext {
                 target: uri,
                 ret_flags: ret,
                 peer_maxbuf: 0,
+                http_client: Some(Mutex::new(HttpClient {
+                    challenge: ch,
+                    user: acct.user.clone(),
+                    password: acct.password.clone(),
+                    nc: 1,
+                })),
             },
             ret,
         ))
@@ -433,6 +467,7 @@ impl DigestContext {
             target: a.uri,
             ret_flags: ret,
             peer_maxbuf: 0,
+            http_client: None,
         });
         Ok((Outcome::Ok, ret))
     }
@@ -467,7 +502,8 @@ impl Context for DigestContext {
                 Ok(Outcome::Ok)
             }
             State::Initial => {
-                let (state, ret) = self.respond(step, &tok)?;
+                let authzid = hs.authzid.clone();
+                let (state, ret) = self.respond(step, &tok, authzid.as_deref())?;
                 step.ret_flags = ret;
                 hs.ret_flags = ret;
                 hs.state = state;
@@ -524,7 +560,7 @@ impl Context for DigestContext {
                 Ok(Outcome::ContinueNeeded)
             }
             State::Challenged { challenge } => {
-                let (est, ret) = self.verify(step, challenge, &tok)?;
+                let (est, ret) = self.verify(step, challenge, &tok, hs.authz_processed)?;
                 step.ret_flags = ret;
                 hs.ret_flags = ret;
                 hs.state = State::Done;
@@ -547,12 +583,61 @@ impl Context for DigestContext {
         })
     }
 
+    /// SASL: the integrity trailer. HTTP client: the Authorization parameters for a later
+    /// request on the same challenge (nc incremented) — pMessage is TOKEN (ignored),
+    /// PKG_PARAMS method, PKG_PARAMS URI, PKG_PARAMS H(entity), PADDING (output; too small →
+    /// SEC_E_BUFFER_TOO_SMALL, its cbBuffer becomes the length).
     fn make_signature(&self, qop: u32, message: &mut SecBuffers<'_>, seq_no: u32) -> SecResult<()> {
+        if let Some(h) = self.done.get().and_then(|e| e.http_client.as_ref()) {
+            let param = |m: &SecBuffers<'_>, n: usize| -> SecResult<String> {
+                match m.nth(SECBUFFER_PKG_PARAMS, n) {
+                    Some(i) => String::from_utf8(
+                        m.bytes(i)?
+                            .split(|&c| c == 0)
+                            .next()
+                            .unwrap_or(&[])
+                            .to_vec(),
+                    )
+                    .map_err(|_| Error::InvalidToken),
+                    None => Ok(String::new()),
+                }
+            };
+            let (method, uri, h_entity) =
+                (param(message, 0)?, param(message, 1)?, param(message, 2)?);
+            let out = message.find(SECBUFFER_PADDING).ok_or(Error::InvalidToken)?;
+            let mut st = h.lock();
+            let nc = st.nc + 1;
+            let auth = http::authorization(
+                &st.challenge,
+                &st.user,
+                &st.password,
+                if method.is_empty() { "GET" } else { &method },
+                &uri,
+                &h_entity,
+                nc,
+                &random_token()?,
+            );
+            if message.size(out) < auth.len() {
+                return Err(Error::BufferTooSmall);
+            }
+            message.bytes_mut(out)?[..auth.len()].copy_from_slice(auth.as_bytes());
+            message.set_size(out, auth.len())?;
+            st.nc = nc;
+            return Ok(());
+        }
         self.layer()?.make_signature(qop, message, seq_no)
     }
 
     fn verify_signature(&self, message: &mut SecBuffers<'_>, seq_no: u32) -> SecResult<u32> {
         self.layer()?.verify_signature(message, seq_no)
+    }
+
+    fn set_sasl_authz(&self, authz: Option<&[u8]>, processed: bool) {
+        let mut hs = self.hs.lock();
+        hs.authzid = authz
+            .filter(|a| !a.is_empty())
+            .map(|a| String::from_utf8_lossy(a).into_owned());
+        hs.authz_processed = processed;
     }
 
     fn sasl_peer_max_buffer(&self) -> Option<u32> {

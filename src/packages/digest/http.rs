@@ -248,6 +248,7 @@ pub fn verify(a: &Authorization, password: &str, method: &str, h_entity: &str) -
 }
 
 /// A parsed WWW-Authenticate challenge (client side).
+#[derive(Clone)]
 pub struct HttpChallenge {
     pub realm: String,
     pub nonce: String,

@@ -33,6 +33,106 @@ pub mod fuzz_api {
         let w = super::http::HttpChallenge::parse(b).is_ok();
         a | c | r | s | h | w
     }
+
+    /// The receiving handshake legs with `b` as the peer's token: a SASL server context that
+    /// sent its challenge, a SASL client context, an HTTP server context (no output buffers:
+    /// parsing and verification run in full; the reply write is refused).
+    pub fn handshake_legs(b: &[u8]) -> bool {
+        use crate::buffers::SecBuffers;
+        use crate::ffi::consts::{
+            ASC_REQ_CONFIDENTIALITY, ISC_REQ_CONFIDENTIALITY, SECBUFFER_TOKEN,
+        };
+        use crate::package::{AuthData, CredentialRequest, Identity, SecurityPackage, Step};
+        let id = || {
+            AuthData::Identity(Identity {
+                user: Some("u".into()),
+                domain: Some("R".into()),
+                password: Some(zeroize::Zeroizing::new("p".into())),
+                package_list: None,
+            })
+        };
+        let cred = |usage| {
+            super::Digest.acquire_credentials(CredentialRequest {
+                principal: None,
+                usage,
+                auth: id(),
+            })
+        };
+        let (Ok(sc), Ok(cc)) = (cred(1), cred(2)) else {
+            return false;
+        };
+        let mut ok = false;
+        let mut run = |ctx: &dyn crate::package::Context, client: bool, req: u32, tok: &[u8]| {
+            let mut t = tok.to_vec();
+            let _ = SecBuffers::with_parts(&mut [(SECBUFFER_TOKEN, &mut t[..])], |inp| {
+                let mut s = Step {
+                    target: Some("ldap/h"),
+                    req_flags: req,
+                    input: Some(inp),
+                    output: None,
+                    ret_flags: 0,
+                    expiry: 0,
+                };
+                let r = if client {
+                    ctx.initialize(&mut s)
+                } else {
+                    ctx.accept(&mut s)
+                };
+                ok |= r.is_ok();
+            });
+        };
+        if let Ok(s) = sc.clone().new_server_context() {
+            // The challenge first (into an output buffer), then `b` as the digest-response.
+            let mut out = [0u8; 512];
+            let _ = SecBuffers::with_parts(&mut [(SECBUFFER_TOKEN, &mut out[..])], |o| {
+                let mut st = Step {
+                    target: None,
+                    req_flags: ASC_REQ_CONFIDENTIALITY,
+                    input: None,
+                    output: Some(o),
+                    ret_flags: 0,
+                    expiry: 0,
+                };
+                let _ = s.accept(&mut st);
+            });
+            run(&*s, false, ASC_REQ_CONFIDENTIALITY, b);
+        }
+        if let Ok(s) = sc.new_server_context() {
+            run(&*s, false, super::context::ASC_REQ_HTTP, b);
+        }
+        if let Ok(c) = cc.clone().new_client_context() {
+            run(&*c, true, ISC_REQ_CONFIDENTIALITY, b);
+        }
+        if let Ok(c) = cc.new_client_context() {
+            run(&*c, true, crate::ffi::consts::ISC_REQ_USE_HTTP_STYLE, b);
+        }
+        ok
+    }
+
+    /// DecryptMessage / VerifySignature of the security layer on arbitrary tokens: `b[0]`
+    /// picks the qop/cipher, the rest is the token (one DATA buffer).
+    pub fn unseal(b: &[u8]) -> bool {
+        use super::sasl::{Cipher, Qop};
+        use crate::buffers::SecBuffers;
+        use crate::ffi::consts::SECBUFFER_DATA;
+        let Some((&sel, tok)) = b.split_first() else {
+            return false;
+        };
+        let (qop, cipher) = match sel % 6 {
+            5 => (Qop::AuthInt, None),
+            i => (Qop::AuthConf, Some(Cipher::PREFERENCE[i as usize])),
+        };
+        let layer = super::layer::Layer::new(&[7u8; 16], qop, cipher, false);
+        let mut t = tok.to_vec();
+        let r = SecBuffers::with_parts(&mut [(SECBUFFER_DATA, &mut t[..])], |m| {
+            layer.unseal(m, 0).is_ok()
+        });
+        let mut t2 = tok.to_vec();
+        let _ = SecBuffers::with_parts(&mut [(SECBUFFER_DATA, &mut t2[..])], |m| {
+            layer.verify_signature(m, 0)
+        });
+        r.unwrap_or(false)
+    }
 }
 
 pub use context::DigestContext;

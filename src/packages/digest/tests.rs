@@ -336,6 +336,29 @@ fn http_digest_round_trip() {
         .unwrap();
     let (r, _, _) = step(&*s2, false, http, None, &auth, &["GET", "/x", "", "WEB"]);
     assert_eq!(r, Ok(Outcome::Ok));
+    // A later request on the client context: MakeSignature gives nc=00000002 for /y.
+    let mut tokb = [0u8; 0];
+    let (mut m, mut u, mut e) = (*b"POST", *b"/y", [0u8; 0]);
+    let mut out = [0u8; 1024];
+    let n = SecBuffers::with_parts(
+        &mut [
+            (SECBUFFER_TOKEN, &mut tokb[..]),
+            (SECBUFFER_PKG_PARAMS, &mut m[..]),
+            (SECBUFFER_PKG_PARAMS, &mut u[..]),
+            (SECBUFFER_PKG_PARAMS, &mut e[..]),
+            (SECBUFFER_PADDING, &mut out[..]),
+        ],
+        |msg| c.make_signature(0, msg, 0).map(|()| msg.size(4)),
+    )
+    .unwrap()
+    .unwrap();
+    let auth2 = out[..n].to_vec();
+    assert!(String::from_utf8_lossy(&auth2).contains("nc=00000002"));
+    let s4 = creds(ident("bob", "WEB", "pw"), SECPKG_CRED_INBOUND)
+        .new_server_context()
+        .unwrap();
+    let (r, _, _) = step(&*s4, false, http, None, &auth2, &["POST", "/y", "", "WEB"]);
+    assert_eq!(r, Ok(Outcome::Ok));
     let s3 = creds(ident("bob", "WEB", "other"), SECPKG_CRED_INBOUND)
         .new_server_context()
         .unwrap();

@@ -74,6 +74,8 @@ static SECURITY_STATUS handshake(CredHandle *cc, CredHandle *sc, CtxtHandle *c, 
     ib = ob;
     sb.cbBuffer = sizeof stok;
     r = AcceptSecurityContext(sc, s, &id, 0, SECURITY_NATIVE_DREP, s, &sd, &attrs, &ts);
+    /* the last leg sends nothing: a Windows-style `if (out.cbBuffer) send()` loop stops */
+    if (r == SEC_E_OK) CHECK(sb.cbBuffer == 0, "final ASC output cbBuffer %lu", (unsigned long)sb.cbBuffer);
     FreeContextBuffer(ob.pvBuffer);
     return r;
 }
@@ -103,6 +105,13 @@ static void message_tests(CtxtHandle *c, CtxtHandle *s, toy_trace *tr) {
         CHECK_STATUS(FreeContextBuffer(na.sUserName), SEC_E_OK);
     }
     CHECK_STATUS(QueryContextAttributesA(c, SECPKG_ATTR_LIFESPAN, &sizes), SEC_E_UNSUPPORTED_FUNCTION);
+    {
+        /* PACKAGE_INFO comes from the package's SpGetInfo, as for every package */
+        SecPkgContext_PackageInfoA pi;
+        CHECK_STATUS(QueryContextAttributesA(c, SECPKG_ATTR_PACKAGE_INFO, &pi), SEC_E_OK);
+        CHECK(pi.PackageInfo && strcmp(pi.PackageInfo->Name, "ToySSP") == 0, "PACKAGE_INFO names the plug-in");
+        if (pi.PackageInfo) FreeContextBuffer(pi.PackageInfo);
+    }
 
     /* EncryptMessage → SpSealMessage with the caller's own descriptor, fQOP and seq. */
     memcpy(data, msg, n);

@@ -445,6 +445,12 @@ static NTSTATUS SEC_ENTRY ToyAcceptLsaModeContext(LSA_SEC_HANDLE CredentialHandl
         *NewContextHandle = (LSA_SEC_HANDLE)c;
         *ContextAttributes = ContextRequirements;
         if (ExpirationTime) ExpirationTime->QuadPart = 0x7FFFFFFFFFFFFFFFLL;
+        /* The last leg sends nothing: say so, so a caller's `if (out.cbBuffer) send()` loop
+           does not send its own buffer. */
+        if (OutputBuffer)
+            for (ULONG i = 0; i < OutputBuffer->cBuffers; i++)
+                if ((OutputBuffer->pBuffers[i].BufferType & ~SECBUFFER_ATTRMASK) == SECBUFFER_TOKEN)
+                    OutputBuffer->pBuffers[i].cbBuffer = 0;
         map_context(c, MappedContext, ContextData);
         return TOY_STATUS_SUCCESS;
     }

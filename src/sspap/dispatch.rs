@@ -9,7 +9,8 @@ use super::nt::{check, to_result};
 use crate::buffers::{free_context_buffer, SecBuffers};
 use crate::ffi::consts::{
     SECPKG_ATTR_AUTHORITY, SECPKG_ATTR_CLIENT_SPECIFIED_TARGET, SECPKG_ATTR_KEY_INFO,
-    SECPKG_ATTR_NAMES, SECPKG_ATTR_NATIVE_NAMES, SECPKG_CRED_ATTR_NAMES, SECURITY_NATIVE_DREP,
+    SECPKG_ATTR_NAMES, SECPKG_ATTR_NATIVE_NAMES, SECPKG_ATTR_PACKAGE_INFO, SECPKG_CRED_ATTR_NAMES,
+    SECURITY_NATIVE_DREP,
 };
 use crate::ffi::ntsecpkg::*;
 use crate::ffi::schannel::UNICODE_STRING;
@@ -490,8 +491,13 @@ impl Context for PluginContext {
         Ok(qop)
     }
 
-    fn query_attribute(&self, _attr: u32) -> SecResult<Attribute> {
-        Err(Error::UnsupportedFunction)
+    /// SECPKG_ATTR_PACKAGE_INFO is answered from the package's SpGetInfo, as secur32 does for
+    /// every package (the package itself is not asked).
+    fn query_attribute(&self, attr: u32) -> SecResult<Attribute> {
+        match attr {
+            SECPKG_ATTR_PACKAGE_INFO => Ok(Attribute::PackageInfo(self.pkg().info)),
+            _ => Err(Error::UnsupportedFunction),
+        }
     }
 
     unsafe fn query_attribute_raw(
@@ -500,6 +506,9 @@ impl Context for PluginContext {
         buffer: *mut c_void,
         wide: bool,
     ) -> Option<SecResult<()>> {
+        if attr == SECPKG_ATTR_PACKAGE_INFO {
+            return None;
+        }
         let p = self.pkg();
         let Some(f) = p
             .user

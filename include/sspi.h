@@ -2603,7 +2603,10 @@ SECURITY_STATUS SEC_ENTRY QueryCredentialsAttributesExW(PCredHandle phCredential
 SECURITY_STATUS SEC_ENTRY QueryCredentialsAttributesExA(PCredHandle phCredential, ULONG ulAttribute, void *pBuffer, ULONG cbBuffer);
 
 /*
- Sets a credential attribute; packages here support none yet → `SEC_E_UNSUPPORTED_FUNCTION`.
+ Sets a credential attribute: `pBuffer` holds `cbBuffer` bytes (the attribute's struct and
+ any strings after it, e.g. SecPkgCredentials_KdcProxySettingsW + proxy server). Kerberos
+ takes SECPKG_CRED_ATTR_KDC_PROXY_SETTINGS (MS-KKDCP); anything else →
+ `SEC_E_UNSUPPORTED_FUNCTION`.
  */
 SECURITY_STATUS SEC_ENTRY SetCredentialsAttributesW(PCredHandle phCredential, ULONG ulAttribute, void *pBuffer, ULONG cbBuffer);
 
@@ -2689,37 +2692,6 @@ SECURITY_STATUS SEC_ENTRY QuerySecurityPackageInfoA(SEC_CHAR *pszPackageName, PS
 SECURITY_STATUS SEC_ENTRY FreeContextBuffer(PVOID pvContextBuffer);
 
 /*
- Loads a security package: `pszPackageName` is the path of a shared object (`.so`)
- exporting `SpLsaModeInitialize` and, for message calls, `SpUserModeInitialize` (ntsecpkg.h);
- `pOptions` may be NULL. Every package the library provides is then listed by
- EnumerateSecurityPackages and usable by name in AcquireCredentialsHandle.
- Returns SEC_E_OK; SEC_E_SECPKG_NOT_FOUND (missing or unloadable file, no
- SpLsaModeInitialize, NULL/empty table list, interface version below
- SECPKG_INTERFACE_VERSION, a table without SpGetInfo/SpAcquireCredentialsHandle);
- SEC_E_INVALID_PARAMETER (NULL or empty name, a package name already registered); or the
- status a failing SpLsaModeInitialize / SpInitialize / SpGetInfo / SpUserModeInitialize /
- SpInstanceInit returned (NTSTATUS mapped as Windows maps it). Each failure is logged
- (`SECUR32_LOG=error`).
- */
-SECURITY_STATUS SEC_ENTRY AddSecurityPackageW(SEC_WCHAR *pszPackageName, PSECURITY_PACKAGE_OPTIONS pOptions);
-
-/*
- Narrow form of AddSecurityPackageW (UTF-8 path).
- */
-SECURITY_STATUS SEC_ENTRY AddSecurityPackageA(SEC_CHAR *pszPackageName, PSECURITY_PACKAGE_OPTIONS pOptions);
-
-/*
- Unloads a security package: unsupported, as on Windows (`SEC_E_UNSUPPORTED_FUNCTION`);
- packages stay loaded for the life of the process.
- */
-SECURITY_STATUS SEC_ENTRY DeleteSecurityPackageW(SEC_WCHAR *pszPackageName);
-
-/*
- Narrow form of DeleteSecurityPackageW.
- */
-SECURITY_STATUS SEC_ENTRY DeleteSecurityPackageA(SEC_CHAR *pszPackageName);
-
-/*
  Lists the SASL profiles ("GSSAPI", "GSS-SPNEGO", "DIGEST-MD5" — those whose package is
  present) as one block of NUL-terminated names ending with an empty name, freed with
  FreeContextBuffer; `*ProfileCount` is the number of names. NULL pointers →
@@ -2785,6 +2757,37 @@ SECURITY_STATUS SEC_ENTRY SaslSetContextOption(PCtxtHandle ContextHandle, ULONG 
  Size too small → SEC_E_BUFFER_TOO_SMALL.
  */
 SECURITY_STATUS SEC_ENTRY SaslGetContextOption(PCtxtHandle ContextHandle, ULONG Option, PVOID Value, ULONG Size, ULONG *Needed);
+
+/*
+ Loads a security package: `pszPackageName` is the path of a shared object (`.so`)
+ exporting `SpLsaModeInitialize` and, for message calls, `SpUserModeInitialize` (ntsecpkg.h);
+ `pOptions` may be NULL. Every package the library provides is then listed by
+ EnumerateSecurityPackages and usable by name in AcquireCredentialsHandle.
+ Returns SEC_E_OK; SEC_E_SECPKG_NOT_FOUND (missing or unloadable file, no
+ SpLsaModeInitialize, NULL/empty table list, interface version below
+ SECPKG_INTERFACE_VERSION, a table without SpGetInfo/SpAcquireCredentialsHandle);
+ SEC_E_INVALID_PARAMETER (NULL or empty name, a package name already registered); or the
+ status a failing SpLsaModeInitialize / SpInitialize / SpGetInfo / SpUserModeInitialize /
+ SpInstanceInit returned (NTSTATUS mapped as Windows maps it). Each failure is logged
+ (`SECUR32_LOG=error`).
+ */
+SECURITY_STATUS SEC_ENTRY AddSecurityPackageW(SEC_WCHAR *pszPackageName, PSECURITY_PACKAGE_OPTIONS pOptions);
+
+/*
+ Narrow form of AddSecurityPackageW (UTF-8 path).
+ */
+SECURITY_STATUS SEC_ENTRY AddSecurityPackageA(SEC_CHAR *pszPackageName, PSECURITY_PACKAGE_OPTIONS pOptions);
+
+/*
+ Unloads a security package: unsupported, as on Windows (`SEC_E_UNSUPPORTED_FUNCTION`);
+ packages stay loaded for the life of the process.
+ */
+SECURITY_STATUS SEC_ENTRY DeleteSecurityPackageW(SEC_WCHAR *pszPackageName);
+
+/*
+ Narrow form of DeleteSecurityPackageW.
+ */
+SECURITY_STATUS SEC_ENTRY DeleteSecurityPackageA(SEC_CHAR *pszPackageName);
 
 /*
  Impersonation needs a Windows access token: `SEC_E_UNSUPPORTED_FUNCTION` for a valid

@@ -9,6 +9,8 @@
                                    (0 = not asserted; etype = the session key's, from KEY_INFO)
      KT_ETYPE_ONLY                 run only those cases (the script sets it with a krb5.conf
                                    whose enctype lists name one enctype)
+     KT_KDC_PROXY, KT_KDC_PROXY_LOG optional: an MS-KKDCP proxy "127.0.0.1:port:path" in front of the
+                                   KDC (its certificate trusted through SSL_CERT_FILE) and its access log
      KT_DEAD_CONFIG                a krb5.conf whose realm's KDC port has nothing listening
      KT_OTHER_SPN                  optional: another principal in the keytab
      KT_SVC_USER, KT_SVC_PASS      optional: a principal with a password, used as a service
@@ -710,6 +712,97 @@ static void test_no_kdc(const char *dead_config, const char *user, const char *r
   free(saved);
 }
 
+/* SecPkgCredentials_KdcProxySettingsW (Version, Flags, ProxyServerOffset/Length,
+   ClientTlsCredOffset/Length) followed by the UTF-16LE proxy server; returns its size. */
+static ULONG kdc_proxy_settings(unsigned char *buf, ULONG version, ULONG flags, const char *server) {
+  size_t n = strlen(server);
+  USHORT off = n ? 16 : 0, len = (USHORT)(2 * n), zero = 0;
+  memcpy(buf, &version, 4); memcpy(buf + 4, &flags, 4);
+  memcpy(buf + 8, &off, 2); memcpy(buf + 10, &len, 2);
+  memcpy(buf + 12, &zero, 2); memcpy(buf + 14, &zero, 2);
+  for (size_t i = 0; i < n; i++) { buf[16 + 2 * i] = (unsigned char)server[i]; buf[17 + 2 * i] = 0; }
+  return 16 + len;
+}
+
+static long count_lines(const char *path) {
+  FILE *f = fopen(path, "r");
+  if (!f) return 0;
+  long n = 0;
+  for (int c; (c = fgetc(f)) != EOF;) n += c == '\n';
+  fclose(f);
+  return n;
+}
+
+/* One password handshake with the KDC proxy `server` set on the client credentials (MS-KKDCP);
+   returns the handshake status, and how many requests the proxy's access log gained. */
+static SECURITY_STATUS proxied_handshake(const char *config, const char *server, ULONG flags, const char *log,
+                                         long *served, const char *user, const char *realm, const char *pw,
+                                         const char *spn) {
+  char *saved = strdup(getenv("KRB5_CONFIG"));
+  setenv("KRB5_CONFIG", config, 1);
+  pair_t p;
+  memset(&p, 0, sizeof p);
+  unsigned char buf[512];
+  ULONG cb = kdc_proxy_settings(buf, 1, flags, server);
+  CHECK_STATUS(acquire(SECPKG_CRED_OUTBOUND, user, realm, pw, &p.ccred), SEC_E_OK);
+  CHECK_STATUS(acquire(SECPKG_CRED_INBOUND, NULL, NULL, NULL, &p.scred), SEC_E_OK);
+  CHECK_STATUS(SetCredentialsAttributesW(&p.ccred, SECPKG_CRED_ATTR_KDC_PROXY_SETTINGS, buf, cb), SEC_E_OK);
+  long before = count_lines(log);
+  SECURITY_STATUS s = handshake(&p, KRB_REQ, KRB_ASC, spn);
+  *served = count_lines(log) - before;
+  if (s == SEC_E_OK) test_messages(&p, "kdc proxy", 0, 0);
+  free_pair(&p);
+  setenv("KRB5_CONFIG", saved, 1);
+  free(saved);
+  return s;
+}
+
+static void test_kdc_proxy(const char *proxy, const char *log, const char *dead_config, const char *user,
+                           const char *realm, const char *pw, const char *spn) {
+  long served = 0;
+  char bad[128];
+  /* no KDC reachable: AS and TGS exchanges through the proxy (MS-KKDCP) */
+  SECURITY_STATUS s = proxied_handshake(dead_config, proxy, 0, log, &served, user, realm, pw, spn);
+  CHECK(s == SEC_E_OK, "handshake through the KDC proxy 0x%08X", (unsigned)s);
+  CHECK(served >= 2, "the proxy served the AS and TGS requests (%ld)", served);
+  /* FORCEPROXY with a live KDC: still through the proxy */
+  s = proxied_handshake(getenv("KRB5_CONFIG"), proxy, KDC_PROXY_SETTINGS_FLAGS_FORCEPROXY, log, &served, user, realm,
+                        pw, spn);
+  CHECK(s == SEC_E_OK, "FORCEPROXY handshake 0x%08X", (unsigned)s);
+  CHECK(served >= 2, "FORCEPROXY: the proxy served the requests (%ld)", served);
+  /* without FORCEPROXY a live KDC is used directly */
+  s = proxied_handshake(getenv("KRB5_CONFIG"), proxy, 0, log, &served, user, realm, pw, spn);
+  CHECK(s == SEC_E_OK, "live KDC with a proxy set 0x%08X", (unsigned)s);
+  CHECK(served == 0, "live KDC: the proxy is not used (%ld)", served);
+  /* a proxy with nothing listening, and FORCEPROXY with a live KDC: no fallback */
+  snprintf(bad, sizeof bad, "127.0.0.1:9:KdcProxy");
+  s = proxied_handshake(dead_config, bad, 0, log, &served, user, realm, pw, spn);
+  CHECK(s == SEC_E_NO_AUTHENTICATING_AUTHORITY, "dead proxy 0x%08X", (unsigned)s);
+  s = proxied_handshake(getenv("KRB5_CONFIG"), bad, KDC_PROXY_SETTINGS_FLAGS_FORCEPROXY, log, &served, user, realm, pw,
+                        spn);
+  CHECK(s == SEC_E_NO_AUTHENTICATING_AUTHORITY, "FORCEPROXY to a dead proxy 0x%08X", (unsigned)s);
+  /* the proxy's certificate names 127.0.0.1 only: "localhost" fails verification */
+  const char *colon = strchr(proxy, ':');
+  snprintf(bad, sizeof bad, "localhost%s", colon ? colon : "");
+  s = proxied_handshake(dead_config, bad, 0, log, &served, user, realm, pw, spn);
+  CHECK(s == SEC_E_NO_AUTHENTICATING_AUTHORITY, "proxy certificate for another name 0x%08X", (unsigned)s);
+  CHECK(served == 0, "no request sent to a proxy whose certificate does not match (%ld)", served);
+  /* malformed settings */
+  CredHandle c;
+  unsigned char buf[512];
+  CHECK_STATUS(acquire(SECPKG_CRED_OUTBOUND, user, realm, pw, &c), SEC_E_OK);
+  ULONG cb = kdc_proxy_settings(buf, 2, 0, proxy);
+  CHECK_STATUS(SetCredentialsAttributesW(&c, SECPKG_CRED_ATTR_KDC_PROXY_SETTINGS, buf, cb), SEC_E_INVALID_TOKEN);
+  cb = kdc_proxy_settings(buf, 1, 0, proxy);
+  CHECK_STATUS(SetCredentialsAttributesW(&c, SECPKG_CRED_ATTR_KDC_PROXY_SETTINGS, buf, cb - 2), SEC_E_INVALID_TOKEN);
+  CHECK_STATUS(SetCredentialsAttributesW(&c, SECPKG_CRED_ATTR_KDC_PROXY_SETTINGS, buf, 12), SEC_E_INVALID_TOKEN);
+  cb = kdc_proxy_settings(buf, 1, 0, "127.0.0.1:notaport");
+  CHECK_STATUS(SetCredentialsAttributesA(&c, SECPKG_CRED_ATTR_KDC_PROXY_SETTINGS, buf, cb), SEC_E_INVALID_TOKEN);
+  cb = kdc_proxy_settings(buf, 1, KDC_PROXY_SETTINGS_FLAGS_FORCEPROXY, "");
+  CHECK_STATUS(SetCredentialsAttributesA(&c, SECPKG_CRED_ATTR_KDC_PROXY_SETTINGS, buf, cb), SEC_E_OK);
+  FreeCredentialsHandle(&c);
+}
+
 static void test_etype_cases(const char *realm) {
   const char *spec = getenv("KT_ETYPE_USERS");
   if (!spec) return;
@@ -778,5 +871,7 @@ int main(void) {
   test_etype_cases(realm);
   test_errors(user, realm, pw, spn);
   if (getenv("KT_DEAD_CONFIG")) test_no_kdc(getenv("KT_DEAD_CONFIG"), user, realm, pw, spn);
+  if (getenv("KT_KDC_PROXY"))
+    test_kdc_proxy(getenv("KT_KDC_PROXY"), env("KT_KDC_PROXY_LOG"), env("KT_DEAD_CONFIG"), user, realm, pw, spn);
   CHECK_SUMMARY("kerberos");
 }

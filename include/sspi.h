@@ -2603,7 +2603,10 @@ SECURITY_STATUS SEC_ENTRY QueryCredentialsAttributesExW(PCredHandle phCredential
 SECURITY_STATUS SEC_ENTRY QueryCredentialsAttributesExA(PCredHandle phCredential, ULONG ulAttribute, void *pBuffer, ULONG cbBuffer);
 
 /*
- Sets a credential attribute; packages here support none yet → `SEC_E_UNSUPPORTED_FUNCTION`.
+ Sets a credential attribute: `pBuffer` holds `cbBuffer` bytes (the attribute's struct and
+ any strings after it, e.g. SecPkgCredentials_KdcProxySettingsW + proxy server). Kerberos
+ takes SECPKG_CRED_ATTR_KDC_PROXY_SETTINGS (MS-KKDCP); anything else →
+ `SEC_E_UNSUPPORTED_FUNCTION`.
  */
 SECURITY_STATUS SEC_ENTRY SetCredentialsAttributesW(PCredHandle phCredential, ULONG ulAttribute, void *pBuffer, ULONG cbBuffer);
 

@@ -54,3 +54,8 @@ if ! .venv/bin/python -c 'import gssapi, krb5' 2>/dev/null; then
   echo "setup: building gssapi and krb5 into .venv"
   .venv/bin/pip install -q gssapi krb5
 fi
+# latchset kdcproxy: the MS-KKDCP proxy in front of the MIT KDC (c-tests/kerberos-test.sh).
+if ! .venv/bin/python -c 'import kdcproxy' 2>/dev/null; then
+  echo "setup: installing kdcproxy into .venv"
+  .venv/bin/pip install -q kdcproxy
+fi

@@ -37,9 +37,6 @@ known=(
   "tests/raw/test_security_context.py::test_sec_exchange_alloc_memory|asserts sspi-rs' SEC_I_COMPLETE_NEEDED from the last NTLM ASC off Windows (sspi-rs#167); Windows and libsecur32 return SEC_E_OK"
   "tests/raw/test_security_context.py::test_sec_exchange_prealloc_mem|same sspi-rs SEC_I_COMPLETE_NEEDED quirk"
   "tests/raw/test_security_context.py::test_sec_exchange_with_channel_binding|same sspi-rs SEC_I_COMPLETE_NEEDED quirk"
-  "tests/raw/test_credential_attributes.py::test_set_kdc_proxy_default|not done: SetCredentialsAttributes(SECPKG_CRED_ATTR_KDC_PROXY_SETTINGS) on Kerberos credentials is SEC_E_UNSUPPORTED_FUNCTION"
-  "tests/raw/test_credential_attributes.py::test_set_kdc_proxy_flags|not done: KDC proxy settings (Kerberos package)"
-  "tests/raw/test_credential_attributes.py::test_set_kdc_proxy_server|not done: KDC proxy settings (Kerberos package)"
 )
 printf 'DOMAIN:user:pass\n' >"$TMP/users"
 cd "$TMP/sspilib-$version"

@@ -261,7 +261,10 @@ unsafe fn set_cred_attrs(
     Ok(Outcome::Ok)
 }
 
-/// Sets a credential attribute; packages here support none yet → `SEC_E_UNSUPPORTED_FUNCTION`.
+/// Sets a credential attribute: `pBuffer` holds `cbBuffer` bytes (the attribute's struct and
+/// any strings after it, e.g. SecPkgCredentials_KdcProxySettingsW + proxy server). Kerberos
+/// takes SECPKG_CRED_ATTR_KDC_PROXY_SETTINGS (MS-KKDCP); anything else →
+/// `SEC_E_UNSUPPORTED_FUNCTION`.
 #[no_mangle]
 pub unsafe extern "system" fn SetCredentialsAttributesW(
     phCredential: PCredHandle,

@@ -12,7 +12,10 @@ use super::crypto::{Etype, Key};
 use super::kdc::{self, KdcSettings, TgsOptions};
 use super::keytab::{same_principal, Keytab};
 use super::{name_type, Credential, Principal, INFO};
-use crate::ffi::consts::{SECPKG_CRED_ATTR_NAMES, SECPKG_CRED_INBOUND, SECPKG_CRED_OUTBOUND};
+use crate::ffi::consts::{
+    SECPKG_CRED_ATTR_KDC_PROXY_SETTINGS, SECPKG_CRED_ATTR_NAMES, SECPKG_CRED_INBOUND,
+    SECPKG_CRED_OUTBOUND,
+};
 use crate::package::{
     Attribute, AuthData, Context, CredentialRequest, Credentials, Identity, PackageInfo,
 };
@@ -35,6 +38,8 @@ pub(super) struct ClientCredentials {
     secret: ClientSecret,
     /// TGTs and service tickets obtained so far (the logon session's ticket cache).
     tickets: Mutex<Vec<Credential>>,
+    /// SECPKG_CRED_ATTR_KDC_PROXY_SETTINGS (MS-KKDCP).
+    kdc_proxy: Mutex<Option<kdc::proxy::KdcProxy>>,
 }
 
 /// Where the acceptor's long-term keys come from.
@@ -134,6 +139,14 @@ fn etypes(cfg: &Config) -> Vec<Etype> {
 }
 
 impl ClientCredentials {
+    /// krb5.conf's KDC settings with the KDC proxy set on these credentials.
+    fn kdc_settings(&self, cfg: &Config) -> KdcSettings {
+        KdcSettings {
+            kdc_proxy: self.kdc_proxy.lock().clone(),
+            ..KdcSettings::from_config(cfg)
+        }
+    }
+
     /// A TGT for the client's realm: cached, from the ccache, or from the AS exchange.
     fn tgt(&self, cfg: &Config) -> SecResult<Credential> {
         let t = now();
@@ -148,7 +161,7 @@ impl ClientCredentials {
         }
         let tgt = match &self.secret {
             ClientSecret::Password(pw) => {
-                let settings = KdcSettings::from_config(cfg);
+                let settings = self.kdc_settings(cfg);
                 kdc::as_exchange(&settings, &self.principal, pw, &cfg.default_tkt_enctypes())
                     .map_err(|e| {
                         crate::log!(crate::log::Level::Debug, "kerberos: AS exchange: {e}");
@@ -184,7 +197,7 @@ impl ClientCredentials {
             }
         }
         let tgt = self.tgt(cfg)?;
-        let settings = KdcSettings::from_config(cfg);
+        let settings = self.kdc_settings(cfg);
         let opts = TgsOptions {
             etypes: etypes(cfg),
             ..TgsOptions::default()
@@ -214,7 +227,7 @@ impl ClientCredentials {
             etypes: etypes(cfg),
             ..TgsOptions::default()
         };
-        kdc::tgs_exchange(&KdcSettings::from_config(cfg), &tgt, &krbtgt, &opts)
+        kdc::tgs_exchange(&self.kdc_settings(cfg), &tgt, &krbtgt, &opts)
             .map_err(|e| {
                 crate::log!(crate::log::Level::Debug, "kerberos: forwarded TGT: {e}");
             })
@@ -301,6 +314,7 @@ impl KerberosCredentials {
                     principal: client_principal(&cfg, u, domain.as_deref())?,
                     secret: ClientSecret::Password(pw.clone()),
                     tickets: Mutex::new(Vec::new()),
+                    kdc_proxy: Mutex::new(None),
                 },
                 // No password: the default credentials (the ccache), which must be for the
                 // named user when one is named.
@@ -328,6 +342,7 @@ impl KerberosCredentials {
                         principal,
                         secret: ClientSecret::Ccache(name),
                         tickets: Mutex::new(Vec::new()),
+                        kdc_proxy: Mutex::new(None),
                     }
                 }
             });
@@ -413,6 +428,23 @@ impl Credentials for KerberosCredentials {
                     Some(p) => Ok(Attribute::Names(display_name(p))),
                     None => Err(Error::NoCredentials),
                 }
+            }
+            _ => Err(Error::UnsupportedFunction),
+        }
+    }
+
+    /// SECPKG_CRED_ATTR_KDC_PROXY_SETTINGS: `value` is a SecPkgCredentials_KdcProxySettingsW
+    /// followed by its proxy server string (see [`kdc::proxy::KdcProxy::from_settings`]); the
+    /// client's later AS and TGS exchanges use that MS-KKDCP proxy. Errors: malformed settings
+    /// → SEC_E_INVALID_TOKEN; other attributes → SEC_E_UNSUPPORTED_FUNCTION.
+    fn set_attribute(&self, attr: u32, value: &[u8]) -> SecResult<()> {
+        match attr {
+            SECPKG_CRED_ATTR_KDC_PROXY_SETTINGS => {
+                let proxy = kdc::proxy::KdcProxy::from_settings(value)?;
+                if let Some(c) = &self.client {
+                    *c.kdc_proxy.lock() = proxy;
+                }
+                Ok(())
             }
             _ => Err(Error::UnsupportedFunction),
         }

@@ -7,6 +7,7 @@
 //! ETYPE-INFO2 salt and s2kparams; KDCOptions forwardable, renewable, canonicalize,
 //! renewable-ok; till 20370913024805Z.
 
+pub mod proxy;
 pub mod transport;
 
 use super::asn1::{
@@ -60,6 +61,9 @@ pub struct KdcSettings {
     /// On KRB_AP_ERR_SKEW in reply to PA-ENC-TIMESTAMP, retry once with the KDC's time from
     /// the KRB-ERROR's stime (MIT's `kdc_timesync`, default true).
     pub kdc_timesync: bool,
+    /// SECPKG_CRED_ATTR_KDC_PROXY_SETTINGS: an MS-KKDCP proxy used when no KDC answers
+    /// (always, with FORCEPROXY).
+    pub kdc_proxy: Option<proxy::KdcProxy>,
 }
 
 impl Default for KdcSettings {
@@ -74,6 +78,7 @@ impl Default for KdcSettings {
             max_referrals: 5,
             clock_offset: 0,
             kdc_timesync: true,
+            kdc_proxy: None,
         }
     }
 }

@@ -96,11 +96,28 @@ fn tcp_exchange(addr: SocketAddr, req: &[u8], wait: Duration) -> Option<Vec<u8>>
 /// waiting `settings.kdc_timeout`, unless `req` is larger than `udp_preference_limit`; over TCP
 /// when UDP is not used, brings no answer, or the KDC answers KRB_ERR_RESPONSE_TOO_BIG. The whole call returns
 /// within about `settings.total_timeout` (a DNS lookup of a KDC host name is not bounded).
+///
+/// With `settings.kdc_proxy` (MS-KKDCP), the request goes through the proxy when no KDC of the
+/// realm is known or answers, or straight away with FORCEPROXY, as Windows does; the proxy
+/// exchange has its own `settings.total_timeout` bound.
 pub fn send_to_realm(
     settings: &KdcSettings,
     realm: &str,
     req: &[u8],
 ) -> Result<Vec<u8>, TransportError> {
+    let proxied = |p: &super::proxy::KdcProxy| {
+        super::proxy::exchange(p, realm, req, settings.total_timeout)
+            .filter(|r| is_reply(r))
+            .ok_or(TransportError::NoAnswer)
+    };
+    match &settings.kdc_proxy {
+        Some(p) if p.force => proxied(p),
+        Some(p) => send_direct(settings, realm, req).or_else(|_| proxied(p)),
+        None => send_direct(settings, realm, req),
+    }
+}
+
+fn send_direct(settings: &KdcSettings, realm: &str, req: &[u8]) -> Result<Vec<u8>, TransportError> {
     let kdcs = settings.kdcs(realm);
     if kdcs.is_empty() {
         return Err(TransportError::NoKdc);

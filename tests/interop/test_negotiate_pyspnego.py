@@ -173,3 +173,29 @@ def test_kerberos_pyspnego_negotiate_client_our_server():
     assert s.package_name() == "Kerberos"
     assert s.names() == "%s@%s" % (os.environ["KT_USER"], KRB)
     exchange(s, c)
+
+
+# The Kerberos package itself (issue #10) against pyspnego's raw Kerberos (`protocol="kerberos"`:
+# the GSS krb5 mechanism, no SPNEGO), both directions, then wrap/unwrap and sign/verify.
+@kerberos
+def test_kerberos_package_our_client_pyspnego_kerberos_server():
+    spn = os.environ["KT_SPN"]
+    c = secur32.Client(os.environ["KT_USER"], KRB, os.environ["KT_PASS"], target=spn,
+                       flags=secur32.ISC_FLAGS | 0x2, package="Kerberos")
+    s = spnego.server(hostname=spn.split("/")[1], service=spn.split("/")[0], protocol="kerberos")
+    tokens = ours_client_py_server(c, s)
+    assert tokens[0][:1] == b"\x60" and b"\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x01\x00" in tokens[0]
+    assert s.negotiated_protocol == "kerberos"
+    assert s.client_principal == "%s@%s" % (os.environ["KT_USER"], KRB)
+    exchange(c, s)
+
+
+@kerberos
+def test_kerberos_package_pyspnego_kerberos_client_our_server():
+    spn = os.environ["KT_SPN"]
+    c = spnego.client(hostname=spn.split("/")[1], service=spn.split("/")[0], protocol="kerberos")
+    s = secur32.Server(flags=secur32.ASC_FLAGS | 0x2, package="Kerberos")
+    py_client_ours_server(c, s)
+    assert c.negotiated_protocol == "kerberos"
+    assert s.names() == "%s@%s" % (os.environ["KT_USER"], KRB)
+    exchange(s, c)

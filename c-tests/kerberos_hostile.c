@@ -215,17 +215,23 @@ static SECURITY_STATUS asc_call(CtxtHandle *s, int first, ULONG req, unsigned ch
 
 static int ok_or_continue(SECURITY_STATUS s) { return s == SEC_E_OK || s == SEC_I_CONTINUE_NEEDED; }
 
+/* Bytes of padding the last EncryptMessage put in PADDING (RC4: 1, RFC 4757; AES: 0). PADDING
+   points just past DATA (every data array here has a spare byte), so DATA ‖ PADDING is what the
+   receiver's DATA buffer holds, as on the wire. */
+static ULONG g_pad;
+
 static SECURITY_STATUS seal(CtxtHandle *h, ULONG qop, unsigned char *tok, ULONG *toklen, unsigned char *data, ULONG len) {
-  unsigned char pad[32];
-  SecBuffer b[3] = {{*toklen, SECBUFFER_TOKEN, tok}, {len, SECBUFFER_DATA, data}, {sizeof pad, SECBUFFER_PADDING, pad}};
+  SecBuffer b[3] = {{*toklen, SECBUFFER_TOKEN, tok}, {len, SECBUFFER_DATA, data}, {1, SECBUFFER_PADDING, data + len}};
   SecBufferDesc d = {SECBUFFER_VERSION, 3, b};
   SECURITY_STATUS s = EncryptMessage(h, qop, &d, 0);
   *toklen = b[0].cbBuffer;
+  if (s == SEC_E_OK) g_pad = b[2].cbBuffer;
   return s;
 }
+/* DATA of `len` message bytes plus the padding that followed them on the wire. */
 static SECURITY_STATUS unseal(CtxtHandle *h, unsigned char *tok, ULONG toklen, unsigned char *data, ULONG len) {
   ULONG qop;
-  SecBuffer b[2] = {{toklen, SECBUFFER_TOKEN, tok}, {len, SECBUFFER_DATA, data}};
+  SecBuffer b[2] = {{toklen, SECBUFFER_TOKEN, tok}, {len + g_pad, SECBUFFER_DATA, data}};
   SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
   return DecryptMessage(h, &d, 0, &qop);
 }
@@ -382,9 +388,9 @@ static int fresh(CtxtHandle *tx, int kind, unsigned char *tok, ULONG *tl, unsign
 /* After a refusal the genuine message (pristine copies) must open, intact. */
 static void genuine_opens(CtxtHandle *rx, int kind, const unsigned char *tok0, ULONG tl, const unsigned char *data0,
                           const char *after) {
-  unsigned char tok[256], data[MSGLEN];
+  unsigned char tok[256], data[MSGLEN + 1];
   memcpy(tok, tok0, tl);
-  memcpy(data, data0, MSGLEN);
+  memcpy(data, data0, MSGLEN + 1);
   SECURITY_STATUS s = consume(rx, kind, tok, tl, data, MSGLEN);
   CHECK(s == SEC_E_OK && memcmp(data, plain, MSGLEN) == 0, "%s: %s: genuine message after %s → %s", label,
         kind_names[kind], after, status_name(s));
@@ -401,7 +407,7 @@ static void dump(int kind, int dir, const unsigned char *tok, ULONG tl, const un
   FILE *f = fopen(path, "wb");
   if (!f) return;
   fwrite(tok, 1, tl, f);
-  if (kind != MIC) fwrite(data, 1, MSGLEN, f);
+  if (kind != MIC) fwrite(data, 1, MSGLEN + g_pad, f);
   fclose(f);
 }
 
@@ -410,7 +416,7 @@ static void hostile_messages(CtxtHandle *c, CtxtHandle *s) {
     for (int dir = 0; dir < 2; dir++) {
       CtxtHandle *tx = dir ? s : c, *rx = dir ? c : s;
       const char *dname = dir ? "server→client" : "client→server";
-      unsigned char tok0[256], data0[MSGLEN], tok[256], data[MSGLEN];
+      unsigned char tok0[256], data0[MSGLEN + 1], tok[256], data[MSGLEN + 1];
       ULONG tl = 0;
       char title[160];
       unsigned long n = 0;
@@ -422,7 +428,7 @@ static void hostile_messages(CtxtHandle *c, CtxtHandle *s) {
       for (size_t bit = 0; bit < bits; bit += stride) {
         if (!fresh(tx, kind, tok0, &tl, data0)) break;
         memcpy(tok, tok0, tl);
-        memcpy(data, data0, MSGLEN);
+        memcpy(data, data0, MSGLEN + 1);
         size_t byte = bit / 8;
         if (byte < tl) tok[byte] ^= (unsigned char)(1u << (bit % 8));
         else data[byte - tl] ^= (unsigned char)(1u << (bit % 8));
@@ -441,18 +447,18 @@ static void hostile_messages(CtxtHandle *c, CtxtHandle *s) {
       size_t cstep = stride > 1 ? stride / 8 + 1 : 1;
       for (int what = 0; what < 3; what++) {
         if (what == 2 && kind == MIC) break;
-        size_t whole = what == 0 ? tl : what == 1 ? MSGLEN : tl + MSGLEN;
+        size_t whole = what == 0 ? tl : what == 1 ? MSGLEN : tl + MSGLEN + (kind == MIC ? 0 : g_pad);
         for (size_t cut = 0; cut < whole; cut += cstep) {
           if (!fresh(tx, kind, tok0, &tl, data0)) break;
           memcpy(tok, tok0, tl);
-          memcpy(data, data0, MSGLEN);
+          memcpy(data, data0, MSGLEN + 1);
           SECURITY_STATUS st;
           if (what == 0) st = consume(rx, kind, tok, (ULONG)cut, data, MSGLEN);
           else if (what == 1) st = consume(rx, kind, tok, tl, data, (ULONG)cut);
           else {
             unsigned char stream[300];
             memcpy(stream, tok, tl);
-            memcpy(stream + tl, data, MSGLEN);
+            memcpy(stream + tl, data, MSGLEN + g_pad);
             st = consume_stream(rx, stream, (ULONG)cut);
           }
           count(st);
@@ -467,19 +473,19 @@ static void hostile_messages(CtxtHandle *c, CtxtHandle *s) {
       print_hist(title);
       /* replay, reorder, reflection */
       {
-        unsigned char t1[256], d1[MSGLEN], t2[256], d2[MSGLEN], k1[256], kd1[MSGLEN];
+        unsigned char t1[256], d1[MSGLEN + 1], t2[256], d2[MSGLEN + 1], k1[256], kd1[MSGLEN + 1];
         ULONG l1, l2;
         SECURITY_STATUS st;
         if (!fresh(tx, kind, t1, &l1, d1)) continue;
         memcpy(k1, t1, l1);
-        memcpy(kd1, d1, MSGLEN);
+        memcpy(kd1, d1, MSGLEN + 1);
         genuine_opens(rx, kind, t1, l1, d1, "nothing");
         st = consume(rx, kind, k1, l1, kd1, MSGLEN);
         count(st);
         CHECK(st == SEC_E_OUT_OF_SEQUENCE, "%s: %s %s: replay → %s", label, kind_names[kind], dname, status_name(st));
         if (!fresh(tx, kind, t1, &l1, d1) || !fresh(tx, kind, t2, &l2, d2)) continue;
         memcpy(k1, t2, l2);
-        memcpy(kd1, d2, MSGLEN);
+        memcpy(kd1, d2, MSGLEN + 1);
         st = consume(rx, kind, k1, l2, kd1, MSGLEN);
         count(st);
         CHECK(st == SEC_E_OUT_OF_SEQUENCE, "%s: %s %s: reorder → %s", label, kind_names[kind], dname, status_name(st));
@@ -488,7 +494,7 @@ static void hostile_messages(CtxtHandle *c, CtxtHandle *s) {
         /* reflection: a message given back to the context that made it */
         if (!fresh(tx, kind, t1, &l1, d1)) continue;
         memcpy(k1, t1, l1);
-        memcpy(kd1, d1, MSGLEN);
+        memcpy(kd1, d1, MSGLEN + 1);
         st = consume(tx, kind, k1, l1, kd1, MSGLEN);
         count(st);
         CHECK(message_refusal(st), "%s: %s %s: reflection → %s", label, kind_names[kind], dname, status_name(st));

@@ -40,6 +40,10 @@ pub fn documented(s: SECURITY_STATUS) -> bool {
         SEC_E_BAD_BINDINGS,
         SEC_E_INSUFFICIENT_MEMORY,
         SEC_E_UNSUPPORTED_FUNCTION,
+        // Windows' code for some malformed buffers (a NULL ApplyControlToken descriptor, first
+        // ISC output-buffer errors: issue #12). A panic inside the library cannot hide behind
+        // it: libfuzzer-sys's panic hook aborts before the export's catch_unwind sees it.
+        SEC_E_INTERNAL_ERROR,
     ]
     .contains(&s)
 }
@@ -50,10 +54,6 @@ pub fn check(what: &str, s: SECURITY_STATUS) -> SECURITY_STATUS {
         documented(s),
         "{what}: undocumented status {:#010x}",
         s as u32
-    );
-    assert!(
-        s != SEC_E_INTERNAL_ERROR,
-        "{what}: SEC_E_INTERNAL_ERROR (caught panic)"
     );
     s
 }

@@ -232,6 +232,11 @@ fn shape(msg: &SecBuffers<'_>) -> SecResult<Shape> {
 }
 
 /// Copies logical bytes `[off, off + out.len())` of DATA ‖ SIG into `out`.
+/// Bytes before the MAC of an `end`-byte sealed message: the most padding it can hold.
+fn pads_room(end: usize) -> usize {
+    end.saturating_sub(MAC_LEN)
+}
+
 fn read_logical(msg: &SecBuffers<'_>, s: &Shape, off: usize, out: &mut [u8]) -> SecResult<()> {
     let d = msg.bytes(s.data)?;
     let sig: &[u8] = match s.sig {
@@ -478,9 +483,12 @@ impl Layer {
                 0
             } else {
                 let mut p = [0u8; 1];
-                read_logical(msg, &s, end - MAC_LEN - 1, &mut p)?;
+                let last = end.checked_sub(MAC_LEN + 1).ok_or(Error::MessageAltered)?;
+                read_logical(msg, &s, last, &mut p)?;
                 let pad = p[0] as usize;
-                if pad == 0 || pad > block {
+                // RFC 2831 §2.4: 1..=block padding bytes, each equal to the count; a count
+                // reaching before the message's start is a forgery (found by the fuzz smoke).
+                if pad == 0 || pad > block || pad > pads_room(end) {
                     return Err(Error::MessageAltered);
                 }
                 let mut pads = [0u8; 8];
@@ -490,7 +498,9 @@ impl Layer {
                 }
                 pad
             };
-            let plen = end - MAC_LEN - pad;
+            let plen = end
+                .checked_sub(MAC_LEN + pad)
+                .ok_or(Error::MessageAltered)?;
             if plen > d_len {
                 return Err(Error::InvalidToken);
             }

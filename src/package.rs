@@ -251,6 +251,33 @@ pub struct Step<'s, 'a> {
     pub expiry: i64,
 }
 
+impl Step<'_, '_> {
+    /// The first SECBUFFER_TOKEN of pInput, copied; none or an empty one → SEC_E_INVALID_TOKEN.
+    pub fn input_token(&self) -> SecResult<Vec<u8>> {
+        let inp = self.input.as_deref().ok_or(Error::InvalidToken)?;
+        let i = inp
+            .find(crate::ffi::consts::SECBUFFER_TOKEN)
+            .ok_or(Error::InvalidToken)?;
+        let b = inp.bytes(i)?;
+        if b.is_empty() {
+            return Err(Error::InvalidToken);
+        }
+        Ok(b.to_vec())
+    }
+
+    /// MD5 of the caller's SECBUFFER_CHANNEL_BINDINGS ([`channel_bindings_hash`]), if pInput
+    /// has one.
+    pub fn input_bindings(&self) -> SecResult<Option<[u8; 16]>> {
+        let Some(inp) = self.input.as_deref() else {
+            return Ok(None);
+        };
+        match inp.find(crate::ffi::consts::SECBUFFER_CHANNEL_BINDINGS) {
+            Some(i) => channel_bindings_hash(inp.bytes(i)?).map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
 /// The result of an unseal or verify: the QOP the sender used (pfQOP) and the outcome
 /// (`Ok`, or Schannel's `Renegotiate` / `ContextExpired`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

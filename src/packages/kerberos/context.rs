@@ -20,7 +20,7 @@ use super::wrap::{Options, Session};
 use super::{Principal, INFO};
 use crate::buffers::SecBuffers;
 use crate::ffi::consts::*;
-use crate::package::{channel_bindings_hash, Attribute, Context, PackageInfo, Step, Unsealed};
+use crate::package::{Attribute, Context, PackageInfo, Step, Unsealed};
 use crate::status::{Error, Outcome, SecResult};
 use der::asn1::OctetString;
 use parking_lot::Mutex;
@@ -184,28 +184,6 @@ fn now() -> i64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0)
-}
-
-/// The first SECBUFFER_TOKEN of the input.
-fn input_token(step: &Step<'_, '_>) -> SecResult<Vec<u8>> {
-    let inp = step.input.as_deref().ok_or(Error::InvalidToken)?;
-    let i = inp.find(SECBUFFER_TOKEN).ok_or(Error::InvalidToken)?;
-    let b = inp.bytes(i)?;
-    if b.is_empty() {
-        return Err(Error::InvalidToken);
-    }
-    Ok(b.to_vec())
-}
-
-/// MD5 of the caller's SECBUFFER_CHANNEL_BINDINGS (RFC 4121 §4.1.1.2 Bnd), if given.
-fn input_bindings(step: &Step<'_, '_>) -> SecResult<Option<[u8; 16]>> {
-    let Some(inp) = step.input.as_deref() else {
-        return Ok(None);
-    };
-    match inp.find(SECBUFFER_CHANNEL_BINDINGS) {
-        Some(i) => channel_bindings_hash(inp.bytes(i)?).map(Some),
-        None => Ok(None),
-    }
 }
 
 /// Writes the output token; returns whether the library allocated it.
@@ -483,7 +461,7 @@ impl KerberosContext {
             .ok_or(Error::TargetUnknown)?;
         let server = self.target_principal(target, &client.principal.realm)?;
         let ticket = client.service_ticket(&self.creds.config, &server)?;
-        let bindings = input_bindings(step)?.unwrap_or([0; 16]);
+        let bindings = step.input_bindings()?.unwrap_or([0; 16]);
         let mut gss = gss_flags_of(step.req_flags);
         // Delegation: a forwarded TGT in a KRB-CRED, when the client's TGT is forwardable;
         // otherwise the context is made without it and ISC_RET_DELEGATE stays clear.
@@ -579,7 +557,7 @@ impl KerberosContext {
 
     /// ISC, second call: verify the AP-REP (RFC 4120 §3.2.5); DCE style answers it.
     fn ap_rep(&self, step: &mut Step<'_, '_>, p: &ClientPending) -> SecResult<(Outcome, u32)> {
-        let token = input_token(step)?;
+        let token = step.input_token()?;
         let dce = p.gss & gss_flags::DCE_STYLE != 0;
         let der: &[u8] = match token.first() {
             Some(0x60) => {
@@ -670,7 +648,7 @@ impl KerberosContext {
     /// ASC, first call: check the AP-REQ (RFC 4120 §3.2.3), answer with an AP-REP.
     fn accept_ap_req(&self, step: &mut Step<'_, '_>) -> SecResult<(State, Outcome, u32)> {
         let server = self.creds.server.as_ref().ok_or(Error::NoCredentials)?;
-        let token = input_token(step)?;
+        let token = step.input_token()?;
         let (ap_req, framed) = ap_req_of(&token)?;
         let req = &ap_req.0;
         if req.pvno != 5 || req.msg_type != msg_type::AP_REQ {
@@ -738,7 +716,7 @@ impl KerberosContext {
             }
             let bnd: [u8; 16] = v[4..20].try_into().map_err(internal)?;
             gss = u32::from_le_bytes([v[20], v[21], v[22], v[23]]);
-            if let Some(ours) = input_bindings(step)? {
+            if let Some(ours) = step.input_bindings()? {
                 // Windows accepts a client that sent no bindings unless hardened.
                 if bnd != [0; 16] && !bool::from(ours.ct_eq(&bnd)) {
                     return Err(Error::BadBindings);
@@ -860,7 +838,7 @@ impl KerberosContext {
 
     /// ASC, DCE style: the client's AP-REP ends the exchange (MS-KILE §3.4.5.1).
     fn accept_dce_ap_rep(&self, step: &mut Step<'_, '_>, p: ServerPending) -> SecResult<u32> {
-        let token = input_token(step)?;
+        let token = step.input_token()?;
         if token.first() == Some(&0x7e) {
             return Err(krb_error_status(&token));
         }
@@ -953,7 +931,7 @@ impl Context for KerberosContext {
                 // ASC_REQ_EXTENDED_ERROR: the KRB-ERROR goes back to the client in the output
                 // token with the failure (MS-KILE §3.4.5.1; Windows' KRB_AP_ERR_SKEW retry).
                 if step.req_flags & ASC_REQ_EXTENDED_ERROR != 0 && e != Error::InvalidToken {
-                    let input = input_token(step).ok();
+                    let input = step.input_token().ok();
                     if let Some(tok) = self.error_token(input.as_deref()) {
                         let _ = write_output(step, &tok);
                     }

@@ -77,27 +77,6 @@ fn random<const N: usize>() -> SecResult<Zeroizing<[u8; N]>> {
     Ok(b)
 }
 
-fn input_token(step: &Step<'_, '_>) -> SecResult<Vec<u8>> {
-    let inp = step.input.as_deref().ok_or(Error::InvalidToken)?;
-    let i = inp.find(SECBUFFER_TOKEN).ok_or(Error::InvalidToken)?;
-    let b = inp.bytes(i)?;
-    if b.is_empty() {
-        return Err(Error::InvalidToken);
-    }
-    Ok(b.to_vec())
-}
-
-/// MD5 of the caller's channel bindings, if a SECBUFFER_CHANNEL_BINDINGS input is present.
-fn input_bindings(step: &Step<'_, '_>) -> SecResult<Option<[u8; 16]>> {
-    let Some(inp) = step.input.as_deref() else {
-        return Ok(None);
-    };
-    match inp.find(SECBUFFER_CHANNEL_BINDINGS) {
-        Some(i) => channel_bindings_hash(inp.bytes(i)?).map(Some),
-        None => Ok(None),
-    }
-}
-
 /// Writes the output token; returns whether the library allocated it.
 /// Writes the output token. Windows' codes (Wine dlls/secur32/tests/ntlm.c runClient, run on
 /// Windows): no output descriptor, no SECBUFFER_TOKEN buffer or too small a one →
@@ -235,8 +214,8 @@ impl NtlmContext {
         sent: u32,
     ) -> SecResult<(Established, u32)> {
         let account = self.creds.client.as_ref().ok_or(Error::NoCredentials)?;
-        let chal_bytes = input_token(step)?;
-        let bindings = input_bindings(step)?;
+        let chal_bytes = step.input_token()?;
+        let bindings = step.input_bindings()?;
         let ch = challenge::parse(&chal_bytes)?;
         let mut flags = ch.flags
             & (sent
@@ -321,7 +300,7 @@ impl NtlmContext {
 
     /// Server, first step: NEGOTIATE in, CHALLENGE out.
     fn challenge(&self, step: &mut Step<'_, '_>) -> SecResult<(State, u32)> {
-        let negotiate = input_token(step)?;
+        let negotiate = step.input_token()?;
         let nf = negotiate::parse(&negotiate)?;
         // UNICODE or OEM, never both (gss-ntlmssp rejects both).
         let mut flags = if nf & NTLMSSP_NEGOTIATE_UNICODE != 0 {
@@ -390,8 +369,8 @@ impl NtlmContext {
         challenge: &[u8],
         server_challenge: &[u8; 8],
     ) -> SecResult<(Established, u32)> {
-        let msg = input_token(step)?;
-        let bindings = input_bindings(step)?;
+        let msg = step.input_token()?;
+        let bindings = step.input_bindings()?;
         let auth = authenticate::parse(&msg)?;
         // Only NTLMv2: proof (16) + client blob (at least 28 bytes before the AV pairs).
         if auth.nt_response.len() < 16 + BLOB_AV_OFFSET {

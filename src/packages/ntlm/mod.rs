@@ -47,7 +47,7 @@ pub mod fuzz_api {
     }
     /// SEC_CHANNEL_BINDINGS hashing (the SECBUFFER_CHANNEL_BINDINGS input).
     pub fn channel_bindings(b: &[u8]) -> bool {
-        super::ntlmv2::channel_bindings_hash(b).is_ok()
+        crate::package::channel_bindings_hash(b).is_ok()
     }
 }
 

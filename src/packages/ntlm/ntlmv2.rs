@@ -158,8 +158,6 @@ pub fn mic(
     hmac_md5(exported, &[negotiate, challenge, authenticate])
 }
 
-pub use crate::package::channel_bindings_hash;
-
 /// The current time as a FILETIME (100 ns since 1601).
 pub fn filetime_now() -> u64 {
     let d = std::time::SystemTime::now()
@@ -171,6 +169,7 @@ pub fn filetime_now() -> u64 {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::package::channel_bindings_hash;
     use crate::packages::ntlm::av_pair::*;
     use crate::packages::ntlm::wire::utf16le;
     use crate::status::Error;

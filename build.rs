@@ -114,7 +114,12 @@ const OWN_HEADERS: &[OwnHeader] = &[
         defer_if: "",
     },
     OwnHeader {
-        files: &["crypt32.rs", "crypt32_chain.rs", "crypt32_keyprov.rs"],
+        files: &[
+            "crypt32.rs",
+            "crypt32_store.rs",
+            "crypt32_chain.rs",
+            "crypt32_keyprov.rs",
+        ],
         header: "wincrypt.h",
         guard: "SECUR32_WINCRYPT_H",
         includes: &["sspi.h"],

@@ -14,6 +14,7 @@ pub mod consts;
 pub mod crypt32;
 pub mod crypt32_chain;
 pub mod crypt32_keyprov;
+pub mod crypt32_store;
 pub mod exports;
 pub mod identity;
 pub mod lsa;

@@ -315,6 +315,20 @@ if [ -x "$T/tls_echo_server" ] && [ -x "$T/tls_echo_client" ]; then
   wait "$espid"
   grep -q "hello example" <<< "$out" && pass "examples: echo client <-> echo server" \
     || { fail "examples: echo"; echo "$out" | tail -5; }
+  # A client whose first application record comes in the same write as its Finished: the
+  # server's last AcceptSecurityContext returns it as SECBUFFER_EXTRA, and the example must
+  # decrypt it without waiting for more bytes.
+  for v in TLS1.2 TLS1.3; do
+    port=$(free_port)
+    : > "$T/ex-srv.out"
+    timeout 20 "$T/tls_echo_server" "$port" "$T/server.pfx" test > "$T/ex-srv.out" 2>&1 &
+    PIDS+=("$!"); espid=$!
+    for _ in $(seq 100); do grep -q LISTENING "$T/ex-srv.out" && break; sleep 0.05; done
+    out=$(timeout 15 python3 c-tests/tls_finished_plus_data.py localhost "$port" "$T/ca.pem" "$v" "early $v" 2>&1)
+    wait "$espid"
+    grep -q "early $v" <<< "$out" && pass "examples: echo server, data with the $v Finished" \
+      || { fail "examples: echo server, data with the $v Finished"; echo "$out" | tail -3; tail -3 "$T/ex-srv.out"; }
+  done
 fi
 
 echo "schannel: $PASS passed, $FAIL failed"

@@ -140,7 +140,9 @@ static int serve_one(unsigned short port, PCCERT_CONTEXT cert) {
     SecBuffer b[4];
     SecBufferDesc d = {SECBUFFER_VERSION, 4, b};
     DWORD got = 0;
-    status = SEC_E_INCOMPLETE_MESSAGE;
+    /* io may already hold a record: the SECBUFFER_EXTRA of the last AcceptSecurityContext
+       (a client's first data can arrive with its Finished). Receive only when it is empty. */
+    status = SEC_E_OK;
     while (got == 0) {
         if (io_len == 0 || status == SEC_E_INCOMPLETE_MESSAGE) {
             int k = (int)recv(s, (char *)io + io_len, (int)(IO_BUFFER_SIZE - io_len), 0);

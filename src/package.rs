@@ -373,6 +373,23 @@ pub trait Context: Send + Sync + 'static {
     /// side) after the SPNEGO mechListMIC. MS-SPNG §3.1.5.1: NTLM gets a fresh RC4 handle, its
     /// sequence number carries on. Default: nothing (Kerberos keeps counting, RFC 4121).
     fn reset_message_state(&self, _outbound: bool) {}
+    /// Our SPNEGO mechListMIC (RFC 4178 §5, MS-SPNG §3.1.5.1) over `der`, the MechTypeList DER
+    /// exactly as the initiator sent it; returns the MIC token (at most cbMaxSignature bytes).
+    /// Default ([`make_mech_list_mic_by_signature`]): MakeSignature over `[DATA(der),
+    /// TOKEN(cbMaxSignature)]` — it takes the next send sequence number, as MIT's gss_get_mic
+    /// and sspi-rs do — then `reset_message_state(true)`. Errors: MakeSignature's.
+    fn make_mech_list_mic(&self, der: &[u8]) -> SecResult<Vec<u8>> {
+        make_mech_list_mic_by_signature(self, der)
+    }
+    /// Verifies the peer's SPNEGO mechListMIC `mic` over `der` (the MechTypeList DER as sent).
+    /// Default ([`verify_mech_list_mic_by_signature`]): VerifySignature over `[DATA(der),
+    /// TOKEN(mic)]` (the receive sequence rules apply), then `reset_message_state(false)`.
+    /// Kerberos overrides it: the sequence number is not required to match (Windows signs with
+    /// 0). Errors: VerifySignature's (SEC_E_MESSAGE_ALTERED, SEC_E_INVALID_TOKEN,
+    /// SEC_E_OUT_OF_SEQUENCE); a failure consumes nothing.
+    fn verify_mech_list_mic(&self, der: &[u8], mic: &[u8]) -> SecResult<()> {
+        verify_mech_list_mic_by_signature(self, der, mic)
+    }
     /// ExportSecurityContext.
     fn export(&self, _flags: u32) -> SecResult<Vec<u8>> {
         Err(Error::UnsupportedFunction)
@@ -386,6 +403,55 @@ pub trait Context: Send + Sync + 'static {
     /// send) and SASL_OPTION_AUTHZ_PROCESSING (server: whether a client's authorization identity
     /// is accepted), handed to the context before each Sasl* handshake step.
     fn set_sasl_authz(&self, _authz: Option<&[u8]>, _processed: bool) {}
+}
+
+/// [`Context::make_mech_list_mic`]'s default: MakeSignature (QOP 0) of `ctx` over
+/// `[SECBUFFER_DATA(der), SECBUFFER_TOKEN(cbMaxSignature from SECPKG_ATTR_SIZES)]`, then
+/// `reset_message_state(true)` (MS-SPNG §3.1.5.1). Returns the TOKEN as written.
+pub fn make_mech_list_mic_by_signature<C: Context + ?Sized>(
+    ctx: &C,
+    der: &[u8],
+) -> SecResult<Vec<u8>> {
+    use crate::ffi::consts::{SECBUFFER_DATA, SECBUFFER_TOKEN, SECPKG_ATTR_SIZES};
+    let max = match ctx.query_attribute(SECPKG_ATTR_SIZES)? {
+        Attribute::Sizes { max_signature, .. } => max_signature as usize,
+        _ => return Err(Error::InternalError),
+    };
+    let mut data = der.to_vec();
+    let mut sig = vec![0u8; max];
+    let n = {
+        let mut parts = [
+            (SECBUFFER_DATA, &mut data[..]),
+            (SECBUFFER_TOKEN, &mut sig[..]),
+        ];
+        SecBuffers::with_parts(&mut parts, |b| -> SecResult<usize> {
+            ctx.make_signature(0, b, 0)?;
+            Ok(b.size(1))
+        })??
+    };
+    sig.truncate(n);
+    ctx.reset_message_state(true);
+    Ok(sig)
+}
+
+/// [`Context::verify_mech_list_mic`]'s default: VerifySignature of `ctx` over
+/// `[SECBUFFER_DATA(der), SECBUFFER_TOKEN(mic)]`, then `reset_message_state(false)` (MS-SPNG
+/// §3.1.5.1). Errors: VerifySignature's, nothing reset.
+pub fn verify_mech_list_mic_by_signature<C: Context + ?Sized>(
+    ctx: &C,
+    der: &[u8],
+    mic: &[u8],
+) -> SecResult<()> {
+    use crate::ffi::consts::{SECBUFFER_DATA, SECBUFFER_TOKEN};
+    let mut data = der.to_vec();
+    let mut sig = mic.to_vec();
+    let mut parts = [
+        (SECBUFFER_DATA, &mut data[..]),
+        (SECBUFFER_TOKEN, &mut sig[..]),
+    ];
+    SecBuffers::with_parts(&mut parts, |b| ctx.verify_signature(b, 0))??;
+    ctx.reset_message_state(false);
+    Ok(())
 }
 
 /// The 16-byte channel-binding hash both NTLM (MS-NLMP §3.1.5.1.2, MsvAvChannelBindings) and

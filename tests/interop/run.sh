@@ -9,7 +9,8 @@
 #                                         with a kinit'ed ccache, NTLM via gss-ntlmssp) and NTLM
 #   MIT krb5 GSSAPI via python3-gssapi    test_kerberos_gssapi.py  Kerberos client and server (MIT KDC)
 #   MIT SPNEGO via python3-gssapi         test_negotiate_gssapi.py Negotiate: Kerberos, and NTLM through
-#                                         gss-ntlmssp, both directions (same MIT KDC)
+#                                         gss-ntlmssp, both directions (same MIT KDC); Kerberos
+#                                         mechListMICs (MIT lists NTLM first, we accept krb5)
 #   pyspnego protocol="negotiate"         test_negotiate_pyspnego.py Negotiate: NTLM and (gssapi+krb5 in
 #                                         .venv) Kerberos, both directions
 #   curl --digest (apt)                   test_curl_digest.sh  against examples/digest_http_server.c

@@ -288,7 +288,8 @@ class _Context:
 
     def encrypt(self, data, qop=0):
         """EncryptMessage → (token, sealed): NTLM [TOKEN(16), DATA]; other packages as .NET and
-        sspilib call it, [TOKEN(cbSecurityTrailer), DATA, PADDING(cbBlockSize)]."""
+        sspilib call it, [TOKEN(cbSecurityTrailer), DATA, PADDING(cbBlockSize)], `sealed` being
+        DATA ‖ PADDING as written (Kerberos RC4's padding byte; empty for AES)."""
         if self.package == "NTLM":
             b = Buffers([(SECBUFFER_TOKEN, SIGNATURE_LEN), (SECBUFFER_DATA, data)])
         else:
@@ -296,7 +297,9 @@ class _Context:
             b = Buffers([(SECBUFFER_TOKEN, sz["cbSecurityTrailer"]), (SECBUFFER_DATA, data),
                          (SECBUFFER_PADDING, sz["cbBlockSize"])])
         _check("EncryptMessage", EncryptMessage(byref(self.ctx), qop, b.ref(), 0))
-        return b[0], b[1]
+        if self.package == "NTLM":
+            return b[0], b[1]
+        return b[0], b[1] + b[2]
 
     def decrypt(self, token, sealed, want_qop=False):
         """DecryptMessage with [TOKEN, DATA] → plaintext (and pfQOP with want_qop)."""
@@ -397,8 +400,9 @@ class Server(_Context):
 
     inbound = True
 
-    def __init__(self, flags=ASC_FLAGS, user=None, domain=None, password=None, package="NTLM"):
-        super().__init__(user, domain, password, flags, package)
+    def __init__(self, flags=ASC_FLAGS, user=None, domain=None, password=None, package="NTLM",
+                 package_list=None):
+        super().__init__(user, domain, password, flags, package, package_list)
 
     def step(self, token):
         out = self._out()

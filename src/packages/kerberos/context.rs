@@ -969,6 +969,12 @@ impl Context for KerberosContext {
             .verify_signature(message, seq_no)
     }
 
+    /// The peer's mechListMIC, its sequence number not required to match (Windows signs it
+    /// with 0): [`Session::verify_mech_list_mic`]. Ours is the default (MakeSignature).
+    fn verify_mech_list_mic(&self, der: &[u8], mic: &[u8]) -> SecResult<()> {
+        self.established()?.session.verify_mech_list_mic(der, mic)
+    }
+
     fn query_attribute(&self, attr: u32) -> SecResult<Attribute> {
         Ok(match attr {
             SECPKG_ATTR_SIZES => {

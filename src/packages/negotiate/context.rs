@@ -14,10 +14,24 @@
 //!
 //! mechListMIC (RFC 4178 §5, MS-SPNG §3.1.5.1): required when the acceptor picked a mech other
 //! than the initiator's first, when a peer asked (request-mic) or sent one, and when NTLM's
-//! AUTHENTICATE_MESSAGE carried a MIC. It is the mechanism's MakeSignature over the
-//! MechTypeList DER exactly as sent (sequence number 0); for NTLM the direction's RC4 handle is
-//! then reset (`Context::reset_message_state`, MS-SPNG §3.1.5.1), so the first application
-//! message has sequence number 1 under a fresh handle.
+//! AUTHENTICATE_MESSAGE carried a MIC. It covers the MechTypeList DER exactly as sent and is
+//! made and checked by the mechanism (`Context::make_mech_list_mic` /
+//! `verify_mech_list_mic`), kept apart from the message functions' sequence rules:
+//! - NTLM (the trait's defaults): MakeSignature / VerifySignature (sequence number 0), then
+//!   the direction's RC4 handle is reset (`Context::reset_message_state`, MS-SPNG §3.1.5.1), so
+//!   the first application message has sequence number 1 under a fresh handle.
+//! - Kerberos: ours is MakeSignature, which takes our next send sequence number (as MIT's
+//!   gss_get_mic and sspi-rs). The peer's is checked with the key, key usage and direction of
+//!   VerifySignature, but its sequence number need not be the next expected one: Windows
+//!   acceptors sign it with 0 and do not count it (PACKAGES-NOTES pitfall 8, sspi-rs #748),
+//!   MIT counts it. The receive state advances only when it is the next expected number, so
+//!   the peer's first message verifies either way.
+//!
+//! When the initiator's last mechanism token (a Kerberos AP-REQ with mutual authentication)
+//! draws a last token from the acceptor (the AP-REP) and a mechListMIC is required, the
+//! acceptor sends AP-REP and its MIC under accept-incomplete; the initiator verifies it, sends
+//! its own MIC and is complete; the acceptor verifies that and completes with no output token
+//! (RFC 4178 §5, as MIT). Otherwise the initiator's MIC comes with its last mechanism token.
 //!
 //! Errors (SEC_E_*): NO_CREDENTIALS when the credentials hold neither mechanism (Windows fails
 //! here, not in AcquireCredentialsHandle); INVALID_TOKEN for a token that does not decode, a NegTokenResp out of
@@ -188,47 +202,6 @@ fn inner_step(
     })
 }
 
-/// The mechanism's MakeSignature over the MechTypeList DER: the mechListMIC.
-fn make_mic(inner: &dyn Context, der: &[u8]) -> SecResult<Vec<u8>> {
-    let max = match inner.query_attribute(SECPKG_ATTR_SIZES)? {
-        Attribute::Sizes { max_signature, .. } => max_signature as usize,
-        _ => return Err(Error::InternalError),
-    };
-    let mut data = der.to_vec();
-    let mut sig = vec![0u8; max];
-    let n = {
-        let mut parts = [
-            (SECBUFFER_DATA, &mut data[..]),
-            (SECBUFFER_TOKEN, &mut sig[..]),
-        ];
-        SecBuffers::with_parts(&mut parts, |b| -> SecResult<usize> {
-            inner.make_signature(0, b, 0)?;
-            Ok(b.size(1))
-        })??
-    };
-    sig.truncate(n);
-    Ok(sig)
-}
-
-/// VerifySignature of the peer's mechListMIC over the MechTypeList DER.
-/// Errors: SEC_E_MESSAGE_ALTERED for a MIC that does not verify.
-fn verify_mic(inner: &dyn Context, der: &[u8], mic: &[u8]) -> SecResult<()> {
-    let mut data = der.to_vec();
-    let mut sig = mic.to_vec();
-    let mut parts = [
-        (SECBUFFER_DATA, &mut data[..]),
-        (SECBUFFER_TOKEN, &mut sig[..]),
-    ];
-    SecBuffers::with_parts(&mut parts, |b| inner.verify_signature(b, 0))?
-        .map(|_| ())
-        .map_err(|e| match e {
-            Error::InvalidToken | Error::OutOfSequence | Error::MessageAltered => {
-                Error::MessageAltered
-            }
-            other => other,
-        })
-}
-
 /// Writes `msg` to the caller's output token (an empty message sets cbBuffer 0); returns
 /// whether the library allocated it.
 fn write_output(step: &mut Step<'_, '_>, msg: &[u8]) -> SecResult<bool> {
@@ -338,14 +311,19 @@ impl NegotiateContext {
             if !hs.inner_done || hs.mic_recv {
                 return Err(Error::InvalidToken);
             }
-            verify_mic(inner, &hs.mech_types_der, mic)?;
-            inner.reset_message_state(false);
+            inner
+                .verify_mech_list_mic(&hs.mech_types_der, mic)
+                .map_err(|e| match e {
+                    Error::InvalidToken | Error::OutOfSequence | Error::MessageAltered => {
+                        Error::MessageAltered
+                    }
+                    other => other,
+                })?;
             hs.mic_recv = true;
             hs.mic_required = true;
         }
         if hs.inner_done && hs.mic_required && !hs.mic_sent {
-            let mic = make_mic(inner, &hs.mech_types_der)?;
-            inner.reset_message_state(true);
+            let mic = inner.make_mech_list_mic(&hs.mech_types_der)?;
             hs.mic_sent = true;
             return Ok(Some(mic));
         }
@@ -497,7 +475,10 @@ impl NegotiateContext {
         // Our last mech token with nothing left to prove (no mechListMIC either way): complete
         // now, as Windows and MIT do; the acceptor answers nothing.
         let last_leg = hs.inner_done && !hs.mic_required && out_token.is_some();
-        let peer_done = r.neg_state == Some(NegState::AcceptCompleted) || last_leg;
+        // The acceptor's mechListMIC (with its last token, under accept-incomplete) verified and
+        // ours answers it: complete, as MIT (the acceptor answers nothing more).
+        let mics_done = hs.inner_done && hs.mic_recv && out_mic.is_some() && out_token.is_none();
+        let peer_done = r.neg_state == Some(NegState::AcceptCompleted) || last_leg || mics_done;
         if peer_done {
             if !hs.inner_done || (hs.mic_required && !hs.mic_recv && out_mic.is_none()) {
                 return Err(Error::InvalidToken);
@@ -629,14 +610,18 @@ impl NegotiateContext {
             return Err(Error::InvalidToken);
         }
         let out_mic = Self::mic_exchange(hs, r.mech_list_mic)?;
-        if hs.inner_done && hs.mic_required && !hs.mic_recv {
-            // Windows requires the initiator's mechListMIC here (pitfall 1).
+        let awaiting_mic = hs.inner_done && hs.mic_required && !hs.mic_recv;
+        if awaiting_mic && out_token.is_none() {
+            // The initiator sent its last mechanism token: its mechListMIC must come with it
+            // (pitfall 1; MIT's handle_mic likewise).
             return Err(Error::InvalidToken);
         }
-        let complete = hs.inner_done;
-        if complete && out_token.is_none() && out_mic.is_none() && !hs.mic_required {
-            // Nothing to prove or answer: no output token, as Windows (the initiator completed
-            // when it sent its last token).
+        // Our last mechanism token (a Kerberos AP-REP) goes out with our mechListMIC under
+        // accept-incomplete; the initiator's MIC comes next (RFC 4178 §5, as MIT).
+        let complete = hs.inner_done && !awaiting_mic;
+        if complete && out_token.is_none() && out_mic.is_none() {
+            // Nothing to prove or answer: no output token, as Windows and MIT (the initiator
+            // completed when it sent its last token or its mechListMIC).
             let allocated = write_output(step, &[])?;
             Self::set_ret(hs, step, allocated);
             self.complete(hs);

@@ -18,7 +18,7 @@ use ring::hmac;
 use zeroize::Zeroizing;
 
 use super::consts::*;
-use super::{is_writable_data, validate_data, CfxKeys, Session, MAX_SEGS};
+use super::{is_writable_data, validate_data, CfxKeys, SeqRule, Session, MAX_SEGS};
 use crate::buffers::SecBuffers;
 use crate::packages::kerberos::crypto::iov::{cts_decrypt, cts_encrypt, Seg, Stream};
 use crate::packages::kerberos::crypto::{fill_confounder, UsageKeys};
@@ -483,7 +483,12 @@ impl Session {
         Ok(())
     }
 
-    pub(super) fn cfx_verify_mic(&self, k: &CfxKeys, msg: &mut SecBuffers<'_>) -> SecResult<()> {
+    pub(super) fn cfx_verify_mic(
+        &self,
+        k: &CfxKeys,
+        msg: &mut SecBuffers<'_>,
+        rule: SeqRule,
+    ) -> SecResult<()> {
         let tok = msg.find(SECBUFFER_TOKEN).ok_or(Error::InvalidToken)?;
         validate_data(msg)?;
         let need = HEADER + k.mac_len;
@@ -501,7 +506,9 @@ impl Session {
         self.cfx_check_flags(header[2])?;
         let seq = u64::from_be_bytes(header[8..16].try_into().map_err(|_| Error::InvalidToken)?);
         let mut recv = self.recv.0.lock();
-        recv.check(seq, &self.opts)?;
+        if rule == SeqRule::Message {
+            recv.check(seq, &self.opts)?;
+        }
         let tag = Self::mic_checksum(&k.recv_sign, msg, &header)?;
         if !bool::from(subtle::ConstantTimeEq::ct_eq(
             &tag.as_ref()[..k.mac_len],
@@ -509,7 +516,7 @@ impl Session {
         )) {
             return Err(Error::MessageAltered);
         }
-        recv.commit(seq);
+        recv.record(seq, rule);
         Ok(())
     }
 }

@@ -13,6 +13,8 @@
 
 mod cfx;
 #[cfg(test)]
+mod mech_list_mic_tests;
+#[cfg(test)]
 mod mit_tests;
 mod rc4;
 #[cfg(test)]
@@ -141,6 +143,26 @@ impl RecvState {
             if age < 64 {
                 self.window |= 1u64 << age;
             }
+        }
+    }
+}
+
+/// How a received MIC token's sequence number is treated.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SeqRule {
+    /// VerifySignature: the options' replay and sequence rules apply; the number is recorded.
+    Message,
+    /// The SPNEGO mechListMIC: any number is taken (Windows signs it with 0 and does not count
+    /// it; MIT's gss_get_mic uses and counts its next one). Recorded only when it is the next
+    /// expected number, so that the peer's first message verifies either way.
+    MechListMic,
+}
+
+impl RecvState {
+    /// Records a verified MIC's `seq` under `rule`.
+    fn record(&mut self, seq: u64, rule: SeqRule) {
+        if rule == SeqRule::Message || seq == self.next {
+            self.commit(seq);
         }
     }
 }
@@ -324,9 +346,33 @@ impl Session {
     pub fn verify_signature(&self, msg: &mut SecBuffers<'_>, seq_no: u32) -> SecResult<u32> {
         let _ = seq_no;
         match &self.keys {
-            Keys::Cfx(k) => self.cfx_verify_mic(k, msg).map(|()| 0),
-            Keys::Rc4(k) => self.rc4_verify_mic(k, msg).map(|()| 0),
+            Keys::Cfx(k) => self.cfx_verify_mic(k, msg, SeqRule::Message).map(|()| 0),
+            Keys::Rc4(k) => self.rc4_verify_mic(k, msg, SeqRule::Message).map(|()| 0),
         }
+    }
+
+    /// Verifies the peer's SPNEGO mechListMIC (RFC 4178 §5): `mic` is an RFC 4121 MIC token
+    /// (04 04) or an RFC 4757 one (01 01, framed) over `der`, the MechTypeList DER as sent.
+    /// The key, key usage and direction are VerifySignature's (the peer's sign usage, the
+    /// SentByAcceptor / direction bytes of the peer's side, the AcceptorSubkey flag as
+    /// negotiated); the sequence number is not required to match the next expected one: Windows
+    /// acceptors sign with 0 and do not count it (sspi-rs issue #748), MIT counts it. The
+    /// receive state advances only when the number is the next expected one (MIT), so the
+    /// peer's first message verifies in both cases.
+    ///
+    /// Errors: malformed token → SEC_E_INVALID_TOKEN; checksum, direction or flags wrong →
+    /// SEC_E_MESSAGE_ALTERED; nothing is consumed on failure.
+    pub fn verify_mech_list_mic(&self, der: &[u8], mic: &[u8]) -> SecResult<()> {
+        let mut data = der.to_vec();
+        let mut token = mic.to_vec();
+        let mut parts = [
+            (SECBUFFER_DATA, &mut data[..]),
+            (SECBUFFER_TOKEN, &mut token[..]),
+        ];
+        SecBuffers::with_parts(&mut parts, |msg| match &self.keys {
+            Keys::Cfx(k) => self.cfx_verify_mic(k, msg, SeqRule::MechListMic),
+            Keys::Rc4(k) => self.rc4_verify_mic(k, msg, SeqRule::MechListMic),
+        })?
     }
 }
 

@@ -22,7 +22,7 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use super::consts::*;
-use super::{is_writable_data, validate_data, Session};
+use super::{is_writable_data, validate_data, SeqRule, Session};
 use crate::buffers::SecBuffers;
 use crate::packages::kerberos::crypto::{fill_confounder, rfc4757, Key};
 use crate::status::{Error, SecResult};
@@ -482,7 +482,12 @@ impl Session {
         Ok(())
     }
 
-    pub(super) fn rc4_verify_mic(&self, key: &Key, msg: &mut SecBuffers<'_>) -> SecResult<()> {
+    pub(super) fn rc4_verify_mic(
+        &self,
+        key: &Key,
+        msg: &mut SecBuffers<'_>,
+        rule: SeqRule,
+    ) -> SecResult<()> {
         let tok = msg.find(SECBUFFER_TOKEN).ok_or(Error::InvalidToken)?;
         validate_data(msg)?;
         let raw = msg.bytes(tok)?;
@@ -499,12 +504,14 @@ impl Session {
         }
         let seq = self.rc4_open_seq(key, &inner)?;
         let mut recv = self.recv.0.lock();
-        recv.check(u64::from(seq), &self.opts)?;
+        if rule == SeqRule::Message {
+            recv.check(u64::from(seq), &self.opts)?;
+        }
         let cksum = Self::rc4_checksum(key, USAGE_MIC, &inner[..8], &[], msg, Body::Buffers, &[])?;
         if !bool::from(cksum.ct_eq(&inner[16..24])) {
             return Err(Error::MessageAltered);
         }
-        recv.commit(u64::from(seq));
+        recv.record(u64::from(seq), rule);
         Ok(())
     }
 }

@@ -7,14 +7,14 @@ use super::consts::*;
 use super::*;
 use crate::packages::kerberos::crypto::Etype;
 
-const AES: [Etype; 4] = [
+pub(super) const AES: [Etype; 4] = [
     Etype::Aes256CtsHmacSha196,
     Etype::Aes128CtsHmacSha196,
     Etype::Aes128CtsHmacSha256128,
     Etype::Aes256CtsHmacSha384192,
 ];
 
-fn opts(dce: bool) -> Options {
+pub(super) fn opts(dce: bool) -> Options {
     Options {
         dce_style: dce,
         sequence_detect: true,
@@ -25,7 +25,7 @@ fn opts(dce: bool) -> Options {
 }
 
 /// An initiator and an acceptor sharing `key` (acceptor subkey flag as given).
-fn pair(etype: Etype, o: Options, subkey: bool) -> (Session, Session, Key) {
+pub(super) fn pair(etype: Etype, o: Options, subkey: bool) -> (Session, Session, Key) {
     let key = Key::random(etype);
     let a = Session::new(key.clone(), true, subkey, 1000, 2000, o);
     let b = Session::new(key.clone(), false, subkey, 2000, 1000, o);
@@ -37,7 +37,11 @@ fn mac_len(e: Etype) -> usize {
 }
 
 /// EncryptMessage over `[TOKEN(trailer), DATA…, PADDING(1)]`; returns (token, data parts, padding size).
-fn seal(s: &Session, qop: u32, data: &[&[u8]]) -> SecResult<(Vec<u8>, Vec<Vec<u8>>, usize)> {
+pub(super) fn seal(
+    s: &Session,
+    qop: u32,
+    data: &[&[u8]],
+) -> SecResult<(Vec<u8>, Vec<Vec<u8>>, usize)> {
     let mut token = vec![0xEEu8; s.sizes().security_trailer as usize];
     let mut bufs: Vec<Vec<u8>> = data.iter().map(|d| d.to_vec()).collect();
     let mut pad = [0u8; 1];
@@ -64,7 +68,11 @@ fn seal(s: &Session, qop: u32, data: &[&[u8]]) -> SecResult<(Vec<u8>, Vec<Vec<u8
 }
 
 /// DecryptMessage over `[TOKEN, DATA…]`; the buffers as they are afterwards.
-fn unseal(s: &Session, token: &[u8], data: &[Vec<u8>]) -> (SecResult<u32>, Vec<u8>, Vec<Vec<u8>>) {
+pub(super) fn unseal(
+    s: &Session,
+    token: &[u8],
+    data: &[Vec<u8>],
+) -> (SecResult<u32>, Vec<u8>, Vec<Vec<u8>>) {
     let mut token = token.to_vec();
     let mut bufs = data.to_vec();
     let mut sizes = vec![0usize; bufs.len()];

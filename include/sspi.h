@@ -2729,8 +2729,10 @@ SECURITY_STATUS SEC_ENTRY SaslIdentifyPackageW(PSecBufferDesc pInput, PSecPkgInf
 
 /*
  SASL client step: InitializeSecurityContextW's arguments and results, plus, on the GSSAPI
- (Kerberos) profile, RFC 4752's security-layer exchange
- (`crate::packages::kerberos::sasl`): the call that completes the Kerberos handshake returns
+ (Kerberos) profile, the RFC 4752 §3.1 security-layer exchange Windows documents as "SASL
+ server cookies" (src/packages/kerberos/sasl.rs): pInput and pOutput hold one
+ SECBUFFER_TOKEN each, as for InitializeSecurityContext; the call that completes the
+ Kerberos handshake returns
  SEC_I_CONTINUE_NEEDED (its token, or an empty one to send as the response to the server's
  last token); the next call takes the server cookie and returns the client cookie with
  SEC_E_OK. ISC_REQ_INTEGRITY is always passed to Kerberos there (RFC 4752 §3.1); the layer
@@ -2750,8 +2752,10 @@ SECURITY_STATUS SEC_ENTRY SaslInitializeSecurityContextA(PCredHandle phCredentia
 
 /*
  SASL server step: AcceptSecurityContext's arguments and results, plus, on the GSSAPI
- (Kerberos) profile, RFC 4752's security-layer exchange (`crate::packages::kerberos::sasl`):
- the call that completes the Kerberos handshake returns SEC_I_CONTINUE_NEEDED with the
+ (Kerberos) profile, the RFC 4752 §3.1 security-layer exchange (SaslAcceptSecurityContext's
+ Remarks: "SASL server cookie[s] encrypted with SSPI message functions"; the logic is
+ src/packages/kerberos/sasl.rs): pInput and pOutput hold one SECBUFFER_TOKEN each; the call
+ that completes the Kerberos handshake returns SEC_I_CONTINUE_NEEDED with the
  AP-REP (the next call, with the client's empty response, returns the server cookie) or,
  without an AP-REP, with the server cookie at once; the call with the client cookie returns
  SEC_E_OK. The server offers "none" and the layers up to the one fContextReq asks for

@@ -17,7 +17,8 @@
    the layer both sides chose, messages both ways (EncryptMessage -> sasl_decode, sasl_encode ->
    DecryptMessage), SASL_OPTION_SEND_SIZE / RECV_SIZE against Cyrus' maxbufsize / maxoutbuf,
    the authzid both ways; then the status codes of malformed or unacceptable cookies, with our
-   own InitializeSecurityContext / AcceptSecurityContext crafting them (gssapi_codes). */
+   own InitializeSecurityContext / AcceptSecurityContext crafting them (gssapi_codes), and the
+   cookies in library buffers (gssapi_allocate). */
 #define _GNU_SOURCE
 #include <sasl/sasl.h>
 #define SECURITY_WIN32

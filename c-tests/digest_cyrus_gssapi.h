@@ -453,6 +453,91 @@ static void gssapi_codes(void) {
   FreeCredentialsHandle(&scred);
 }
 
+/* ISC_REQ_ALLOCATE_MEMORY / ASC_REQ_ALLOCATE_MEMORY: the cookies come in library buffers. */
+static void gssapi_allocate(void) {
+  CredHandle ccred, scred;
+  CtxtHandle cctx, sctx;
+  char out[16384], out2[16384];
+  unsigned outlen, out2len;
+  unsigned char w[256], plain[256];
+  unsigned wl, plen;
+  ULONG qop, attrs = 0;
+  CHECK_STATUS(AcquireCredentialsHandleA(NULL, (SEC_CHAR *)"Kerberos", SECPKG_CRED_OUTBOUND, NULL, NULL, NULL, NULL,
+                                         &ccred, NULL), SEC_E_OK);
+  CHECK_STATUS(AcquireCredentialsHandleA(NULL, (SEC_CHAR *)"Kerberos", SECPKG_CRED_INBOUND, NULL, NULL, NULL, NULL,
+                                         &scred, NULL), SEC_E_OK);
+  /* Client: the client cookie allocated. */
+  ULONG req = ISC_REQ_MUTUAL_AUTH | ISC_REQ_CONFIDENTIALITY | ISC_REQ_ALLOCATE_MEMORY;
+  SecBuffer ib = {0, SECBUFFER_TOKEN, NULL}, ob = {0, SECBUFFER_TOKEN, NULL};
+  SecBufferDesc id = {SECBUFFER_VERSION, 1, &ib}, od = {SECBUFFER_VERSION, 1, &ob};
+  CHECK_STATUS(SaslInitializeSecurityContextA(&ccred, NULL, (SEC_CHAR *)GSS_TARGET, req, 0, 0, NULL, 0, &cctx, &od,
+                                              &attrs, NULL), SEC_I_CONTINUE_NEEDED);
+  CHECK_STATUS(plain_step(0, &scred, &sctx, 1, ASC_REQ_CONFIDENTIALITY, ob.pvBuffer, ob.cbBuffer, out2, &out2len),
+               SEC_E_OK);
+  FreeContextBuffer(ob.pvBuffer);
+  ib.pvBuffer = out2;
+  ib.cbBuffer = out2len;
+  ob.pvBuffer = NULL;
+  ob.cbBuffer = 0;
+  CHECK_STATUS(SaslInitializeSecurityContextA(&ccred, &cctx, (SEC_CHAR *)GSS_TARGET, req, 0, 0, &id, 0, &cctx, &od,
+                                              &attrs, NULL), SEC_I_CONTINUE_NEEDED);
+  CHECK(ob.cbBuffer == 0, "allocate: empty response");
+  if (ob.pvBuffer) FreeContextBuffer(ob.pvBuffer);
+  wl = wrap_msg(&sctx, WRAP_NO_ENCRYPT, "\x07\x00\x40\x00", 4, w);
+  ib.pvBuffer = w;
+  ib.cbBuffer = wl;
+  ob.pvBuffer = NULL;
+  ob.cbBuffer = 0;
+  CHECK_STATUS(SaslInitializeSecurityContextA(&ccred, &cctx, (SEC_CHAR *)GSS_TARGET, req, 0, 0, &id, 0, &cctx, &od,
+                                              &attrs, NULL), SEC_E_OK);
+  CHECK(ob.pvBuffer != NULL && ob.cbBuffer > 4, "allocate: client cookie in a library buffer (%u bytes)",
+        (unsigned)ob.cbBuffer);
+  if (ob.pvBuffer) {
+    CHECK_STATUS(unwrap_msg(&sctx, ob.pvBuffer, ob.cbBuffer, plain, &plen, &qop), SEC_E_OK);
+    CHECK(plen == 4 && plain[0] == 4, "allocate: confidentiality chosen");
+    CHECK_STATUS(FreeContextBuffer(ob.pvBuffer), SEC_E_OK);
+  }
+  DeleteSecurityContext(&cctx);
+  DeleteSecurityContext(&sctx);
+
+  /* Server: the AP-REP and the server cookie allocated. */
+  CHECK_STATUS(plain_step(1, &ccred, &cctx, 1, ISC_REQ_MUTUAL_AUTH | ISC_REQ_INTEGRITY, NULL, 0, out, &outlen),
+               SEC_I_CONTINUE_NEEDED);
+  ULONG sreq = ASC_REQ_INTEGRITY | ASC_REQ_ALLOCATE_MEMORY;
+  ib.pvBuffer = out;
+  ib.cbBuffer = outlen;
+  ob.pvBuffer = NULL;
+  ob.cbBuffer = 0;
+  CHECK_STATUS(SaslAcceptSecurityContext(&scred, NULL, &id, sreq, 0, &sctx, &od, &attrs, NULL), SEC_I_CONTINUE_NEEDED);
+  CHECK(ob.pvBuffer != NULL, "allocate: AP-REP allocated");
+  CHECK_STATUS(plain_step(1, &ccred, &cctx, 0, ISC_REQ_MUTUAL_AUTH | ISC_REQ_INTEGRITY, ob.pvBuffer, ob.cbBuffer, out,
+                          &outlen), SEC_E_OK);
+  if (ob.pvBuffer) FreeContextBuffer(ob.pvBuffer);
+  ib.pvBuffer = "";
+  ib.cbBuffer = 0;
+  ob.pvBuffer = NULL;
+  ob.cbBuffer = 0;
+  CHECK_STATUS(SaslAcceptSecurityContext(&scred, &sctx, &id, sreq, 0, &sctx, &od, &attrs, NULL), SEC_I_CONTINUE_NEEDED);
+  CHECK(ob.pvBuffer != NULL, "allocate: server cookie allocated");
+  if (ob.pvBuffer) {
+    CHECK_STATUS(unwrap_msg(&cctx, ob.pvBuffer, ob.cbBuffer, plain, &plen, &qop), SEC_E_OK);
+    CHECK(plen == 4 && !memcmp(plain, "\x03\x01\x00\x00", 4), "allocate: server cookie bytes");
+    CHECK_STATUS(FreeContextBuffer(ob.pvBuffer), SEC_E_OK);
+  }
+  wl = wrap_msg(&cctx, WRAP_NO_ENCRYPT, "\x02\x00\x20\x00", 4, w);
+  ib.pvBuffer = w;
+  ib.cbBuffer = wl;
+  ob.pvBuffer = NULL;
+  ob.cbBuffer = 0;
+  CHECK_STATUS(SaslAcceptSecurityContext(&scred, &sctx, &id, sreq, 0, &sctx, &od, &attrs, NULL), SEC_E_OK);
+  CHECK(ob.cbBuffer == 0, "allocate: nothing after the client cookie");
+  check_ret_layer("allocate", attrs, 2, ASC_RET_CONFIDENTIALITY, ASC_RET_INTEGRITY);
+  DeleteSecurityContext(&cctx);
+  DeleteSecurityContext(&sctx);
+  FreeCredentialsHandle(&ccred);
+  FreeCredentialsHandle(&scred);
+}
+
 static int gssapi_main(void) {
   if (!getenv("KRB5CCNAME") || !getenv("KRB5_KTNAME")) {
     fprintf(stderr, "digest_cyrus --gssapi: KRB5CCNAME and KRB5_KTNAME must be set (mit-kdc.sh start DIR --kinit)\n");
@@ -473,6 +558,7 @@ static int gssapi_main(void) {
   gss_our_client(&g_gss_modes[2], 1, "admin", 65536, 0);
   gss_cyrus_client(&g_gss_modes[1], "admin", 65536, 0);
   gssapi_codes();
+  gssapi_allocate();
   sasl_done();
   CHECK_SUMMARY("digest_cyrus --gssapi");
 }

@@ -31,7 +31,6 @@ SASLPASSWD2=$(command -v saslpasswd2 || echo /usr/sbin/saslpasswd2)
 [ -x "$SASLPASSWD2" ] || missing "saslpasswd2 (sasl2-bin)"
 [ -e /usr/include/sasl/sasl.h ] || missing "sasl/sasl.h (libsasl2-dev)"
 ls /usr/lib/*/sasl2/libdigestmd5.so* >/dev/null 2>&1 || missing "libdigestmd5 (libsasl2-modules)"
-ls /usr/lib/*/sasl2/libgssapiv2.so* >/dev/null 2>&1 || missing "libgssapiv2 (libsasl2-modules-gssapi-mit)"
 [ -e /usr/include/openssl/des.h ] || missing "openssl/des.h (libssl-dev)"
 [ -e "$LIBDIR/libsecur32.so" ] || { echo "test_digest_cyrus: FAIL: $LIBDIR/libsecur32.so not built"; exit 1; }
 
@@ -46,6 +45,19 @@ echo Password01 | "$SASLPASSWD2" -p -f "$TMP/sasldb" -c -u EXAMPLE -a secur32 us
 target/interop/digest_cyrus "$TMP/sasldb"
 rc=$?
 # GSSAPI: a realm with host/localhost in KRB5_KTNAME and user1's TGT in KRB5CCNAME.
+gss_missing=
+ls /usr/lib/*/sasl2/libgssapiv2.so* >/dev/null 2>&1 || gss_missing="libgssapiv2 (libsasl2-modules-gssapi-mit)"
+if [ -z "$gss_missing" ] && [ "$(id -u)" != 0 ] && ! [ -x /usr/sbin/krb5kdc ] && ! command -v krb5kdc >/dev/null; then
+  gss_missing="krb5kdc (krb5-kdc; mit-kdc.sh installs it only as root)"
+fi
+if [ -n "$gss_missing" ]; then
+  if [ "${CI:-}" = "true" ]; then
+    echo "test_digest_cyrus: FAIL: $gss_missing is missing (CI=true: missing peers are failures)"
+    exit 1
+  fi
+  echo "!!!!! test_digest_cyrus: SKIPPING the GSSAPI part: $gss_missing is missing !!!!!"
+  exit $rc
+fi
 if ! kdc_env=$(tests/kerberos/mit-kdc.sh start "$TMP/kdc" --kinit); then
   echo "test_digest_cyrus: FAIL: MIT KDC did not start"
   exit 1

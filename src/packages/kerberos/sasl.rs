@@ -24,10 +24,12 @@
 //!   `*_REQ_INTEGRITY`, else none; the server offers "none" and every layer up to the one wanted
 //!   that the Kerberos context supports; the client takes the strongest offered layer up to
 //!   the one wanted, none being acceptable → SEC_E_ALGORITHM_MISMATCH;
-//! - the client sends 4 alone for confidentiality (RFC 4752). Older Active Directory servers
-//!   wanted 6 (integrity and confidentiality bits: Cyrus SASL's `ad_compat` option, and Cyrus'
-//!   server comment "for compatibility with broken clients setting both bits"), so the server
-//!   here reads 6 as confidentiality when it offered it;
+//! - the client sends 4 alone for confidentiality (RFC 4752; Cyrus' server, the peer tested
+//!   here, reads 6 as integrity when it offered integrity). Older Active Directory servers
+//!   wanted 6 (integrity and confidentiality bits: Cyrus SASL 2.1.28 `plugins/gssapi.c`, option
+//!   `ad_compat`, "should we send an AD compatible choice of security layers?"; cyrus-sasl issue
+//!   #419: "Microsoft's SASL implementation interpreted this as a bitmask and required both bits
+//!   int and conf to be set"), so the server here reads 6 as confidentiality when it offered it;
 //! - a server cookie that does not unwrap, is not 4 octets, offers nothing, or offers only
 //!   "none" with a non-zero size (RFC 4752: "the client verifies that the server maximum
 //!   buffer is 0") → SEC_E_INVALID_TOKEN; a client cookie that does not unwrap or is shorter

@@ -6,7 +6,19 @@
    then messages both ways: sasl_encode -> DecryptMessage and EncryptMessage -> sasl_decode,
    tamper -> SEC_E_MESSAGE_ALTERED, replay -> SEC_E_OUT_OF_SEQUENCE, and a wrong password
    -> SEC_E_LOGON_DENIED (ASC) / SASL_BADAUTH (Cyrus).
-   Usage: digest_cyrus SASLDB  (user "user1" / "Password01" in realm "EXAMPLE", app "secur32") */
+   Usage: digest_cyrus SASLDB  (user "user1" / "Password01" in realm "EXAMPLE", app "secur32")
+
+   With --gssapi (the environment of tests/kerberos/mit-kdc.sh start DIR --kinit): the SASL
+   "GSSAPI" profile (Kerberos + RFC 4752 security layer) against Cyrus' GSSAPI mechanism
+   (libgssapiv2, Debian libsasl2-modules-gssapi-mit) on MIT's krb5, service host/localhost:
+     C. SaslInitializeSecurityContextA -> Cyrus server (keytab KRB5_KTNAME)
+     D. Cyrus client (ccache KRB5CCNAME) -> SaslAcceptSecurityContext
+   for the layers none, integrity and confidentiality, with and without mutual authentication:
+   the layer both sides chose, messages both ways (EncryptMessage -> sasl_decode, sasl_encode ->
+   DecryptMessage), SASL_OPTION_SEND_SIZE / RECV_SIZE against Cyrus' maxbufsize / maxoutbuf,
+   the authzid both ways; then the status codes of malformed or unacceptable cookies, with our
+   own InitializeSecurityContext / AcceptSecurityContext crafting them (gssapi_codes), and the
+   cookies in library buffers (gssapi_allocate). */
 #define _GNU_SOURCE
 #include <sasl/sasl.h>
 #define SECURITY_WIN32
@@ -40,8 +52,10 @@ static const char *g_password = PASS;
 
 static int getopt_cb(void *ctx, const char *plugin, const char *option, const char **result, unsigned *len) {
   (void)ctx; (void)plugin;
-  if (!strcmp(option, "sasldb_path")) *result = g_db;
-  else if (!strcmp(option, "mech_list")) *result = "DIGEST-MD5";
+  if (!strcmp(option, "sasldb_path")) {
+    if (!g_db) return SASL_FAIL;
+    *result = g_db;
+  } else if (!strcmp(option, "mech_list")) *result = g_db ? "DIGEST-MD5" : "GSSAPI";
   else if (!strcmp(option, "pwcheck_method")) *result = "auxprop";
   else if (!strcmp(option, "auxprop_plugin")) *result = "sasldb";
   else return SASL_FAIL;
@@ -362,11 +376,14 @@ static void authz(void) {
   FreeCredentialsHandle(&cred);
 }
 
+#include "digest_cyrus_gssapi.h"
+
 int main(int argc, char **argv) {
   if (argc < 2) {
-    fprintf(stderr, "usage: %s SASLDB\n", argv[0]);
+    fprintf(stderr, "usage: %s SASLDB | --gssapi\n", argv[0]);
     return 2;
   }
+  if (!strcmp(argv[1], "--gssapi")) return gssapi_main();
   g_db = argv[1];
   CHECK(sasl_server_init(g_server_cbs, "secur32") == SASL_OK, "sasl_server_init");
   CHECK(sasl_client_init(g_client_cbs) == SASL_OK, "sasl_client_init");

@@ -2728,8 +2728,20 @@ SECURITY_STATUS SEC_ENTRY SaslIdentifyPackageA(PSecBufferDesc pInput, PSecPkgInf
 SECURITY_STATUS SEC_ENTRY SaslIdentifyPackageW(PSecBufferDesc pInput, PSecPkgInfoW *PackageInfo);
 
 /*
- SASL client step: InitializeSecurityContextW's arguments and results (see the module note);
- a SASL_OPTION_AUTHZ_STRING set on the context goes out as DIGEST-MD5's authzid.
+ SASL client step: InitializeSecurityContextW's arguments and results, plus, on the GSSAPI
+ (Kerberos) profile, the RFC 4752 §3.1 security-layer exchange Windows documents as "SASL
+ server cookies" (src/packages/kerberos/sasl.rs): pInput and pOutput hold one
+ SECBUFFER_TOKEN each, as for InitializeSecurityContext; the call that completes the
+ Kerberos handshake returns
+ SEC_I_CONTINUE_NEEDED (its token, or an empty one to send as the response to the server's
+ last token); the next call takes the server cookie and returns the client cookie with
+ SEC_E_OK. ISC_REQ_INTEGRITY is always passed to Kerberos there (RFC 4752 §3.1); the layer
+ chosen follows fContextReq (confidentiality, integrity, none) and pfContextAttr's
+ CONFIDENTIALITY / INTEGRITY bits then say which was chosen. A SASL_OPTION_AUTHZ_STRING set
+ on the context goes out as the authorization identity (DIGEST-MD5's authzid, GSSAPI's
+ client cookie). Errors besides the package's: a server cookie that does not decrypt or is
+ malformed → SEC_E_INVALID_TOKEN; no offered layer the caller asked for →
+ SEC_E_ALGORITHM_MISMATCH.
  */
 SECURITY_STATUS SEC_ENTRY SaslInitializeSecurityContextW(PCredHandle phCredential, PCtxtHandle phContext, SEC_WCHAR *pszTargetName, ULONG fContextReq, ULONG Reserved1, ULONG TargetDataRep, PSecBufferDesc pInput, ULONG Reserved2, PCtxtHandle phNewContext, PSecBufferDesc pOutput, ULONG *pfContextAttr, PTimeStamp ptsExpiry);
 
@@ -2739,9 +2751,21 @@ SECURITY_STATUS SEC_ENTRY SaslInitializeSecurityContextW(PCredHandle phCredentia
 SECURITY_STATUS SEC_ENTRY SaslInitializeSecurityContextA(PCredHandle phCredential, PCtxtHandle phContext, SEC_CHAR *pszTargetName, ULONG fContextReq, ULONG Reserved1, ULONG TargetDataRep, PSecBufferDesc pInput, ULONG Reserved2, PCtxtHandle phNewContext, PSecBufferDesc pOutput, ULONG *pfContextAttr, PTimeStamp ptsExpiry);
 
 /*
- SASL server step: AcceptSecurityContext's arguments and results (see the module note); a
- DIGEST-MD5 authzid other than the user name is refused (SEC_E_LOGON_DENIED) unless
- SASL_OPTION_AUTHZ_PROCESSING is Sasl_AuthZIDProcessed on the context.
+ SASL server step: AcceptSecurityContext's arguments and results, plus, on the GSSAPI
+ (Kerberos) profile, the RFC 4752 §3.1 security-layer exchange (SaslAcceptSecurityContext's
+ Remarks: "SASL server cookie[s] encrypted with SSPI message functions"; the logic is
+ src/packages/kerberos/sasl.rs): pInput and pOutput hold one SECBUFFER_TOKEN each; the call
+ that completes the Kerberos handshake returns SEC_I_CONTINUE_NEEDED with the
+ AP-REP (the next call, with the client's empty response, returns the server cookie) or,
+ without an AP-REP, with the server cookie at once; the call with the client cookie returns
+ SEC_E_OK. The server offers "none" and the layers up to the one fContextReq asks for
+ (ASC_REQ_CONFIDENTIALITY, ASC_REQ_INTEGRITY) that the context supports, with
+ SASL_OPTION_RECV_SIZE as its size. Errors besides the package's: a client cookie that does
+ not decrypt or is shorter than 4 octets → SEC_E_INVALID_TOKEN; a layer not offered, or an
+ authorization identity while SASL_OPTION_AUTHZ_PROCESSING is Sasl_AuthZIDForbidden →
+ SEC_E_ALGORITHM_MISMATCH (DIGEST-MD5: an authzid other than the user name is refused with
+ SEC_E_LOGON_DENIED unless AUTHZ_PROCESSING is Sasl_AuthZIDProcessed). The authzid received
+ is SaslGetContextOption(SASL_OPTION_AUTHZ_STRING) afterwards.
  */
 SECURITY_STATUS SEC_ENTRY SaslAcceptSecurityContext(PCredHandle phCredential, PCtxtHandle phContext, PSecBufferDesc pInput, ULONG fContextReq, ULONG TargetDataRep, PCtxtHandle phNewContext, PSecBufferDesc pOutput, ULONG *pfContextAttr, PTimeStamp ptsExpiry);
 
@@ -2755,8 +2779,10 @@ SECURITY_STATUS SEC_ENTRY SaslSetContextOption(PCtxtHandle ContextHandle, ULONG 
 
 /*
  Reads a SASL option (see SaslSetContextOption). SEND_SIZE defaults to the largest buffer
- the peer announced (DIGEST-MD5 maxbuf) or 65536, RECV_SIZE to 65536, AUTHZ_PROCESSING to
- Sasl_AuthZIDForbidden; AUTHZ_STRING unset → empty. `*Needed` (optional) gets the size;
+ the peer announced (DIGEST-MD5 maxbuf; GSSAPI: the peer cookie's size minus cbBlockSize,
+ cbSecurityTrailer and cbMaxSignature, 0 with no layer) or 65536, RECV_SIZE to 65536,
+ AUTHZ_PROCESSING to Sasl_AuthZIDForbidden; AUTHZ_STRING unset → empty, or on a GSSAPI
+ server the authorization identity the client sent. `*Needed` (optional) gets the size;
  Size too small → SEC_E_BUFFER_TOO_SMALL.
  */
 SECURITY_STATUS SEC_ENTRY SaslGetContextOption(PCtxtHandle ContextHandle, ULONG Option, PVOID Value, ULONG Size, ULONG *Needed);

@@ -28,10 +28,12 @@ command -v ktutil >/dev/null || need+=(krb5-user)
 [ -x /usr/sbin/kadmin.local ] || need+=(krb5-admin-server)
 /usr/bin/python3 -c 'import pytest' 2>/dev/null || need+=(python3-pytest)
 [ -e /usr/include/krb5.h ] || need+=(libkrb5-dev) # builds pyspnego's gssapi/krb5 below
-# WDigest interop: Cyrus SASL's DIGEST-MD5 (tests/interop/test_digest_cyrus.sh).
+# WDigest interop: Cyrus SASL's DIGEST-MD5, and the Sasl* GSSAPI profile against Cyrus' GSSAPI
+# mechanism (tests/interop/test_digest_cyrus.sh).
 [ -e /usr/include/sasl/sasl.h ] || need+=(libsasl2-dev)
 [ -x /usr/sbin/saslpasswd2 ] || need+=(sasl2-bin)
 ls /usr/lib/*/sasl2/libdigestmd5.so* >/dev/null 2>&1 || need+=(libsasl2-modules)
+ls /usr/lib/*/sasl2/libgssapiv2.so* >/dev/null 2>&1 || need+=(libsasl2-modules-gssapi-mit)
 [ -e /usr/include/openssl/des.h ] || need+=(libssl-dev)
 if [ ${#need[@]} -gt 0 ]; then
   echo "setup: installing ${need[*]}"

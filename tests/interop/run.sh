@@ -15,6 +15,7 @@
 #                                         .venv) Kerberos, both directions
 #   curl --digest (apt)                   test_curl_digest.sh  against examples/digest_http_server.c
 #   Cyrus SASL DIGEST-MD5 (apt)           test_digest_cyrus.sh  WDigest client and server, every qop/cipher
+#   Cyrus SASL GSSAPI + MIT KDC (apt)     test_digest_cyrus.sh  Sasl* GSSAPI profile, RFC 4752 layers, both ways
 #
 # Installs what it needs (idempotently), builds the release library if needed, runs every
 # suite and ends with "interop: N passed, M failed" (N/M count suites); exits non-zero on a
@@ -76,6 +77,7 @@ command -v gcc >/dev/null || need+=(gcc)
 [ -e /usr/include/sasl/sasl.h ] || need+=(libsasl2-dev)
 command -v saslpasswd2 >/dev/null || [ -x /usr/sbin/saslpasswd2 ] || need+=(sasl2-bin)
 ls /usr/lib/*/sasl2/libdigestmd5.so* >/dev/null 2>&1 || need+=(libsasl2-modules)
+ls /usr/lib/*/sasl2/libgssapiv2.so* >/dev/null 2>&1 || need+=(libsasl2-modules-gssapi-mit)
 [ -e /usr/include/openssl/des.h ] || need+=(libssl-dev)
 if [ ${#need[@]} -gt 0 ]; then
   echo "interop: installing ${need[*]}"

@@ -3,6 +3,10 @@
 # both directions, qop auth / auth-int / auth-conf with rc4, 3des, rc4-56, des and rc4-40,
 # messages both ways, tamper, replay and a wrong password: c-tests/digest_cyrus.c, with the
 # server's accounts in a sasldb made by saslpasswd2.
+# Then the SASL "GSSAPI" profile (Kerberos + the RFC 4752 security layer) against Cyrus' GSSAPI
+# mechanism (libsasl2-modules-gssapi-mit) on a throw-away MIT KDC (tests/kerberos/mit-kdc.sh):
+# both directions, layers none / integrity / confidentiality, messages both ways, maxbuf,
+# authzid, and the status codes of bad cookies (digest_cyrus --gssapi).
 #
 #   tests/interop/test_digest_cyrus.sh        (after cargo build --release)
 #
@@ -19,7 +23,7 @@ missing() {
     echo "test_digest_cyrus: FAIL: $1 is missing (CI=true: missing peers are failures)"
     exit 1
   fi
-  echo "!!!!! test_digest_cyrus: SKIPPING: $1 is missing (install sasl2-bin libsasl2-dev libsasl2-modules libssl-dev) !!!!!"
+  echo "!!!!! test_digest_cyrus: SKIPPING: $1 is missing (install sasl2-bin libsasl2-dev libsasl2-modules libsasl2-modules-gssapi-mit libssl-dev krb5-kdc krb5-admin-server krb5-user) !!!!!"
   exit 77
 }
 command -v gcc >/dev/null || missing gcc
@@ -31,7 +35,7 @@ ls /usr/lib/*/sasl2/libdigestmd5.so* >/dev/null 2>&1 || missing "libdigestmd5 (l
 [ -e "$LIBDIR/libsecur32.so" ] || { echo "test_digest_cyrus: FAIL: $LIBDIR/libsecur32.so not built"; exit 1; }
 
 TMP=$(mktemp -d /tmp/secur32-digest.XXXXXX)
-trap 'rm -rf "$TMP"' EXIT
+trap 'tests/kerberos/mit-kdc.sh stop "$TMP/kdc" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 mkdir -p target/interop
 gcc -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iinclude -Ic-tests -rdynamic -o target/interop/digest_cyrus \
   c-tests/digest_cyrus.c -L"$LIBDIR" -lsecur32 -Wl,-rpath,"$LIBDIR" -lsasl2 -lcrypto ||
@@ -39,3 +43,24 @@ gcc -std=gnu11 -O1 -g -Wall -Wextra -Werror -Iinclude -Ic-tests -rdynamic -o tar
 echo Password01 | "$SASLPASSWD2" -p -f "$TMP/sasldb" -c -u EXAMPLE -a secur32 user1 ||
   { echo "test_digest_cyrus: FAIL: saslpasswd2"; exit 1; }
 target/interop/digest_cyrus "$TMP/sasldb"
+rc=$?
+# GSSAPI: a realm with host/localhost in KRB5_KTNAME and user1's TGT in KRB5CCNAME.
+gss_missing=
+ls /usr/lib/*/sasl2/libgssapiv2.so* >/dev/null 2>&1 || gss_missing="libgssapiv2 (libsasl2-modules-gssapi-mit)"
+if [ -z "$gss_missing" ] && [ "$(id -u)" != 0 ] && ! [ -x /usr/sbin/krb5kdc ] && ! command -v krb5kdc >/dev/null; then
+  gss_missing="krb5kdc (krb5-kdc; mit-kdc.sh installs it only as root)"
+fi
+if [ -n "$gss_missing" ]; then
+  if [ "${CI:-}" = "true" ]; then
+    echo "test_digest_cyrus: FAIL: $gss_missing is missing (CI=true: missing peers are failures)"
+    exit 1
+  fi
+  echo "!!!!! test_digest_cyrus: SKIPPING the GSSAPI part: $gss_missing is missing !!!!!"
+  exit $rc
+fi
+if ! kdc_env=$(tests/kerberos/mit-kdc.sh start "$TMP/kdc" --kinit); then
+  echo "test_digest_cyrus: FAIL: MIT KDC did not start"
+  exit 1
+fi
+(eval "$kdc_env" && exec target/interop/digest_cyrus --gssapi) || rc=1
+exit $rc

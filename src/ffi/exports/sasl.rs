@@ -5,12 +5,15 @@
 //! Sasl{Initialize,Accept}SecurityContext run the package's handshake as
 //! InitializeSecurityContext / AcceptSecurityContext do. For DIGEST-MD5 that is the whole
 //! exchange: the package itself negotiates the security layer (qop, cipher, maxbuf; RFC 2831).
-//! The RFC 4752 security-layer negotiation that GSSAPI adds after the Kerberos handshake is not
-//! implemented: a GSSAPI profile context behaves as the plain Kerberos one.
+//! For GSSAPI (Kerberos) the RFC 4752 §3.1 security-layer negotiation follows the Kerberos
+//! handshake (server cookie, client cookie, both wrapped), as Windows' "SASL server cookies":
+//! the logic is `crate::packages::kerberos::sasl`, this module keeps its state per context
+//! handle. GSS-SPNEGO has no such exchange (its layer is the GSS flags).
 
 use super::*;
 use crate::ffi::strings::alloc_string;
 use crate::handles;
+use crate::packages::kerberos::sasl::{GssapiLayer, Phase, Settings};
 use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -241,8 +244,195 @@ unsafe fn apply_options(ctx: PCtxtHandle) {
     }
 }
 
-/// SASL client step: InitializeSecurityContextW's arguments and results (see the module note);
-/// a SASL_OPTION_AUTHZ_STRING set on the context goes out as DIGEST-MD5's authzid.
+fn gss_states() -> &'static Mutex<HashMap<(usize, usize), GssapiLayer>> {
+    static G: OnceLock<Mutex<HashMap<(usize, usize), GssapiLayer>>> = OnceLock::new();
+    G.get_or_init(|| Mutex::new(HashMap::new()))
+}
+
+/// The RFC 4752 settings of a context from its SASL options.
+fn settings_of(h: &SecHandle) -> Settings {
+    let o = options().lock().get(&key(h)).cloned().unwrap_or_default();
+    Settings {
+        recv_size: o.recv_size.unwrap_or(DEFAULT_SIZE),
+        authz: o.authz,
+        authz_processed: o.authz_processing == SASL_AUTHZID_PROCESSED,
+    }
+}
+
+/// SASL_OPTION_SEND_SIZE / RECV_SIZE default.
+const DEFAULT_SIZE: u32 = 65536;
+
+/// The GSSAPI profile is the Kerberos package's.
+fn is_gssapi(pkg: &crate::package::PackageInfo) -> bool {
+    pkg.name == crate::packages::kerberos::INFO.name
+}
+
+/// Size of pOutput's SECBUFFER_TOKEN after a step (0 without one).
+unsafe fn output_token_len(output: PSecBufferDesc) -> usize {
+    // SAFETY: caller's descriptor, valid for this call.
+    match unsafe { SecBuffers::from_desc(output) } {
+        Ok(Some(o)) => o.find(SECBUFFER_TOKEN).map_or(0, |i| o.size(i)),
+        _ => 0,
+    }
+}
+
+/// pInput's SECBUFFER_TOKEN bytes (empty without input).
+unsafe fn input_token(input: PSecBufferDesc) -> SecResult<Vec<u8>> {
+    // SAFETY: caller's descriptor, valid for this call.
+    match unsafe { SecBuffers::from_desc(input)? } {
+        Some(i) => match i.find(SECBUFFER_TOKEN) {
+            Some(t) => Ok(i.bytes(t)?.to_vec()),
+            None => Err(Error::InvalidToken),
+        },
+        None => Ok(Vec::new()),
+    }
+}
+
+/// Writes a cookie (or nothing) to pOutput's SECBUFFER_TOKEN.
+unsafe fn write_output(output: PSecBufferDesc, req: ULONG, data: &[u8]) -> SecResult<()> {
+    // SAFETY: caller's descriptor, valid for this call.
+    let mut out = unsafe { SecBuffers::from_desc(output)? }.ok_or(Error::InvalidToken)?;
+    if data.is_empty() {
+        if let Some(i) = out.find(SECBUFFER_TOKEN) {
+            out.set_size(i, 0)?;
+        }
+        return Ok(());
+    }
+    out.set_allocate(req & ISC_REQ_ALLOCATE_MEMORY != 0);
+    out.write_token(data)
+}
+
+/// A Sasl* handshake step: the package step (`step(fContextReq, &mut attrs)`), then, for the
+/// GSSAPI profile, the RFC 4752 security-layer exchange (`crate::packages::kerberos::sasl`).
+#[allow(clippy::too_many_arguments)]
+unsafe fn sasl_step(
+    name: &'static str,
+    client: bool,
+    cred: PCredHandle,
+    ctx: PCtxtHandle,
+    req: ULONG,
+    input: PSecBufferDesc,
+    new_ctx: PCtxtHandle,
+    output: PSecBufferDesc,
+    attrs: *mut ULONG,
+    step: impl FnOnce(ULONG, *mut ULONG) -> SECURITY_STATUS,
+) -> SECURITY_STATUS {
+    // SAFETY: caller's handle pointer (NULL allowed).
+    let existing = (!ctx.is_null())
+        .then(|| unsafe { read_handle(ctx) }.ok())
+        .flatten();
+    let state = existing.and_then(|h| gss_states().lock().get(&key(&h)).cloned());
+    if let (Some(h), Some(st)) = (existing, state.as_ref()) {
+        if st.phase() != Phase::Handshake {
+            let mut st = st.clone();
+            // SAFETY: the caller's arguments, valid for this call.
+            return guard(name, || unsafe {
+                let entry = handles::context(&h)?;
+                let ctxr = &*entry.context;
+                let settings = settings_of(&h);
+                let outcome = match st.phase() {
+                    Phase::AwaitServerCookie => {
+                        let tok = input_token(input)?;
+                        let cookie = st.client_cookie(ctxr, &tok, &settings)?;
+                        write_output(output, req, &cookie)?;
+                        Outcome::Ok
+                    }
+                    Phase::AwaitEmpty => {
+                        let cookie = st.server_cookie(ctxr, &settings)?;
+                        write_output(output, req, &cookie)?;
+                        Outcome::ContinueNeeded
+                    }
+                    Phase::AwaitClientCookie => {
+                        let tok = input_token(input)?;
+                        st.accept_client_cookie(ctxr, &tok, &settings)?;
+                        if !output.is_null() {
+                            write_output(output, req, &[])?;
+                        }
+                        Outcome::Ok
+                    }
+                    _ => return Err(Error::InvalidHandle),
+                };
+                if st.phase() == Phase::Done {
+                    put(attrs, st.ret_flags());
+                }
+                put(new_ctx, h);
+                gss_states().lock().insert(key(&h), st);
+                Ok(outcome)
+            });
+        }
+    }
+    // The package handshake. Is this the GSSAPI profile?
+    let gss = match (existing, &state) {
+        (_, Some(_)) => true,
+        // A context whose first step did not go through the Sasl* functions.
+        (Some(_), None) => false,
+        // SAFETY: caller's handle pointer, checked inside.
+        (None, None) => unsafe { read_handle(cred) }
+            .and_then(|c| handles::credentials(&c))
+            .is_ok_and(|c| is_gssapi(c.package())),
+    };
+    // RFC 4752 §3.1: the client "MUST pass the integ_req_flag of TRUE".
+    let pkg_req = if gss && client {
+        req | ISC_REQ_INTEGRITY
+    } else {
+        req
+    };
+    // SAFETY: caller's handle pointer.
+    unsafe { apply_options(ctx) };
+    let mut ret: ULONG = 0;
+    let status = step(pkg_req, &mut ret);
+    if !gss || (status != SEC_E_OK && status != SEC_I_CONTINUE_NEEDED) {
+        if status >= 0 {
+            // SAFETY: caller's out-pointer (NULL skipped).
+            unsafe { put(attrs, ret) };
+        }
+        return status;
+    }
+    // SAFETY: written by the successful step.
+    let Ok(h) = (unsafe { read_handle(new_ctx) }) else {
+        return status;
+    };
+    let mut st = state.unwrap_or_else(|| GssapiLayer::new(client, req));
+    if status == SEC_I_CONTINUE_NEEDED {
+        gss_states().lock().insert(key(&h), st);
+        // SAFETY: caller's out-pointer (NULL skipped).
+        unsafe { put(attrs, ret) };
+        return status;
+    }
+    // The Kerberos handshake is complete: the security-layer exchange follows.
+    // SAFETY: the caller's output descriptor, valid for this call.
+    let token_sent = unsafe { output_token_len(output) } > 0;
+    let r = guard(name, || {
+        let entry = handles::context(&h)?;
+        let settings = settings_of(&h);
+        if let Some(cookie) = st.handshake_done(&*entry.context, ret, token_sent, &settings)? {
+            // SAFETY: the caller's output descriptor, valid for this call.
+            unsafe { write_output(output, req, &cookie)? };
+        }
+        Ok(Outcome::ContinueNeeded)
+    });
+    if r == SEC_I_CONTINUE_NEEDED {
+        gss_states().lock().insert(key(&h), st);
+        // SAFETY: caller's out-pointer (NULL skipped).
+        unsafe { put(attrs, ret) };
+    }
+    r
+}
+
+/// SASL client step: InitializeSecurityContextW's arguments and results, plus, on the GSSAPI
+/// (Kerberos) profile, the RFC 4752 §3.1 security-layer exchange Windows documents as "SASL
+/// server cookies" (src/packages/kerberos/sasl.rs): pInput and pOutput hold one
+/// SECBUFFER_TOKEN each, as for InitializeSecurityContext; the call that completes the
+/// Kerberos handshake returns
+/// SEC_I_CONTINUE_NEEDED (its token, or an empty one to send as the response to the server's
+/// last token); the next call takes the server cookie and returns the client cookie with
+/// SEC_E_OK. ISC_REQ_INTEGRITY is always passed to Kerberos there (RFC 4752 §3.1); the layer
+/// chosen follows fContextReq (confidentiality, integrity, none) and pfContextAttr's
+/// CONFIDENTIALITY / INTEGRITY bits then say which was chosen. A SASL_OPTION_AUTHZ_STRING set
+/// on the context goes out as the authorization identity (DIGEST-MD5's authzid, GSSAPI's
+/// client cookie). Errors besides the package's: a server cookie that does not decrypt or is
+/// malformed → SEC_E_INVALID_TOKEN; no offered layer the caller asked for →
+/// SEC_E_ALGORITHM_MISMATCH.
 #[no_mangle]
 pub unsafe extern "system" fn SaslInitializeSecurityContextW(
     phCredential: PCredHandle,
@@ -260,20 +450,32 @@ pub unsafe extern "system" fn SaslInitializeSecurityContextW(
 ) -> SECURITY_STATUS {
     // SAFETY: the caller's arguments, passed on unchanged.
     unsafe {
-        apply_options(phContext);
-        InitializeSecurityContextW(
+        sasl_step(
+            "SaslInitializeSecurityContextW",
+            true,
             phCredential,
             phContext,
-            pszTargetName,
             fContextReq,
-            Reserved1,
-            TargetDataRep,
             pInput,
-            Reserved2,
             phNewContext,
             pOutput,
             pfContextAttr,
-            ptsExpiry,
+            |req, attrs| {
+                InitializeSecurityContextW(
+                    phCredential,
+                    phContext,
+                    pszTargetName,
+                    req,
+                    Reserved1,
+                    TargetDataRep,
+                    pInput,
+                    Reserved2,
+                    phNewContext,
+                    pOutput,
+                    attrs,
+                    ptsExpiry,
+                )
+            },
         )
     }
 }
@@ -296,27 +498,51 @@ pub unsafe extern "system" fn SaslInitializeSecurityContextA(
 ) -> SECURITY_STATUS {
     // SAFETY: the caller's arguments, passed on unchanged.
     unsafe {
-        apply_options(phContext);
-        InitializeSecurityContextA(
+        sasl_step(
+            "SaslInitializeSecurityContextA",
+            true,
             phCredential,
             phContext,
-            pszTargetName,
             fContextReq,
-            Reserved1,
-            TargetDataRep,
             pInput,
-            Reserved2,
             phNewContext,
             pOutput,
             pfContextAttr,
-            ptsExpiry,
+            |req, attrs| {
+                InitializeSecurityContextA(
+                    phCredential,
+                    phContext,
+                    pszTargetName,
+                    req,
+                    Reserved1,
+                    TargetDataRep,
+                    pInput,
+                    Reserved2,
+                    phNewContext,
+                    pOutput,
+                    attrs,
+                    ptsExpiry,
+                )
+            },
         )
     }
 }
 
-/// SASL server step: AcceptSecurityContext's arguments and results (see the module note); a
-/// DIGEST-MD5 authzid other than the user name is refused (SEC_E_LOGON_DENIED) unless
-/// SASL_OPTION_AUTHZ_PROCESSING is Sasl_AuthZIDProcessed on the context.
+/// SASL server step: AcceptSecurityContext's arguments and results, plus, on the GSSAPI
+/// (Kerberos) profile, the RFC 4752 §3.1 security-layer exchange (SaslAcceptSecurityContext's
+/// Remarks: "SASL server cookie[s] encrypted with SSPI message functions"; the logic is
+/// src/packages/kerberos/sasl.rs): pInput and pOutput hold one SECBUFFER_TOKEN each; the call
+/// that completes the Kerberos handshake returns SEC_I_CONTINUE_NEEDED with the
+/// AP-REP (the next call, with the client's empty response, returns the server cookie) or,
+/// without an AP-REP, with the server cookie at once; the call with the client cookie returns
+/// SEC_E_OK. The server offers "none" and the layers up to the one fContextReq asks for
+/// (ASC_REQ_CONFIDENTIALITY, ASC_REQ_INTEGRITY) that the context supports, with
+/// SASL_OPTION_RECV_SIZE as its size. Errors besides the package's: a client cookie that does
+/// not decrypt or is shorter than 4 octets → SEC_E_INVALID_TOKEN; a layer not offered, or an
+/// authorization identity while SASL_OPTION_AUTHZ_PROCESSING is Sasl_AuthZIDForbidden →
+/// SEC_E_ALGORITHM_MISMATCH (DIGEST-MD5: an authzid other than the user name is refused with
+/// SEC_E_LOGON_DENIED unless AUTHZ_PROCESSING is Sasl_AuthZIDProcessed). The authzid received
+/// is SaslGetContextOption(SASL_OPTION_AUTHZ_STRING) afterwards.
 #[no_mangle]
 pub unsafe extern "system" fn SaslAcceptSecurityContext(
     phCredential: PCredHandle,
@@ -331,17 +557,29 @@ pub unsafe extern "system" fn SaslAcceptSecurityContext(
 ) -> SECURITY_STATUS {
     // SAFETY: the caller's arguments, passed on unchanged.
     unsafe {
-        apply_options(phContext);
-        AcceptSecurityContext(
+        sasl_step(
+            "SaslAcceptSecurityContext",
+            false,
             phCredential,
             phContext,
-            pInput,
             fContextReq,
-            TargetDataRep,
+            pInput,
             phNewContext,
             pOutput,
             pfContextAttr,
-            ptsExpiry,
+            |req, attrs| {
+                AcceptSecurityContext(
+                    phCredential,
+                    phContext,
+                    pInput,
+                    req,
+                    TargetDataRep,
+                    phNewContext,
+                    pOutput,
+                    attrs,
+                    ptsExpiry,
+                )
+            },
         )
     }
 }
@@ -394,8 +632,10 @@ pub unsafe extern "system" fn SaslSetContextOption(
 }
 
 /// Reads a SASL option (see SaslSetContextOption). SEND_SIZE defaults to the largest buffer
-/// the peer announced (DIGEST-MD5 maxbuf) or 65536, RECV_SIZE to 65536, AUTHZ_PROCESSING to
-/// Sasl_AuthZIDForbidden; AUTHZ_STRING unset → empty. `*Needed` (optional) gets the size;
+/// the peer announced (DIGEST-MD5 maxbuf; GSSAPI: the peer cookie's size minus cbBlockSize,
+/// cbSecurityTrailer and cbMaxSignature, 0 with no layer) or 65536, RECV_SIZE to 65536,
+/// AUTHZ_PROCESSING to Sasl_AuthZIDForbidden; AUTHZ_STRING unset → empty, or on a GSSAPI
+/// server the authorization identity the client sent. `*Needed` (optional) gets the size;
 /// Size too small → SEC_E_BUFFER_TOO_SMALL.
 #[no_mangle]
 pub unsafe extern "system" fn SaslGetContextOption(
@@ -410,15 +650,20 @@ pub unsafe extern "system" fn SaslGetContextOption(
         let h = read_handle(ContextHandle)?;
         let entry = handles::context(&h)?;
         let o = options().lock().get(&key(&h)).cloned().unwrap_or_default();
+        let gss = gss_states().lock().get(&key(&h)).cloned();
         let data: Vec<u8> = match Option {
             SASL_OPTION_SEND_SIZE => o
                 .send_size
+                .or_else(|| gss.as_ref().and_then(|g| g.send_size(&*entry.context)))
                 .or_else(|| entry.context.sasl_peer_max_buffer())
-                .unwrap_or(65536)
+                .unwrap_or(DEFAULT_SIZE)
                 .to_ne_bytes()
                 .to_vec(),
-            SASL_OPTION_RECV_SIZE => o.recv_size.unwrap_or(65536).to_ne_bytes().to_vec(),
-            SASL_OPTION_AUTHZ_STRING => o.authz.unwrap_or_default(),
+            SASL_OPTION_RECV_SIZE => o.recv_size.unwrap_or(DEFAULT_SIZE).to_ne_bytes().to_vec(),
+            SASL_OPTION_AUTHZ_STRING => o
+                .authz
+                .or_else(|| gss.map(|g| g.peer_authz().to_vec()))
+                .unwrap_or_default(),
             SASL_OPTION_AUTHZ_PROCESSING => {
                 let v = if o.authz_processing == 0 {
                     SASL_AUTHZID_FORBIDDEN
@@ -447,6 +692,7 @@ pub unsafe extern "system" fn SaslGetContextOption(
 /// Drops a deleted context's options (called by DeleteSecurityContext).
 pub(crate) fn forget(h: &SecHandle) {
     options().lock().remove(&key(h));
+    gss_states().lock().remove(&key(h));
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@
 //! - `config`  krb5.conf (`KRB5_CONFIG`).
 //! - `context` ISC/ASC: AP-REQ / AP-REP (RFC 4120 §3.2, RFC 4121 §4.1, MS-KILE §3.4.5).
 //! - `wrap`    RFC 4121 §4.2 wrap and MIC tokens, RFC 4757 §7 tokens, on the caller's SecBuffers.
+//! - `sasl`    RFC 4752 §3.1 security-layer negotiation of the SASL "GSSAPI" profile.
 #![forbid(unsafe_code)]
 
 pub mod asn1;
@@ -19,6 +20,7 @@ mod credentials;
 pub mod crypto;
 pub mod kdc;
 pub mod keytab;
+pub mod sasl;
 pub mod wrap;
 
 pub use credentials::KerberosCredentials;

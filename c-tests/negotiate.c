@@ -378,6 +378,19 @@ static void test_ntlm_paths(const char *spn) {
   free_pair(&P);
 }
 
+/* A wrong password with the KDC up: Kerberos' authoritative refusal (KDC_ERR_PREAUTH_FAILED) is
+   the answer of the first ISC call; Negotiate does not retry it over NTLM. */
+static void test_wrong_password(const char *spn) {
+  CHECK_STATUS(acquire("Negotiate", SECPKG_CRED_OUTBOUND, env("KT_USER"), env("KT_REALM"), "not-the-password", NULL,
+                       &P.ccred),
+               SEC_E_OK);
+  CHECK_STATUS(acquire("Negotiate", SECPKG_CRED_INBOUND, NULL, NULL, NULL, NULL, &P.scred), SEC_E_OK);
+  SECURITY_STATUS s = handshake(&P, spn);
+  CHECK(s == SEC_E_LOGON_DENIED, "wrong password: 0x%08X", (unsigned)s);
+  CHECK(P.legs == 0, "wrong password: no token sent (%d legs)", P.legs);
+  free_pair(&P);
+}
+
 static void test_no_kdc(const char *spn) {
   /* A krb5.conf whose KDC port is closed: Kerberos fails before sending → NTLM (ccache client). */
   char *saved = strdup(env("KRB5_CONFIG"));
@@ -517,6 +530,7 @@ int main(void) {
   test_package_info();
   test_kerberos(spn);
   test_ntlm_paths(spn);
+  test_wrong_password(spn);
   test_no_kdc(spn);
   test_malformed(spn);
   CHECK_SUMMARY("negotiate");

@@ -50,6 +50,14 @@ typedef uint32_t SECURITY_LOGON_TYPE;
  */
 typedef uint32_t POLICY_NOTIFICATION_INFORMATION_CLASS;
 
+/*
+ fQOP for EncryptMessage with Kerberos or Negotiate (ntsecapi.h): sign without encrypting
+ (the same value as sspi.h's SECQOP_WRAP_NO_ENCRYPT); DecryptMessage reports it in pfQOP.
+ */
+#ifndef KERB_WRAP_NO_ENCRYPT
+#define KERB_WRAP_NO_ENCRYPT 2147483649
+#endif
+
 #ifndef STATUS_SUCCESS
 #define STATUS_SUCCESS 0
 #endif

@@ -38,6 +38,10 @@ pub struct LSA_STRING {
 /// Pointer to LSA_STRING.
 pub type PLSA_STRING = *mut LSA_STRING;
 
+/// fQOP for EncryptMessage with Kerberos or Negotiate (ntsecapi.h): sign without encrypting
+/// (the same value as sspi.h's SECQOP_WRAP_NO_ENCRYPT); DecryptMessage reports it in pfQOP.
+pub const KERB_WRAP_NO_ENCRYPT: ULONG = 0x8000_0001;
+
 pub const STATUS_SUCCESS: NTSTATUS = 0;
 pub const STATUS_INVALID_HANDLE: NTSTATUS = 0xC000_0008_u32 as NTSTATUS;
 pub const STATUS_INVALID_PARAMETER: NTSTATUS = 0xC000_000D_u32 as NTSTATUS;

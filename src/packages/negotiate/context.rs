@@ -355,6 +355,12 @@ impl NegotiateContext {
                     offered.push(Mech::Kerberos);
                     started = Some((Mech::Kerberos, s));
                 }
+                // An authoritative refusal (wrong password, expired, revoked or unknown
+                // client: SEC_E_LOGON_DENIED) is not retried over NTLM, as on Windows: Negotiate
+                // falls back only when Kerberos cannot process the request (no KDC, no SPN,
+                // unknown realm, no ticket), and a second attempt would count twice towards
+                // the account's lockout.
+                Err(Error::LogonDenied) => return Err(Error::LogonDenied),
                 Err(e) if self.creds.ntlm.is_some() => {
                     crate::log!(
                         crate::log::Level::Debug,

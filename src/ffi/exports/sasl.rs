@@ -451,9 +451,9 @@ unsafe fn sasl_step(
 /// chosen follows fContextReq (confidentiality, integrity, none) and pfContextAttr's
 /// CONFIDENTIALITY / INTEGRITY bits then say which was chosen. A SASL_OPTION_AUTHZ_STRING set
 /// on the context goes out as the authorization identity (DIGEST-MD5's authzid, GSSAPI's
-/// client cookie) unless SASL_OPTION_AUTHZ_PROCESSING is Sasl_AuthZIDForbidden. Errors besides the package's: a server cookie that does not decrypt or is
-/// malformed → SEC_E_INVALID_TOKEN; no offered layer the caller asked for →
-/// SEC_E_ALGORITHM_MISMATCH.
+/// client cookie) unless SASL_OPTION_AUTHZ_PROCESSING is Sasl_AuthZIDForbidden. Errors
+/// besides the package's: a server cookie that does not decrypt or is malformed →
+/// SEC_E_INVALID_TOKEN; no offered layer the caller asked for → SEC_E_ALGORITHM_MISMATCH.
 #[no_mangle]
 pub unsafe extern "system" fn SaslInitializeSecurityContextW(
     phCredential: PCredHandle,

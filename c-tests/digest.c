@@ -83,6 +83,44 @@ static void done(struct pair *p) {
   FreeCredentialsHandle(&p->sc);
 }
 
+/* A ULONG SASL option, or 0xFFFFFFFF when SaslGetContextOption fails or *Needed is not 4. */
+static ULONG opt(CtxtHandle *c, ULONG option) {
+  ULONG v = 0, need = 0;
+  SECURITY_STATUS s = SaslGetContextOption(c, option, &v, sizeof v, &need);
+  return s == SEC_E_OK && need == sizeof v ? v : 0xFFFFFFFFu;
+}
+
+/* cbBlockSize + cbSecurityTrailer + cbMaxSignature: what SASL_OPTION_SEND_SIZE leaves out of the
+   peer's maxbuf (SaslSetContextOption: "minus the block size, the trailer size, and the maximum
+   signature size"). */
+static ULONG overhead(CtxtHandle *c) {
+  SecPkgContext_Sizes sz;
+  if (QueryContextAttributesA(c, SECPKG_ATTR_SIZES, &sz) != SEC_E_OK) return 0xFFFFFFFFu;
+  return sz.cbBlockSize + sz.cbSecurityTrailer + sz.cbMaxSignature;
+}
+
+/* SASL_OPTION_SEND_SIZE once the handshake is done: our peer announces maxbuf 65536, so 65536
+   minus the overhead with a layer, 0 with qop auth; a SEND_SIZE message wraps within 65536.
+   (Seals one message each way unread: call it last on a pair.) */
+static void send_size(const char *label, struct pair *p, int layer) {
+  CtxtHandle *sides[2] = {&p->c, &p->s};
+  for (int i = 0; i < 2; i++) {
+    ULONG want = layer ? 65536 - overhead(sides[i]) : 0, got = opt(sides[i], SASL_OPTION_SEND_SIZE);
+    CHECK(got == want && (!layer || want < 65536 - 32), "%s: %s SEND_SIZE %u, want %u", label, i ? "server" : "client",
+          (unsigned)got, (unsigned)want);
+    if (!layer) continue;
+    SecPkgContext_Sizes sz;
+    CHECK_STATUS(QueryContextAttributesA(sides[i], SECPKG_ATTR_SIZES, &sz), SEC_E_OK);
+    char *data = calloc(1, got), pad[64];
+    SecBuffer b[2] = {{got, SECBUFFER_DATA, data}, {sz.cbMaxSignature + sz.cbBlockSize, SECBUFFER_PADDING, pad}};
+    SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
+    CHECK_STATUS(EncryptMessage(sides[i], 0, &d, 0), SEC_E_OK);
+    CHECK(b[0].cbBuffer + b[1].cbBuffer <= 65536, "%s: SEND_SIZE message wraps to %u", label,
+          (unsigned)(b[0].cbBuffer + b[1].cbBuffer));
+    free(data);
+  }
+}
+
 /* EncryptMessage [DATA, PADDING]; the wire token goes to wire, its length returned. */
 static SECURITY_STATUS seal(CtxtHandle *c, ULONG qop, ULONG seq, const char *msg, char *wire, ULONG *len) {
   char data[512], pad[64];
@@ -275,7 +313,7 @@ static void sasl_exports(void) {
   CHECK_STATUS(handshake(&p, CONF, ASC_REQ_CONFIDENTIALITY, "Secret-1"), SEC_E_OK);
   ULONG v = 0, need = 0;
   CHECK_STATUS(SaslGetContextOption(&p.c, SASL_OPTION_SEND_SIZE, &v, sizeof v, &need), SEC_E_OK);
-  CHECK(v == 65536 && need == 4, "SEND_SIZE %u", (unsigned)v);
+  CHECK(v == 65536 - overhead(&p.c) && need == 4, "SEND_SIZE %u", (unsigned)v);
   v = 4000;
   CHECK_STATUS(SaslSetContextOption(&p.c, SASL_OPTION_RECV_SIZE, &v, sizeof v), SEC_E_OK);
   v = 0;
@@ -294,13 +332,16 @@ static void sasl_exports(void) {
   CHECK_STATUS(SaslGetContextOption(&gone, SASL_OPTION_RECV_SIZE, &v, sizeof v, NULL), SEC_E_INVALID_HANDLE);
 }
 
-/* SASL_OPTION_AUTHZ_STRING goes out as authzid; the server refuses it unless
-   SASL_OPTION_AUTHZ_PROCESSING is Sasl_AuthZIDProcessed. */
-static void authz(int processed) {
+/* SASL_OPTION_AUTHZ_STRING goes out as authzid; the server refuses it (SEC_E_LOGON_DENIED) only
+   when SASL_OPTION_AUTHZ_PROCESSING is Sasl_AuthZIDForbidden, and reads it back otherwise.
+   state: -1 the server leaves AUTHZ_PROCESSING at its default (Sasl_AuthZIDProcessed, with the
+   other defaults read back first), 0 Sasl_AuthZIDForbidden, 1 Sasl_AuthZIDProcessed. */
+static void authz(int state) {
   SEC_WINNT_AUTH_IDENTITY_A ci = ident("alice", "EXAMPLE", "Secret-1"), si = ident("alice", "EXAMPLE", "Secret-1");
   struct pair p;
-  char t1[4096], t2[4096];
-  ULONG n1, n2, v = 1;
+  char t1[4096], t2[4096], got[16] = {0};
+  ULONG n1, n2, v = (ULONG)state, need = 0;
+  int accepted = state != 0;
   CHECK_STATUS(AcquireCredentialsHandleA(NULL, (SEC_CHAR *)"WDigest", SECPKG_CRED_OUTBOUND, NULL, &ci, NULL, NULL,
                                          &p.cc, NULL), SEC_E_OK);
   CHECK_STATUS(AcquireCredentialsHandleA(NULL, (SEC_CHAR *)"WDigest", SECPKG_CRED_INBOUND, NULL, &si, NULL, NULL,
@@ -308,11 +349,72 @@ static void authz(int processed) {
   CHECK_STATUS(step(1, &p, 1, CONF, NULL, 0, t1, &n1), SEC_I_CONTINUE_NEEDED);
   CHECK_STATUS(SaslSetContextOption(&p.c, SASL_OPTION_AUTHZ_STRING, "admin", 5), SEC_E_OK);
   CHECK_STATUS(step(0, &p, 1, ASC_REQ_CONFIDENTIALITY, "", 0, t1, &n1), SEC_I_CONTINUE_NEEDED);
-  if (processed) CHECK_STATUS(SaslSetContextOption(&p.s, SASL_OPTION_AUTHZ_PROCESSING, &v, sizeof v), SEC_E_OK);
+  if (state < 0) {
+    /* SaslSetContextOption's defaults: AUTHZ_PROCESSING Sasl_AuthZIDProcessed, RECV_SIZE and
+       SEND_SIZE 0x0FFFF (SEND_SIZE before the handshake has given a maxbuf). */
+    CtxtHandle *sides[2] = {&p.c, &p.s};
+    for (int i = 0; i < 2; i++) {
+      CHECK(opt(sides[i], SASL_OPTION_AUTHZ_PROCESSING) == 1, "default AUTHZ_PROCESSING %u",
+            (unsigned)opt(sides[i], SASL_OPTION_AUTHZ_PROCESSING));
+      CHECK(opt(sides[i], SASL_OPTION_RECV_SIZE) == 0xFFFF, "default RECV_SIZE %u",
+            (unsigned)opt(sides[i], SASL_OPTION_RECV_SIZE));
+      CHECK(opt(sides[i], SASL_OPTION_SEND_SIZE) == 0xFFFF, "default SEND_SIZE %u",
+            (unsigned)opt(sides[i], SASL_OPTION_SEND_SIZE));
+    }
+    CHECK_STATUS(SaslGetContextOption(&p.s, SASL_OPTION_AUTHZ_STRING, got, sizeof got, &need), SEC_E_OK);
+    CHECK(need == 0, "server AUTHZ_STRING empty before the response (%u)", (unsigned)need);
+  } else {
+    CHECK_STATUS(SaslSetContextOption(&p.s, SASL_OPTION_AUTHZ_PROCESSING, &v, sizeof v), SEC_E_OK);
+    CHECK(opt(&p.s, SASL_OPTION_AUTHZ_PROCESSING) == v, "AUTHZ_PROCESSING read back");
+  }
   CHECK_STATUS(step(1, &p, 0, CONF, t1, n1, t2, &n2), SEC_I_CONTINUE_NEEDED);
   CHECK(memmem(t2, n2, "authzid=\"admin\"", 15) != NULL, "authzid sent");
-  CHECK_STATUS(step(0, &p, 0, ASC_REQ_CONFIDENTIALITY, t2, n2, t1, &n1), processed ? SEC_E_OK : SEC_E_LOGON_DENIED);
-  if (processed) CHECK_STATUS(step(1, &p, 0, CONF, t1, n1, t2, &n2), SEC_E_OK);
+  CHECK_STATUS(step(0, &p, 0, ASC_REQ_CONFIDENTIALITY, t2, n2, t1, &n1), accepted ? SEC_E_OK : SEC_E_LOGON_DENIED);
+  if (accepted) {
+    CHECK_STATUS(step(1, &p, 0, CONF, t1, n1, t2, &n2), SEC_E_OK);
+    /* The server reads the client's authzid back. */
+    memset(got, 0, sizeof got);
+    CHECK_STATUS(SaslGetContextOption(&p.s, SASL_OPTION_AUTHZ_STRING, got, sizeof got, &need), SEC_E_OK);
+    CHECK(need == 5 && memcmp(got, "admin", 5) == 0, "server AUTHZ_STRING \"%s\" (%u)", got, (unsigned)need);
+  } else {
+    /* Forbidden: AUTHZ_STRING can be neither set nor read (SEC_E_UNSUPPORTED_FUNCTION). */
+    CHECK_STATUS(SaslGetContextOption(&p.s, SASL_OPTION_AUTHZ_STRING, got, sizeof got, &need),
+                 SEC_E_UNSUPPORTED_FUNCTION);
+    CHECK_STATUS(SaslSetContextOption(&p.s, SASL_OPTION_AUTHZ_STRING, "admin", 5), SEC_E_UNSUPPORTED_FUNCTION);
+  }
+  done(&p);
+}
+
+/* A client whose AUTHZ_PROCESSING becomes Sasl_AuthZIDForbidden: AUTHZ_STRING Set and Get give
+   SEC_E_UNSUPPORTED_FUNCTION, the string set before is not sent, and it returns with
+   Sasl_AuthZIDProcessed. */
+static void authz_forbidden_client(void) {
+  SEC_WINNT_AUTH_IDENTITY_A ci = ident("alice", "EXAMPLE", "Secret-1"), si = ident("alice", "EXAMPLE", "Secret-1");
+  struct pair p;
+  char t1[4096], t2[4096], got[16] = {0};
+  ULONG n1, n2, v = 0, need = 77;
+  CHECK_STATUS(AcquireCredentialsHandleA(NULL, (SEC_CHAR *)"WDigest", SECPKG_CRED_OUTBOUND, NULL, &ci, NULL, NULL,
+                                         &p.cc, NULL), SEC_E_OK);
+  CHECK_STATUS(AcquireCredentialsHandleA(NULL, (SEC_CHAR *)"WDigest", SECPKG_CRED_INBOUND, NULL, &si, NULL, NULL,
+                                         &p.sc, NULL), SEC_E_OK);
+  CHECK_STATUS(step(1, &p, 1, CONF, NULL, 0, t1, &n1), SEC_I_CONTINUE_NEEDED);
+  CHECK_STATUS(SaslSetContextOption(&p.c, SASL_OPTION_AUTHZ_STRING, "admin", 5), SEC_E_OK);
+  CHECK_STATUS(SaslSetContextOption(&p.c, SASL_OPTION_AUTHZ_PROCESSING, &v, sizeof v), SEC_E_OK);
+  CHECK(opt(&p.c, SASL_OPTION_AUTHZ_PROCESSING) == 0, "client AUTHZ_PROCESSING Forbidden");
+  CHECK_STATUS(SaslSetContextOption(&p.c, SASL_OPTION_AUTHZ_STRING, "root", 4), SEC_E_UNSUPPORTED_FUNCTION);
+  CHECK_STATUS(SaslGetContextOption(&p.c, SASL_OPTION_AUTHZ_STRING, got, sizeof got, &need),
+               SEC_E_UNSUPPORTED_FUNCTION);
+  v = 2;
+  CHECK_STATUS(SaslSetContextOption(&p.c, SASL_OPTION_AUTHZ_PROCESSING, &v, sizeof v), SEC_E_INVALID_PARAMETER);
+  CHECK_STATUS(step(0, &p, 1, ASC_REQ_CONFIDENTIALITY, "", 0, t1, &n1), SEC_I_CONTINUE_NEEDED);
+  CHECK_STATUS(step(1, &p, 0, CONF, t1, n1, t2, &n2), SEC_I_CONTINUE_NEEDED);
+  CHECK(memmem(t2, n2, "authzid", 7) == NULL, "no authzid sent while Forbidden: %.*s", (int)n2, t2);
+  CHECK_STATUS(step(0, &p, 0, ASC_REQ_CONFIDENTIALITY, t2, n2, t1, &n1), SEC_E_OK);
+  CHECK_STATUS(step(1, &p, 0, CONF, t1, n1, t2, &n2), SEC_E_OK);
+  v = 1;
+  CHECK_STATUS(SaslSetContextOption(&p.c, SASL_OPTION_AUTHZ_PROCESSING, &v, sizeof v), SEC_E_OK);
+  CHECK_STATUS(SaslGetContextOption(&p.c, SASL_OPTION_AUTHZ_STRING, got, sizeof got, &need), SEC_E_OK);
+  CHECK(need == 5 && memcmp(got, "admin", 5) == 0, "client AUTHZ_STRING kept: \"%s\"", got);
   done(&p);
 }
 
@@ -374,10 +476,12 @@ int main(void) {
     ULONG n;
     CHECK_STATUS(seal(&p.c, 0, 0, "x", w, &n), SEC_E_QOP_NOT_SUPPORTED); /* auth only */
   }
+  send_size("auth", &p, 0);
   done(&p);
   CHECK_STATUS(handshake(&p, ISC_REQ_INTEGRITY, ASC_REQ_INTEGRITY, "Secret-1"), SEC_E_OK);
   rules("auth-int", &p, 0);
   no_alloc("auth-int", &p);
+  send_size("auth-int", &p, 1);
   done(&p);
   CHECK_STATUS(handshake(&p, CONF, ASC_REQ_CONFIDENTIALITY, "Secret-1"), SEC_E_OK);
   {
@@ -391,13 +495,16 @@ int main(void) {
   rules("auth-conf", &p, 1);
   bit_flips("auth-conf rc4", &p);
   no_alloc("auth-conf rc4", &p);
+  send_size("auth-conf rc4", &p, 1);
   done(&p);
   CHECK_STATUS(handshake(&p, ISC_REQ_INTEGRITY, ASC_REQ_INTEGRITY, "Secret-1"), SEC_E_OK);
   bit_flips("auth-int", &p);
   done(&p);
   sasl_exports();
+  authz(-1);
   authz(0);
   authz(1);
+  authz_forbidden_client();
   http();
   CHECK_SUMMARY("digest");
 }

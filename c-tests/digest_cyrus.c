@@ -4,7 +4,8 @@
      B. InitializeSecurityContext      ->  Cyrus server (sasl_server_*, accounts in a sasldb)
    for qop auth, auth-int and auth-conf with each cipher (rc4, 3des, rc4-56, des, rc4-40),
    then messages both ways: sasl_encode -> DecryptMessage and EncryptMessage -> sasl_decode,
-   tamper -> SEC_E_MESSAGE_ALTERED, replay -> SEC_E_OUT_OF_SEQUENCE, and a wrong password
+   tamper -> SEC_E_MESSAGE_ALTERED, replay -> SEC_E_OUT_OF_SEQUENCE, SASL_OPTION_SEND_SIZE
+   against Cyrus' maxbuf (a SEND_SIZE message decoded by Cyrus), and a wrong password
    -> SEC_E_LOGON_DENIED (ASC) / SASL_BADAUTH (Cyrus).
    Usage: digest_cyrus SASLDB  (user "user1" / "Password01" in realm "EXAMPLE", app "secur32")
 
@@ -202,6 +203,34 @@ static void messages(const char *label, sasl_conn_t *conn, CtxtHandle *ctx, int 
     CHECK(r == SASL_OK && declen == (unsigned)en && memcmp(dec, expect, en) == 0,
           "%s: sasl_decode of EncryptMessage output: %d (%s)", label, r, sasl_errdetail(conn));
   }
+  /* SASL_OPTION_SEND_SIZE: Cyrus' maxbuf (its maxbufsize, 65536) minus cbBlockSize,
+     cbSecurityTrailer and cbMaxSignature (SaslSetContextOption); a message of SEND_SIZE bytes
+     wraps within that maxbuf, and Cyrus, which refuses a token above it, decodes it. */
+  {
+    SecPkgContext_Sizes sz;
+    ULONG send = 0, need = 0;
+    CHECK_STATUS(QueryContextAttributesA(ctx, SECPKG_ATTR_SIZES, &sz), SEC_E_OK);
+    CHECK_STATUS(SaslGetContextOption(ctx, SASL_OPTION_SEND_SIZE, &send, sizeof send, &need), SEC_E_OK);
+    ULONG want = 65536 - sz.cbBlockSize - sz.cbSecurityTrailer - sz.cbMaxSignature;
+    CHECK(send == want && need == 4, "%s: SEND_SIZE %u, want %u", label, (unsigned)send, (unsigned)want);
+    if (send > 65536) return;
+    char *wire = malloc(send + 4 + 64), pad[64];
+    memset(wire + 4, 'z', send);
+    SecBuffer eb[2] = {{send, SECBUFFER_DATA, wire + 4}, {sz.cbMaxSignature + sz.cbBlockSize, SECBUFFER_PADDING, pad}};
+    SecBufferDesc ed = {SECBUFFER_VERSION, 2, eb};
+    CHECK_STATUS(EncryptMessage(ctx, 0, &ed, 0), SEC_E_OK);
+    unsigned total = eb[0].cbBuffer + eb[1].cbBuffer;
+    CHECK(total <= 65536, "%s: SEND_SIZE message wraps to %u", label, total);
+    memcpy(wire + 4 + eb[0].cbBuffer, pad, eb[1].cbBuffer);
+    wire[0] = (char)(total >> 24); wire[1] = (char)(total >> 16); wire[2] = (char)(total >> 8); wire[3] = (char)total;
+    const char *dec;
+    unsigned declen;
+    int r = sasl_decode(conn, wire, total + 4, &dec, &declen);
+    CHECK(r == SASL_OK && declen == send && dec[0] == 'z' && dec[send - 1] == 'z',
+          "%s: Cyrus decodes a SEND_SIZE message (%u bytes on the wire): %d (%s)", label, total, r,
+          sasl_errdetail(conn));
+    free(wire);
+  }
 }
 
 struct mode { const char *name; unsigned ssf; ULONG isc; ULONG asc; int conf; };
@@ -310,7 +339,8 @@ static void cyrus_server(const struct mode *m, const char *pass, int want_fail) 
 }
 
 /* authzid both ways: Cyrus client with authzid "admin" -> SaslAcceptSecurityContext (refused
-   unless SASL_OPTION_AUTHZ_PROCESSING is Sasl_AuthZIDProcessed); SaslInitializeSecurityContext
+   with SASL_OPTION_AUTHZ_PROCESSING set to Sasl_AuthZIDForbidden, accepted with
+   Sasl_AuthZIDProcessed); SaslInitializeSecurityContext
    with SASL_OPTION_AUTHZ_STRING "admin" -> Cyrus server, which reports "admin" as the user. */
 static void authz(void) {
   SEC_WINNT_AUTH_IDENTITY_A id = identity(PASS);

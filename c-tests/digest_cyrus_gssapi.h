@@ -215,7 +215,7 @@ static void gss_our_client(const struct gss_mode *m, int mutual, const char *aut
   if (m->layer > 1) {
     const unsigned *maxout = NULL;
     sasl_getprop(conn, SASL_MAXOUTBUF, (const void **)&maxout);
-    ULONG recv = our_recv ? our_recv : 65536;
+    ULONG recv = our_recv ? our_recv : 0xFFFF; /* RECV_SIZE's default, 0x0FFFF */
     CHECK(maxout && *maxout > 0 && *maxout < recv, "%s: Cyrus maxoutbuf %u below our RECV_SIZE %u", label,
           maxout ? *maxout : 0, (unsigned)recv);
     if (our_recv && maxout) {
@@ -318,7 +318,7 @@ static void gss_cyrus_client(const struct gss_mode *m, const char *authz, unsign
   if (m->layer > 1) {
     const unsigned *maxout = NULL;
     sasl_getprop(conn, SASL_MAXOUTBUF, (const void **)&maxout);
-    ULONG recv = our_recv ? our_recv : 65536;
+    ULONG recv = our_recv ? our_recv : 0xFFFF; /* RECV_SIZE's default, 0x0FFFF */
     CHECK(maxout && *maxout > 0 && *maxout < recv, "%s: Cyrus maxoutbuf %u below our RECV_SIZE %u", label,
           maxout ? *maxout : 0, (unsigned)recv);
   }
@@ -365,8 +365,8 @@ static void gssapi_codes(void) {
   CHECK_STATUS(gss_step(1, &ccred, &cctx, 0, req, w, wl, out, &outlen, &attrs), SEC_E_OK);
   check_ret_layer("codes: integrity chosen from 7", attrs, 2, ISC_RET_CONFIDENTIALITY, ISC_RET_INTEGRITY);
   CHECK_STATUS(unwrap_msg(&sctx, out, outlen, plain, &plen, &qop), SEC_E_OK);
-  CHECK(plen == 4 && !memcmp(plain, "\x02\x01\x00\x00", 4) && qop == WRAP_NO_ENCRYPT,
-        "codes: client cookie = integrity, 65536, no authzid, not encrypted (%u bytes, %02x %02x %02x %02x, qop %x)",
+  CHECK(plen == 4 && !memcmp(plain, "\x02\x00\xff\xff", 4) && qop == WRAP_NO_ENCRYPT,
+        "codes: client cookie = integrity, RECV_SIZE 0xFFFF, no authzid, not encrypted (%u bytes, %02x %02x %02x %02x, qop %x)",
         plen, plain[0], plain[1], plain[2], plain[3], (unsigned)qop);
   CHECK(get_ulong_option(&cctx, SASL_OPTION_SEND_SIZE) == 0x1000 - sizes_overhead(&cctx), "codes: SEND_SIZE");
   /* After SEC_E_OK the context is an ordinary one: a further cookie is refused as a token. */
@@ -397,21 +397,23 @@ static void gssapi_codes(void) {
       int layer = bad[i].req & ISC_REQ_CONFIDENTIALITY ? 4 : 1;
       check_ret_layer(bad[i].what, attrs, layer, ISC_RET_CONFIDENTIALITY, ISC_RET_INTEGRITY);
       CHECK_STATUS(unwrap_msg(&sctx, out, outlen, plain, &plen, &qop), SEC_E_OK);
-      CHECK(plen == 4 && plain[0] == layer && (layer == 1 ? !memcmp(plain + 1, "\0\0\0", 3) : plain[1] == 1),
+      CHECK(plen == 4 && plain[0] == layer && (layer == 1 ? !memcmp(plain + 1, "\0\0\0", 3) : !memcmp(plain + 1, "\0\xff\xff", 3)),
             "codes: %s: client cookie %02x %02x %02x %02x", bad[i].what, plain[0], plain[1], plain[2], plain[3]);
     }
     DeleteSecurityContext(&cctx);
     DeleteSecurityContext(&sctx);
   }
 
-  /* 3. SaslASC (integrity offered) against a plain initiator that crafts the client cookie. */
+  /* 3. SaslASC (integrity offered) against a plain initiator that crafts the client cookie.
+        processed 1: AUTHZ_PROCESSING left at its default, Sasl_AuthZIDProcessed; 0: set to
+        Sasl_AuthZIDForbidden. */
   static const struct { const char *bytes; unsigned n; ULONG processed; SECURITY_STATUS want; const char *what; } cl[] = {
-      {"\x02\x00\x10", 3, 0, SEC_E_INVALID_TOKEN, "short client cookie"},
-      {"\x04\x00\x10\x00", 4, 0, SEC_E_ALGORITHM_MISMATCH, "confidentiality not offered"},
-      {"\x03\x00\x10\x00", 4, 0, SEC_E_ALGORITHM_MISMATCH, "two layers chosen"},
+      {"\x02\x00\x10", 3, 1, SEC_E_INVALID_TOKEN, "short client cookie"},
+      {"\x04\x00\x10\x00", 4, 1, SEC_E_ALGORITHM_MISMATCH, "confidentiality not offered"},
+      {"\x03\x00\x10\x00", 4, 1, SEC_E_ALGORITHM_MISMATCH, "two layers chosen"},
       {"\x02\x00\x10\x00" "admin", 9, 0, SEC_E_ALGORITHM_MISMATCH, "authzid, AuthZIDForbidden"},
-      {"\x02\x00\x10\x00" "admin", 9, 1, SEC_E_OK, "authzid, AuthZIDProcessed"},
-      {"\x01\x00\x00\x00", 4, 0, SEC_E_OK, "none"},
+      {"\x02\x00\x10\x00" "admin", 9, 1, SEC_E_OK, "authzid, AuthZIDProcessed (the default)"},
+      {"\x01\x00\x00\x00", 4, 0, SEC_E_OK, "none, AuthZIDForbidden"},
   };
   for (size_t i = 0; i < sizeof cl / sizeof cl[0]; i++) {
     ULONG r = ISC_REQ_MUTUAL_AUTH | ISC_REQ_INTEGRITY;
@@ -419,14 +421,17 @@ static void gssapi_codes(void) {
     CHECK_STATUS(gss_step(0, &scred, &sctx, 1, ASC_REQ_INTEGRITY, out, outlen, out2, &out2len, &attrs),
                  SEC_I_CONTINUE_NEEDED);
     CHECK_STATUS(plain_step(1, &ccred, &cctx, 0, r, out2, out2len, out, &outlen), SEC_E_OK);
-    if (cl[i].processed)
+    CHECK(get_ulong_option(&sctx, SASL_OPTION_AUTHZ_PROCESSING) == 1, "codes: %s: AUTHZ_PROCESSING default",
+          cl[i].what);
+    if (!cl[i].processed)
       CHECK_STATUS(SaslSetContextOption(&sctx, SASL_OPTION_AUTHZ_PROCESSING, (void *)&cl[i].processed, sizeof(ULONG)),
                    SEC_E_OK);
     CHECK_STATUS(gss_step(0, &scred, &sctx, 0, ASC_REQ_INTEGRITY, "", 0, out2, &out2len, &attrs),
                  SEC_I_CONTINUE_NEEDED);
     CHECK_STATUS(unwrap_msg(&cctx, out2, out2len, plain, &plen, &qop), SEC_E_OK);
-    CHECK(plen == 4 && !memcmp(plain, "\x03\x01\x00\x00", 4) && qop == WRAP_NO_ENCRYPT,
-          "codes: server cookie = none|integrity, 65536 (%02x %02x %02x %02x)", plain[0], plain[1], plain[2], plain[3]);
+    CHECK(plen == 4 && !memcmp(plain, "\x03\x00\xff\xff", 4) && qop == WRAP_NO_ENCRYPT,
+          "codes: server cookie = none|integrity, RECV_SIZE 0xFFFF (%02x %02x %02x %02x)", plain[0], plain[1], plain[2],
+          plain[3]);
     if (i == 0) {
       /* Garbage first: nothing consumed. */
       memset(w, 0x33, 70);
@@ -436,10 +441,14 @@ static void gssapi_codes(void) {
     wl = wrap_msg(&cctx, WRAP_NO_ENCRYPT, cl[i].bytes, cl[i].n, w);
     SECURITY_STATUS s = gss_step(0, &scred, &sctx, 0, ASC_REQ_INTEGRITY, w, wl, out2, &out2len, &attrs);
     CHECK(s == cl[i].want, "codes: %s: 0x%08X, want 0x%08X", cl[i].what, (unsigned)s, (unsigned)cl[i].want);
+    char got[32] = {0};
+    ULONG need = 0;
+    SECURITY_STATUS gs = SaslGetContextOption(&sctx, SASL_OPTION_AUTHZ_STRING, got, sizeof got - 1, &need);
+    /* "If the AuthZ_Processing state is Sasl_AuthZIDForbidden, the return value
+       SEC_E_UNSUPPORTED_FUNCTION is returned." */
+    CHECK(gs == (cl[i].processed ? SEC_E_OK : SEC_E_UNSUPPORTED_FUNCTION), "codes: %s: Get AUTHZ_STRING 0x%08X",
+          cl[i].what, (unsigned)gs);
     if (s == SEC_E_OK) {
-      char got[32] = {0};
-      ULONG need = 0;
-      SaslGetContextOption(&sctx, SASL_OPTION_AUTHZ_STRING, got, sizeof got - 1, &need);
       CHECK(cl[i].n > 4 ? !strcmp(got, "admin") : need == 0, "codes: %s: authzid \"%s\"", cl[i].what, got);
       check_ret_layer(cl[i].what, attrs, cl[i].bytes[0], ASC_RET_CONFIDENTIALITY, ASC_RET_INTEGRITY);
       CHECK(get_ulong_option(&sctx, SASL_OPTION_SEND_SIZE) ==
@@ -521,7 +530,7 @@ static void gssapi_allocate(void) {
   CHECK(ob.pvBuffer != NULL, "allocate: server cookie allocated");
   if (ob.pvBuffer) {
     CHECK_STATUS(unwrap_msg(&cctx, ob.pvBuffer, ob.cbBuffer, plain, &plen, &qop), SEC_E_OK);
-    CHECK(plen == 4 && !memcmp(plain, "\x03\x01\x00\x00", 4), "allocate: server cookie bytes");
+    CHECK(plen == 4 && !memcmp(plain, "\x03\x00\xff\xff", 4), "allocate: server cookie bytes (RECV_SIZE 0xFFFF)");
     CHECK_STATUS(FreeContextBuffer(ob.pvBuffer), SEC_E_OK);
   }
   wl = wrap_msg(&cctx, WRAP_NO_ENCRYPT, "\x02\x00\x20\x00", 4, w);

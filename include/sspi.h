@@ -2739,9 +2739,9 @@ SECURITY_STATUS SEC_ENTRY SaslIdentifyPackageW(PSecBufferDesc pInput, PSecPkgInf
  chosen follows fContextReq (confidentiality, integrity, none) and pfContextAttr's
  CONFIDENTIALITY / INTEGRITY bits then say which was chosen. A SASL_OPTION_AUTHZ_STRING set
  on the context goes out as the authorization identity (DIGEST-MD5's authzid, GSSAPI's
- client cookie). Errors besides the package's: a server cookie that does not decrypt or is
- malformed → SEC_E_INVALID_TOKEN; no offered layer the caller asked for →
- SEC_E_ALGORITHM_MISMATCH.
+ client cookie) unless SASL_OPTION_AUTHZ_PROCESSING is Sasl_AuthZIDForbidden. Errors
+ besides the package's: a server cookie that does not decrypt or is malformed →
+ SEC_E_INVALID_TOKEN; no offered layer the caller asked for → SEC_E_ALGORITHM_MISMATCH.
  */
 SECURITY_STATUS SEC_ENTRY SaslInitializeSecurityContextW(PCredHandle phCredential, PCtxtHandle phContext, SEC_WCHAR *pszTargetName, ULONG fContextReq, ULONG Reserved1, ULONG TargetDataRep, PSecBufferDesc pInput, ULONG Reserved2, PCtxtHandle phNewContext, PSecBufferDesc pOutput, ULONG *pfContextAttr, PTimeStamp ptsExpiry);
 
@@ -2764,26 +2764,39 @@ SECURITY_STATUS SEC_ENTRY SaslInitializeSecurityContextA(PCredHandle phCredentia
  not decrypt or is shorter than 4 octets → SEC_E_INVALID_TOKEN; a layer not offered, or an
  authorization identity while SASL_OPTION_AUTHZ_PROCESSING is Sasl_AuthZIDForbidden →
  SEC_E_ALGORITHM_MISMATCH (DIGEST-MD5: an authzid other than the user name is refused with
- SEC_E_LOGON_DENIED unless AUTHZ_PROCESSING is Sasl_AuthZIDProcessed). The authzid received
- is SaslGetContextOption(SASL_OPTION_AUTHZ_STRING) afterwards.
+ SEC_E_LOGON_DENIED, also only under Sasl_AuthZIDForbidden). AUTHZ_PROCESSING defaults to
+ Sasl_AuthZIDProcessed (SaslSetContextOption): an authzid is then accepted, and the
+ application reads it with SaslGetContextOption(SASL_OPTION_AUTHZ_STRING) to decide.
  */
 SECURITY_STATUS SEC_ENTRY SaslAcceptSecurityContext(PCredHandle phCredential, PCtxtHandle phContext, PSecBufferDesc pInput, ULONG fContextReq, ULONG TargetDataRep, PCtxtHandle phNewContext, PSecBufferDesc pOutput, ULONG *pfContextAttr, PTimeStamp ptsExpiry);
 
 /*
- Sets a SASL option on a context: SASL_OPTION_SEND_SIZE / SASL_OPTION_RECV_SIZE (ULONG),
- SASL_OPTION_AUTHZ_STRING (bytes), SASL_OPTION_AUTHZ_PROCESSING (SASL_AUTHZID_STATE, ULONG).
- Errors: bad handle → SEC_E_INVALID_HANDLE; NULL Value with a size, or a ULONG option whose
- Size is not 4 → SEC_E_INVALID_PARAMETER; another option → SEC_E_UNSUPPORTED_FUNCTION.
+ Sets a SASL option on a context (learn.microsoft.com, nf-sspi-saslsetcontextoption):
+ SASL_OPTION_SEND_SIZE / SASL_OPTION_RECV_SIZE (ULONG, bytes; default 0xFFFF),
+ SASL_OPTION_AUTHZ_STRING (bytes), SASL_OPTION_AUTHZ_PROCESSING (SASL_AUTHZID_STATE, ULONG:
+ Sasl_AuthZIDForbidden 0 or Sasl_AuthZIDProcessed 1, the default). While AUTHZ_PROCESSING is
+ Sasl_AuthZIDForbidden, AUTHZ_STRING cannot be set (SEC_E_UNSUPPORTED_FUNCTION, as the page
+ says) and a string set before is neither sent nor read back. Errors: bad handle →
+ SEC_E_INVALID_HANDLE; NULL Value with a size, a ULONG option whose Size is not 4, or an
+ AUTHZ_PROCESSING above 1 → SEC_E_INVALID_PARAMETER; another option →
+ SEC_E_UNSUPPORTED_FUNCTION.
  */
 SECURITY_STATUS SEC_ENTRY SaslSetContextOption(PCtxtHandle ContextHandle, ULONG Option, PVOID Value, ULONG Size);
 
 /*
- Reads a SASL option (see SaslSetContextOption). SEND_SIZE defaults to the largest buffer
- the peer announced (DIGEST-MD5 maxbuf; GSSAPI: the peer cookie's size minus cbBlockSize,
- cbSecurityTrailer and cbMaxSignature, 0 with no layer) or 65536, RECV_SIZE to 65536,
- AUTHZ_PROCESSING to Sasl_AuthZIDForbidden; AUTHZ_STRING unset → empty, or on a GSSAPI
- server the authorization identity the client sent. `*Needed` (optional) gets the size;
- Size too small → SEC_E_BUFFER_TOO_SMALL.
+ Reads a SASL option (learn.microsoft.com, nf-sspi-saslgetcontextoption; the options as
+ SaslSetContextOption sets them), into Value (Size bytes; ULONG options 4).
+ SEND_SIZE, unless set: once the handshake is done, the largest buffer the peer announced
+ (GSSAPI: its cookie's size; DIGEST-MD5: its maxbuf) minus cbBlockSize, cbSecurityTrailer and
+ cbMaxSignature of SECPKG_ATTR_SIZES ("the maximum buffer size that can be transmitted to the
+ remote SASL process minus the block size, the trailer size, and the maximum signature
+ size"), 0 with no security layer; before that 0xFFFF. RECV_SIZE: 0xFFFF unless set.
+ AUTHZ_PROCESSING: Sasl_AuthZIDProcessed unless set. AUTHZ_STRING: the string set, else on a
+ server the authorization identity the client sent (GSSAPI client cookie, DIGEST-MD5
+ authzid), else empty; while AUTHZ_PROCESSING is Sasl_AuthZIDForbidden →
+ SEC_E_UNSUPPORTED_FUNCTION. `*Needed` (optional) gets the size; Size too small →
+ SEC_E_BUFFER_TOO_SMALL; bad handle → SEC_E_INVALID_HANDLE; another option →
+ SEC_E_UNSUPPORTED_FUNCTION.
  */
 SECURITY_STATUS SEC_ENTRY SaslGetContextOption(PCtxtHandle ContextHandle, ULONG Option, PVOID Value, ULONG Size, ULONG *Needed);
 

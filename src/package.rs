@@ -394,9 +394,16 @@ pub trait Context: Send + Sync + 'static {
     fn export(&self, _flags: u32) -> SecResult<Vec<u8>> {
         Err(Error::UnsupportedFunction)
     }
-    /// SaslGetContextOption(SASL_OPTION_SEND_SIZE)'s default: the largest buffer the peer
-    /// announced during the handshake (DIGEST-MD5's maxbuf), if the package negotiates one.
-    fn sasl_peer_max_buffer(&self) -> Option<u32> {
+    /// SaslGetContextOption(SASL_OPTION_SEND_SIZE)'s default once the handshake is done, if the
+    /// package negotiates a buffer size (DIGEST-MD5's maxbuf): the peer's size minus
+    /// cbBlockSize, cbSecurityTrailer and cbMaxSignature (SaslSetContextOption), 0 without a
+    /// security layer.
+    fn sasl_send_size(&self) -> Option<u32> {
+        None
+    }
+    /// Server: the authorization identity the client sent during the handshake (DIGEST-MD5's
+    /// authzid), read back as SaslGetContextOption(SASL_OPTION_AUTHZ_STRING).
+    fn sasl_peer_authz(&self) -> Option<Vec<u8>> {
         None
     }
     /// SaslSetContextOption's SASL_OPTION_AUTHZ_STRING (client: the authorization identity to

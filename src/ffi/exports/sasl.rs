@@ -30,12 +30,36 @@ const PROFILES: &[(&str, &str)] = &[
 ];
 
 /// Per-context SASL options set with SaslSetContextOption.
-#[derive(Default, Clone)]
+#[derive(Clone)]
 struct Options {
     send_size: Option<u32>,
     recv_size: Option<u32>,
     authz: Option<Vec<u8>>,
+    /// SASL_AUTHZID_STATE.
     authz_processing: u32,
+}
+
+impl Default for Options {
+    /// SaslSetContextOption: AUTHZ_PROCESSING "The default is Sasl_AuthZIDProcessed".
+    fn default() -> Self {
+        Options {
+            send_size: None,
+            recv_size: None,
+            authz: None,
+            authz_processing: SASL_AUTHZID_PROCESSED,
+        }
+    }
+}
+
+impl Options {
+    fn processed(&self) -> bool {
+        self.authz_processing == SASL_AUTHZID_PROCESSED
+    }
+
+    /// The AUTHZ_STRING in effect: none while AUTHZ_PROCESSING is Sasl_AuthZIDForbidden.
+    fn authz(&self) -> Option<&[u8]> {
+        self.authz.as_deref().filter(|_| self.processed())
+    }
 }
 
 fn options() -> &'static Mutex<HashMap<(usize, usize), Options>> {
@@ -224,7 +248,8 @@ pub unsafe extern "system" fn SaslIdentifyPackageW(
     })
 }
 
-/// Hands the context's SASL authorization options to the package before a handshake step.
+/// Hands the context's SASL authorization options (the defaults when none were set) to the
+/// package before a handshake step.
 unsafe fn apply_options(ctx: PCtxtHandle) {
     if ctx.is_null() {
         return;
@@ -233,14 +258,9 @@ unsafe fn apply_options(ctx: PCtxtHandle) {
     let Ok(h) = (unsafe { read_handle(ctx) }) else {
         return;
     };
-    let Some(o) = options().lock().get(&key(&h)).cloned() else {
-        return;
-    };
+    let o = options().lock().get(&key(&h)).cloned().unwrap_or_default();
     if let Ok(entry) = handles::context(&h) {
-        entry.context.set_sasl_authz(
-            o.authz.as_deref(),
-            o.authz_processing == SASL_AUTHZID_PROCESSED,
-        );
+        entry.context.set_sasl_authz(o.authz(), o.processed());
     }
 }
 
@@ -254,13 +274,14 @@ fn settings_of(h: &SecHandle) -> Settings {
     let o = options().lock().get(&key(h)).cloned().unwrap_or_default();
     Settings {
         recv_size: o.recv_size.unwrap_or(DEFAULT_SIZE),
-        authz: o.authz,
-        authz_processed: o.authz_processing == SASL_AUTHZID_PROCESSED,
+        authz: o.authz().map(<[u8]>::to_vec),
+        authz_processed: o.processed(),
     }
 }
 
-/// SASL_OPTION_SEND_SIZE / RECV_SIZE default.
-const DEFAULT_SIZE: u32 = 65536;
+/// SASL_OPTION_SEND_SIZE / RECV_SIZE default: "The default value is 0x0FFFF bytes"
+/// (SaslSetContextOption).
+const DEFAULT_SIZE: u32 = 0xFFFF;
 
 /// The GSSAPI profile is the Kerberos package's.
 fn is_gssapi(pkg: &crate::package::PackageInfo) -> bool {
@@ -430,9 +451,9 @@ unsafe fn sasl_step(
 /// chosen follows fContextReq (confidentiality, integrity, none) and pfContextAttr's
 /// CONFIDENTIALITY / INTEGRITY bits then say which was chosen. A SASL_OPTION_AUTHZ_STRING set
 /// on the context goes out as the authorization identity (DIGEST-MD5's authzid, GSSAPI's
-/// client cookie). Errors besides the package's: a server cookie that does not decrypt or is
-/// malformed → SEC_E_INVALID_TOKEN; no offered layer the caller asked for →
-/// SEC_E_ALGORITHM_MISMATCH.
+/// client cookie) unless SASL_OPTION_AUTHZ_PROCESSING is Sasl_AuthZIDForbidden. Errors
+/// besides the package's: a server cookie that does not decrypt or is malformed →
+/// SEC_E_INVALID_TOKEN; no offered layer the caller asked for → SEC_E_ALGORITHM_MISMATCH.
 #[no_mangle]
 pub unsafe extern "system" fn SaslInitializeSecurityContextW(
     phCredential: PCredHandle,
@@ -541,8 +562,9 @@ pub unsafe extern "system" fn SaslInitializeSecurityContextA(
 /// not decrypt or is shorter than 4 octets → SEC_E_INVALID_TOKEN; a layer not offered, or an
 /// authorization identity while SASL_OPTION_AUTHZ_PROCESSING is Sasl_AuthZIDForbidden →
 /// SEC_E_ALGORITHM_MISMATCH (DIGEST-MD5: an authzid other than the user name is refused with
-/// SEC_E_LOGON_DENIED unless AUTHZ_PROCESSING is Sasl_AuthZIDProcessed). The authzid received
-/// is SaslGetContextOption(SASL_OPTION_AUTHZ_STRING) afterwards.
+/// SEC_E_LOGON_DENIED, also only under Sasl_AuthZIDForbidden). AUTHZ_PROCESSING defaults to
+/// Sasl_AuthZIDProcessed (SaslSetContextOption): an authzid is then accepted, and the
+/// application reads it with SaslGetContextOption(SASL_OPTION_AUTHZ_STRING) to decide.
 #[no_mangle]
 pub unsafe extern "system" fn SaslAcceptSecurityContext(
     phCredential: PCredHandle,
@@ -584,10 +606,15 @@ pub unsafe extern "system" fn SaslAcceptSecurityContext(
     }
 }
 
-/// Sets a SASL option on a context: SASL_OPTION_SEND_SIZE / SASL_OPTION_RECV_SIZE (ULONG),
-/// SASL_OPTION_AUTHZ_STRING (bytes), SASL_OPTION_AUTHZ_PROCESSING (SASL_AUTHZID_STATE, ULONG).
-/// Errors: bad handle → SEC_E_INVALID_HANDLE; NULL Value with a size, or a ULONG option whose
-/// Size is not 4 → SEC_E_INVALID_PARAMETER; another option → SEC_E_UNSUPPORTED_FUNCTION.
+/// Sets a SASL option on a context (learn.microsoft.com, nf-sspi-saslsetcontextoption):
+/// SASL_OPTION_SEND_SIZE / SASL_OPTION_RECV_SIZE (ULONG, bytes; default 0xFFFF),
+/// SASL_OPTION_AUTHZ_STRING (bytes), SASL_OPTION_AUTHZ_PROCESSING (SASL_AUTHZID_STATE, ULONG:
+/// Sasl_AuthZIDForbidden 0 or Sasl_AuthZIDProcessed 1, the default). While AUTHZ_PROCESSING is
+/// Sasl_AuthZIDForbidden, AUTHZ_STRING cannot be set (SEC_E_UNSUPPORTED_FUNCTION, as the page
+/// says) and a string set before is neither sent nor read back. Errors: bad handle →
+/// SEC_E_INVALID_HANDLE; NULL Value with a size, a ULONG option whose Size is not 4, or an
+/// AUTHZ_PROCESSING above 1 → SEC_E_INVALID_PARAMETER; another option →
+/// SEC_E_UNSUPPORTED_FUNCTION.
 #[no_mangle]
 pub unsafe extern "system" fn SaslSetContextOption(
     ContextHandle: PCtxtHandle,
@@ -617,10 +644,13 @@ pub unsafe extern "system" fn SaslSetContextOption(
         match Option {
             SASL_OPTION_SEND_SIZE => o.send_size = Some(ulong()?),
             SASL_OPTION_RECV_SIZE => o.recv_size = Some(ulong()?),
+            // "If the AuthZ_Processing state is Sasl_AuthZIDForbidden, the return value
+            // SEC_E_UNSUPPORTED_FUNCTION is returned."
+            SASL_OPTION_AUTHZ_STRING if !o.processed() => return Err(Error::UnsupportedFunction),
             SASL_OPTION_AUTHZ_STRING => o.authz = Some(bytes.to_vec()),
             SASL_OPTION_AUTHZ_PROCESSING => {
                 let v = ulong()?;
-                if v > 1 {
+                if v != SASL_AUTHZID_FORBIDDEN && v != SASL_AUTHZID_PROCESSED {
                     return Err(Error::InvalidParameter);
                 }
                 o.authz_processing = v;
@@ -631,12 +661,19 @@ pub unsafe extern "system" fn SaslSetContextOption(
     })
 }
 
-/// Reads a SASL option (see SaslSetContextOption). SEND_SIZE defaults to the largest buffer
-/// the peer announced (DIGEST-MD5 maxbuf; GSSAPI: the peer cookie's size minus cbBlockSize,
-/// cbSecurityTrailer and cbMaxSignature, 0 with no layer) or 65536, RECV_SIZE to 65536,
-/// AUTHZ_PROCESSING to Sasl_AuthZIDForbidden; AUTHZ_STRING unset → empty, or on a GSSAPI
-/// server the authorization identity the client sent. `*Needed` (optional) gets the size;
-/// Size too small → SEC_E_BUFFER_TOO_SMALL.
+/// Reads a SASL option (learn.microsoft.com, nf-sspi-saslgetcontextoption; the options as
+/// SaslSetContextOption sets them), into Value (Size bytes; ULONG options 4).
+/// SEND_SIZE, unless set: once the handshake is done, the largest buffer the peer announced
+/// (GSSAPI: its cookie's size; DIGEST-MD5: its maxbuf) minus cbBlockSize, cbSecurityTrailer and
+/// cbMaxSignature of SECPKG_ATTR_SIZES ("the maximum buffer size that can be transmitted to the
+/// remote SASL process minus the block size, the trailer size, and the maximum signature
+/// size"), 0 with no security layer; before that 0xFFFF. RECV_SIZE: 0xFFFF unless set.
+/// AUTHZ_PROCESSING: Sasl_AuthZIDProcessed unless set. AUTHZ_STRING: the string set, else on a
+/// server the authorization identity the client sent (GSSAPI client cookie, DIGEST-MD5
+/// authzid), else empty; while AUTHZ_PROCESSING is Sasl_AuthZIDForbidden →
+/// SEC_E_UNSUPPORTED_FUNCTION. `*Needed` (optional) gets the size; Size too small →
+/// SEC_E_BUFFER_TOO_SMALL; bad handle → SEC_E_INVALID_HANDLE; another option →
+/// SEC_E_UNSUPPORTED_FUNCTION.
 #[no_mangle]
 pub unsafe extern "system" fn SaslGetContextOption(
     ContextHandle: PCtxtHandle,
@@ -655,23 +692,18 @@ pub unsafe extern "system" fn SaslGetContextOption(
             SASL_OPTION_SEND_SIZE => o
                 .send_size
                 .or_else(|| gss.as_ref().and_then(|g| g.send_size(&*entry.context)))
-                .or_else(|| entry.context.sasl_peer_max_buffer())
+                .or_else(|| entry.context.sasl_send_size())
                 .unwrap_or(DEFAULT_SIZE)
                 .to_ne_bytes()
                 .to_vec(),
             SASL_OPTION_RECV_SIZE => o.recv_size.unwrap_or(DEFAULT_SIZE).to_ne_bytes().to_vec(),
+            SASL_OPTION_AUTHZ_STRING if !o.processed() => return Err(Error::UnsupportedFunction),
             SASL_OPTION_AUTHZ_STRING => o
                 .authz
                 .or_else(|| gss.map(|g| g.peer_authz().to_vec()))
+                .or_else(|| entry.context.sasl_peer_authz())
                 .unwrap_or_default(),
-            SASL_OPTION_AUTHZ_PROCESSING => {
-                let v = if o.authz_processing == 0 {
-                    SASL_AUTHZID_FORBIDDEN
-                } else {
-                    o.authz_processing
-                };
-                v.to_ne_bytes().to_vec()
-            }
+            SASL_OPTION_AUTHZ_PROCESSING => o.authz_processing.to_ne_bytes().to_vec(),
             _ => return Err(Error::UnsupportedFunction),
         };
         put(Needed, data.len() as ULONG);

@@ -57,8 +57,9 @@ struct Handshake {
     ret_flags: u32,
     /// SASL_OPTION_AUTHZ_STRING (client): sent as authzid.
     authzid: Option<String>,
-    /// SASL_OPTION_AUTHZ_PROCESSING = Sasl_AuthZIDProcessed (server): an authzid other than
-    /// the user name is accepted; otherwise refused with SEC_E_LOGON_DENIED.
+    /// SASL_OPTION_AUTHZ_PROCESSING = Sasl_AuthZIDProcessed, the documented default
+    /// (SaslSetContextOption): a server accepts an authzid other than the user name; with
+    /// Sasl_AuthZIDForbidden it is refused with SEC_E_LOGON_DENIED.
     authz_processed: bool,
 }
 
@@ -71,6 +72,8 @@ struct Established {
     ret_flags: u32,
     /// The peer's maxbuf (SASL), the largest token it accepts.
     peer_maxbuf: u32,
+    /// Server (SASL): the authzid the client sent, if any.
+    peer_authzid: Option<String>,
     /// HTTP client: what later requests on this context are answered from (MakeSignature).
     http_client: Option<Mutex<HttpClient>>,
 }
@@ -204,7 +207,7 @@ impl DigestContext {
                 state: State::Initial,
                 ret_flags: 0,
                 authzid: None,
-                authz_processed: false,
+                authz_processed: true,
             }),
             done: OnceLock::new(),
             start: filetime_now(),
@@ -282,6 +285,7 @@ impl DigestContext {
             target: r.digest_uri.clone(),
             ret_flags: ret & !ISC_RET_ALLOCATED_MEMORY,
             peer_maxbuf: ch.maxbuf,
+            peer_authzid: None,
             http_client: None,
         };
         Ok((
@@ -371,6 +375,7 @@ impl DigestContext {
                 target: r.digest_uri.clone(),
                 ret_flags: ret & !ASC_RET_ALLOCATED_MEMORY,
                 peer_maxbuf: r.maxbuf,
+                peer_authzid: r.authzid.clone(),
                 http_client: None,
             },
             ret,
@@ -405,6 +410,7 @@ impl DigestContext {
                 target: uri,
                 ret_flags: ret,
                 peer_maxbuf: 0,
+                peer_authzid: None,
                 http_client: Some(Mutex::new(HttpClient {
                     challenge: ch,
                     user: acct.user.clone(),
@@ -467,6 +473,7 @@ impl DigestContext {
             target: a.uri,
             ret_flags: ret,
             peer_maxbuf: 0,
+            peer_authzid: None,
             http_client: None,
         });
         Ok((Outcome::Ok, ret))
@@ -640,8 +647,36 @@ impl Context for DigestContext {
         hs.authz_processed = processed;
     }
 
-    fn sasl_peer_max_buffer(&self) -> Option<u32> {
-        self.done.get().map(|e| e.peer_maxbuf).filter(|&m| m != 0)
+    /// The peer's maxbuf (RFC 2831 §2.1.1 / §2.1.2) minus cbBlockSize, cbSecurityTrailer and
+    /// cbMaxSignature of SECPKG_ATTR_SIZES, as SaslSetContextOption documents SASL_OPTION_SEND_SIZE
+    /// ("the maximum buffer size that can be transmitted to the remote SASL process minus the
+    /// block size, the trailer size, and the maximum signature size"); 0 with qop auth (no
+    /// layer, as the GSSAPI profile's "none"); None before the SASL handshake completes or on
+    /// an HTTP context.
+    fn sasl_send_size(&self) -> Option<u32> {
+        let e = self.done.get().filter(|e| e.peer_maxbuf != 0)?;
+        if e.layer.is_none() {
+            return Some(0);
+        }
+        match self.query_attribute(SECPKG_ATTR_SIZES).ok()? {
+            Attribute::Sizes {
+                max_signature,
+                block_size,
+                security_trailer,
+                ..
+            } => Some(
+                e.peer_maxbuf
+                    .saturating_sub(block_size + security_trailer + max_signature),
+            ),
+            _ => None,
+        }
+    }
+
+    fn sasl_peer_authz(&self) -> Option<Vec<u8>> {
+        self.done
+            .get()
+            .and_then(|e| e.peer_authzid.as_ref())
+            .map(|a| a.as_bytes().to_vec())
     }
 
     fn query_attribute(&self, attr: u32) -> SecResult<Attribute> {

@@ -94,9 +94,11 @@ pub enum Phase {
 pub struct Settings {
     /// SASL_OPTION_RECV_SIZE: the largest message this side accepts.
     pub recv_size: u32,
-    /// SASL_OPTION_AUTHZ_STRING (client: sent in the client cookie).
+    /// SASL_OPTION_AUTHZ_STRING (client: sent in the client cookie; None while
+    /// AUTHZ_PROCESSING is Sasl_AuthZIDForbidden).
     pub authz: Option<Vec<u8>>,
-    /// SASL_OPTION_AUTHZ_PROCESSING is Sasl_AuthZIDProcessed (server: an authzid is accepted).
+    /// SASL_OPTION_AUTHZ_PROCESSING is Sasl_AuthZIDProcessed, its documented default (server:
+    /// an authzid is accepted; under Sasl_AuthZIDForbidden it is refused).
     pub authz_processed: bool,
 }
 

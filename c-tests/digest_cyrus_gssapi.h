@@ -7,36 +7,37 @@
 #define WRAP_NO_ENCRYPT 0x80000001u
 
 /* One Sasl* step: token in (NULL: no input descriptor), token out; returns the status. */
-static SECURITY_STATUS gss_step(int client, CredHandle *cred, CtxtHandle *ctx, int first, ULONG req, const void *in,
-                                unsigned inlen, char *out, unsigned *outlen, ULONG *attrs) {
+/* One ISC/ASC step, through the Sasl* functions (sasl) or the plain ones (the peers of
+   gssapi_codes); attrs (optional) gets pfContextAttr. */
+static SECURITY_STATUS any_step(int sasl, int client, CredHandle *cred, CtxtHandle *ctx, int first, ULONG req,
+                                const void *in, unsigned inlen, char *out, unsigned *outlen, ULONG *attrs) {
   SecBuffer ib = {inlen, SECBUFFER_TOKEN, (void *)in}, ob = {16384, SECBUFFER_TOKEN, out};
   SecBufferDesc id = {SECBUFFER_VERSION, 1, &ib}, od = {SECBUFFER_VERSION, 1, &ob};
   ULONG a = 0;
   SECURITY_STATUS s;
-  if (client)
-    s = SaslInitializeSecurityContextA(cred, first ? NULL : ctx, (SEC_CHAR *)GSS_TARGET, req, 0, 0, in ? &id : NULL, 0,
-                                       ctx, &od, &a, NULL);
+  CtxtHandle *prev = first ? NULL : ctx;
+  if (client && sasl)
+    s = SaslInitializeSecurityContextA(cred, prev, (SEC_CHAR *)GSS_TARGET, req, 0, 0, in ? &id : NULL, 0, ctx, &od, &a,
+                                       NULL);
+  else if (client)
+    s = InitializeSecurityContextA(cred, prev, (SEC_CHAR *)GSS_TARGET, req, 0, 0, in ? &id : NULL, 0, ctx, &od, &a, NULL);
+  else if (sasl)
+    s = SaslAcceptSecurityContext(cred, prev, &id, req, 0, ctx, &od, &a, NULL);
   else
-    s = SaslAcceptSecurityContext(cred, first ? NULL : ctx, &id, req, 0, ctx, &od, &a, NULL);
+    s = AcceptSecurityContext(cred, prev, &id, req, 0, ctx, &od, &a, NULL);
   *outlen = ob.cbBuffer;
   if (attrs) *attrs = a;
   return s;
 }
 
-/* The plain (non-SASL) steps, for the peers of gssapi_codes. */
+static SECURITY_STATUS gss_step(int client, CredHandle *cred, CtxtHandle *ctx, int first, ULONG req, const void *in,
+                                unsigned inlen, char *out, unsigned *outlen, ULONG *attrs) {
+  return any_step(1, client, cred, ctx, first, req, in, inlen, out, outlen, attrs);
+}
+
 static SECURITY_STATUS plain_step(int client, CredHandle *cred, CtxtHandle *ctx, int first, ULONG req, const void *in,
                                   unsigned inlen, char *out, unsigned *outlen) {
-  SecBuffer ib = {inlen, SECBUFFER_TOKEN, (void *)in}, ob = {16384, SECBUFFER_TOKEN, out};
-  SecBufferDesc id = {SECBUFFER_VERSION, 1, &ib}, od = {SECBUFFER_VERSION, 1, &ob};
-  ULONG a = 0;
-  SECURITY_STATUS s;
-  if (client)
-    s = InitializeSecurityContextA(cred, first ? NULL : ctx, (SEC_CHAR *)GSS_TARGET, req, 0, 0, in ? &id : NULL, 0,
-                                   ctx, &od, &a, NULL);
-  else
-    s = AcceptSecurityContext(cred, first ? NULL : ctx, &id, req, 0, ctx, &od, &a, NULL);
-  *outlen = ob.cbBuffer;
-  return s;
+  return any_step(0, client, cred, ctx, first, req, in, inlen, out, outlen, NULL);
 }
 
 static ULONG sizes_overhead(CtxtHandle *ctx) {

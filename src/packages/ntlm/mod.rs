@@ -7,6 +7,7 @@ mod challenge;
 mod context;
 mod negotiate;
 mod ntlmv2;
+pub(crate) mod rc4;
 mod seal;
 mod users;
 mod wire;

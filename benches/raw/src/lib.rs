@@ -42,7 +42,7 @@ impl Dir {
             .chain_update(b"seal")
             .finalize();
         Dir {
-            sign: <Hmac<Md5> as Mac>::new_from_slice(&sign_key).expect("any key length"),
+            sign: <Hmac<Md5> as hmac::KeyInit>::new_from_slice(&sign_key).expect("any key length"),
             rc4: Rc4::new(&seal_key),
             seq: 0,
         }

@@ -515,10 +515,9 @@ impl Session {
 const INTERLEAVE: usize = 512;
 
 /// MACs and en/decrypts one region (the MAC covers the plaintext: before RC4 when sealing,
-/// after it when unsealing), in pieces of [`INTERLEAVE`] bytes. MD5 is one long chain of
-/// dependent additions and RC4 mostly loads and stores, so when their pieces alternate the CPU
-/// runs the tail of one beside the head of the other: a 16 KiB seal measured ≈ 1.2× faster
-/// than one MD5 pass followed by one RC4 pass.
+/// after it when unsealing), in pieces of [`INTERLEAVE`] bytes, so that both passes find a
+/// piece in L1 however large the message. Measured against one MD5 pass then one RC4 pass:
+/// no slower at 16 KiB, and 512 was the best of 256, 512, 1024 and 2048 (within 3 %).
 fn crypt_one(
     mac: &mut Hmac<Md5>,
     mut crc: Option<&mut crc32fast::Hasher>,

@@ -146,7 +146,9 @@ pub unsafe extern "C" fn secur32_raw_ntlm_unseal(
     let mut sum = [0u8; 8];
     sum.copy_from_slice(&full[..8]);
     d.rc4.apply(&mut sum);
-    if !bool::from(sum.ct_eq(&sig[4..12])) {
+    let mut got = [0u8; 8];
+    got.copy_from_slice(&sig[4..12]);
+    if !bool::from(u64::from_le_bytes(sum).ct_eq(&u64::from_le_bytes(got))) {
         return 1;
     }
     d.seq = d.seq.wrapping_add(1);

@@ -4,7 +4,9 @@
 //! of libsecur32.so.
 //!
 //! NTLM mirrors `src/packages/ntlm/seal.rs` step for step: clone the keyed HMAC-MD5 state,
-//! MAC the sequence number and the data, RC4 the data, RC4 the first 8 bytes of the MAC.
+//! MAC the sequence number and the data while RC4 runs over it in 512-byte pieces, RC4 the
+//! first 8 bytes of the MAC. RC4 is secur32's own (`src/packages/ntlm/rc4.rs`, the same source
+//! file compiled in here), so the shim / raw figures compare the same code.
 //! Schannel's record protection is ring AES-GCM (128- or 256-bit key, as the handshake
 //! negotiated) sealed / opened in place.
 //!
@@ -16,9 +18,12 @@ use ring::aead;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use subtle::ConstantTimeEq;
 
-use rc4::{KeyInit, StreamCipher};
+#[path = "../../../src/packages/ntlm/rc4.rs"]
+mod rc4;
+use rc4::Rc4;
 
-type Rc4 = rc4::Rc4<rc4::consts::U16>;
+/// As `INTERLEAVE` in `src/packages/ntlm/seal.rs`.
+const INTERLEAVE: usize = 512;
 
 struct Dir {
     sign: Hmac<Md5>,
@@ -37,7 +42,7 @@ impl Dir {
             .chain_update(b"seal")
             .finalize();
         Dir {
-            sign: <Hmac<Md5> as Mac>::new_from_slice(&sign_key).expect("any key length"),
+            sign: <Hmac<Md5> as hmac::KeyInit>::new_from_slice(&sign_key).expect("any key length"),
             rc4: Rc4::new(&seal_key),
             seq: 0,
         }
@@ -100,12 +105,14 @@ pub unsafe extern "C" fn secur32_raw_ntlm_seal(
     let (d, sig, data) = unsafe { (&mut (*s).send, slice(sig, 16), slice(data, len)) };
     let mut mac = d.sign.clone();
     mac.update(&d.seq.to_le_bytes());
-    mac.update(data);
-    d.rc4.apply_keystream(data);
+    for piece in data.chunks_mut(INTERLEAVE) {
+        mac.update(piece);
+        d.rc4.apply(piece);
+    }
     let full = mac.finalize().into_bytes();
     let mut sum = [0u8; 8];
     sum.copy_from_slice(&full[..8]);
-    d.rc4.apply_keystream(&mut sum);
+    d.rc4.apply(&mut sum);
     sig[..4].copy_from_slice(&1u32.to_le_bytes());
     sig[4..12].copy_from_slice(&sum);
     sig[12..16].copy_from_slice(&d.seq.to_le_bytes());
@@ -131,13 +138,17 @@ pub unsafe extern "C" fn secur32_raw_ntlm_unseal(
     }
     let mut mac = d.sign.clone();
     mac.update(&d.seq.to_le_bytes());
-    d.rc4.apply_keystream(data);
-    mac.update(data);
+    for piece in data.chunks_mut(INTERLEAVE) {
+        d.rc4.apply(piece);
+        mac.update(piece);
+    }
     let full = mac.finalize().into_bytes();
     let mut sum = [0u8; 8];
     sum.copy_from_slice(&full[..8]);
-    d.rc4.apply_keystream(&mut sum);
-    if !bool::from(sum.ct_eq(&sig[4..12])) {
+    d.rc4.apply(&mut sum);
+    let mut got = [0u8; 8];
+    got.copy_from_slice(&sig[4..12]);
+    if !bool::from(u64::from_le_bytes(sum).ct_eq(&u64::from_le_bytes(got))) {
         return 1;
     }
     d.seq = d.seq.wrapping_add(1);
@@ -163,7 +174,7 @@ pub unsafe extern "C" fn secur32_raw_md5(data: *mut u8, len: usize, out: *mut u8
 pub unsafe extern "C" fn secur32_raw_rc4(s: *mut RawNtlm, data: *mut u8, len: usize) {
     // SAFETY: per the contract.
     let (d, data) = unsafe { (&mut (*s).send, slice(data, len)) };
-    d.rc4.apply_keystream(data);
+    d.rc4.apply(data);
 }
 
 /// AES-GCM key (ring), as a TLS record layer holds it.

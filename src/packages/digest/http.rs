@@ -37,7 +37,7 @@ fn now() -> u64 {
 }
 
 fn nonce_mac(body: &[u8]) -> [u8; 16] {
-    let mut m = <Hmac<Md5> as Mac>::new_from_slice(secret()).expect("any key length");
+    let mut m = <Hmac<Md5> as hmac::KeyInit>::new_from_slice(secret()).expect("any key length");
     m.update(body);
     m.finalize().into_bytes().into()
 }

@@ -170,7 +170,7 @@ struct SignKey(Hmac<Md5>);
 
 impl Drop for SignKey {
     fn drop(&mut self) {
-        self.0 = <Hmac<Md5> as KeyInit>::new(&Default::default());
+        self.0 = <Hmac<Md5> as hmac::KeyInit>::new(&Default::default());
     }
 }
 
@@ -188,7 +188,9 @@ impl Direction {
             Crypt::new(c, &kc)
         });
         Direction {
-            sign: SignKey(<Hmac<Md5> as Mac>::new_from_slice(&ki[..]).expect("any key length")),
+            sign: SignKey(
+                <Hmac<Md5> as hmac::KeyInit>::new_from_slice(&ki[..]).expect("any key length"),
+            ),
             crypt,
             seq: 0,
         }

@@ -7,6 +7,7 @@ mod challenge;
 mod context;
 mod negotiate;
 mod ntlmv2;
+pub(crate) mod rc4;
 mod seal;
 mod users;
 mod wire;
@@ -19,6 +20,8 @@ mod tests;
 #[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzz_api {
+    /// The in-house RC4 (for `rc4_differential`, against the `rc4` crate).
+    pub use super::rc4::Rc4;
     /// NEGOTIATE_MESSAGE parser (server side).
     pub fn negotiate(b: &[u8]) -> bool {
         super::negotiate::parse(b).is_ok()

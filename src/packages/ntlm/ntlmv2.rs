@@ -21,7 +21,9 @@ pub struct HmacKey(Hmac<Md5>);
 impl HmacKey {
     /// HMAC-MD5 keyed with `key`.
     pub fn new(key: &[u8]) -> Self {
-        HmacKey(<Hmac<Md5> as Mac>::new_from_slice(key).expect("HMAC takes any key length"))
+        HmacKey(
+            <Hmac<Md5> as hmac::KeyInit>::new_from_slice(key).expect("HMAC takes any key length"),
+        )
     }
 
     /// The zero-keyed state (a placeholder that signs nothing real).
@@ -64,7 +66,8 @@ impl Drop for HmacKey {
 
 /// HMAC_MD5(key, concatenation of parts).
 pub fn hmac_md5(key: &[u8], parts: &[&[u8]]) -> [u8; 16] {
-    let mut m = <Hmac<Md5> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+    let mut m =
+        <Hmac<Md5> as hmac::KeyInit>::new_from_slice(key).expect("HMAC takes any key length");
     for p in parts {
         m.update(p);
     }

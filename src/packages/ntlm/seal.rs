@@ -13,6 +13,7 @@ use super::negotiate::{
     NTLMSSP_NEGOTIATE_LM_KEY, NTLMSSP_NEGOTIATE_SEAL, NTLMSSP_NEGOTIATE_SIGN,
 };
 use super::ntlmv2::{md5, HmacKey, Key16};
+use super::rc4::Rc4;
 use crate::buffers::SecBuffers;
 use crate::ffi::consts::{
     SECBUFFER_DATA, SECBUFFER_STREAM, SECBUFFER_TOKEN, SECQOP_WRAP_NO_ENCRYPT,
@@ -34,7 +35,7 @@ const DUMMY_SIGNATURE: [u8; SIGNATURE_LEN] = [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
 /// The cipher cannot be copied, so a failed call is undone by re-keying and skipping to the
 /// count it started from ([`Keystream::rewind`]); only tampered messages take that path.
 pub struct Keystream {
-    cipher: rc4::Rc4<rc4::consts::U16>,
+    cipher: Rc4,
     used: u64,
 }
 
@@ -42,7 +43,7 @@ impl Keystream {
     /// Keystream for a 16-byte key.
     pub fn new(key: &[u8; 16]) -> Self {
         Keystream {
-            cipher: <rc4::Rc4<rc4::consts::U16> as rc4::KeyInit>::new(key.into()),
+            cipher: Rc4::new(key),
             used: 0,
         }
     }
@@ -50,7 +51,7 @@ impl Keystream {
     /// XORs the keystream into `data`.
     #[inline]
     pub fn apply(&mut self, data: &mut [u8]) {
-        rc4::StreamCipher::apply_keystream(&mut self.cipher, data);
+        self.cipher.apply(data);
         self.used += data.len() as u64;
     }
 
@@ -488,8 +489,12 @@ impl Session {
         let sum = self.mac(&d.sign, ks, seq, msg, regions, crypt)?;
         // With ESS: Checksum at 4..12 (SeqNum in clear, checked above); without: the sealed
         // CRC32 and SeqNum at 8..16 (RandomPad ignored, as Windows sends it zeroed).
-        let got = if self.v1 { &sig[8..16] } else { &sig[4..12] };
-        if !bool::from(sum.ct_eq(got)) {
+        let at = if self.v1 { 8 } else { 4 };
+        let mut got = [0u8; 8];
+        got.copy_from_slice(&sig[at..at + 8]);
+        // Compared as one u64 (still constant time, through `subtle`): the slice comparison
+        // runs one optimisation barrier per byte, ≈ 100 instructions per message.
+        if !bool::from(u64::from_le_bytes(sum).ct_eq(&u64::from_le_bytes(got))) {
             // Undo: re-encrypt so the caller's buffers hold the ciphertext again, and put the
             // keystream back where it was. Only a tampered or truncated message gets here.
             ks.rewind(ks_key, start);
@@ -510,24 +515,33 @@ impl Session {
     }
 }
 
+/// Bytes MACed and en/decrypted in one go by [`crypt_one`].
+const INTERLEAVE: usize = 512;
+
+/// MACs and en/decrypts one region (the MAC covers the plaintext: before RC4 when sealing,
+/// after it when unsealing), in pieces of [`INTERLEAVE`] bytes, so that both passes find a
+/// piece in L1 however large the message. Measured against one MD5 pass then one RC4 pass:
+/// no slower at 16 KiB, and 512 was the best of 256, 512, 1024 and 2048 (within 3 %).
 fn crypt_one(
     mac: &mut Hmac<Md5>,
-    crc: Option<&mut crc32fast::Hasher>,
+    mut crc: Option<&mut crc32fast::Hasher>,
     rc4: &mut Keystream,
     b: &mut [u8],
     crypt: Crypt,
 ) {
-    if crypt == Crypt::Encrypt {
-        mac.update(b);
-        if let Some(c) = crc {
-            c.update(b);
-        }
-        rc4.apply(b);
-    } else {
-        rc4.apply(b);
-        mac.update(b);
-        if let Some(c) = crc {
-            c.update(b);
+    for piece in b.chunks_mut(INTERLEAVE) {
+        if crypt == Crypt::Encrypt {
+            mac.update(piece);
+            if let Some(c) = crc.as_deref_mut() {
+                c.update(piece);
+            }
+            rc4.apply(piece);
+        } else {
+            rc4.apply(piece);
+            mac.update(piece);
+            if let Some(c) = crc.as_deref_mut() {
+                c.update(piece);
+            }
         }
     }
 }
@@ -539,7 +553,7 @@ mod zeroize_tests {
 
     #[test]
     fn secret_state_is_zeroize_on_drop() {
-        zeroize_on_drop::<rc4::Rc4<rc4::consts::U16>>(); // RC4 state (rc4's `zeroize` feature)
+        zeroize_on_drop::<super::Rc4>(); // RC4 state
         zeroize_on_drop::<super::Key16>(); // session, signing and sealing keys, NT hash
         zeroize_on_drop::<zeroize::Zeroizing<String>>(); // passwords
     }

@@ -29,7 +29,8 @@ pub fn translate_usage(usage: u32) -> u32 {
 
 /// HMAC-MD5 over the concatenation of `parts`.
 pub fn hmac_md5(key: &[u8], parts: &[&[u8]]) -> Zeroizing<[u8; 16]> {
-    let mut mac = <Hmac<Md5> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+    let mut mac =
+        <Hmac<Md5> as hmac::KeyInit>::new_from_slice(key).expect("HMAC takes any key length");
     for p in parts {
         mac.update(p);
     }

@@ -239,6 +239,7 @@ pub fn nul<T>() -> *const T {
 pub mod sch {
     use super::*;
     use secur32::ffi::crypt32::*;
+    use secur32::ffi::crypt32_store::*;
     use secur32::ffi::schannel::*;
 
     pub const PFX: &[u8] = include_bytes!("../testdata/server.pfx");

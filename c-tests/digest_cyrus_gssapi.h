@@ -548,6 +548,38 @@ static void gssapi_allocate(void) {
   FreeCredentialsHandle(&scred);
 }
 
+/* Issue #16: a client without ISC_REQ_MUTUAL_AUTH (no AP-REP), a server passing its own
+   preallocated output TOKEN (16000 bytes, no ASC_REQ_ALLOCATE_MEMORY): the server cookie goes
+   into that buffer at once (it came back SEC_E_BUFFER_TOO_SMALL with cbBuffer 0). */
+static void gssapi_nonmutual_preallocated(void) {
+  CredHandle ccred, scred;
+  CtxtHandle cctx, sctx;
+  char out[16384], out2[16000];
+  unsigned outlen;
+  unsigned char plain[256];
+  unsigned plen;
+  ULONG qop, attrs = 0;
+  CHECK_STATUS(AcquireCredentialsHandleA(NULL, (SEC_CHAR *)"Kerberos", SECPKG_CRED_OUTBOUND, NULL, NULL, NULL, NULL,
+                                         &ccred, NULL), SEC_E_OK);
+  CHECK_STATUS(AcquireCredentialsHandleA(NULL, (SEC_CHAR *)"Kerberos", SECPKG_CRED_INBOUND, NULL, NULL, NULL, NULL,
+                                         &scred, NULL), SEC_E_OK);
+  CHECK_STATUS(gss_step(1, &ccred, &cctx, 1, ISC_REQ_INTEGRITY, NULL, 0, out, &outlen, &attrs), SEC_I_CONTINUE_NEEDED);
+  SecBuffer ib = {outlen, SECBUFFER_TOKEN, out}, ob = {sizeof out2, SECBUFFER_TOKEN, out2};
+  SecBufferDesc id = {SECBUFFER_VERSION, 1, &ib}, od = {SECBUFFER_VERSION, 1, &ob};
+  SECURITY_STATUS s = SaslAcceptSecurityContext(&scred, NULL, &id, ASC_REQ_INTEGRITY, 0, &sctx, &od, &attrs, NULL);
+  CHECK(s == SEC_I_CONTINUE_NEEDED && ob.cbBuffer > 4 && ob.pvBuffer == out2,
+        "non-mutual, preallocated: server cookie in the caller's 16000-byte buffer (0x%08X, %u bytes)", (unsigned)s,
+        (unsigned)ob.cbBuffer);
+  if (s == SEC_I_CONTINUE_NEEDED) {
+    CHECK_STATUS(unwrap_msg(&cctx, out2, ob.cbBuffer, plain, &plen, &qop), SEC_E_OK);
+    CHECK(plen == 4 && !memcmp(plain, "\x03\x00\xff\xff", 4), "non-mutual, preallocated: server cookie bytes");
+  }
+  DeleteSecurityContext(&cctx);
+  if (s == SEC_I_CONTINUE_NEEDED) DeleteSecurityContext(&sctx);
+  FreeCredentialsHandle(&ccred);
+  FreeCredentialsHandle(&scred);
+}
+
 static int gssapi_main(void) {
   if (!getenv("KRB5CCNAME") || !getenv("KRB5_KTNAME")) {
     fprintf(stderr, "digest_cyrus --gssapi: KRB5CCNAME and KRB5_KTNAME must be set (mit-kdc.sh start DIR --kinit)\n");
@@ -569,6 +601,7 @@ static int gssapi_main(void) {
   gss_cyrus_client(&g_gss_modes[1], "admin", 65536, 0);
   gssapi_codes();
   gssapi_allocate();
+  gssapi_nonmutual_preallocated();
   sasl_done();
   CHECK_SUMMARY("digest_cyrus --gssapi");
 }

@@ -309,6 +309,47 @@ unsafe fn input_token(input: PSecBufferDesc) -> SecResult<Vec<u8>> {
     }
 }
 
+/// pOutput's first SECBUFFER_TOKEN as the caller gave it: (index, pvBuffer, cbBuffer).
+type TokenSlot = (usize, *mut c_void, ULONG);
+
+/// The caller's output TOKEN before a package step (which shrinks cbBuffer to what it wrote,
+/// 0 when it wrote nothing).
+unsafe fn token_slot(output: PSecBufferDesc) -> Option<TokenSlot> {
+    // SAFETY: caller's descriptor, valid for this call.
+    let d = unsafe { output.as_ref() }?;
+    if d.ulVersion != SECBUFFER_VERSION || d.pBuffers.is_null() {
+        return None;
+    }
+    let n = (d.cBuffers as usize).min(crate::buffers::MAX_BUFFERS);
+    (0..n).find_map(|i| {
+        // SAFETY: pBuffers holds cBuffers entries (caller's contract); i < cBuffers.
+        let b = unsafe { &*d.pBuffers.add(i) };
+        (b.BufferType & !SECBUFFER_ATTRMASK == SECBUFFER_TOKEN)
+            .then_some((i, b.pvBuffer, b.cbBuffer))
+    })
+}
+
+/// Gives the output TOKEN back the capacity the caller declared when the package step wrote
+/// nothing into it (Kerberos without an AP-REP sets cbBuffer to 0), so the server cookie that
+/// follows fits in the caller's own buffer.
+unsafe fn restore_token_capacity(output: PSecBufferDesc, slot: Option<TokenSlot>) {
+    let Some((i, p, cap)) = slot else { return };
+    // SAFETY: caller's descriptor, valid for this call (token_slot found entry i in it).
+    let Some(d) = (unsafe { output.as_mut() }) else {
+        return;
+    };
+    if d.pBuffers.is_null() || i >= d.cBuffers as usize {
+        return;
+    }
+    // SAFETY: i < cBuffers, checked above.
+    let b = unsafe { &mut *d.pBuffers.add(i) };
+    // Only the caller's own memory, untouched by the step: the caller declared `cap` bytes at
+    // `p` for this call.
+    if b.pvBuffer == p && b.cbBuffer == 0 {
+        b.cbBuffer = cap;
+    }
+}
+
 /// Writes a cookie (or nothing) to pOutput's SECBUFFER_TOKEN.
 unsafe fn write_output(output: PSecBufferDesc, req: ULONG, data: &[u8]) -> SecResult<()> {
     // SAFETY: caller's descriptor, valid for this call.
@@ -400,6 +441,8 @@ unsafe fn sasl_step(
     };
     // SAFETY: caller's handle pointer.
     unsafe { apply_options(ctx) };
+    // SAFETY: caller's descriptor, valid for this call.
+    let slot = unsafe { token_slot(output) };
     let mut ret: ULONG = 0;
     let status = step(pkg_req, &mut ret);
     if !gss || (status != SEC_E_OK && status != SEC_I_CONTINUE_NEEDED) {
@@ -428,7 +471,12 @@ unsafe fn sasl_step(
         let settings = settings_of(&h);
         if let Some(cookie) = st.handshake_done(&*entry.context, ret, token_sent, &settings)? {
             // SAFETY: the caller's output descriptor, valid for this call.
-            unsafe { write_output(output, req, &cookie)? };
+            unsafe {
+                if req & ISC_REQ_ALLOCATE_MEMORY == 0 {
+                    restore_token_capacity(output, slot);
+                }
+                write_output(output, req, &cookie)?
+            };
         }
         Ok(Outcome::ContinueNeeded)
     });

@@ -141,6 +141,80 @@ fn auth_only_has_no_layer() {
     ));
 }
 
+/// Issue #16: *_REQ_CONFIDENTIALITY / *_REQ_INTEGRITY are enforced. Client: no offered qop it
+/// asked for → SEC_E_ALGORITHM_MISMATCH (it used to settle for auth with SEC_E_OK). Server:
+/// the challenge offers only what it requires, and a response choosing less is refused.
+#[test]
+fn requested_layer_is_enforced() {
+    let new_pair = || {
+        (
+            creds(ident("alice", "EXAMPLE", "Secret-1"), SECPKG_CRED_OUTBOUND)
+                .new_client_context()
+                .unwrap(),
+            creds(ident("alice", "EXAMPLE", "Secret-1"), SECPKG_CRED_INBOUND)
+                .new_server_context()
+                .unwrap(),
+        )
+    };
+    let qops_of = |chal: &[u8]| {
+        let c = String::from_utf8_lossy(chal).to_string();
+        let i = c.find("qop=\"").unwrap() + 5;
+        c[i..i + c[i..].find('"').unwrap()].to_string()
+    };
+    // Client side: server offering only auth.
+    for (isc, want) in [
+        (CONF, Err(Error::AlgorithmMismatch)),
+        (ISC_REQ_CONFIDENTIALITY, Err(Error::AlgorithmMismatch)),
+        (ISC_REQ_INTEGRITY, Err(Error::AlgorithmMismatch)),
+        // Replay / sequence detection alone only prefer auth-int.
+        (
+            ISC_REQ_REPLAY_DETECT | ISC_REQ_SEQUENCE_DETECT,
+            Ok(Outcome::ContinueNeeded),
+        ),
+        (0, Ok(Outcome::ContinueNeeded)),
+    ] {
+        let (c, s) = new_pair();
+        let (_, chal, _) = step(&*s, false, 0, None, &[], &[]);
+        assert_eq!(qops_of(&chal), "auth");
+        let (r, _, _) = step(&*c, true, isc, Some("ldap/h"), &chal, &[]);
+        assert_eq!(r, want, "ISC 0x{isc:x} against qop=auth");
+    }
+    // auth-conf asked, auth-int and auth-conf offered but no cipher in common.
+    let (c, s) = new_pair();
+    let (_, chal, _) = step(&*s, false, ASC_REQ_REPLAY_DETECT, None, &[], &[]);
+    assert_eq!(qops_of(&chal), "auth,auth-int");
+    let chal = String::from_utf8(chal)
+        .unwrap()
+        .replace("qop=\"auth,auth-int\"", "qop=\"auth-int,auth-conf\"");
+    let (r, _, _) = step(&*c, true, CONF, Some("ldap/h"), chal.as_bytes(), &[]);
+    assert_eq!(r, Err(Error::AlgorithmMismatch));
+    // Server side: ASC_REQ_CONFIDENTIALITY offers auth-conf alone (ASC_REQ_INTEGRITY auth-int
+    // alone); a client asking for nothing finds nothing it takes.
+    for (asc, offered) in [
+        (ASC_REQ_CONFIDENTIALITY, "auth-conf"),
+        (ASC_REQ_INTEGRITY, "auth-int"),
+    ] {
+        let (c, s) = new_pair();
+        let (_, chal, _) = step(&*s, false, asc, None, &[], &[]);
+        assert_eq!(qops_of(&chal), offered);
+        let (r, _, _) = step(&*c, true, 0, Some("ldap/h"), &chal, &[]);
+        assert_eq!(r, Err(Error::AlgorithmMismatch), "ASC 0x{asc:x}");
+        // A response choosing auth anyway (the challenge edited to offer it) is refused.
+        let (c, _) = new_pair();
+        let edited = String::from_utf8(chal.clone())
+            .unwrap()
+            .replace(&format!("qop=\"{offered}\""), "qop=\"auth\"");
+        let (r, resp, _) = step(&*c, true, 0, Some("ldap/h"), edited.as_bytes(), &[]);
+        assert_eq!(r, Ok(Outcome::ContinueNeeded));
+        let (r, _, _) = step(&*s, false, asc, None, &resp, &[]);
+        assert_eq!(
+            r,
+            Err(Error::AlgorithmMismatch),
+            "ASC 0x{asc:x}: qop=auth refused"
+        );
+    }
+}
+
 #[test]
 fn wrong_password_is_logon_denied() {
     assert_eq!(handshake(0, 0, "wrong").err(), Some(Error::LogonDenied));

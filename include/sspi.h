@@ -161,6 +161,20 @@ typedef union {
 #endif
 
 /*
+ SASL_OPTION_AUTHZ_PROCESSING's value (passed to SaslSetContextOption / read by
+ SaslGetContextOption as a ULONG, 4 bytes): whether an authorization identity is processed.
+ Sasl_AuthZIDProcessed (the default) sends SASL_OPTION_AUTHZ_STRING and accepts a peer's;
+ under Sasl_AuthZIDForbidden AUTHZ_STRING can be neither set nor read
+ (SEC_E_UNSUPPORTED_FUNCTION) and a server refuses a client's authzid (GSSAPI:
+ SEC_E_ALGORITHM_MISMATCH; DIGEST-MD5: SEC_E_LOGON_DENIED). Source: sspi.h,
+ SaslSetContextOption.
+ */
+typedef enum _SASL_AUTHZID_STATE {
+  Sasl_AuthZIDForbidden = 0,
+  Sasl_AuthZIDProcessed = 1,
+} SASL_AUTHZID_STATE;
+
+/*
  Status returned by every SSPI function.
  */
 typedef LONG SECURITY_STATUS;

@@ -18,9 +18,9 @@ use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-/// SASL_AUTHZID_STATE.
-const SASL_AUTHZID_FORBIDDEN: u32 = 0;
-const SASL_AUTHZID_PROCESSED: u32 = 1;
+/// SASL_AUTHZID_STATE's values, as the ULONG SaslSetContextOption takes.
+const SASL_AUTHZID_FORBIDDEN: u32 = SASL_AUTHZID_STATE::Sasl_AuthZIDForbidden as u32;
+const SASL_AUTHZID_PROCESSED: u32 = SASL_AUTHZID_STATE::Sasl_AuthZIDProcessed as u32;
 
 /// (profile, package) pairs, in the order SaslEnumerateProfiles lists them.
 const PROFILES: &[(&str, &str)] = &[

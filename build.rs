@@ -44,6 +44,7 @@ fn main() {
     bindings.write(&mut raw);
     let text = String::from_utf8(raw).expect("utf-8 header");
     let text = windows_struct_tags(&text);
+    let text = windows_enum_tags(&text);
     let text = add_calling_convention(&text);
     let text = parenthesize_casts(&text);
     let text = add_name_macros(&text);
@@ -533,9 +534,21 @@ fn ffi_type_names(dir: &Path) -> Vec<String> {
         let Ok(src) = std::fs::read_to_string(&f) else {
             continue;
         };
+        // A `pub enum` is a C type only under `#[repr(C)]` (Rust-only enums stay out).
+        let mut repr_c = false;
         for line in src.lines() {
-            for kw in ["pub struct ", "pub union ", "pub type "] {
-                if let Some(rest) = line.trim_start().strip_prefix(kw) {
+            let t = line.trim_start();
+            let c_enum = repr_c;
+            if t == "#[repr(C)]" {
+                repr_c = true;
+            } else if !t.starts_with("#[") && !t.starts_with("///") {
+                repr_c = false;
+            }
+            for kw in ["pub struct ", "pub union ", "pub type ", "pub enum "] {
+                if kw == "pub enum " && !c_enum {
+                    continue;
+                }
+                if let Some(rest) = t.strip_prefix(kw) {
                     let name: String = rest
                         .chars()
                         .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
@@ -624,6 +637,25 @@ fn windows_struct_tags(text: &str) -> String {
         rest = &tail[end..];
     }
     out.push_str(rest);
+    out
+}
+
+/// `typedef enum X {` → `typedef enum _X {`: sspi.h's tag (`enum _SASL_AUTHZID_STATE`), so C code
+/// naming the tag compiles; cbindgen names the tag after the typedef.
+fn windows_enum_tags(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 64);
+    for line in text.lines() {
+        match line
+            .strip_prefix("typedef enum ")
+            .and_then(|r| r.strip_suffix(" {"))
+        {
+            Some(name) if !name.starts_with('_') => {
+                out.push_str(&format!("typedef enum _{name} {{"));
+            }
+            _ => out.push_str(line),
+        }
+        out.push('\n');
+    }
     out
 }
 

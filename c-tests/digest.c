@@ -257,6 +257,49 @@ static void rules(const char *label, struct pair *p, int conf) {
     CHECK_STATUS(VerifySignature(&p->s, &d, 0, &qop), SEC_E_OK);
     CHECK_STATUS(VerifySignature(&p->s, &d, 0, &qop), SEC_E_OUT_OF_SEQUENCE);
   }
+  /* Issue #16: fQOP SECQOP_WRAP_NO_ENCRYPT. EncryptMessage (Digest): "this parameter must be set
+     to zero"; auth-conf refuses it (a MAC-only message there is one the peer cannot tell from a
+     sealed one), consuming nothing; auth-int's messages are MAC-only anyway. */
+  {
+    SECURITY_STATUS s = seal(&p->c, SECQOP_WRAP_NO_ENCRYPT, 0, "no encrypt", w, &n);
+    CHECK(s == (conf ? SEC_E_QOP_NOT_SUPPORTED : SEC_E_OK), "%s: EncryptMessage(SECQOP_WRAP_NO_ENCRYPT) 0x%08X",
+          label, (unsigned)s);
+    if (s == SEC_E_OK) {
+      CHECK_STATUS(unseal(&p->s, w, n, &pl, &qop), SEC_E_OK);
+      CHECK(pl == 10 && qop == SECQOP_WRAP_NO_ENCRYPT, "%s: MAC-only message", label);
+    }
+    CHECK_STATUS(seal(&p->c, 0, 0, "next one", w, &n), SEC_E_OK);
+    CHECK_STATUS(unseal(&p->s, w, n, &pl, &qop), SEC_E_OK);
+    CHECK(pl == 8 && memcmp(w, "next one", 8) == 0, "%s: the message after the refused one", label);
+  }
+  /* Issue #16: DecryptMessage (Digest): "One of these must be of type SECBUFFER_DATA or
+     SECBUFFER_STREAM". [STREAM, DATA(empty)]: decrypted in place, DATA pointed at the plaintext;
+     tampered: refused, STREAM holds the token again. [STREAM]: its cbBuffer becomes the
+     plaintext length. */
+  {
+    CHECK_STATUS(seal(&p->c, 0, 0, "stream form", w, &n), SEC_E_OK);
+    memcpy(w2, w, n);
+    w[n - 8] ^= 4;
+    SecBuffer b[2] = {{n, SECBUFFER_STREAM, w}, {0, SECBUFFER_DATA, NULL}};
+    SecBufferDesc d = {SECBUFFER_VERSION, 2, b};
+    CHECK_STATUS(DecryptMessage(&p->s, &d, 0, &qop), SEC_E_MESSAGE_ALTERED);
+    w[n - 8] ^= 4;
+    CHECK(memcmp(w, w2, n) == 0 && b[1].pvBuffer == NULL, "%s: STREAM: failed call left the token", label);
+    qop = 77;
+    CHECK_STATUS(DecryptMessage(&p->s, &d, 0, &qop), SEC_E_OK);
+    CHECK(b[1].BufferType == SECBUFFER_DATA && b[1].pvBuffer == w && b[1].cbBuffer == 11 &&
+              memcmp(w, "stream form", 11) == 0 && b[0].cbBuffer == n &&
+              qop == (conf ? 0u : SECQOP_WRAP_NO_ENCRYPT),
+          "%s: [STREAM, DATA]: DATA at the plaintext (%u bytes, qop %x)", label, (unsigned)b[1].cbBuffer,
+          (unsigned)qop);
+    CHECK_STATUS(seal(&p->c, 0, 0, "stream only", w, &n), SEC_E_OK);
+    SecBuffer b1[1] = {{n, SECBUFFER_STREAM, w}};
+    SecBufferDesc d1 = {SECBUFFER_VERSION, 1, b1};
+    CHECK_STATUS(DecryptMessage(&p->s, &d1, 0, &qop), SEC_E_OK);
+    CHECK(b1[0].cbBuffer == 11 && memcmp(w, "stream only", 11) == 0, "%s: [STREAM]: plaintext (%u bytes)", label,
+          (unsigned)b1[0].cbBuffer);
+    CHECK_STATUS(DecryptMessage(&p->s, &d, 0, &qop), SEC_E_OUT_OF_SEQUENCE); /* replay */
+  }
 }
 
 /* Every single-bit flip of a sealed message is refused, and the genuine one opens afterwards. */

@@ -406,6 +406,53 @@ static void authz(void) {
   FreeCredentialsHandle(&cred);
 }
 
+/* Issue #16: the layer asked for is required. Our client asking for confidentiality against a
+   Cyrus server offering only qop auth → SEC_E_ALGORITHM_MISMATCH (it completed with no layer);
+   our server requiring confidentiality offers auth-conf alone, so a Cyrus client that will
+   only take auth gives up. */
+static void layer_required(void) {
+  SEC_WINNT_AUTH_IDENTITY_A id = identity(PASS);
+  CredHandle cred;
+  CtxtHandle ctx;
+  char out[4096];
+  unsigned outlen;
+  const char *sout, *mech;
+  unsigned soutlen;
+  ULONG conf = ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY;
+  CHECK_STATUS(AcquireCredentialsHandleA(NULL, (SEC_CHAR *)"Digest", SECPKG_CRED_OUTBOUND, NULL, &id, NULL, NULL,
+                                         &cred, NULL), SEC_E_OK);
+  sasl_conn_t *conn = NULL;
+  CHECK(sasl_server_new("ldap", HOST, REALM, NULL, NULL, g_server_cbs, SASL_SUCCESS_DATA, &conn) == SASL_OK,
+        "sasl_server_new");
+  set_ssf(conn, 0, 0);
+  CHECK_STATUS(sspi_step(1, &cred, &ctx, 1, conf, NULL, 0, out, &outlen), SEC_I_CONTINUE_NEEDED);
+  int r = sasl_server_start(conn, "DIGEST-MD5", NULL, 0, &sout, &soutlen);
+  CHECK(r == SASL_CONTINUE && memmem(sout, soutlen, "qop=\"auth\"", 10) != NULL,
+        "layer required: Cyrus offers qop auth only: %.*s", (int)soutlen, sout);
+  CHECK_STATUS(sspi_step(1, &cred, &ctx, 0, conf, sout, soutlen, out, &outlen), SEC_E_ALGORITHM_MISMATCH);
+  sasl_dispose(&conn);
+  DeleteSecurityContext(&ctx);
+  FreeCredentialsHandle(&cred);
+
+  CHECK_STATUS(AcquireCredentialsHandleA(NULL, (SEC_CHAR *)"WDigest", SECPKG_CRED_INBOUND, NULL, &id, NULL, NULL,
+                                         &cred, NULL), SEC_E_OK);
+  CHECK(sasl_client_new("ldap", HOST, NULL, NULL, g_client_cbs, 0, &conn) == SASL_OK, "sasl_client_new");
+  set_ssf(conn, 0, 0);
+  CHECK_STATUS(sspi_step(0, &cred, &ctx, 1, ASC_REQ_CONFIDENTIALITY, NULL, 0, out, &outlen), SEC_I_CONTINUE_NEEDED);
+  CHECK(memmem(out, outlen, "qop=\"auth-conf\"", 15) != NULL, "layer required: challenge offers auth-conf alone: %.*s",
+        (int)outlen, out);
+  r = sasl_client_start(conn, "DIGEST-MD5", NULL, &sout, &soutlen, &mech);
+  CHECK(r == SASL_CONTINUE, "layer required: sasl_client_start %d", r);
+  r = sasl_client_step(conn, out, outlen, NULL, &sout, &soutlen);
+  CHECK(r != SASL_OK && r != SASL_CONTINUE, "layer required: Cyrus client (qop auth only) refuses the challenge: %d %s",
+        r, sasl_errdetail(conn));
+  printf("  layer required: Cyrus client (qop auth only) on an auth-conf-only challenge: %d %s\n", r,
+         sasl_errdetail(conn));
+  sasl_dispose(&conn);
+  DeleteSecurityContext(&ctx);
+  FreeCredentialsHandle(&cred);
+}
+
 #include "digest_cyrus_gssapi.h"
 
 int main(int argc, char **argv) {
@@ -423,6 +470,7 @@ int main(int argc, char **argv) {
   }
   cyrus_client(&g_modes[0], "wrong", SEC_E_LOGON_DENIED);
   cyrus_server(&g_modes[0], "wrong", 1);
+  layer_required();
   authz();
   sasl_done();
   CHECK_SUMMARY("digest_cyrus");

@@ -384,6 +384,10 @@ static void gssapi_codes(void) {
       {"\x04\x00\x10\x00", 4, ISC_REQ_INTEGRITY, SEC_E_ALGORITHM_MISMATCH, "only confidentiality, integrity asked"},
       {"\x06\x00\x10\x00", 4, 0, SEC_E_ALGORITHM_MISMATCH, "no none offered, none asked"},
       {"\x01\x00\x00\x00", 4, 0, SEC_E_OK, "none offered and asked"},
+      /* Issue #16: the layer asked for is required (these completed with a lower one). */
+      {"\x01\x00\x00\x00", 4, ISC_REQ_CONFIDENTIALITY, SEC_E_ALGORITHM_MISMATCH, "only none, confidentiality asked"},
+      {"\x03\x00\x10\x00", 4, ISC_REQ_CONFIDENTIALITY, SEC_E_ALGORITHM_MISMATCH, "none|integrity, confidentiality asked"},
+      {"\x05\x00\x10\x00", 4, ISC_REQ_INTEGRITY, SEC_E_ALGORITHM_MISMATCH, "none|confidentiality, integrity asked"},
       {"\x07\x00\x10\x00", 4, ISC_REQ_CONFIDENTIALITY, SEC_E_OK, "confidentiality"},
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -414,7 +418,9 @@ static void gssapi_codes(void) {
       {"\x03\x00\x10\x00", 4, 1, SEC_E_ALGORITHM_MISMATCH, "two layers chosen"},
       {"\x02\x00\x10\x00" "admin", 9, 0, SEC_E_ALGORITHM_MISMATCH, "authzid, AuthZIDForbidden"},
       {"\x02\x00\x10\x00" "admin", 9, 1, SEC_E_OK, "authzid, AuthZIDProcessed (the default)"},
-      {"\x01\x00\x00\x00", 4, 0, SEC_E_OK, "none, AuthZIDForbidden"},
+      {"\x02\x00\x10\x00", 4, 0, SEC_E_OK, "integrity, no authzid, AuthZIDForbidden"},
+      /* Issue #16: integrity required; none (not offered) refused. */
+      {"\x01\x00\x00\x00", 4, 1, SEC_E_ALGORITHM_MISMATCH, "none, integrity required"},
   };
   for (size_t i = 0; i < sizeof cl / sizeof cl[0]; i++) {
     ULONG r = ISC_REQ_MUTUAL_AUTH | ISC_REQ_INTEGRITY;
@@ -430,8 +436,8 @@ static void gssapi_codes(void) {
     CHECK_STATUS(gss_step(0, &scred, &sctx, 0, ASC_REQ_INTEGRITY, "", 0, out2, &out2len, &attrs),
                  SEC_I_CONTINUE_NEEDED);
     CHECK_STATUS(unwrap_msg(&cctx, out2, out2len, plain, &plen, &qop), SEC_E_OK);
-    CHECK(plen == 4 && !memcmp(plain, "\x03\x00\xff\xff", 4) && qop == WRAP_NO_ENCRYPT,
-          "codes: server cookie = none|integrity, RECV_SIZE 0xFFFF (%02x %02x %02x %02x)", plain[0], plain[1], plain[2],
+    CHECK(plen == 4 && !memcmp(plain, "\x02\x00\xff\xff", 4) && qop == WRAP_NO_ENCRYPT,
+          "codes: server cookie = integrity alone (required), RECV_SIZE 0xFFFF (%02x %02x %02x %02x)", plain[0], plain[1], plain[2],
           plain[3]);
     if (i == 0) {
       /* Garbage first: nothing consumed. */
@@ -531,7 +537,7 @@ static void gssapi_allocate(void) {
   CHECK(ob.pvBuffer != NULL, "allocate: server cookie allocated");
   if (ob.pvBuffer) {
     CHECK_STATUS(unwrap_msg(&cctx, ob.pvBuffer, ob.cbBuffer, plain, &plen, &qop), SEC_E_OK);
-    CHECK(plen == 4 && !memcmp(plain, "\x03\x00\xff\xff", 4), "allocate: server cookie bytes (RECV_SIZE 0xFFFF)");
+    CHECK(plen == 4 && !memcmp(plain, "\x02\x00\xff\xff", 4), "allocate: server cookie bytes (RECV_SIZE 0xFFFF)");
     CHECK_STATUS(FreeContextBuffer(ob.pvBuffer), SEC_E_OK);
   }
   wl = wrap_msg(&cctx, WRAP_NO_ENCRYPT, "\x02\x00\x20\x00", 4, w);
@@ -546,6 +552,101 @@ static void gssapi_allocate(void) {
   DeleteSecurityContext(&sctx);
   FreeCredentialsHandle(&ccred);
   FreeCredentialsHandle(&scred);
+}
+
+/* Issue #16: a client without ISC_REQ_MUTUAL_AUTH (no AP-REP), a server passing its own
+   preallocated output TOKEN (16000 bytes, no ASC_REQ_ALLOCATE_MEMORY): the server cookie goes
+   into that buffer at once (it came back SEC_E_BUFFER_TOO_SMALL with cbBuffer 0). */
+static void gssapi_nonmutual_preallocated(void) {
+  CredHandle ccred, scred;
+  CtxtHandle cctx, sctx;
+  char out[16384], out2[16000];
+  unsigned outlen;
+  unsigned char plain[256];
+  unsigned plen;
+  ULONG qop, attrs = 0;
+  CHECK_STATUS(AcquireCredentialsHandleA(NULL, (SEC_CHAR *)"Kerberos", SECPKG_CRED_OUTBOUND, NULL, NULL, NULL, NULL,
+                                         &ccred, NULL), SEC_E_OK);
+  CHECK_STATUS(AcquireCredentialsHandleA(NULL, (SEC_CHAR *)"Kerberos", SECPKG_CRED_INBOUND, NULL, NULL, NULL, NULL,
+                                         &scred, NULL), SEC_E_OK);
+  CHECK_STATUS(gss_step(1, &ccred, &cctx, 1, ISC_REQ_INTEGRITY, NULL, 0, out, &outlen, &attrs), SEC_I_CONTINUE_NEEDED);
+  SecBuffer ib = {outlen, SECBUFFER_TOKEN, out}, ob = {sizeof out2, SECBUFFER_TOKEN, out2};
+  SecBufferDesc id = {SECBUFFER_VERSION, 1, &ib}, od = {SECBUFFER_VERSION, 1, &ob};
+  SECURITY_STATUS s = SaslAcceptSecurityContext(&scred, NULL, &id, ASC_REQ_INTEGRITY, 0, &sctx, &od, &attrs, NULL);
+  CHECK(s == SEC_I_CONTINUE_NEEDED && ob.cbBuffer > 4 && ob.pvBuffer == out2,
+        "non-mutual, preallocated: server cookie in the caller's 16000-byte buffer (0x%08X, %u bytes)", (unsigned)s,
+        (unsigned)ob.cbBuffer);
+  if (s == SEC_I_CONTINUE_NEEDED) {
+    CHECK_STATUS(unwrap_msg(&cctx, out2, ob.cbBuffer, plain, &plen, &qop), SEC_E_OK);
+    CHECK(plen == 4 && !memcmp(plain, "\x02\x00\xff\xff", 4), "non-mutual, preallocated: server cookie bytes");
+  }
+  DeleteSecurityContext(&cctx);
+  if (s == SEC_I_CONTINUE_NEEDED) DeleteSecurityContext(&sctx);
+  FreeCredentialsHandle(&ccred);
+  FreeCredentialsHandle(&scred);
+}
+
+/* Issue #16: the layer asked for is required. SaslISC asking for confidentiality against a
+   Cyrus server offering only "none" → SEC_E_ALGORITHM_MISMATCH (it completed with no layer);
+   SaslASC requiring confidentiality offers it alone, so a Cyrus client that will only take
+   "none" gives up. */
+static void gssapi_layer_required(void) {
+  CredHandle cred;
+  CtxtHandle ctx;
+  char out[16384];
+  unsigned outlen;
+  ULONG attrs;
+  const char *sout, *mech;
+  unsigned soutlen;
+  ULONG req = ISC_REQ_MUTUAL_AUTH | ISC_REQ_CONFIDENTIALITY | ISC_REQ_INTEGRITY;
+  CHECK_STATUS(AcquireCredentialsHandleA(NULL, (SEC_CHAR *)"Kerberos", SECPKG_CRED_OUTBOUND, NULL, NULL, NULL, NULL,
+                                         &cred, NULL), SEC_E_OK);
+  sasl_conn_t *conn = NULL;
+  CHECK(sasl_server_new("host", GSS_HOST, NULL, NULL, NULL, g_server_cbs, 0, &conn) == SASL_OK, "sasl_server_new");
+  gss_secprops(conn, 0, 0, 65536);
+  CHECK_STATUS(gss_step(1, &cred, &ctx, 1, req, NULL, 0, out, &outlen, &attrs), SEC_I_CONTINUE_NEEDED);
+  int r = sasl_server_start(conn, "GSSAPI", out, outlen, &sout, &soutlen);
+  CHECK(r == SASL_CONTINUE, "layer required: sasl_server_start %d %s", r, sasl_errdetail(conn));
+  CHECK_STATUS(gss_step(1, &cred, &ctx, 0, req, sout, soutlen, out, &outlen, &attrs), SEC_I_CONTINUE_NEEDED);
+  r = sasl_server_step(conn, out, outlen, &sout, &soutlen);
+  CHECK(r == SASL_CONTINUE, "layer required: sasl_server_step(empty) %d %s", r, sasl_errdetail(conn));
+  CHECK_STATUS(gss_step(1, &cred, &ctx, 0, req, sout, soutlen, out, &outlen, &attrs), SEC_E_ALGORITHM_MISMATCH);
+  sasl_dispose(&conn);
+  DeleteSecurityContext(&ctx);
+  FreeCredentialsHandle(&cred);
+
+  /* Cyrus clients taking at most "none" (max_ssf 0) and at most integrity (max_ssf 1). */
+  for (unsigned max_ssf = 0; max_ssf <= 1; max_ssf++) {
+    CHECK_STATUS(AcquireCredentialsHandleA(NULL, (SEC_CHAR *)"Kerberos", SECPKG_CRED_INBOUND, NULL, NULL, NULL, NULL,
+                                           &cred, NULL), SEC_E_OK);
+    CHECK(sasl_client_new("host", GSS_HOST, NULL, NULL, g_client_cbs, 0, &conn) == SASL_OK, "sasl_client_new");
+    gss_secprops(conn, 0, max_ssf, 65536);
+    r = sasl_client_start(conn, "GSSAPI", NULL, &sout, &soutlen, &mech);
+    CHECK(r == SASL_CONTINUE, "layer required: sasl_client_start %d %s", r, sasl_errdetail(conn));
+    CHECK_STATUS(gss_step(0, &cred, &ctx, 1, ASC_REQ_CONFIDENTIALITY, sout, soutlen, out, &outlen, &attrs),
+                 SEC_I_CONTINUE_NEEDED);
+    r = sasl_client_step(conn, out, outlen, NULL, &sout, &soutlen);
+    CHECK(r == SASL_CONTINUE, "layer required: sasl_client_step(AP-REP) %d %s", r, sasl_errdetail(conn));
+    SECURITY_STATUS s = gss_step(0, &cred, &ctx, 0, ASC_REQ_CONFIDENTIALITY, sout, soutlen, out, &outlen, &attrs);
+    /* max_ssf 0: Cyrus asks Kerberos for no confidentiality (no GSS_C_CONF_FLAG), so the server
+       cannot offer what it requires → SEC_E_ALGORITHM_MISMATCH; max_ssf 1: the cookie goes out. */
+    CHECK(s == (max_ssf ? SEC_I_CONTINUE_NEEDED : SEC_E_ALGORITHM_MISMATCH),
+          "layer required: SaslASC, Cyrus client max_ssf %u: 0x%08X", max_ssf, (unsigned)s);
+    if (s == SEC_I_CONTINUE_NEEDED) {
+      /* The server cookie offers confidentiality alone: Cyrus finds nothing it takes. */
+      r = sasl_client_step(conn, out, outlen, NULL, &sout, &soutlen);
+      CHECK(r != SASL_OK && r != SASL_CONTINUE,
+            "layer required: Cyrus client (max_ssf %u) refuses a confidentiality-only server cookie: %d %s", max_ssf,
+            r, sasl_errdetail(conn));
+      printf("  layer required: Cyrus client max_ssf %u on a confidentiality-only cookie: %d %s\n", max_ssf, r,
+             sasl_errdetail(conn));
+    }
+    printf("  layer required: Cyrus client max_ssf %u -> SaslASC(ASC_REQ_CONFIDENTIALITY) 0x%08X\n", max_ssf,
+           (unsigned)s);
+    sasl_dispose(&conn);
+    DeleteSecurityContext(&ctx);
+    FreeCredentialsHandle(&cred);
+  }
 }
 
 static int gssapi_main(void) {
@@ -569,6 +670,8 @@ static int gssapi_main(void) {
   gss_cyrus_client(&g_gss_modes[1], "admin", 65536, 0);
   gssapi_codes();
   gssapi_allocate();
+  gssapi_nonmutual_preallocated();
+  gssapi_layer_required();
   sasl_done();
   CHECK_SUMMARY("digest_cyrus --gssapi");
 }

@@ -156,6 +156,12 @@ int check_header(void) {
     if (wide_len(ntlm) != 4 || wide_len(nego) == 0 || wide_len(wide_pkg) != 4) return 1;
     if (sizeof(SEC_WCHAR) != 2 || sizeof(ULONG) != 4 || sizeof(SecHandle) != 2 * sizeof(void *))
         return 1;
+    {
+        /* mingw-w64's SASL_AUTHZID_STATE, by typedef and by tag (issue #16). */
+        SASL_AUTHZID_STATE authz = Sasl_AuthZIDProcessed;
+        enum _SASL_AUTHZID_STATE forbidden = Sasl_AuthZIDForbidden;
+        if ((int)authz != 1 || (int)forbidden != 0) return 1;
+    }
 #ifdef AcquireCredentialsHandle /* the generic names exist once the functions are declared */
     {
 #ifdef UNICODE

@@ -2,7 +2,8 @@
 """Generates the layout probe for c-tests/header-check.sh.
 
 Parses our include/sspi.h for every struct/union typedef (and its fields, nested named
-members included), every other typedef, and every numeric #define, then writes:
+members included), every enum typedef (its sizes and enumerators), every other typedef, and
+every numeric #define, then writes:
 
   OUT.c      one `long long layout[]` entry per item: sizeof(struct), offsetof(struct, field),
              sizeof(typedef), or (long long)CONSTANT. Which headers it includes is chosen at
@@ -120,6 +121,18 @@ def parse(header):
         for p in ptrs:
             seen_types.add(p)
             items.append((f"sizeof({p})", f"sizeof({p})"))
+
+    # Enum typedefs (`typedef enum _X { A, B = 1 } X;`): the sizes and every enumerator's value.
+    for m in re.finditer(r"typedef\s+enum\s+(\w*)\s*\{([^}]*)\}\s*(\w+)\s*;", text):
+        tag, body, tname = m.groups()
+        seen_types.add(tname)
+        items.append((f"sizeof({tname})", f"sizeof({tname})"))
+        if tag:
+            items.append((f"sizeof(enum {tag})", f"sizeof(enum {tag})"))
+        for e in body.split(","):
+            e = e.split("=")[0].strip()
+            if e:
+                items.append((e, f"(long long)({e})"))
 
     # Other typedefs (scalars, pointers, function pointers, aliases of structs).
     rest = text

@@ -161,6 +161,20 @@ typedef union {
 #endif
 
 /*
+ SASL_OPTION_AUTHZ_PROCESSING's value (passed to SaslSetContextOption / read by
+ SaslGetContextOption as a ULONG, 4 bytes): whether an authorization identity is processed.
+ Sasl_AuthZIDProcessed (the default) sends SASL_OPTION_AUTHZ_STRING and accepts a peer's;
+ under Sasl_AuthZIDForbidden AUTHZ_STRING can be neither set nor read
+ (SEC_E_UNSUPPORTED_FUNCTION) and a server refuses a client's authzid (GSSAPI:
+ SEC_E_ALGORITHM_MISMATCH; DIGEST-MD5: SEC_E_LOGON_DENIED). Source: sspi.h,
+ SaslSetContextOption.
+ */
+typedef enum _SASL_AUTHZID_STATE {
+  Sasl_AuthZIDForbidden = 0,
+  Sasl_AuthZIDProcessed = 1,
+} SASL_AUTHZID_STATE;
+
+/*
  Status returned by every SSPI function.
  */
 typedef LONG SECURITY_STATUS;
@@ -2736,12 +2750,15 @@ SECURITY_STATUS SEC_ENTRY SaslIdentifyPackageW(PSecBufferDesc pInput, PSecPkgInf
  SEC_I_CONTINUE_NEEDED (its token, or an empty one to send as the response to the server's
  last token); the next call takes the server cookie and returns the client cookie with
  SEC_E_OK. ISC_REQ_INTEGRITY is always passed to Kerberos there (RFC 4752 §3.1); the layer
- chosen follows fContextReq (confidentiality, integrity, none) and pfContextAttr's
- CONFIDENTIALITY / INTEGRITY bits then say which was chosen. A SASL_OPTION_AUTHZ_STRING set
+ chosen is the one fContextReq asks for (ISC_REQ_CONFIDENTIALITY, else ISC_REQ_INTEGRITY,
+ else none) and pfContextAttr's CONFIDENTIALITY / INTEGRITY bits then say so; DIGEST-MD5
+ likewise takes auth-conf / auth-int (ISC_REQ_REPLAY_DETECT or SEQUENCE_DETECT alone prefer
+ auth-int and settle for auth). A SASL_OPTION_AUTHZ_STRING set
  on the context goes out as the authorization identity (DIGEST-MD5's authzid, GSSAPI's
  client cookie) unless SASL_OPTION_AUTHZ_PROCESSING is Sasl_AuthZIDForbidden. Errors
  besides the package's: a server cookie that does not decrypt or is malformed →
- SEC_E_INVALID_TOKEN; no offered layer the caller asked for → SEC_E_ALGORITHM_MISMATCH.
+ SEC_E_INVALID_TOKEN; no offered layer the caller asked for (e.g. only "none", or DIGEST-MD5
+ qop auth, offered to a caller asking for confidentiality) → SEC_E_ALGORITHM_MISMATCH.
  */
 SECURITY_STATUS SEC_ENTRY SaslInitializeSecurityContextW(PCredHandle phCredential, PCtxtHandle phContext, SEC_WCHAR *pszTargetName, ULONG fContextReq, ULONG Reserved1, ULONG TargetDataRep, PSecBufferDesc pInput, ULONG Reserved2, PCtxtHandle phNewContext, PSecBufferDesc pOutput, ULONG *pfContextAttr, PTimeStamp ptsExpiry);
 
@@ -2758,9 +2775,12 @@ SECURITY_STATUS SEC_ENTRY SaslInitializeSecurityContextA(PCredHandle phCredentia
  that completes the Kerberos handshake returns SEC_I_CONTINUE_NEEDED with the
  AP-REP (the next call, with the client's empty response, returns the server cookie) or,
  without an AP-REP, with the server cookie at once; the call with the client cookie returns
- SEC_E_OK. The server offers "none" and the layers up to the one fContextReq asks for
- (ASC_REQ_CONFIDENTIALITY, ASC_REQ_INTEGRITY) that the context supports, with
- SASL_OPTION_RECV_SIZE as its size. Errors besides the package's: a client cookie that does
+ SEC_E_OK. The layer fContextReq asks for (ASC_REQ_CONFIDENTIALITY, else ASC_REQ_INTEGRITY,
+ else none) is required: the server cookie offers that layer alone, with
+ SASL_OPTION_RECV_SIZE as its size (0 for none), and the Kerberos context lacking it →
+ SEC_E_ALGORITHM_MISMATCH; DIGEST-MD5's challenge likewise offers only auth-conf
+ (ASC_REQ_CONFIDENTIALITY) or auth-int (ASC_REQ_INTEGRITY), and a response choosing another
+ qop or an unoffered cipher → SEC_E_ALGORITHM_MISMATCH. Errors besides the package's: a client cookie that does
  not decrypt or is shorter than 4 octets → SEC_E_INVALID_TOKEN; a layer not offered, or an
  authorization identity while SASL_OPTION_AUTHZ_PROCESSING is Sasl_AuthZIDForbidden →
  SEC_E_ALGORITHM_MISMATCH (DIGEST-MD5: an authzid other than the user name is refused with

@@ -378,6 +378,19 @@ pub const SASL_OPTION_AUTHZ_PROCESSING: ULONG = 4;
 pub const SASL_OPTION_AUTHZ_STRING: ULONG = 3;
 pub const SASL_OPTION_RECV_SIZE: ULONG = 2;
 pub const SASL_OPTION_SEND_SIZE: ULONG = 1;
+/// SASL_OPTION_AUTHZ_PROCESSING's value (passed to SaslSetContextOption / read by
+/// SaslGetContextOption as a ULONG, 4 bytes): whether an authorization identity is processed.
+/// Sasl_AuthZIDProcessed (the default) sends SASL_OPTION_AUTHZ_STRING and accepts a peer's;
+/// under Sasl_AuthZIDForbidden AUTHZ_STRING can be neither set nor read
+/// (SEC_E_UNSUPPORTED_FUNCTION) and a server refuses a client's authzid (GSSAPI:
+/// SEC_E_ALGORITHM_MISMATCH; DIGEST-MD5: SEC_E_LOGON_DENIED). Source: sspi.h,
+/// SaslSetContextOption.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SASL_AUTHZID_STATE {
+    Sasl_AuthZIDForbidden = 0,
+    Sasl_AuthZIDProcessed = 1,
+}
 pub const SSPIPFC_CREDPROV_DO_NOT_LOAD: ULONG = 4;
 pub const SSPIPFC_CREDPROV_DO_NOT_SAVE: ULONG = 1;
 pub const SSPIPFC_NO_CHECKBOX: ULONG = 2;

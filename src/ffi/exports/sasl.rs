@@ -18,9 +18,9 @@ use parking_lot::Mutex;
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-/// SASL_AUTHZID_STATE.
-const SASL_AUTHZID_FORBIDDEN: u32 = 0;
-const SASL_AUTHZID_PROCESSED: u32 = 1;
+/// SASL_AUTHZID_STATE's values, as the ULONG SaslSetContextOption takes.
+const SASL_AUTHZID_FORBIDDEN: u32 = SASL_AUTHZID_STATE::Sasl_AuthZIDForbidden as u32;
+const SASL_AUTHZID_PROCESSED: u32 = SASL_AUTHZID_STATE::Sasl_AuthZIDProcessed as u32;
 
 /// (profile, package) pairs, in the order SaslEnumerateProfiles lists them.
 const PROFILES: &[(&str, &str)] = &[
@@ -309,6 +309,47 @@ unsafe fn input_token(input: PSecBufferDesc) -> SecResult<Vec<u8>> {
     }
 }
 
+/// pOutput's first SECBUFFER_TOKEN as the caller gave it: (index, pvBuffer, cbBuffer).
+type TokenSlot = (usize, *mut c_void, ULONG);
+
+/// The caller's output TOKEN before a package step (which shrinks cbBuffer to what it wrote,
+/// 0 when it wrote nothing).
+unsafe fn token_slot(output: PSecBufferDesc) -> Option<TokenSlot> {
+    // SAFETY: caller's descriptor, valid for this call.
+    let d = unsafe { output.as_ref() }?;
+    if d.ulVersion != SECBUFFER_VERSION || d.pBuffers.is_null() {
+        return None;
+    }
+    let n = (d.cBuffers as usize).min(crate::buffers::MAX_BUFFERS);
+    (0..n).find_map(|i| {
+        // SAFETY: pBuffers holds cBuffers entries (caller's contract); i < cBuffers.
+        let b = unsafe { &*d.pBuffers.add(i) };
+        (b.BufferType & !SECBUFFER_ATTRMASK == SECBUFFER_TOKEN)
+            .then_some((i, b.pvBuffer, b.cbBuffer))
+    })
+}
+
+/// Gives the output TOKEN back the capacity the caller declared when the package step wrote
+/// nothing into it (Kerberos without an AP-REP sets cbBuffer to 0), so the server cookie that
+/// follows fits in the caller's own buffer.
+unsafe fn restore_token_capacity(output: PSecBufferDesc, slot: Option<TokenSlot>) {
+    let Some((i, p, cap)) = slot else { return };
+    // SAFETY: caller's descriptor, valid for this call (token_slot found entry i in it).
+    let Some(d) = (unsafe { output.as_mut() }) else {
+        return;
+    };
+    if d.pBuffers.is_null() || i >= d.cBuffers as usize {
+        return;
+    }
+    // SAFETY: i < cBuffers, checked above.
+    let b = unsafe { &mut *d.pBuffers.add(i) };
+    // Only the caller's own memory, untouched by the step: the caller declared `cap` bytes at
+    // `p` for this call.
+    if b.pvBuffer == p && b.cbBuffer == 0 {
+        b.cbBuffer = cap;
+    }
+}
+
 /// Writes a cookie (or nothing) to pOutput's SECBUFFER_TOKEN.
 unsafe fn write_output(output: PSecBufferDesc, req: ULONG, data: &[u8]) -> SecResult<()> {
     // SAFETY: caller's descriptor, valid for this call.
@@ -400,6 +441,8 @@ unsafe fn sasl_step(
     };
     // SAFETY: caller's handle pointer.
     unsafe { apply_options(ctx) };
+    // SAFETY: caller's descriptor, valid for this call.
+    let slot = unsafe { token_slot(output) };
     let mut ret: ULONG = 0;
     let status = step(pkg_req, &mut ret);
     if !gss || (status != SEC_E_OK && status != SEC_I_CONTINUE_NEEDED) {
@@ -428,7 +471,12 @@ unsafe fn sasl_step(
         let settings = settings_of(&h);
         if let Some(cookie) = st.handshake_done(&*entry.context, ret, token_sent, &settings)? {
             // SAFETY: the caller's output descriptor, valid for this call.
-            unsafe { write_output(output, req, &cookie)? };
+            unsafe {
+                if req & ISC_REQ_ALLOCATE_MEMORY == 0 {
+                    restore_token_capacity(output, slot);
+                }
+                write_output(output, req, &cookie)?
+            };
         }
         Ok(Outcome::ContinueNeeded)
     });
@@ -448,12 +496,15 @@ unsafe fn sasl_step(
 /// SEC_I_CONTINUE_NEEDED (its token, or an empty one to send as the response to the server's
 /// last token); the next call takes the server cookie and returns the client cookie with
 /// SEC_E_OK. ISC_REQ_INTEGRITY is always passed to Kerberos there (RFC 4752 §3.1); the layer
-/// chosen follows fContextReq (confidentiality, integrity, none) and pfContextAttr's
-/// CONFIDENTIALITY / INTEGRITY bits then say which was chosen. A SASL_OPTION_AUTHZ_STRING set
+/// chosen is the one fContextReq asks for (ISC_REQ_CONFIDENTIALITY, else ISC_REQ_INTEGRITY,
+/// else none) and pfContextAttr's CONFIDENTIALITY / INTEGRITY bits then say so; DIGEST-MD5
+/// likewise takes auth-conf / auth-int (ISC_REQ_REPLAY_DETECT or SEQUENCE_DETECT alone prefer
+/// auth-int and settle for auth). A SASL_OPTION_AUTHZ_STRING set
 /// on the context goes out as the authorization identity (DIGEST-MD5's authzid, GSSAPI's
 /// client cookie) unless SASL_OPTION_AUTHZ_PROCESSING is Sasl_AuthZIDForbidden. Errors
 /// besides the package's: a server cookie that does not decrypt or is malformed →
-/// SEC_E_INVALID_TOKEN; no offered layer the caller asked for → SEC_E_ALGORITHM_MISMATCH.
+/// SEC_E_INVALID_TOKEN; no offered layer the caller asked for (e.g. only "none", or DIGEST-MD5
+/// qop auth, offered to a caller asking for confidentiality) → SEC_E_ALGORITHM_MISMATCH.
 #[no_mangle]
 pub unsafe extern "system" fn SaslInitializeSecurityContextW(
     phCredential: PCredHandle,
@@ -556,9 +607,12 @@ pub unsafe extern "system" fn SaslInitializeSecurityContextA(
 /// that completes the Kerberos handshake returns SEC_I_CONTINUE_NEEDED with the
 /// AP-REP (the next call, with the client's empty response, returns the server cookie) or,
 /// without an AP-REP, with the server cookie at once; the call with the client cookie returns
-/// SEC_E_OK. The server offers "none" and the layers up to the one fContextReq asks for
-/// (ASC_REQ_CONFIDENTIALITY, ASC_REQ_INTEGRITY) that the context supports, with
-/// SASL_OPTION_RECV_SIZE as its size. Errors besides the package's: a client cookie that does
+/// SEC_E_OK. The layer fContextReq asks for (ASC_REQ_CONFIDENTIALITY, else ASC_REQ_INTEGRITY,
+/// else none) is required: the server cookie offers that layer alone, with
+/// SASL_OPTION_RECV_SIZE as its size (0 for none), and the Kerberos context lacking it →
+/// SEC_E_ALGORITHM_MISMATCH; DIGEST-MD5's challenge likewise offers only auth-conf
+/// (ASC_REQ_CONFIDENTIALITY) or auth-int (ASC_REQ_INTEGRITY), and a response choosing another
+/// qop or an unoffered cipher → SEC_E_ALGORITHM_MISMATCH. Errors besides the package's: a client cookie that does
 /// not decrypt or is shorter than 4 octets → SEC_E_INVALID_TOKEN; a layer not offered, or an
 /// authorization identity while SASL_OPTION_AUTHZ_PROCESSING is Sasl_AuthZIDForbidden →
 /// SEC_E_ALGORITHM_MISMATCH (DIGEST-MD5: an authzid other than the user name is refused with

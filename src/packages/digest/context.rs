@@ -10,7 +10,12 @@
 //!   ASC(digest-response)     → rspauth=…, SEC_E_OK (wrong password: SEC_E_LOGON_DENIED)
 //!   ISC(rspauth=…)           → SEC_E_OK, empty token (wrong rspauth: SEC_E_MUTUAL_AUTH_FAILED)
 //! qop follows the context requirements: auth by default, auth-int with *_REQ_INTEGRITY (or
-//! replay / sequence detect), auth-conf with *_REQ_CONFIDENTIALITY.
+//! replay / sequence detect), auth-conf with *_REQ_CONFIDENTIALITY. *_REQ_CONFIDENTIALITY and
+//! *_REQ_INTEGRITY are requirements: a client takes the wanted qop or, asked only for replay /
+//! sequence detection, falls back to auth; no acceptable qop (and cipher) offered →
+//! SEC_E_ALGORITHM_MISMATCH. A server offers only the qops it accepts (auth-conf alone with
+//! ASC_REQ_CONFIDENTIALITY, auth-int alone with ASC_REQ_INTEGRITY) and refuses a response
+//! choosing another qop or cipher with SEC_E_ALGORITHM_MISMATCH.
 
 use super::accounts::Account;
 use super::http;
@@ -170,6 +175,23 @@ fn wanted_qop(req: u32, client: bool) -> Qop {
     }
 }
 
+/// The least qop a side accepts: the layer *_REQ_CONFIDENTIALITY or *_REQ_INTEGRITY asks for
+/// (replay / sequence detection alone only make auth-int preferred, see [`wanted_qop`]).
+fn required_qop(req: u32, client: bool) -> Qop {
+    let integ = if client {
+        ISC_REQ_INTEGRITY
+    } else {
+        ASC_REQ_INTEGRITY
+    };
+    if req & ISC_REQ_CONFIDENTIALITY != 0 {
+        Qop::AuthConf
+    } else if req & integ != 0 {
+        Qop::AuthInt
+    } else {
+        Qop::Auth
+    }
+}
+
 /// *_RET_* for an established qop (the ISC and ASC bits for these coincide except
 /// integrity).
 fn ret_flags(qop: Qop, client: bool, allocated: bool, mutual: bool) -> u32 {
@@ -235,23 +257,27 @@ impl DigestContext {
         let acct: &Account = self.creds.client.as_ref().ok_or(Error::NoCredentials)?;
         let ch = Challenge::parse(chal)?;
         let want = wanted_qop(step.req_flags, true);
-        let mut qop = [Qop::AuthConf, Qop::AuthInt, Qop::Auth]
+        let need = required_qop(step.req_flags, true);
+        let common_cipher = Cipher::PREFERENCE
             .into_iter()
-            .find(|q| *q <= want && ch.qops.contains(q))
-            .ok_or(Error::QopNotSupported)?;
-        let mut cipher = None;
-        if qop == Qop::AuthConf {
-            cipher = Cipher::PREFERENCE
-                .into_iter()
-                .find(|c| ch.ciphers.contains(c));
-            if cipher.is_none() {
-                qop = if ch.qops.contains(&Qop::AuthInt) {
-                    Qop::AuthInt
-                } else {
-                    Qop::Auth
-                };
-            }
-        }
+            .find(|c| ch.ciphers.contains(c));
+        // The strongest offered qop between the required and the wanted one (auth-conf only
+        // with a cipher in common); none → SEC_E_ALGORITHM_MISMATCH ("no offered layer the
+        // caller asked for").
+        let qop = [Qop::AuthConf, Qop::AuthInt, Qop::Auth]
+            .into_iter()
+            .find(|q| {
+                *q <= want
+                    && *q >= need
+                    && ch.qops.contains(q)
+                    && (*q != Qop::AuthConf || common_cipher.is_some())
+            })
+            .ok_or(Error::AlgorithmMismatch)?;
+        let cipher = if qop == Qop::AuthConf {
+            common_cipher
+        } else {
+            None
+        };
         let realm = if !acct.realm.is_empty() {
             acct.realm.clone()
         } else {
@@ -299,14 +325,14 @@ impl DigestContext {
 
     /// Server: digest-challenge out.
     fn challenge(&self, step: &mut Step<'_, '_>) -> SecResult<(State, u32)> {
+        // Only the qops this server accepts: from the required one up to the wanted one
+        // (ASC_REQ_CONFIDENTIALITY: auth-conf alone).
         let want = wanted_qop(step.req_flags, false);
-        let mut qops = vec![Qop::Auth];
-        if want >= Qop::AuthInt {
-            qops.push(Qop::AuthInt);
-        }
-        if want >= Qop::AuthConf {
-            qops.push(Qop::AuthConf);
-        }
+        let need = required_qop(step.req_flags, false);
+        let qops: Vec<Qop> = [Qop::Auth, Qop::AuthInt, Qop::AuthConf]
+            .into_iter()
+            .filter(|q| *q >= need && *q <= want)
+            .collect();
         let ch = Challenge {
             realms: vec![self.creds.server_realm()],
             nonce: random_token()?,
@@ -341,11 +367,14 @@ impl DigestContext {
         authz_processed: bool,
     ) -> SecResult<(Established, u32)> {
         let r = Response::parse(tok)?;
-        if r.nonce != ch.nonce || r.nc != 1 || !ch.qops.contains(&r.qop) {
+        if r.nonce != ch.nonce || r.nc != 1 {
             return Err(Error::InvalidToken);
         }
-        if r.qop == Qop::AuthConf && !r.cipher.is_some_and(|c| ch.ciphers.contains(&c)) {
-            return Err(Error::InvalidToken);
+        // A qop or cipher the challenge did not offer (below what this server requires).
+        if !ch.qops.contains(&r.qop)
+            || (r.qop == Qop::AuthConf && !r.cipher.is_some_and(|c| ch.ciphers.contains(&c)))
+        {
+            return Err(Error::AlgorithmMismatch);
         }
         let acct = self
             .creds

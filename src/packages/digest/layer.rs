@@ -16,7 +16,7 @@
 use super::sasl::{md5, Cipher, Qop};
 use crate::buffers::SecBuffers;
 use crate::ffi::consts::{
-    SECBUFFER_DATA, SECBUFFER_PADDING, SECBUFFER_TOKEN, SECQOP_WRAP_NO_ENCRYPT,
+    SECBUFFER_DATA, SECBUFFER_PADDING, SECBUFFER_STREAM, SECBUFFER_TOKEN, SECQOP_WRAP_NO_ENCRYPT,
 };
 use crate::status::{Error, SecResult};
 use des::cipher::{generic_array::GenericArray, BlockDecrypt, BlockEncrypt, KeyInit};
@@ -218,10 +218,13 @@ pub struct Layer {
     cipher: Option<Cipher>,
 }
 
-/// Where a message lies: the DATA buffer and the optional trailer buffer after it.
+/// Where a message lies: the DATA buffer (or, received, the STREAM buffer) and the optional
+/// trailer buffer after it.
 struct Shape {
     data: usize,
     sig: Option<usize>,
+    /// STREAM form (DecryptMessage only): the DATA buffer to point at the plaintext, if any.
+    out: Option<usize>,
 }
 
 fn shape(msg: &SecBuffers<'_>) -> SecResult<Shape> {
@@ -230,7 +233,34 @@ fn shape(msg: &SecBuffers<'_>) -> SecResult<Shape> {
         .find(SECBUFFER_PADDING)
         .or_else(|| msg.nth(SECBUFFER_DATA, 1))
         .or_else(|| msg.find(SECBUFFER_TOKEN));
-    Ok(Shape { data, sig })
+    Ok(Shape {
+        data,
+        sig,
+        out: None,
+    })
+}
+
+/// DecryptMessage's shapes: `[STREAM]` or `[STREAM, DATA]` (the whole token in STREAM, DATA an
+/// output), else those of [`shape`].
+fn received_shape(msg: &SecBuffers<'_>) -> SecResult<Shape> {
+    match msg.find(SECBUFFER_STREAM) {
+        Some(stream) => Ok(Shape {
+            data: stream,
+            sig: None,
+            out: msg.find(SECBUFFER_DATA),
+        }),
+        None => shape(msg),
+    }
+}
+
+/// A verified message of `plen` plaintext bytes at the start of `s.data`: DATA's cbBuffer
+/// becomes `plen`, or, in the STREAM form, the DATA buffer points at them (STREAM unchanged),
+/// or without a DATA buffer STREAM's cbBuffer becomes `plen`.
+fn place_plaintext(msg: &mut SecBuffers<'_>, s: &Shape, plen: usize) -> SecResult<()> {
+    match s.out {
+        Some(out) => msg.point_into(out, SECBUFFER_DATA, s.data, 0, plen),
+        None => msg.set_size(s.data, plen),
+    }
 }
 
 /// Copies logical bytes `[off, off + out.len())` of DATA ‖ SIG into `out`.
@@ -316,7 +346,10 @@ impl Layer {
 
     fn check_args(&self, qop: u32, seq_no: u32) -> SecResult<bool> {
         // EncryptMessage (General): with Digest fQOP and MessageSeqNo must be zero (the package
-        // numbers messages itself); WDIGEST_WRAP_NO_ENCRYPT asks for integrity only.
+        // numbers messages itself). SECQOP_WRAP_NO_ENCRYPT only where every message is MAC-only
+        // anyway (auth-int): on an auth-conf context a MAC-only message is one the peer cannot
+        // tell apart from a sealed one ("When using the Digest SSP, this parameter must be set
+        // to zero", EncryptMessage (Digest)).
         if seq_no != 0 {
             return Err(Error::OutOfSequence);
         }
@@ -325,14 +358,14 @@ impl Layer {
         }
         match qop {
             0 => Ok(self.qop == Qop::AuthConf),
-            SECQOP_WRAP_NO_ENCRYPT => Ok(false),
+            SECQOP_WRAP_NO_ENCRYPT if self.qop == Qop::AuthInt => Ok(false),
             _ => Err(Error::QopNotSupported),
         }
     }
 
     /// EncryptMessage (fQOP 0: encrypted with auth-conf, MAC only with auth-int).
-    /// Errors: fQOP other than 0 / WDIGEST_WRAP_NO_ENCRYPT or an auth-only context →
-    /// SEC_E_QOP_NOT_SUPPORTED; MessageSeqNo ≠ 0 → SEC_E_OUT_OF_SEQUENCE; no DATA or no
+    /// Errors: fQOP other than 0 (or SECQOP_WRAP_NO_ENCRYPT on an auth-int context), or an
+    /// auth-only context → SEC_E_QOP_NOT_SUPPORTED, nothing consumed; MessageSeqNo ≠ 0 → SEC_E_OUT_OF_SEQUENCE; no DATA or no
     /// PADDING/second DATA → SEC_E_INVALID_TOKEN; trailer buffer too small →
     /// SEC_E_BUFFER_TOO_SMALL.
     pub fn seal(&self, qop: u32, msg: &mut SecBuffers<'_>, seq_no: u32) -> SecResult<()> {
@@ -409,17 +442,22 @@ impl Layer {
     }
 
     /// DecryptMessage: returns pfQOP (0 for a decrypted message, SECQOP_WRAP_NO_ENCRYPT for an
-    /// integrity-only one). Errors: a wrong message type or MAC → SEC_E_MESSAGE_ALTERED; a
+    /// integrity-only one). Shapes: `[DATA, PADDING or second DATA or TOKEN]` (DATA's cbBuffer
+    /// becomes the plaintext length), one DATA holding the whole token (the same), or the whole
+    /// token in a SECBUFFER_STREAM, decrypted in place, with an optional DATA buffer then pointed
+    /// at the plaintext (the start of STREAM; without one STREAM's cbBuffer becomes the
+    /// plaintext length). Errors: a wrong message type or MAC → SEC_E_MESSAGE_ALTERED; a
     /// sequence number other than the next expected → SEC_E_OUT_OF_SEQUENCE; too short or
     /// misaligned → SEC_E_INVALID_TOKEN; auth-only context → SEC_E_QOP_NOT_SUPPORTED.
     pub fn unseal(&self, msg: &mut SecBuffers<'_>, seq_no: u32) -> SecResult<u32> {
         if seq_no != 0 {
             return Err(Error::OutOfSequence);
         }
+        let s = received_shape(msg)?;
         match self.qop {
             Qop::Auth => Err(Error::QopNotSupported),
-            Qop::AuthInt => self.check(msg, false).map(|()| SECQOP_WRAP_NO_ENCRYPT),
-            Qop::AuthConf => self.check(msg, true).map(|()| 0),
+            Qop::AuthInt => self.check(msg, &s, false).map(|()| SECQOP_WRAP_NO_ENCRYPT),
+            Qop::AuthConf => self.check(msg, &s, true).map(|()| 0),
         }
     }
 
@@ -431,11 +469,11 @@ impl Layer {
         if self.qop == Qop::Auth {
             return Err(Error::QopNotSupported);
         }
-        self.check(msg, false).map(|()| 0)
+        let s = shape(msg)?;
+        self.check(msg, &s, false).map(|()| 0)
     }
 
-    fn check(&self, msg: &mut SecBuffers<'_>, decrypt: bool) -> SecResult<()> {
-        let s = shape(msg)?;
+    fn check(&self, msg: &mut SecBuffers<'_>, s: &Shape, decrypt: bool) -> SecResult<()> {
         if s.sig == Some(s.data) {
             return Err(Error::InvalidToken);
         }
@@ -445,7 +483,7 @@ impl Layer {
             return Err(Error::InvalidToken);
         }
         let mut tail = [0u8; 6];
-        read_logical(msg, &s, total - 6, &mut tail)?;
+        read_logical(msg, s, total - 6, &mut tail)?;
         if tail[..2] != [0, 1] {
             return Err(Error::MessageAltered);
         }
@@ -461,12 +499,12 @@ impl Layer {
                 return Err(Error::InvalidToken);
             }
             let mut got = [0u8; MAC_LEN];
-            read_logical(msg, &s, plen, &mut got)?;
+            read_logical(msg, s, plen, &mut got)?;
             let want = d.mac(seq, &msg.bytes(s.data)?[..plen]);
             if !bool::from(want.ct_eq(&got)) {
                 return Err(Error::MessageAltered);
             }
-            msg.set_size(s.data, plen)?;
+            place_plaintext(msg, s, plen)?;
             d.seq = seq.wrapping_add(1);
             return Ok(());
         }
@@ -479,14 +517,14 @@ impl Layer {
             return Err(Error::InvalidToken);
         }
         let mark = c.mark();
-        crypt_logical(c, msg, &s, end, false)?;
+        crypt_logical(c, msg, s, end, false)?;
         let verdict = (|| -> SecResult<usize> {
             let pad = if block == 0 {
                 0
             } else {
                 let mut p = [0u8; 1];
                 let last = end.checked_sub(MAC_LEN + 1).ok_or(Error::MessageAltered)?;
-                read_logical(msg, &s, last, &mut p)?;
+                read_logical(msg, s, last, &mut p)?;
                 let pad = p[0] as usize;
                 // RFC 2831 §2.4: 1..=block padding bytes, each equal to the count; a count
                 // reaching before the message's start is a forgery (found by the fuzz smoke).
@@ -494,7 +532,7 @@ impl Layer {
                     return Err(Error::MessageAltered);
                 }
                 let mut pads = [0u8; 8];
-                read_logical(msg, &s, end - MAC_LEN - pad, &mut pads[..pad])?;
+                read_logical(msg, s, end - MAC_LEN - pad, &mut pads[..pad])?;
                 if pads[..pad].iter().any(|&x| x as usize != pad) {
                     return Err(Error::MessageAltered);
                 }
@@ -507,7 +545,7 @@ impl Layer {
                 return Err(Error::InvalidToken);
             }
             let mut got = [0u8; MAC_LEN];
-            read_logical(msg, &s, end - MAC_LEN, &mut got)?;
+            read_logical(msg, s, end - MAC_LEN, &mut got)?;
             let want = d.mac(seq, &msg.bytes(s.data)?[..plen]);
             if !bool::from(want.ct_eq(&got)) {
                 return Err(Error::MessageAltered);
@@ -517,14 +555,14 @@ impl Layer {
         let c = d.crypt.as_mut().ok_or(Error::InternalError)?;
         match verdict {
             Ok(plen) => {
-                msg.set_size(s.data, plen)?;
+                place_plaintext(msg, s, plen)?;
                 d.seq = seq.wrapping_add(1);
                 Ok(())
             }
             Err(e) => {
                 // Put the caller's ciphertext back and the cipher where it was.
                 c.reset(mark);
-                crypt_logical(c, msg, &s, end, true)?;
+                crypt_logical(c, msg, s, end, true)?;
                 c.reset(mark);
                 Err(e)
             }

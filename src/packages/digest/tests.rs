@@ -141,6 +141,80 @@ fn auth_only_has_no_layer() {
     ));
 }
 
+/// Issue #16: *_REQ_CONFIDENTIALITY / *_REQ_INTEGRITY are enforced. Client: no offered qop it
+/// asked for → SEC_E_ALGORITHM_MISMATCH (it used to settle for auth with SEC_E_OK). Server:
+/// the challenge offers only what it requires, and a response choosing less is refused.
+#[test]
+fn requested_layer_is_enforced() {
+    let new_pair = || {
+        (
+            creds(ident("alice", "EXAMPLE", "Secret-1"), SECPKG_CRED_OUTBOUND)
+                .new_client_context()
+                .unwrap(),
+            creds(ident("alice", "EXAMPLE", "Secret-1"), SECPKG_CRED_INBOUND)
+                .new_server_context()
+                .unwrap(),
+        )
+    };
+    let qops_of = |chal: &[u8]| {
+        let c = String::from_utf8_lossy(chal).to_string();
+        let i = c.find("qop=\"").unwrap() + 5;
+        c[i..i + c[i..].find('"').unwrap()].to_string()
+    };
+    // Client side: server offering only auth.
+    for (isc, want) in [
+        (CONF, Err(Error::AlgorithmMismatch)),
+        (ISC_REQ_CONFIDENTIALITY, Err(Error::AlgorithmMismatch)),
+        (ISC_REQ_INTEGRITY, Err(Error::AlgorithmMismatch)),
+        // Replay / sequence detection alone only prefer auth-int.
+        (
+            ISC_REQ_REPLAY_DETECT | ISC_REQ_SEQUENCE_DETECT,
+            Ok(Outcome::ContinueNeeded),
+        ),
+        (0, Ok(Outcome::ContinueNeeded)),
+    ] {
+        let (c, s) = new_pair();
+        let (_, chal, _) = step(&*s, false, 0, None, &[], &[]);
+        assert_eq!(qops_of(&chal), "auth");
+        let (r, _, _) = step(&*c, true, isc, Some("ldap/h"), &chal, &[]);
+        assert_eq!(r, want, "ISC 0x{isc:x} against qop=auth");
+    }
+    // auth-conf asked, auth-int and auth-conf offered but no cipher in common.
+    let (c, s) = new_pair();
+    let (_, chal, _) = step(&*s, false, ASC_REQ_REPLAY_DETECT, None, &[], &[]);
+    assert_eq!(qops_of(&chal), "auth,auth-int");
+    let chal = String::from_utf8(chal)
+        .unwrap()
+        .replace("qop=\"auth,auth-int\"", "qop=\"auth-int,auth-conf\"");
+    let (r, _, _) = step(&*c, true, CONF, Some("ldap/h"), chal.as_bytes(), &[]);
+    assert_eq!(r, Err(Error::AlgorithmMismatch));
+    // Server side: ASC_REQ_CONFIDENTIALITY offers auth-conf alone (ASC_REQ_INTEGRITY auth-int
+    // alone); a client asking for nothing finds nothing it takes.
+    for (asc, offered) in [
+        (ASC_REQ_CONFIDENTIALITY, "auth-conf"),
+        (ASC_REQ_INTEGRITY, "auth-int"),
+    ] {
+        let (c, s) = new_pair();
+        let (_, chal, _) = step(&*s, false, asc, None, &[], &[]);
+        assert_eq!(qops_of(&chal), offered);
+        let (r, _, _) = step(&*c, true, 0, Some("ldap/h"), &chal, &[]);
+        assert_eq!(r, Err(Error::AlgorithmMismatch), "ASC 0x{asc:x}");
+        // A response choosing auth anyway (the challenge edited to offer it) is refused.
+        let (c, _) = new_pair();
+        let edited = String::from_utf8(chal.clone())
+            .unwrap()
+            .replace(&format!("qop=\"{offered}\""), "qop=\"auth\"");
+        let (r, resp, _) = step(&*c, true, 0, Some("ldap/h"), edited.as_bytes(), &[]);
+        assert_eq!(r, Ok(Outcome::ContinueNeeded));
+        let (r, _, _) = step(&*s, false, asc, None, &resp, &[]);
+        assert_eq!(
+            r,
+            Err(Error::AlgorithmMismatch),
+            "ASC 0x{asc:x}: qop=auth refused"
+        );
+    }
+}
+
 #[test]
 fn wrong_password_is_logon_denied() {
     assert_eq!(handshake(0, 0, "wrong").err(), Some(Error::LogonDenied));
@@ -196,6 +270,11 @@ fn auth_int_round_trip_and_rules() {
     // The failed calls consumed no sequence number.
     let mut t = seal(&*c, b"after", 0).unwrap();
     assert_eq!(unseal(&*s, &mut t), Ok(SECQOP_WRAP_NO_ENCRYPT));
+    // auth-int keeps accepting SECQOP_WRAP_NO_ENCRYPT (its messages are MAC-only anyway).
+    let mut t = seal(&*c, b"no-encrypt", SECQOP_WRAP_NO_ENCRYPT).unwrap();
+    assert_eq!(&t[..10], b"no-encrypt");
+    assert_eq!(unseal(&*s, &mut t), Ok(SECQOP_WRAP_NO_ENCRYPT));
+    stream_forms(&*c, &*s, SECQOP_WRAP_NO_ENCRYPT, "auth-int");
     // MakeSignature / VerifySignature share the numbering.
     let mut d = *b"signed";
     let mut tokb = [0u8; 16];
@@ -217,6 +296,60 @@ fn auth_int_round_trip_and_rules() {
     )
     .unwrap();
     assert_eq!(r, Ok(0));
+}
+
+/// DecryptMessage's STREAM form: the whole token in STREAM, decrypted in place; with a DATA
+/// buffer, DATA points at the plaintext (the start of STREAM, whose cbBuffer stays); without
+/// one, STREAM's cbBuffer becomes the plaintext length. A tampered token: refused, STREAM
+/// holds the token again, and the genuine one then opens.
+fn stream_forms(c: &dyn Context, s: &dyn Context, want_qop: u32, what: &str) {
+    for with_data in [false, true] {
+        for len in [0usize, 1, 9, 100] {
+            let msg: Vec<u8> = (0..len).map(|i| (i * 7) as u8).collect();
+            let t = seal(c, &msg, 0).unwrap();
+            let mut st = t.clone();
+            let k = st.len() - 7;
+            st[k] ^= 0x10;
+            let tampered = st.clone();
+            let mut empty = [0u8; 0];
+            let run = |st: &mut [u8], empty: &mut [u8]| {
+                let base = st.as_ptr() as usize;
+                let mut parts: Vec<(u32, &mut [u8])> = vec![(SECBUFFER_STREAM, st)];
+                if with_data {
+                    parts.push((SECBUFFER_DATA, empty));
+                }
+                SecBuffers::with_parts(&mut parts, |m| {
+                    s.unseal(m, 0).map(|u| {
+                        // Offset of DATA into STREAM (an empty view has no address).
+                        let data = m.find(SECBUFFER_DATA).map(|i| match m.size(i) {
+                            0 => (0, 0),
+                            n => (m.bytes(i).unwrap().as_ptr() as usize - base, n),
+                        });
+                        (u.qop, m.size(0), data)
+                    })
+                })
+                .unwrap()
+            };
+            assert_eq!(
+                run(&mut st, &mut empty),
+                Err(Error::MessageAltered),
+                "{what} {len} {with_data}"
+            );
+            assert_eq!(st, tampered, "{what}: the caller's token restored");
+            st = t.clone();
+            let r = run(&mut st, &mut empty);
+            let want = if with_data {
+                (want_qop, t.len(), Some((0, len)))
+            } else {
+                (want_qop, len, None)
+            };
+            assert_eq!(r, Ok(want), "{what} {len} {with_data}");
+            assert_eq!(&st[..len], &msg[..], "{what} {len} {with_data}");
+            // Replayed: out of sequence.
+            let mut again = t.clone();
+            assert_eq!(run(&mut again, &mut empty), Err(Error::OutOfSequence));
+        }
+    }
 }
 
 fn conf_with(cipher: Cipher) {
@@ -289,6 +422,17 @@ fn conf_with(cipher: Cipher) {
     .unwrap();
     assert_eq!(r, Ok((0, msg.len())));
     assert_eq!(d, msg);
+    // Issue #16: SECQOP_WRAP_NO_ENCRYPT on auth-conf → SEC_E_QOP_NOT_SUPPORTED, nothing
+    // consumed (it used to make a MAC-only message the peer refused as altered).
+    assert_eq!(
+        seal(&*c, b"mac only?", SECQOP_WRAP_NO_ENCRYPT),
+        Err(Error::QopNotSupported)
+    );
+    let mut t = seal(&*c, b"after the refusal", 0).unwrap();
+    assert_eq!(unseal(&*s, &mut t), Ok(0));
+    assert_eq!(t, b"after the refusal");
+    // Issue #16: the STREAM form, [STREAM] and [STREAM, DATA(empty)].
+    stream_forms(&*c, &*s, 0, &format!("{cipher:?}"));
     match c.query_attribute(SECPKG_ATTR_SIZES).unwrap() {
         Attribute::Sizes {
             max_token,

@@ -21,9 +21,11 @@
 //!
 //! Where Windows' documents are silent, these choices (as the WDigest package's qop):
 //! - the layer wanted is confidentiality with `*_REQ_CONFIDENTIALITY`, else integrity with
-//!   `*_REQ_INTEGRITY`, else none; the server offers "none" and every layer up to the one wanted
-//!   that the Kerberos context supports; the client takes the strongest offered layer up to
-//!   the one wanted, none being acceptable → SEC_E_ALGORITHM_MISMATCH;
+//!   `*_REQ_INTEGRITY`, else none, and it is a requirement: the server offers that layer alone
+//!   (its cookie is what it accepts; the Kerberos context lacking it → SEC_E_ALGORITHM_MISMATCH)
+//!   and refuses any other choice; the client takes that layer, and a server cookie not
+//!   offering it (say only "none" to a client asking for confidentiality) →
+//!   SEC_E_ALGORITHM_MISMATCH;
 //! - the client sends 4 alone for confidentiality (RFC 4752; Cyrus' server, the peer tested
 //!   here, reads 6 as integrity when it offered integrity). Older Active Directory servers
 //!   wanted 6 (integrity and confidentiality bits: Cyrus SASL 2.1.28 `plugins/gssapi.c`, option
@@ -268,13 +270,10 @@ impl GssapiLayer {
 
     /// Server, after the client's empty answer to the AP-REP: the server cookie.
     pub fn server_cookie(&mut self, ctx: &dyn Context, settings: &Settings) -> SecResult<Vec<u8>> {
-        let want = wanted(self.req, false);
-        let avail = available(self.base_flags, false);
-        let mut mask = LAYER_NONE;
-        for l in [LAYER_INTEGRITY, LAYER_CONFIDENTIALITY] {
-            if l <= want && avail & l != 0 {
-                mask |= l;
-            }
+        // The required layer alone: a client cannot then settle for less.
+        let mask = wanted(self.req, false);
+        if available(self.base_flags, false) & mask == 0 {
+            return Err(Error::AlgorithmMismatch);
         }
         let max = if mask == LAYER_NONE {
             0
@@ -305,12 +304,11 @@ impl GssapiLayer {
             {
                 return Err(Error::InvalidToken);
             }
-            let want = wanted(self.req, true);
-            let avail = available(self.base_flags, true);
-            let choice = [LAYER_CONFIDENTIALITY, LAYER_INTEGRITY, LAYER_NONE]
-                .into_iter()
-                .find(|&l| l <= want && mask & l != 0 && avail & l != 0)
-                .ok_or(Error::AlgorithmMismatch)?;
+            // The layer asked for, or nothing: "no offered layer the caller asked for".
+            let choice = wanted(self.req, true);
+            if mask & choice == 0 || available(self.base_flags, true) & choice == 0 {
+                return Err(Error::AlgorithmMismatch);
+            }
             let own = if choice == LAYER_NONE {
                 0
             } else {

@@ -162,6 +162,24 @@ static void check_cyrus_ssf(const char *label, sasl_conn_t *conn, int layer) {
   if (layer == 4) printf("  %s: Cyrus SSF %d\n", label, v);
 }
 
+/* SEND_SIZE is Cyrus' maxbufsize minus the wrap overhead (0 with no layer), and Cyrus' maxoutbuf
+   is below our RECV_SIZE (with a layer). Returns SEND_SIZE; *maxout_out gets Cyrus' maxoutbuf. */
+static ULONG check_sizes(const char *label, sasl_conn_t *conn, CtxtHandle *ctx, int layer, unsigned cyrus_maxbuf,
+                         ULONG our_recv, const unsigned **maxout_out) {
+  ULONG send = get_ulong_option(ctx, SASL_OPTION_SEND_SIZE);
+  ULONG want_send = layer == 1 ? 0 : cyrus_maxbuf - sizes_overhead(ctx);
+  CHECK(send == want_send, "%s: SEND_SIZE %u, want %u", label, (unsigned)send, (unsigned)want_send);
+  const unsigned *maxout = NULL;
+  if (layer > 1) {
+    sasl_getprop(conn, SASL_MAXOUTBUF, (const void **)&maxout);
+    ULONG recv = our_recv ? our_recv : 0xFFFF; /* RECV_SIZE's default, 0x0FFFF */
+    CHECK(maxout && *maxout > 0 && *maxout < recv, "%s: Cyrus maxoutbuf %u below our RECV_SIZE %u", label,
+          maxout ? *maxout : 0, (unsigned)recv);
+  }
+  if (maxout_out) *maxout_out = maxout;
+  return send;
+}
+
 /* C: our client, Cyrus server. cyrus_maxbuf: the server's maxbufsize; our_recv: RECV_SIZE set
    before the cookie (0: default). */
 static void gss_our_client(const struct gss_mode *m, int mutual, const char *authz, unsigned cyrus_maxbuf,
@@ -210,15 +228,9 @@ static void gss_our_client(const struct gss_mode *m, int mutual, const char *aut
   const char *want_user = authz ? authz : USER;
   CHECK(user && !strncmp(user, want_user, strlen(want_user)), "%s: Cyrus user %s", label, user ? user : "-");
   /* SEND_SIZE: Cyrus' maxbufsize minus the wrap overhead (0 with no layer); RECV_SIZE as set. */
-  ULONG send = get_ulong_option(&ctx, SASL_OPTION_SEND_SIZE);
-  ULONG want_send = m->layer == 1 ? 0 : cyrus_maxbuf - sizes_overhead(&ctx);
-  CHECK(send == want_send, "%s: SEND_SIZE %u, want %u", label, (unsigned)send, (unsigned)want_send);
+  const unsigned *maxout = NULL;
+  ULONG send = check_sizes(label, conn, &ctx, m->layer, cyrus_maxbuf, our_recv, &maxout);
   if (m->layer > 1) {
-    const unsigned *maxout = NULL;
-    sasl_getprop(conn, SASL_MAXOUTBUF, (const void **)&maxout);
-    ULONG recv = our_recv ? our_recv : 0xFFFF; /* RECV_SIZE's default, 0x0FFFF */
-    CHECK(maxout && *maxout > 0 && *maxout < recv, "%s: Cyrus maxoutbuf %u below our RECV_SIZE %u", label,
-          maxout ? *maxout : 0, (unsigned)recv);
     if (our_recv && maxout) {
       /* Cyrus' largest message fits our RECV_SIZE once wrapped. */
       unsigned n = *maxout;
@@ -313,16 +325,7 @@ static void gss_cyrus_client(const struct gss_mode *m, const char *authz, unsign
   ULONG need = 0;
   CHECK_STATUS(SaslGetContextOption(&ctx, SASL_OPTION_AUTHZ_STRING, got, sizeof got - 1, &need), SEC_E_OK);
   CHECK(authz ? need == strlen(authz) && !strcmp(got, authz) : need == 0, "%s: authzid seen \"%s\"", label, got);
-  ULONG send = get_ulong_option(&ctx, SASL_OPTION_SEND_SIZE);
-  ULONG want_send = m->layer == 1 ? 0 : cyrus_maxbuf - sizes_overhead(&ctx);
-  CHECK(send == want_send, "%s: SEND_SIZE %u, want %u", label, (unsigned)send, (unsigned)want_send);
-  if (m->layer > 1) {
-    const unsigned *maxout = NULL;
-    sasl_getprop(conn, SASL_MAXOUTBUF, (const void **)&maxout);
-    ULONG recv = our_recv ? our_recv : 0xFFFF; /* RECV_SIZE's default, 0x0FFFF */
-    CHECK(maxout && *maxout > 0 && *maxout < recv, "%s: Cyrus maxoutbuf %u below our RECV_SIZE %u", label,
-          maxout ? *maxout : 0, (unsigned)recv);
-  }
+  check_sizes(label, conn, &ctx, m->layer, cyrus_maxbuf, our_recv, NULL);
   gss_messages(label, conn, &ctx, m->layer);
 done:
   g_authz = "";

@@ -158,14 +158,10 @@ fn write_output(step: &mut Step<'_, '_>, msg: &[u8]) -> SecResult<bool> {
     Ok(out.allocate())
 }
 
-/// The qop a side wants from its requirement flags (ISC_REQ_* and ASC_REQ_* share the
-/// confidentiality bit 0x10; integrity is 0x10000 for ISC, 0x20000 for ASC).
-fn wanted_qop(req: u32, client: bool) -> Qop {
-    let integ = if client {
-        ISC_REQ_INTEGRITY | ISC_REQ_REPLAY_DETECT | ISC_REQ_SEQUENCE_DETECT
-    } else {
-        ASC_REQ_INTEGRITY | ASC_REQ_REPLAY_DETECT | ASC_REQ_SEQUENCE_DETECT
-    };
+/// The qop for requirement flags `req` when `integ` are the bits that ask for integrity
+/// (ISC_REQ_* and ASC_REQ_* share the confidentiality bit 0x10; integrity is 0x10000 for ISC,
+/// 0x20000 for ASC).
+fn qop_for(req: u32, integ: u32) -> Qop {
     if req & ISC_REQ_CONFIDENTIALITY != 0 {
         Qop::AuthConf
     } else if req & integ != 0 {
@@ -175,21 +171,32 @@ fn wanted_qop(req: u32, client: bool) -> Qop {
     }
 }
 
+/// The qop a side wants: replay and sequence detection also make auth-int preferred.
+fn wanted_qop(req: u32, client: bool) -> Qop {
+    if client {
+        qop_for(
+            req,
+            ISC_REQ_INTEGRITY | ISC_REQ_REPLAY_DETECT | ISC_REQ_SEQUENCE_DETECT,
+        )
+    } else {
+        qop_for(
+            req,
+            ASC_REQ_INTEGRITY | ASC_REQ_REPLAY_DETECT | ASC_REQ_SEQUENCE_DETECT,
+        )
+    }
+}
+
 /// The least qop a side accepts: the layer *_REQ_CONFIDENTIALITY or *_REQ_INTEGRITY asks for
 /// (replay / sequence detection alone only make auth-int preferred, see [`wanted_qop`]).
 fn required_qop(req: u32, client: bool) -> Qop {
-    let integ = if client {
-        ISC_REQ_INTEGRITY
-    } else {
-        ASC_REQ_INTEGRITY
-    };
-    if req & ISC_REQ_CONFIDENTIALITY != 0 {
-        Qop::AuthConf
-    } else if req & integ != 0 {
-        Qop::AuthInt
-    } else {
-        Qop::Auth
-    }
+    qop_for(
+        req,
+        if client {
+            ISC_REQ_INTEGRITY
+        } else {
+            ASC_REQ_INTEGRITY
+        },
+    )
 }
 
 /// *_RET_* for an established qop (the ISC and ASC bits for these coincide except

@@ -461,6 +461,31 @@ static void authz_forbidden_client(void) {
   done(&p);
 }
 
+/* A client's SASL_OPTION_RECV_SIZE, set after a first call without input (the handle exists,
+   the response is not built yet), goes out as the response's maxbuf; the server's SEND_SIZE is
+   then that size minus the wrap overhead, and a SEND_SIZE message wraps within it. */
+static void recv_size_client(void) {
+  SEC_WINNT_AUTH_IDENTITY_A ci = ident("alice", "EXAMPLE", "Secret-1"), si = ident("alice", "EXAMPLE", "Secret-1");
+  struct pair p;
+  char t1[4096], t2[4096];
+  ULONG n1, n2, v = 4096;
+  CHECK_STATUS(AcquireCredentialsHandleA(NULL, (SEC_CHAR *)"WDigest", SECPKG_CRED_OUTBOUND, NULL, &ci, NULL, NULL,
+                                         &p.cc, NULL), SEC_E_OK);
+  CHECK_STATUS(AcquireCredentialsHandleA(NULL, (SEC_CHAR *)"WDigest", SECPKG_CRED_INBOUND, NULL, &si, NULL, NULL,
+                                         &p.sc, NULL), SEC_E_OK);
+  CHECK_STATUS(step(1, &p, 1, CONF, NULL, 0, t1, &n1), SEC_I_CONTINUE_NEEDED);
+  CHECK_STATUS(SaslSetContextOption(&p.c, SASL_OPTION_RECV_SIZE, &v, sizeof v), SEC_E_OK);
+  CHECK_STATUS(step(0, &p, 1, ASC_REQ_CONFIDENTIALITY, "", 0, t1, &n1), SEC_I_CONTINUE_NEEDED);
+  CHECK_STATUS(step(1, &p, 0, CONF, t1, n1, t2, &n2), SEC_I_CONTINUE_NEEDED);
+  CHECK(memmem(t2, n2, "maxbuf=4096", 11) != NULL, "RECV_SIZE 4096 sent as maxbuf: %.*s", (int)n2, t2);
+  CHECK_STATUS(step(0, &p, 0, ASC_REQ_CONFIDENTIALITY, t2, n2, t1, &n1), SEC_E_OK);
+  CHECK_STATUS(step(1, &p, 0, CONF, t1, n1, t2, &n2), SEC_E_OK);
+  ULONG send = opt(&p.s, SASL_OPTION_SEND_SIZE);
+  CHECK(send == 4096 - overhead(&p.s), "server SEND_SIZE %u for the client's maxbuf 4096", (unsigned)send);
+  CHECK(opt(&p.c, SASL_OPTION_SEND_SIZE) == 65536 - overhead(&p.c), "client SEND_SIZE from the server's maxbuf");
+  done(&p);
+}
+
 static void http(void) {
   SEC_WINNT_AUTH_IDENTITY_A ci = ident("bob", "", "pw"), si = ident("bob", "WEB", "pw");
   struct pair p;
@@ -548,6 +573,7 @@ int main(void) {
   authz(0);
   authz(1);
   authz_forbidden_client();
+  recv_size_client();
   http();
   CHECK_SUMMARY("digest");
 }

@@ -406,6 +406,43 @@ static void authz(void) {
   FreeCredentialsHandle(&cred);
 }
 
+/* SASL_OPTION_RECV_SIZE set on our client after a first call without input goes out as the
+   response's maxbuf: a Cyrus server (auth-int) then limits its output to it. */
+static void recv_size(void) {
+  SEC_WINNT_AUTH_IDENTITY_A id = identity(PASS);
+  CredHandle cred;
+  CtxtHandle ctx;
+  char out[4096];
+  unsigned outlen;
+  const char *sout;
+  unsigned soutlen;
+  sasl_conn_t *conn = NULL;
+  ULONG v = 4096;
+  CHECK_STATUS(AcquireCredentialsHandleA(NULL, (SEC_CHAR *)"WDigest", SECPKG_CRED_OUTBOUND, NULL, &id, NULL, NULL,
+                                         &cred, NULL), SEC_E_OK);
+  CHECK(sasl_server_new("ldap", HOST, REALM, NULL, NULL, g_server_cbs, SASL_SUCCESS_DATA, &conn) == SASL_OK, "new");
+  set_ssf(conn, 1, 1);
+  CHECK_STATUS(sspi_step(1, &cred, &ctx, 1, ISC_REQ_INTEGRITY, NULL, 0, out, &outlen), SEC_I_CONTINUE_NEEDED);
+  CHECK_STATUS(SaslSetContextOption(&ctx, SASL_OPTION_RECV_SIZE, &v, sizeof v), SEC_E_OK);
+  CHECK(sasl_server_start(conn, "DIGEST-MD5", NULL, 0, &sout, &soutlen) == SASL_CONTINUE, "server start");
+  SecBuffer ib = {soutlen, SECBUFFER_TOKEN, (void *)sout}, ob = {4096, SECBUFFER_TOKEN, out};
+  SecBufferDesc idesc = {SECBUFFER_VERSION, 1, &ib}, od = {SECBUFFER_VERSION, 1, &ob};
+  ULONG attrs;
+  CHECK_STATUS(SaslInitializeSecurityContextA(&cred, &ctx, (SEC_CHAR *)TARGET, ISC_REQ_INTEGRITY, 0, 0, &idesc, 0,
+                                              &ctx, &od, &attrs, NULL), SEC_I_CONTINUE_NEEDED);
+  CHECK(memmem(out, ob.cbBuffer, "maxbuf=4096", 11) != NULL, "RECV_SIZE sent as maxbuf=4096");
+  int r = sasl_server_step(conn, out, ob.cbBuffer, &sout, &soutlen);
+  CHECK(r == SASL_OK, "Cyrus server accepts the response: %d %s", r, sasl_errdetail(conn));
+  const unsigned *maxout = NULL;
+  if (r == SASL_OK) sasl_getprop(conn, SASL_MAXOUTBUF, (const void **)&maxout);
+  CHECK(maxout && *maxout < 4096 && *maxout >= 4096 - 64, "Cyrus server maxoutbuf %u within our RECV_SIZE 4096",
+        maxout ? *maxout : 0);
+  if (maxout) printf("  RECV_SIZE 4096 -> Cyrus server maxoutbuf %u\n", *maxout);
+  sasl_dispose(&conn);
+  DeleteSecurityContext(&ctx);
+  FreeCredentialsHandle(&cred);
+}
+
 /* Issue #16: the layer asked for is required. Our client asking for confidentiality against a
    Cyrus server offering only qop auth → SEC_E_ALGORITHM_MISMATCH (it completed with no layer);
    our server requiring confidentiality offers auth-conf alone, so a Cyrus client that will
@@ -472,6 +509,7 @@ int main(int argc, char **argv) {
   cyrus_server(&g_modes[0], "wrong", 1);
   layer_required();
   authz();
+  recv_size();
   sasl_done();
   CHECK_SUMMARY("digest_cyrus");
 }

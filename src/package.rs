@@ -410,6 +410,10 @@ pub trait Context: Send + Sync + 'static {
     /// send) and SASL_OPTION_AUTHZ_PROCESSING (server: whether a client's authorization identity
     /// is accepted), handed to the context before each Sasl* handshake step.
     fn set_sasl_authz(&self, _authz: Option<&[u8]>, _processed: bool) {}
+    /// SaslSetContextOption's SASL_OPTION_RECV_SIZE when the application set one (None: the
+    /// package's default), handed to the context before each Sasl* handshake step: the largest
+    /// buffer this side announces it can receive (DIGEST-MD5's maxbuf).
+    fn set_sasl_recv_size(&self, _size: Option<u32>) {}
 }
 
 /// [`Context::make_mech_list_mic`]'s default: MakeSignature (QOP 0) of `ctx` over

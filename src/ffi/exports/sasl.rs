@@ -248,8 +248,8 @@ pub unsafe extern "system" fn SaslIdentifyPackageW(
     })
 }
 
-/// Hands the context's SASL authorization options (the defaults when none were set) to the
-/// package before a handshake step.
+/// Hands the context's SASL authorization options and RECV_SIZE (the defaults when none were
+/// set) to the package before a handshake step.
 unsafe fn apply_options(ctx: PCtxtHandle) {
     if ctx.is_null() {
         return;
@@ -261,6 +261,7 @@ unsafe fn apply_options(ctx: PCtxtHandle) {
     let o = options().lock().get(&key(&h)).cloned().unwrap_or_default();
     if let Ok(entry) = handles::context(&h) {
         entry.context.set_sasl_authz(o.authz(), o.processed());
+        entry.context.set_sasl_recv_size(o.recv_size);
     }
 }
 

@@ -66,6 +66,9 @@ struct Handshake {
     /// (SaslSetContextOption): a server accepts an authzid other than the user name; with
     /// Sasl_AuthZIDForbidden it is refused with SEC_E_LOGON_DENIED.
     authz_processed: bool,
+    /// SASL_OPTION_RECV_SIZE when the application set one: announced as maxbuf (RFC 2831
+    /// §2.1.1 / §2.1.2.1, at most 65536 here, at least 16) instead of the default 65536.
+    recv_size: Option<u32>,
 }
 
 struct Established {
@@ -158,6 +161,12 @@ fn write_output(step: &mut Step<'_, '_>, msg: &[u8]) -> SecResult<bool> {
     Ok(out.allocate())
 }
 
+/// The maxbuf a side announces: SASL_OPTION_RECV_SIZE when set (clamped to RFC 2831's 16 and
+/// this package's 65536), else RFC 2831's default 65536.
+fn announced_maxbuf(recv_size: Option<u32>) -> u32 {
+    recv_size.map_or(DEFAULT_MAXBUF, |n| n.clamp(16, DEFAULT_MAXBUF))
+}
+
 /// The qop for requirement flags `req` when `integ` are the bits that ask for integrity
 /// (ISC_REQ_* and ASC_REQ_* share the confidentiality bit 0x10; integrity is 0x10000 for ISC,
 /// 0x20000 for ASC).
@@ -237,6 +246,7 @@ impl DigestContext {
                 ret_flags: 0,
                 authzid: None,
                 authz_processed: true,
+                recv_size: None,
             }),
             done: OnceLock::new(),
             start: filetime_now(),
@@ -260,6 +270,7 @@ impl DigestContext {
         step: &mut Step<'_, '_>,
         chal: &[u8],
         authzid: Option<&str>,
+        maxbuf: u32,
     ) -> SecResult<(State, u32)> {
         let acct: &Account = self.creds.client.as_ref().ok_or(Error::NoCredentials)?;
         let ch = Challenge::parse(chal)?;
@@ -299,7 +310,7 @@ impl DigestContext {
             qop,
             digest_uri: step.target.unwrap_or("").to_string(),
             response: String::new(),
-            maxbuf: DEFAULT_MAXBUF,
+            maxbuf,
             utf8: ch.utf8,
             cipher,
             authzid: authzid.map(str::to_string),
@@ -546,7 +557,8 @@ impl Context for DigestContext {
             }
             State::Initial => {
                 let authzid = hs.authzid.clone();
-                let (state, ret) = self.respond(step, &tok, authzid.as_deref())?;
+                let maxbuf = announced_maxbuf(hs.recv_size);
+                let (state, ret) = self.respond(step, &tok, authzid.as_deref(), maxbuf)?;
                 step.ret_flags = ret;
                 hs.ret_flags = ret;
                 hs.state = state;
@@ -681,6 +693,10 @@ impl Context for DigestContext {
             .filter(|a| !a.is_empty())
             .map(|a| String::from_utf8_lossy(a).into_owned());
         hs.authz_processed = processed;
+    }
+
+    fn set_sasl_recv_size(&self, size: Option<u32>) {
+        self.hs.lock().recv_size = size;
     }
 
     /// The peer's maxbuf (RFC 2831 §2.1.1 / §2.1.2) minus cbBlockSize, cbSecurityTrailer and

@@ -210,7 +210,10 @@ server_vs_s_client() { # exe tls-flag args... → sets SRV_OUT, CLI_OUT
   for _ in $(seq 100); do grep -q "LISTENING\|0x" "$T/srv.out" && break; sleep 0.1; done
   CLI_OUT=""
   if grep -q LISTENING "$T/srv.out"; then
-    CLI_OUT=$( (sleep 1; echo "hello from linux"; sleep 2) | timeout 15 openssl s_client "$v" -connect "127.0.0.1:$port" \
+    # The message is on s_client's stdin from the start, so it goes out right behind the client's
+    # Finished (often in the same segment): the server gets it as SECBUFFER_EXTRA of its last
+    # AcceptSecurityContext.
+    CLI_OUT=$( (echo "hello from linux"; sleep 2) | timeout 15 openssl s_client "$v" -connect "127.0.0.1:$port" \
       -CAfile "$C/ca.pem" -verify_return_error -servername localhost 2>&1)
   fi
   wait "$sp"

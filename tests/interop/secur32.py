@@ -447,3 +447,22 @@ def assert_full_security(challenge, authenticate):
     assert af & FULL_SECURITY == FULL_SECURITY, "AUTHENTICATE flags 0x%08X lack 0x%08X" % (
         af, FULL_SECURITY & ~af)
     return af
+
+
+def handshake(client, server, rounds=6):
+    """Runs a context exchange to completion: client.step() / server.step(token) alternate
+    (either side ours or a peer's wrapper with the same `step`/`complete`), stopping when a side
+    has nothing more to send. Returns every token in order; asserts both sides completed."""
+    tokens = []
+    tok = client.step()
+    for _ in range(rounds):
+        tokens.append(tok)
+        reply = server.step(tok)
+        if not reply:
+            break
+        tokens.append(reply)
+        tok = client.step(reply)
+        if not tok:
+            break
+    assert client.complete and server.complete, (client.complete, server.complete)
+    return tokens

@@ -130,39 +130,6 @@ def krb5_token_id(tok):
     return bytes(tok[:2])
 
 
-def ours_to_mit(c, s):
-    """Our InitializeSecurityContext ↔ MIT's gss_accept_sec_context; returns the legs."""
-    tokens = []
-    tok = c.step()
-    for _ in range(6):
-        tokens.append(tok)
-        reply = s.step(tok)
-        if not reply:
-            break
-        tokens.append(reply)
-        tok = c.step(reply)
-        if not tok:
-            break
-    assert c.complete and s.complete, (c.complete, s.complete)
-    return tokens
-
-
-def mit_to_ours(c, s):
-    tokens = []
-    tok = c.step()
-    for _ in range(6):
-        tokens.append(tok)
-        reply = s.step(tok)
-        if not reply:
-            break
-        tokens.append(reply)
-        tok = c.step(reply)
-        if not tok:
-            break
-    assert c.complete and s.complete, (c.complete, s.complete)
-    return tokens
-
-
 def exchange(ours, theirs):
     """wrap/unwrap and MIC both ways, several rounds (sequence numbers advance), then tamper."""
     for _ in range(2):
@@ -186,7 +153,7 @@ def exchange(ours, theirs):
 def test_our_negotiate_client_mit_spnego_acceptor_kerberos():
     c = secur32.Client(None, None, None, target=SPN, package="Negotiate")
     s = mit_acceptor([KRB5])
-    tokens = ours_to_mit(c, s)
+    tokens = secur32.handshake(c, s)
     assert len(tokens) == 2, "NegTokenInit with AP-REQ, accept-completed with AP-REP"
     assert c.package_name() == "Kerberos"
     assert str(s.initiator_name) == "%s@%s" % (USER, REALM)
@@ -197,7 +164,7 @@ def test_our_negotiate_client_mit_spnego_acceptor_kerberos():
 def test_our_password_client_mit_acceptor_kerberos():
     c = secur32.Client(USER, REALM, PASS, target=SPN, package="Negotiate")
     s = mit_acceptor([KRB5])
-    ours_to_mit(c, s)
+    secur32.handshake(c, s)
     assert c.package_name() == "Kerberos"
     exchange(c, s)
 
@@ -205,7 +172,7 @@ def test_our_password_client_mit_acceptor_kerberos():
 def test_mit_spnego_initiator_our_negotiate_acceptor_kerberos():
     c = mit_krb5_initiator()
     s = secur32.Server(package="Negotiate")
-    mit_to_ours(c, s)
+    secur32.handshake(c, s)
     assert s.package_name() == "Kerberos"
     assert s.names() == "%s@%s" % (USER, REALM)
     exchange(s, c)
@@ -217,7 +184,7 @@ def test_our_negotiate_client_mit_spnego_acceptor_ntlm():
     if NTLM not in graw.indicate_mechs():
         pytest.skip("gss-ntlmssp is not registered with GSSAPI")
     s = mit_acceptor([NTLM])
-    tokens = ours_to_mit(c, s)
+    tokens = secur32.handshake(c, s)
     assert len(tokens) == 4, "init, challenge, authenticate + mechListMIC, complete + mechListMIC"
     assert c.package_name() == "NTLM"
     assert str(s.initiator_name).rstrip("\0").lower() == ("%s\\%s" % (NTLM_DOMAIN, NTLM_USER)).lower()
@@ -227,7 +194,7 @@ def test_our_negotiate_client_mit_spnego_acceptor_ntlm():
 def test_mit_spnego_initiator_our_negotiate_acceptor_ntlm():
     c = mit_ntlm_initiator()
     s = secur32.Server(package="Negotiate")
-    mit_to_ours(c, s)
+    secur32.handshake(c, s)
     assert s.package_name() == "NTLM"
     assert s.names().lower() == ("%s\\%s" % (NTLM_DOMAIN, NTLM_USER)).lower()
     exchange(s, c)
@@ -241,7 +208,7 @@ def test_our_client_falls_back_to_ntlm_against_mit_ntlm_only_acceptor():
         pytest.skip("gss-ntlmssp is not registered with GSSAPI")
     c = secur32.Client(USER, REALM, PASS, target=SPN, package="Negotiate")
     s = mit_acceptor([NTLM])
-    ours_to_mit(c, s)
+    secur32.handshake(c, s)
     assert c.package_name() == "NTLM"
     exchange(c, s)
 
@@ -289,7 +256,7 @@ def test_mit_spnego_ntlm_first_our_kerberos_acceptor_exchanges_mech_list_mics(se
     name = gssapi.Name("%s@localhost" % service, gssapi.NameType.hostbased_service)
     c = gssapi.SecurityContext(name=name, creds=cred, usage="initiate", mech=SPNEGO, flags=FLAGS)
     s = secur32.Server(package="Negotiate", package_list="kerberos")
-    tokens = mit_to_ours(c, s)
+    tokens = secur32.handshake(c, s)
     assert len(tokens) == 5, [spnego_fields(t) for t in tokens]
     kind, init = spnego_fields(tokens[0])
     assert kind == "init" and init[0] == [NTLM_DER, KRB5_DER], init.get(0)

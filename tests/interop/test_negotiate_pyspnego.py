@@ -76,42 +76,10 @@ def exchange(ours, theirs):
         theirs.verify(b"tampered", ours.sign(b"original"))
 
 
-def ours_client_py_server(c, s):
-    tokens = []
-    tok = c.step()
-    for _ in range(6):
-        tokens.append(tok)
-        reply = s.step(tok)
-        if not reply:
-            break
-        tokens.append(reply)
-        tok = c.step(reply)
-        if not tok:
-            break
-    assert c.complete and s.complete, (c.complete, s.complete)
-    return tokens
-
-
-def py_client_ours_server(c, s):
-    tokens = []
-    tok = c.step()
-    for _ in range(6):
-        tokens.append(tok)
-        reply = s.step(tok)
-        if not reply:
-            break
-        tokens.append(reply)
-        tok = c.step(reply)
-        if not tok:
-            break
-    assert c.complete and s.complete, (c.complete, s.complete)
-    return tokens
-
-
 def test_ntlm_our_client_pyspnego_negotiate_server():
     c = secur32.Client(USER, DOMAIN, PASSWORD, package="Negotiate", package_list="!kerberos")
     s = spnego.server(protocol="negotiate", options=NegotiateOptions.use_negotiate)
-    tokens = ours_client_py_server(c, s)
+    tokens = secur32.handshake(c, s)
     assert len(tokens) == 4
     assert NTLM_OID in tokens[0]
     assert c.package_name() == "NTLM"
@@ -125,7 +93,7 @@ def test_ntlm_pyspnego_negotiate_client_our_server():
                       protocol="negotiate",
                       options=NegotiateOptions.use_negotiate)
     s = secur32.Server(package="Negotiate")
-    py_client_ours_server(c, s)
+    secur32.handshake(c, s)
     if c.negotiated_protocol != "ntlm":
         pytest.skip("pyspnego chose %s (Kerberos covered below)" % c.negotiated_protocol)
     assert s.package_name() == "NTLM"
@@ -138,7 +106,7 @@ def test_ntlm_pyspnego_raw_ntlm_client_our_negotiate_server():
     c = spnego.client("%s\\%s" % (DOMAIN, USER), PASSWORD, hostname="localhost", service="host",
                       protocol="ntlm", options=NegotiateOptions.use_ntlm)
     s = secur32.Server(package="Negotiate")
-    tokens = py_client_ours_server(c, s)
+    tokens = secur32.handshake(c, s)
     assert all(t.startswith(b"NTLMSSP\0") for t in tokens)
     exchange(s, c)
 
@@ -153,7 +121,7 @@ def test_kerberos_our_client_pyspnego_negotiate_server():
     c = secur32.Client(None, None, None, target=spn, package="Negotiate")
     s = spnego.server(hostname="localhost", service=spn.split("/")[0], protocol="negotiate",
                       options=NegotiateOptions.use_negotiate)
-    tokens = ours_client_py_server(c, s)
+    tokens = secur32.handshake(c, s)
     assert MS_KRB5_FIRST in tokens[0]
     assert len(tokens) == 2
     assert c.package_name() == "Kerberos"
@@ -168,7 +136,7 @@ def test_kerberos_pyspnego_negotiate_client_our_server():
     c = spnego.client(hostname=spn.split("/")[1], service=spn.split("/")[0], protocol="negotiate",
                       options=NegotiateOptions.use_negotiate)
     s = secur32.Server(package="Negotiate")
-    py_client_ours_server(c, s)
+    secur32.handshake(c, s)
     assert c.negotiated_protocol == "kerberos"
     assert s.package_name() == "Kerberos"
     assert s.names() == "%s@%s" % (os.environ["KT_USER"], KRB)
@@ -183,7 +151,7 @@ def test_kerberos_package_our_client_pyspnego_kerberos_server():
     c = secur32.Client(os.environ["KT_USER"], KRB, os.environ["KT_PASS"], target=spn,
                        flags=secur32.ISC_FLAGS | 0x2, package="Kerberos")
     s = spnego.server(hostname=spn.split("/")[1], service=spn.split("/")[0], protocol="kerberos")
-    tokens = ours_client_py_server(c, s)
+    tokens = secur32.handshake(c, s)
     assert tokens[0][:1] == b"\x60" and b"\x2a\x86\x48\x86\xf7\x12\x01\x02\x02\x01\x00" in tokens[0]
     assert s.negotiated_protocol == "kerberos"
     assert s.client_principal == "%s@%s" % (os.environ["KT_USER"], KRB)
@@ -195,7 +163,7 @@ def test_kerberos_package_pyspnego_kerberos_client_our_server():
     spn = os.environ["KT_SPN"]
     c = spnego.client(hostname=spn.split("/")[1], service=spn.split("/")[0], protocol="kerberos")
     s = secur32.Server(flags=secur32.ASC_FLAGS | 0x2, package="Kerberos")
-    py_client_ours_server(c, s)
+    secur32.handshake(c, s)
     assert c.negotiated_protocol == "kerberos"
     assert s.names() == "%s@%s" % (os.environ["KT_USER"], KRB)
     exchange(s, c)

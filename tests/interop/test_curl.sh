@@ -7,60 +7,14 @@
 # Exits 0 when every check passed, 1 on a failure, 77 when curl/gcc are missing locally
 # (under CI=true a missing tool is a failure).
 set -uo pipefail
-cd "$(dirname "$0")/../.."
-ROOT=$PWD
-LIBDIR=${SECUR32_LIB:+$(dirname "$SECUR32_LIB")}
-LIBDIR=${LIBDIR:-$ROOT/target/release}
+NAME=test_curl
+source "$(dirname "$0")/lib.sh"
+command -v curl >/dev/null || missing "curl is missing" "install it, or run tests/interop/run.sh"
+command -v gcc >/dev/null || missing "gcc is missing" "install it, or run tests/interop/run.sh"
+require_lib
 
-missing() {
-  if [ "${CI:-}" = "true" ]; then
-    echo "test_curl: FAIL: $1 is missing (CI=true: missing peers are failures)"
-    exit 1
-  fi
-  echo "!!!!! test_curl: SKIPPING: $1 is missing (install it, or run tests/interop/run.sh) !!!!!"
-  exit 77
-}
-command -v curl >/dev/null || missing curl
-command -v gcc >/dev/null || missing gcc
-[ -e "$LIBDIR/libsecur32.so" ] || { echo "test_curl: FAIL: $LIBDIR/libsecur32.so not built"; exit 1; }
-
-passed=0
-failed=0
-ok() { echo "PASS $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL $1"; failed=$((failed + 1)); }
-
-TMP=$(mktemp -d /tmp/secur32-curl.XXXXXX)
-SERVER_PID=
-cleanup() {
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill "$SERVER_PID" 2>/dev/null
-    wait "$SERVER_PID" 2>/dev/null
-  fi
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-# Build the example the way a Windows SSPI program is built, with warnings as errors.
-mkdir -p target/interop
-if gcc -std=gnu11 -Wall -Wextra -Werror -Iinclude -o target/interop/ntlm_http_server \
-  examples/ntlm_http_server.c -L"$LIBDIR" -lsecur32 -Wl,-rpath,"$LIBDIR"; then
-  ok "build examples/ntlm_http_server.c (-Wall -Wextra -Werror)"
-else
-  bad "build examples/ntlm_http_server.c"
-  echo "test_curl: $passed passed, $failed failed"
-  exit 1
-fi
-
-printf 'DOMAIN:user:Password01\nOTHER:someone:Secret99\n' >"$TMP/users"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-NTLM_USER_FILE="$TMP/users" SECUR32_LOG=${SECUR32_LOG:-debug} \
-  target/interop/ntlm_http_server "$PORT" 0 2>"$TMP/server.log" &
-SERVER_PID=$!
-for _ in $(seq 100); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
-  kill -0 "$SERVER_PID" 2>/dev/null || break
-  sleep 0.05
-done
+build_example ntlm_http_server
+start_server $'DOMAIN:user:Password01\nOTHER:someone:Secret99\n' ntlm_http_server SECUR32_LOG="${SECUR32_LOG:-debug}"
 URL="http://127.0.0.1:$PORT/"
 
 # 1. No credentials: 401 with a bare WWW-Authenticate: NTLM.
@@ -116,5 +70,4 @@ if [ "$code" = 200 ]; then ok "good login after failures -> 200"; else bad "afte
 if ! kill -0 "$SERVER_PID" 2>/dev/null; then
   bad "server exited early"; cat "$TMP/server.log"
 fi
-echo "test_curl: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

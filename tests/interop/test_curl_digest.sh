@@ -8,54 +8,14 @@
 # Exits 0 when every check passed, 1 on a failure, 77 when curl/gcc are missing locally
 # (under CI=true a missing tool is a failure).
 set -uo pipefail
-cd "$(dirname "$0")/../.."
-ROOT=$PWD
-LIBDIR=${SECUR32_LIB:+$(dirname "$SECUR32_LIB")}
-LIBDIR=${LIBDIR:-$ROOT/target/release}
-missing() {
-  if [ "${CI:-}" = "true" ]; then
-    echo "test_curl_digest: FAIL: $1 is missing (CI=true: missing peers are failures)"
-    exit 1
-  fi
-  echo "!!!!! test_curl_digest: SKIPPING: $1 is missing !!!!!"
-  exit 77
-}
-command -v curl >/dev/null || missing curl
-command -v gcc >/dev/null || missing gcc
-[ -e "$LIBDIR/libsecur32.so" ] || { echo "test_curl_digest: FAIL: $LIBDIR/libsecur32.so not built"; exit 1; }
+NAME=test_curl_digest
+source "$(dirname "$0")/lib.sh"
+command -v curl >/dev/null || missing "curl is missing"
+command -v gcc >/dev/null || missing "gcc is missing"
+require_lib
 
-passed=0
-failed=0
-ok() { echo "PASS $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL $1"; failed=$((failed + 1)); }
-TMP=$(mktemp -d /tmp/secur32-curl-digest.XXXXXX)
-SERVER_PID=
-cleanup() {
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill "$SERVER_PID" 2>/dev/null
-    wait "$SERVER_PID" 2>/dev/null
-  fi
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-mkdir -p target/interop
-if gcc -std=gnu11 -Wall -Wextra -Werror -Iinclude -o target/interop/digest_http_server \
-  examples/digest_http_server.c -L"$LIBDIR" -lsecur32 -Wl,-rpath,"$LIBDIR"; then
-  ok "build examples/digest_http_server.c (-Wall -Wextra -Werror)"
-else
-  bad "build examples/digest_http_server.c"
-  exit 1
-fi
-printf 'EXAMPLE:user:Password01\nEXAMPLE:zoë:Pässwörd\n' >"$TMP/users"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-NTLM_USER_FILE="$TMP/users" target/interop/digest_http_server "$PORT" 0 2>"$TMP/server.log" &
-SERVER_PID=$!
-for _ in $(seq 100); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
-  kill -0 "$SERVER_PID" 2>/dev/null || break
-  sleep 0.05
-done
+build_example digest_http_server
+start_server $'EXAMPLE:user:Password01\nEXAMPLE:zoë:Pässwörd\n' digest_http_server
 URL="http://127.0.0.1:$PORT"
 
 code=$(curl -s -D "$TMP/h0" -o /dev/null -w '%{http_code}' "$URL/")
@@ -90,5 +50,4 @@ code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: $hdr" "$URL/y")
 code=$(curl -s -o /dev/null -w '%{http_code}' -H "Authorization: $hdr" "$URL/x")
 [ "$code" = 200 ] && ok "the same Authorization with its own method -> 200 (stateless nonce)" || bad "same header -> $code"
 
-echo "test_curl_digest: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

@@ -13,63 +13,20 @@
 # Exits 0 when every check passed, 1 on a failure, 77 when a tool or the KDC is missing locally
 # (under CI=true that is a failure).
 set -uo pipefail
-cd "$(dirname "$0")/../.."
-ROOT=$PWD
-LIBDIR=${SECUR32_LIB:+$(dirname "$SECUR32_LIB")}
-LIBDIR=${LIBDIR:-$ROOT/target/release}
-
-missing() {
-  if [ "${CI:-}" = "true" ]; then
-    echo "test_curl_negotiate: FAIL: $1 (CI=true: missing peers are failures)"
-    exit 1
-  fi
-  echo "!!!!! test_curl_negotiate: SKIPPING: $1 !!!!!"
-  exit 77
-}
+NAME=test_curl_negotiate
+source "$(dirname "$0")/lib.sh"
 command -v curl >/dev/null || missing "curl is missing"
 command -v gcc >/dev/null || missing "gcc is missing"
 curl -V | grep -q SPNEGO || missing "curl has no SPNEGO"
-[ -e "$LIBDIR/libsecur32.so" ] || { echo "test_curl_negotiate: FAIL: $LIBDIR/libsecur32.so not built"; exit 1; }
-
-passed=0
-failed=0
-ok() { echo "PASS $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL $1"; failed=$((failed + 1)); }
-
-TMP=$(mktemp -d /tmp/secur32-curlneg.XXXXXX)
-SERVER_PID=
-cleanup() {
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill "$SERVER_PID" 2>/dev/null
-    wait "$SERVER_PID" 2>/dev/null
-  fi
-  tests/kerberos/mit-kdc.sh stop "$TMP/kdc" >/dev/null 2>&1
-  rm -rf "$TMP"
-}
-trap cleanup EXIT
+require_lib
+stop_kdc() { tests/kerberos/mit-kdc.sh stop "$TMP/kdc" >/dev/null 2>&1; }
+CLEANUP_HOOK=stop_kdc
 
 env_lines=$(tests/kerberos/mit-kdc.sh start "$TMP/kdc" --kinit) || missing "the MIT KDC did not start"
 eval "$env_lines"
 
-mkdir -p target/interop
-if gcc -std=gnu11 -Wall -Wextra -Werror -Iinclude -o target/interop/ntlm_http_server \
-  examples/ntlm_http_server.c -L"$LIBDIR" -lsecur32 -Wl,-rpath,"$LIBDIR"; then
-  ok "build examples/ntlm_http_server.c (-Wall -Wextra -Werror)"
-else
-  bad "build examples/ntlm_http_server.c"
-  exit 1
-fi
-
-printf 'DOMAIN:user:Password01\n' >"$TMP/users"
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-NTLM_USER_FILE="$TMP/users" SECUR32_LOG=${SECUR32_LOG:-debug} \
-  target/interop/ntlm_http_server "$PORT" 0 2>"$TMP/server.log" &
-SERVER_PID=$!
-for _ in $(seq 100); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
-  kill -0 "$SERVER_PID" 2>/dev/null || break
-  sleep 0.05
-done
+build_example ntlm_http_server
+start_server $'DOMAIN:user:Password01\n' ntlm_http_server SECUR32_LOG="${SECUR32_LOG:-debug}"
 # The SPN curl asks for is HTTP@<host in the URL>: HTTP/localhost is in the keytab.
 URL="http://localhost:$PORT/"
 RESOLVE=(--resolve "localhost:$PORT:127.0.0.1")
@@ -140,5 +97,4 @@ code=$(curl -s "${RESOLVE[@]}" --negotiate -u : -o /dev/null -w '%{http_code}' "
 if [ "$code" = 200 ]; then ok "Kerberos again after a failure -> 200"; else bad "after failure -> HTTP $code"; fi
 
 kill -0 "$SERVER_PID" 2>/dev/null || { bad "server exited early"; cat "$TMP/server.log"; }
-echo "test_curl_negotiate: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

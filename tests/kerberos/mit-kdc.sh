@@ -33,30 +33,15 @@ USER1_PASSWORD=Password01
 USER_PASSWORD='Etype!Pass1'
 
 log() { echo "mit-kdc: $*" >&2; }
-now_ms() { date +%s%3N; }
+# shellcheck source=tests/kerberos/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 install_if_missing() {
   local need=()
   command -v krb5kdc >/dev/null || [ -x /usr/sbin/krb5kdc ] || need+=(krb5-kdc)
   command -v kadmin.local >/dev/null || [ -x /usr/sbin/kadmin.local ] || need+=(krb5-admin-server)
   command -v kinit >/dev/null || need+=(krb5-user)
-  if [ ${#need[@]} -gt 0 ]; then
-    log "installing ${need[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >&2
-    apt-get install -y -qq "${need[@]}" >/dev/null
-  fi
-}
-
-# A port free for both UDP and TCP on 127.0.0.1 (the KDC's bind is the final check: see start).
-free_port() {
-  local p used
-  used=$(ss -Hlntu 2>/dev/null | awk '{print $5}' | sed 's/.*://' | sort -u)
-  for _ in $(seq 100); do
-    p=$((20000 + RANDOM % 40000))
-    grep -qx "$p" <<<"$used" || { echo "$p"; return 0; }
-  done
-  return 1
+  apt_install "${need[@]}"
 }
 
 write_config() { # write_config DIR PORT

@@ -30,7 +30,8 @@ USER1_PASSWORD='Passw0rd!'
 SERVICE_PASSWORD='Svc!Passw0rd1'
 
 log() { echo "samba-kdc: $*" >&2; }
-now_ms() { date +%s%3N; }
+# shellcheck source=tests/kerberos/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 install_if_missing() {
   local need=()
@@ -38,22 +39,7 @@ install_if_missing() {
   [ -x /usr/sbin/samba ] || command -v samba >/dev/null || need+=(samba-ad-dc)
   dpkg -s winbind >/dev/null 2>&1 || need+=(winbind)
   command -v kinit >/dev/null || need+=(krb5-user)
-  if [ ${#need[@]} -gt 0 ]; then
-    log "installing ${need[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq >&2
-    apt-get install -y -qq "${need[@]}" >/dev/null
-  fi
-}
-
-free_port() {
-  local p used
-  used=$(ss -Hlntu 2>/dev/null | awk '{print $5}' | sed 's/.*://' | sort -u)
-  for _ in $(seq 100); do
-    p=$((20000 + RANDOM % 40000))
-    grep -qx "$p" <<<"$used" || { echo "$p"; return 0; }
-  done
-  return 1
+  apt_install "${need[@]}"
 }
 
 write_krb5_conf() { # write_krb5_conf DIR PORT

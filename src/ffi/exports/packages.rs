@@ -50,9 +50,26 @@ unsafe fn query_package_info(
     pp: *mut *mut c_void,
     cs: Charset,
 ) -> SecResult<Outcome> {
+    // SAFETY: forwarded caller's arguments.
+    unsafe { package_info_by_name(name, pp, cs, package::find) }
+}
+
+/// The SecPkgInfo (in `cs`) of the package `lookup` finds for the caller's `name`, written to
+/// `*pp` as a FreeContextBuffer block: QuerySecurityPackageInfo (a package name) and
+/// SaslGetProfilePackage (a SASL profile name). Errors: no name or no package →
+/// SEC_E_SECPKG_NOT_FOUND (`*pp` untouched); `pp` NULL → SEC_E_INVALID_PARAMETER.
+///
+/// # Safety
+/// `name` is NULL or a NUL-terminated string in `cs`; `pp` is NULL or writable.
+pub(super) unsafe fn package_info_by_name(
+    name: *const c_void,
+    pp: *mut *mut c_void,
+    cs: Charset,
+    lookup: impl FnOnce(&str) -> Option<&'static dyn package::SecurityPackage>,
+) -> SecResult<Outcome> {
     // SAFETY: caller's string.
     let name = unsafe { any_str(name, cs)? }.ok_or(Error::SecpkgNotFound)?;
-    let pkg = package::find(&name).ok_or(Error::SecpkgNotFound)?;
+    let pkg = lookup(&name).ok_or(Error::SecpkgNotFound)?;
     if pp.is_null() {
         return Err(Error::InvalidParameter);
     }

@@ -132,18 +132,14 @@ unsafe fn profile_package(
     pp: *mut *mut c_void,
     cs: Charset,
 ) -> SecResult<Outcome> {
-    // SAFETY: caller's string.
-    let name = unsafe { any_str(name, cs)? }.ok_or(Error::SecpkgNotFound)?;
-    let (_, pkg) = profiles()
-        .find(|(p, _)| p.eq_ignore_ascii_case(&name))
-        .ok_or(Error::SecpkgNotFound)?;
-    if pp.is_null() {
-        return Err(Error::InvalidParameter);
+    // SAFETY: forwarded caller's arguments.
+    unsafe {
+        super::packages::package_info_by_name(name, pp, cs, |n| {
+            profiles()
+                .find(|(p, _)| p.eq_ignore_ascii_case(n))
+                .map(|(_, pkg)| pkg)
+        })
     }
-    let block = alloc_pkg_infos(&[pkg.info()], cs)?;
-    // SAFETY: checked non-NULL.
-    unsafe { put(pp, block) };
-    Ok(Outcome::Ok)
 }
 
 /// The package behind a SASL profile name (case-insensitive), as a SecPkgInfoA freed with

@@ -4,6 +4,7 @@
 use super::authenticate::{self, AuthenticateOut, HEADER_LEN, MIC_OFFSET};
 use super::av_pair::*;
 use super::challenge;
+use super::hmac_md5::HmacKey;
 use super::negotiate::{self, *};
 use super::ntlmv2::*;
 use super::seal::Session;

@@ -5,6 +5,7 @@ mod authenticate;
 mod av_pair;
 mod challenge;
 mod context;
+mod hmac_md5;
 mod negotiate;
 mod ntlmv2;
 pub(crate) mod rc4;

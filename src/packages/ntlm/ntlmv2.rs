@@ -1,68 +1,15 @@
 //! NTLMv2 computations (MS-NLMP §3.3.2, §3.4.5.1) and the MIC.
 
+use super::hmac_md5::HmacKey;
 use super::seal::Keystream;
 use super::wire::utf16le;
-use hmac::digest::KeyInit;
 use hmac::{Hmac, Mac};
 use md4::Md4;
 use md5::{Digest, Md5};
-use std::sync::OnceLock;
 use zeroize::Zeroizing;
 
 /// A 16-byte secret, zeroized on drop.
 pub type Key16 = Zeroizing<[u8; 16]>;
-
-/// A keyed HMAC-MD5 state (the key's inner and outer blocks already compressed), cloned per
-/// use so that each MAC under the same key costs only its message's blocks. `hmac` 0.12 has
-/// no zeroize support, so Drop overwrites it with a zero-keyed instance (a copy of one made
-/// once per process: no MD5 work on drop).
-pub struct HmacKey(Hmac<Md5>);
-
-impl HmacKey {
-    /// HMAC-MD5 keyed with `key`.
-    pub fn new(key: &[u8]) -> Self {
-        HmacKey(
-            <Hmac<Md5> as hmac::KeyInit>::new_from_slice(key).expect("HMAC takes any key length"),
-        )
-    }
-
-    /// The zero-keyed state (a placeholder that signs nothing real).
-    pub fn zero() -> Self {
-        HmacKey(zero_hmac().clone())
-    }
-
-    /// A copy of the keyed state, ready for `update`.
-    #[inline]
-    pub fn state(&self) -> Hmac<Md5> {
-        self.0.clone()
-    }
-
-    /// HMAC_MD5(key, concatenation of parts).
-    pub fn mac(&self, parts: &[&[u8]]) -> [u8; 16] {
-        let mut m = self.0.clone();
-        for p in parts {
-            m.update(p);
-        }
-        m.finalize().into_bytes().into()
-    }
-}
-
-fn zero_hmac() -> &'static Hmac<Md5> {
-    static ZERO: OnceLock<Hmac<Md5>> = OnceLock::new();
-    ZERO.get_or_init(|| <Hmac<Md5> as KeyInit>::new(&Default::default()))
-}
-
-impl Clone for HmacKey {
-    fn clone(&self) -> Self {
-        HmacKey(self.0.clone())
-    }
-}
-
-impl Drop for HmacKey {
-    fn drop(&mut self) {
-        self.0 = zero_hmac().clone();
-    }
-}
 
 /// HMAC_MD5(key, concatenation of parts).
 pub fn hmac_md5(key: &[u8], parts: &[&[u8]]) -> [u8; 16] {

@@ -7,20 +7,19 @@
 //! Each direction has its own lock. A failed call consumes nothing: buffers are validated
 //! before the keystream is touched, and a message whose MAC fails rewinds the keystream.
 
+use super::hmac_md5::{HmacKey, MacState};
 use super::negotiate::{
     NTLMSSP_NEGOTIATE_128, NTLMSSP_NEGOTIATE_56, NTLMSSP_NEGOTIATE_DATAGRAM,
     NTLMSSP_NEGOTIATE_EXTENDED_SESSIONSECURITY, NTLMSSP_NEGOTIATE_KEY_EXCH,
     NTLMSSP_NEGOTIATE_LM_KEY, NTLMSSP_NEGOTIATE_SEAL, NTLMSSP_NEGOTIATE_SIGN,
 };
-use super::ntlmv2::{md5, HmacKey, Key16};
+use super::ntlmv2::{md5, Key16};
 use super::rc4::Rc4;
 use crate::buffers::SecBuffers;
 use crate::ffi::consts::{
     SECBUFFER_DATA, SECBUFFER_STREAM, SECBUFFER_TOKEN, SECQOP_WRAP_NO_ENCRYPT,
 };
 use crate::status::{Error, SecResult};
-use hmac::{Hmac, Mac};
-use md5::Md5;
 use parking_lot::Mutex;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
@@ -393,7 +392,7 @@ impl Session {
             sum[4..].copy_from_slice(&x.to_le_bytes());
             return Ok(sum);
         }
-        let full = mac.finalize().into_bytes();
+        let full = mac.finalize();
         let mut sum = [0u8; 8];
         sum.copy_from_slice(&full[..8]);
         if self.flags & NTLMSSP_NEGOTIATE_KEY_EXCH != 0 {
@@ -515,21 +514,19 @@ impl Session {
     }
 }
 
-/// Bytes MACed and en/decrypted in one go by [`crypt_one`].
-const INTERLEAVE: usize = 512;
-
 /// MACs and en/decrypts one region (the MAC covers the plaintext: before RC4 when sealing,
-/// after it when unsealing), in pieces of [`INTERLEAVE`] bytes, so that both passes find a
-/// piece in L1 however large the message. Measured against one MD5 pass then one RC4 pass:
-/// no slower at 16 KiB, and 512 was the best of 256, 512, 1024 and 2048 (within 3 %).
+/// after it when unsealing), one MD5 block at a time ([`MacState::block_pieces`]): both passes
+/// find each piece in L1, and the CPU runs the MD5 of one piece alongside the RC4 of its
+/// neighbour. Measured at 16 KiB against 512-byte pieces (the previous choice, itself the best
+/// of 256–2048): ≈ 3 % faster.
 fn crypt_one(
-    mac: &mut Hmac<Md5>,
+    mac: &mut MacState,
     mut crc: Option<&mut crc32fast::Hasher>,
     rc4: &mut Keystream,
     b: &mut [u8],
     crypt: Crypt,
 ) {
-    for piece in b.chunks_mut(INTERLEAVE) {
+    for piece in mac.block_pieces(b) {
         if crypt == Crypt::Encrypt {
             mac.update(piece);
             if let Some(c) = crc.as_deref_mut() {

@@ -1,7 +1,8 @@
 //! Accounts: the NTLM_USER_FILE (`DOMAIN:USER:PASSWORD` lines, as gss-ntlmssp and pyspnego
 //! read it) and user names as SEC_WINNT_AUTH_IDENTITY gives them.
 
-use super::ntlmv2::{nt_hash, ntowfv2, HmacKey, Key16};
+use super::hmac_md5::HmacKey;
+use super::ntlmv2::{nt_hash, ntowfv2, Key16};
 use crate::status::{Error, SecResult};
 use parking_lot::Mutex;
 

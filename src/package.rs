@@ -225,8 +225,76 @@ pub enum Attribute {
         ext: u32,
         protocol: Vec<u8>,
     },
-    /// A package-specific struct the boundary copies as is (POD, no pointers).
-    Raw(Vec<u8>),
+    /// SECPKG_ATTR_CONNECTION_INFO (Schannel): SecPkgContext_ConnectionInfo, Microsoft Learn
+    /// "SecPkgContext_ConnectionInfo structure (schannel.h)". Seven DWORDs (28 bytes); the
+    /// algorithms are CALG_* ALG_IDs, the strengths in bits.
+    ConnectionInfo {
+        /// dwProtocol: the SP_PROT_*_CLIENT / _SERVER bit of the negotiated version.
+        protocol: u32,
+        /// aiCipher.
+        cipher: u32,
+        /// dwCipherStrength.
+        cipher_strength: u32,
+        /// aiHash.
+        hash: u32,
+        /// dwHashStrength.
+        hash_strength: u32,
+        /// aiExch.
+        exch: u32,
+        /// dwExchStrength.
+        exch_strength: u32,
+    },
+    /// SECPKG_ATTR_CIPHER_INFO (Schannel): SecPkgContext_CipherInfo, Microsoft Learn
+    /// "SecPkgContext_CipherInfo structure (schannel.h)". The boundary writes dwVersion
+    /// (SECPKGCONTEXT_CIPHERINFO_V1) and each string as a NUL-terminated
+    /// WCHAR[SZ_ALG_MAX_SIZE] (64, at most 63 characters kept); lengths are in bits.
+    CipherInfo {
+        /// dwProtocol: the TLS wire version (0x0303, 0x0304).
+        protocol: u32,
+        /// dwCipherSuite: the IANA suite number.
+        cipher_suite: u32,
+        /// dwBaseCipherSuite.
+        base_cipher_suite: u32,
+        /// szCipherSuite ("TLS_AES_128_GCM_SHA256", …).
+        cipher_suite_name: &'static str,
+        /// szCipher.
+        cipher: &'static str,
+        /// dwCipherLen.
+        cipher_len: u32,
+        /// dwCipherBlockLen.
+        cipher_block_len: u32,
+        /// szHash.
+        hash: &'static str,
+        /// dwHashLen.
+        hash_len: u32,
+        /// szExchange.
+        exchange: &'static str,
+        /// dwMinExchangeLen.
+        min_exchange_len: u32,
+        /// dwMaxExchangeLen.
+        max_exchange_len: u32,
+        /// szCertificate: the certificate's key kind ("RSA", "ECDSA").
+        certificate: &'static str,
+        /// dwKeyType: the key-exchange named group (IANA).
+        key_type: u32,
+    },
+    /// SECPKG_ATTR_SESSION_INFO (Schannel): SecPkgContext_SessionInfo, Microsoft Learn
+    /// "SecPkgContext_SessionInfo structure (schannel.h)". dwFlags (SSL_SESSION_RECONNECT for
+    /// a resumed session); the boundary writes cbSessionId 0 and rgbSessionId zeroed.
+    SessionInfo { flags: u32 },
+    /// SECPKG_ATTR_SUPPORTED_PROTOCOLS (QueryCredentialsAttributes, Schannel):
+    /// SecPkgCred_SupportedProtocols.grbitProtocol, the SP_PROT_* bits a credential enables
+    /// (Microsoft Learn "SecPkgCred_SupportedProtocols structure (schannel.h)").
+    SupportedProtocols(u32),
+    /// SECPKG_ATTR_CIPHER_STRENGTHS (QueryCredentialsAttributes, Schannel):
+    /// SecPkgCred_CipherStrengths, the weakest and strongest bulk cipher in bits (Microsoft
+    /// Learn "SecPkgCred_CipherStrengths structure (schannel.h)").
+    CipherStrengths {
+        /// dwMinimumCipherStrength.
+        minimum: u32,
+        /// dwMaximumCipherStrength.
+        maximum: u32,
+    },
     /// SECPKG_ATTR_SUPPORTED_ALGS (SecPkgCred_SupportedAlgs): a count and an array of ALG_IDs
     /// the boundary allocates (freed with FreeContextBuffer).
     AlgList(Vec<u32>),

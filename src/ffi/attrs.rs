@@ -1,5 +1,10 @@
 //! Writes package `Attribute` values and SecPkgInfo into the caller's C structs (A or W).
 
+use super::schannel::{
+    SecPkgContext_CipherInfo, SecPkgContext_ConnectionInfo, SecPkgContext_SessionInfo,
+    SecPkgCred_CipherStrengths, SecPkgCred_SupportedProtocols, SECPKGCONTEXT_CIPHERINFO_V1,
+    SZ_ALG_MAX_SIZE,
+};
 use super::strings::{alloc_string, encode_into, encoded_len, Charset};
 use super::types::*;
 use crate::buffers::{alloc_context_buffer, alloc_copy, free_context_buffer};
@@ -59,7 +64,11 @@ pub fn struct_size(value: &Attribute) -> usize {
         Attribute::PasswordExpiry(_) => size_of::<SecPkgContext_PasswordExpiry>(),
         Attribute::Bindings(_) => size_of::<SecPkgContext_Bindings>(),
         Attribute::ApplicationProtocol { .. } => 4 + 4 + 1 + 255,
-        Attribute::Raw(b) => b.len(),
+        Attribute::ConnectionInfo { .. } => size_of::<SecPkgContext_ConnectionInfo>(),
+        Attribute::CipherInfo { .. } => size_of::<SecPkgContext_CipherInfo>(),
+        Attribute::SessionInfo { .. } => size_of::<SecPkgContext_SessionInfo>(),
+        Attribute::SupportedProtocols(_) => size_of::<SecPkgCred_SupportedProtocols>(),
+        Attribute::CipherStrengths { .. } => size_of::<SecPkgCred_CipherStrengths>(),
         Attribute::AlgList(_) => 2 * size_of::<*mut c_void>(),
         Attribute::CertContext(_) => size_of::<*mut c_void>(),
     }
@@ -67,6 +76,16 @@ pub fn struct_size(value: &Attribute) -> usize {
 
 fn ts(v: i64) -> TimeStamp {
     TimeStamp { QuadPart: v }
+}
+
+/// A WCHAR[SZ_ALG_MAX_SIZE] field of SecPkgContext_CipherInfo: `s` as UTF-16, cut to 63
+/// units so the array stays NUL-terminated, the rest zero.
+fn alg_name(s: &str) -> [SEC_WCHAR; SZ_ALG_MAX_SIZE] {
+    let mut w = [0; SZ_ALG_MAX_SIZE];
+    for (d, c) in w.iter_mut().take(SZ_ALG_MAX_SIZE - 1).zip(s.encode_utf16()) {
+        *d = c;
+    }
+    w
 }
 
 /// Frees what was allocated so far when a later allocation fails.
@@ -225,9 +244,73 @@ pub unsafe fn write_attribute(value: Attribute, out: *mut c_void, cs: Charset) -
                 core::ptr::write_bytes(o.add(9), 0, 255);
                 core::ptr::copy_nonoverlapping(protocol.as_ptr(), o.add(9), n);
             }
-            Attribute::Raw(bytes) => {
-                core::ptr::copy_nonoverlapping(bytes.as_ptr(), out as *mut u8, bytes.len())
-            }
+            Attribute::ConnectionInfo {
+                protocol,
+                cipher,
+                cipher_strength,
+                hash,
+                hash_strength,
+                exch,
+                exch_strength,
+            } => (out as *mut SecPkgContext_ConnectionInfo).write_unaligned(
+                SecPkgContext_ConnectionInfo {
+                    dwProtocol: protocol,
+                    aiCipher: cipher,
+                    dwCipherStrength: cipher_strength,
+                    aiHash: hash,
+                    dwHashStrength: hash_strength,
+                    aiExch: exch,
+                    dwExchStrength: exch_strength,
+                },
+            ),
+            Attribute::CipherInfo {
+                protocol,
+                cipher_suite,
+                base_cipher_suite,
+                cipher_suite_name,
+                cipher,
+                cipher_len,
+                cipher_block_len,
+                hash,
+                hash_len,
+                exchange,
+                min_exchange_len,
+                max_exchange_len,
+                certificate,
+                key_type,
+            } => (out as *mut SecPkgContext_CipherInfo).write_unaligned(SecPkgContext_CipherInfo {
+                dwVersion: SECPKGCONTEXT_CIPHERINFO_V1,
+                dwProtocol: protocol,
+                dwCipherSuite: cipher_suite,
+                dwBaseCipherSuite: base_cipher_suite,
+                szCipherSuite: alg_name(cipher_suite_name),
+                szCipher: alg_name(cipher),
+                dwCipherLen: cipher_len,
+                dwCipherBlockLen: cipher_block_len,
+                szHash: alg_name(hash),
+                dwHashLen: hash_len,
+                szExchange: alg_name(exchange),
+                dwMinExchangeLen: min_exchange_len,
+                dwMaxExchangeLen: max_exchange_len,
+                szCertificate: alg_name(certificate),
+                dwKeyType: key_type,
+            }),
+            Attribute::SessionInfo { flags } => (out as *mut SecPkgContext_SessionInfo)
+                .write_unaligned(SecPkgContext_SessionInfo {
+                    dwFlags: flags,
+                    cbSessionId: 0,
+                    rgbSessionId: [0; 32],
+                }),
+            Attribute::SupportedProtocols(grbit) => (out as *mut SecPkgCred_SupportedProtocols)
+                .write_unaligned(SecPkgCred_SupportedProtocols {
+                    grbitProtocol: grbit,
+                }),
+            Attribute::CipherStrengths { minimum, maximum } => (out
+                as *mut SecPkgCred_CipherStrengths)
+                .write_unaligned(SecPkgCred_CipherStrengths {
+                    dwMinimumCipherStrength: minimum,
+                    dwMaximumCipherStrength: maximum,
+                }),
             Attribute::AlgList(algs) => {
                 // SecPkgCred_SupportedAlgs { DWORD cSupportedAlgs; ALG_ID *palgSupportedAlgs; }
                 let bytes: Vec<u8> = algs.iter().flat_map(|a| a.to_ne_bytes()).collect();

@@ -1,10 +1,11 @@
-//! QueryContextAttributes for Schannel contexts (SecPkgContext_* values as Windows fills them) and the
-//! cipher-suite table behind CONNECTION_INFO / CIPHER_INFO.
+//! QueryContextAttributes for Schannel contexts: the SecPkgContext_* values as Windows fills
+//! them, as typed [`Attribute`]s (src/ffi/attrs.rs writes the C structs), and the cipher-suite
+//! table behind CONNECTION_INFO / CIPHER_INFO.
 
 use super::*;
 
-fn suite_info(suite: u16) -> (&'static str, &'static str, u32, ALG_ID, u32, ALG_ID, u32) {
-    // (name, cipher, cipher bits, cipher alg, hash bits, hash alg, base suite)
+fn suite_info(suite: u16) -> (&'static str, &'static str, u32, u32, u32, u32, u32) {
+    // (name, cipher, cipher bits, cipher ALG_ID, hash bits, hash ALG_ID, base suite)
     match suite {
         0x1301 => (
             "TLS_AES_128_GCM_SHA256",
@@ -91,24 +92,6 @@ fn suite_info(suite: u16) -> (&'static str, &'static str, u32, ALG_ID, u32, ALG_
     }
 }
 
-fn wide64(s: &str) -> [u16; 64] {
-    let mut w = [0u16; 64];
-    for (d, c) in w.iter_mut().take(63).zip(s.encode_utf16()) {
-        *d = c;
-    }
-    w
-}
-
-pub(super) fn push_u32(v: &mut Vec<u8>, x: u32) {
-    v.extend_from_slice(&x.to_ne_bytes());
-}
-
-fn push_wide(v: &mut Vec<u8>, s: &str) {
-    for c in wide64(s) {
-        v.extend_from_slice(&c.to_ne_bytes());
-    }
-}
-
 impl SchannelContext {
     /// QueryContextAttributes(attr) once the handshake has settled; SEC_E_UNSUPPORTED_FUNCTION for
     /// attributes Schannel does not answer.
@@ -143,45 +126,47 @@ impl SchannelContext {
             SECPKG_ATTR_NEGOTIATION_INFO => Err(Error::UnsupportedFunction),
             SECPKG_ATTR_CONNECTION_INFO => {
                 let i = self.established()?;
-                let (_, _, bits, alg, hbits, halg, _) = suite_info(i.suite);
-                let mut v = Vec::with_capacity(28);
+                let (_, _, bits, alg, _, halg, _) = suite_info(i.suite);
                 // Every suite here is AEAD: no separate MAC, so dwHashStrength is 0 as Windows
-                // reports it.
-                let _ = hbits;
-                for x in [proto(i.version), alg, bits, halg, 0, CALG_ECDH_EPHEM, 256] {
-                    push_u32(&mut v, x);
-                }
-                Ok(Attribute::Raw(v))
+                // reports it (aiHash still names the suite's PRF hash).
+                Ok(Attribute::ConnectionInfo {
+                    protocol: proto(i.version),
+                    cipher: alg,
+                    cipher_strength: bits,
+                    hash: halg,
+                    hash_strength: 0,
+                    exch: CALG_ECDH_EPHEM,
+                    exch_strength: 256,
+                })
             }
             SECPKG_ATTR_CIPHER_INFO => {
                 let i = self.established()?;
                 let (name, cipher, bits, _, _, _, _) = suite_info(i.suite);
-                let mut v = Vec::with_capacity(std::mem::size_of::<SecPkgContext_CipherInfo>());
-                push_u32(&mut v, SECPKGCONTEXT_CIPHERINFO_V1);
-                // As Windows fills it: dwProtocol is the wire version (0x0303, 0x0304),
-                // dwCipherSuite and dwBaseCipherSuite the IANA number, no hash for AEAD
-                // suites, exchange "ECDH", dwKeyType the named group.
-                push_u32(&mut v, i.version.wire() as u32);
-                push_u32(&mut v, i.suite as u32);
-                push_u32(&mut v, i.suite as u32);
-                push_wide(&mut v, name);
-                push_wide(&mut v, cipher);
-                push_u32(&mut v, bits);
-                push_u32(&mut v, 16);
-                push_wide(&mut v, "");
-                push_u32(&mut v, 0);
-                push_wide(&mut v, "ECDH");
-                push_u32(&mut v, 255);
-                push_u32(&mut v, 521);
                 let cert_kind = i
                     .peer_certs
                     .first()
                     .or(i.local_cert.as_ref())
                     .map(|c| cert_key_kind(c))
                     .unwrap_or("");
-                push_wide(&mut v, cert_kind);
-                push_u32(&mut v, i.group as u32);
-                Ok(Attribute::Raw(v))
+                // As Windows fills it: dwProtocol is the wire version (0x0303, 0x0304),
+                // dwCipherSuite and dwBaseCipherSuite the IANA number, no hash for AEAD
+                // suites, exchange "ECDH" (255 to 521 bits), dwKeyType the named group.
+                Ok(Attribute::CipherInfo {
+                    protocol: i.version.wire() as u32,
+                    cipher_suite: i.suite as u32,
+                    base_cipher_suite: i.suite as u32,
+                    cipher_suite_name: name,
+                    cipher,
+                    cipher_len: bits,
+                    cipher_block_len: 16,
+                    hash: "",
+                    hash_len: 0,
+                    exchange: "ECDH",
+                    min_exchange_len: 255,
+                    max_exchange_len: 521,
+                    certificate: cert_kind,
+                    key_type: i.group as u32,
+                })
             }
             SECPKG_ATTR_KEY_INFO => {
                 let i = self.established()?;
@@ -202,10 +187,8 @@ impl SchannelContext {
             }
             SECPKG_ATTR_SESSION_INFO => {
                 let i = self.established()?;
-                let mut v = vec![0u8; 40];
                 let flags = if i.resumed { SSL_SESSION_RECONNECT } else { 0 };
-                v[..4].copy_from_slice(&flags.to_ne_bytes());
-                Ok(Attribute::Raw(v))
+                Ok(Attribute::SessionInfo { flags })
             }
             SECPKG_ATTR_APPLICATION_PROTOCOL => {
                 let i = self.established()?;

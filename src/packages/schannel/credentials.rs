@@ -1,6 +1,5 @@
 //! Schannel credentials: what AcquireCredentialsHandle settled and the SECPKG_CRED_ATTR_* answers.
 
-use super::attributes::push_u32;
 use super::*;
 
 impl Credentials for SchannelCredentials {
@@ -27,7 +26,7 @@ impl Credentials for SchannelCredentials {
                         SP_PROT_TLS1_2
                     };
                 }
-                Ok(Attribute::Raw(p.to_ne_bytes().to_vec()))
+                Ok(Attribute::SupportedProtocols(p))
             }
             // The ALG_IDs of the suites offered: ciphers, hashes, key exchange, signatures.
             SECPKG_ATTR_SUPPORTED_ALGS => Ok(Attribute::AlgList(vec![
@@ -39,13 +38,11 @@ impl Credentials for SchannelCredentials {
                 CALG_RSA_SIGN,
                 CALG_ECDSA,
             ])),
-            // SecPkgCred_CipherStrengths: the weakest and strongest bulk cipher offered.
-            SECPKG_ATTR_CIPHER_STRENGTHS => {
-                let mut v = Vec::with_capacity(8);
-                push_u32(&mut v, 128);
-                push_u32(&mut v, 256);
-                Ok(Attribute::Raw(v))
-            }
+            // The weakest and strongest bulk cipher offered (AES-128, AES-256 / ChaCha20).
+            SECPKG_ATTR_CIPHER_STRENGTHS => Ok(Attribute::CipherStrengths {
+                minimum: 128,
+                maximum: 256,
+            }),
             // A client credential without a certificate has no name (Windows:
             // SEC_E_NO_CREDENTIALS).
             SECPKG_CRED_ATTR_NAMES => {

@@ -16,7 +16,19 @@ mod verify;
 
 use crate::buffers::SecBuffers;
 use crate::ffi::consts::*;
-use crate::ffi::schannel::*;
+use crate::ffi::schannel::{
+    SecApplicationProtocolNegotiationExt_ALPN, SecApplicationProtocolNegotiationExt_None,
+    SecApplicationProtocolNegotiationStatus_None, SecApplicationProtocolNegotiationStatus_Success,
+    CALG_AES_128, CALG_AES_256, CALG_ECDH_EPHEM, CALG_ECDSA, CALG_RSA_SIGN, CALG_SHA_256,
+    CALG_SHA_384, SCHANNEL_ALERT, SCHANNEL_CRED_VERSION, SCHANNEL_RENEGOTIATE, SCHANNEL_SESSION,
+    SCHANNEL_SHUTDOWN, SCH_CRED_DISABLE_RECONNECTS, SCH_CRED_MANUAL_CRED_VALIDATION,
+    SCH_CRED_NO_SERVERNAME_CHECK, SECPKG_ATTR_CIPHER_INFO, SECPKG_ATTR_CIPHER_STRENGTHS,
+    SECPKG_ATTR_CONNECTION_INFO, SECPKG_ATTR_LOCAL_CERT_CONTEXT, SECPKG_ATTR_REMOTE_CERT_CONTEXT,
+    SECPKG_ATTR_SESSION_INFO, SECPKG_ATTR_SUPPORTED_ALGS, SECPKG_ATTR_SUPPORTED_PROTOCOLS,
+    SP_PROT_TLS1_2, SP_PROT_TLS1_2_CLIENT, SP_PROT_TLS1_2_SERVER, SP_PROT_TLS1_3,
+    SP_PROT_TLS1_3_CLIENT, SP_PROT_TLS1_3_SERVER, SSL_SESSION_RECONNECT, TLS1_ALERT_CLOSE_NOTIFY,
+    TLS1_ALERT_FATAL, TLS1_ALERT_NO_RENEGOTIATION, TLS1_ALERT_WARNING,
+};
 use crate::package::{
     Attribute, AuthData, CertMaterial, Context, CredentialRequest, Credentials, PackageInfo,
     SchannelCred, SecurityPackage, Step, Unsealed,
@@ -378,6 +390,10 @@ struct SchannelContext {
 mod tests {
     use super::handshake::parse_alpn;
     use super::*;
+    use crate::ffi::schannel::{
+        SecApplicationProtocolNegotiationExt_NPN, SCH_CREDENTIALS_VERSION, SP_PROT_TLS1_0_CLIENT,
+        SP_PROT_TLS1_1_CLIENT,
+    };
 
     #[test]
     fn alpn_list_is_parsed() {

@@ -115,6 +115,14 @@ typedef struct {
 } conn_t;
 
 /* A TCP connection to 127.0.0.1:port, or -1. */
+/* Whether a WCHAR[] field holds exactly the ASCII string `a`, NUL-terminated. */
+static int wide_is(const SEC_WCHAR *w, const char *a) {
+    size_t i = 0;
+    for (; a[i]; i++)
+        if (w[i] != (SEC_WCHAR)(unsigned char)a[i]) return 0;
+    return w[i] == 0;
+}
+
 static int connect_loopback(int port) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {0};
@@ -913,6 +921,108 @@ static void loopback_one(const char *pfx, const char *pw, DWORD proto, const cha
         s = QueryContextAttributesA(&cl.ctx, SECPKG_ATTR_CONNECTION_INFO, &conn_info);
         snprintf(name, sizeof name, "%s: CONNECTION_INFO dwHashStrength 0 (AEAD)", label);
         CHECK(s == SEC_E_OK && conn_info.dwHashStrength == 0, name, "%u", (unsigned)conn_info.dwHashStrength);
+        /* Every other field, per suite, as Windows fills them (public measurements; issue #12):
+           szCipherSuite the IANA name, szCipher and dwCipherLen / dwCipherStrength the bulk
+           cipher (aiCipher 0 for ChaCha20, which has no ALG_ID), dwCipherBlockLen 16, aiHash the
+           suite's hash, exchange ECDH (aiExch CALG_ECDH_EPHEM, dwExchStrength 256,
+           dwMin/MaxExchangeLen 255/521), szCertificate the server key's kind ("RSA" here). The
+           client's dwProtocol is the SP_PROT_*_CLIENT bit, the server's the _SERVER bit. */
+        static const struct {
+            DWORD suite;
+            const char *name, *cipher;
+            DWORD bits;
+            ALG_ID calg, hash;
+        } suites[] = {
+            {0x1301, "TLS_AES_128_GCM_SHA256", "AES", 128, CALG_AES_128, CALG_SHA_256},
+            {0x1302, "TLS_AES_256_GCM_SHA384", "AES", 256, CALG_AES_256, CALG_SHA_384},
+            {0x1303, "TLS_CHACHA20_POLY1305_SHA256", "CHACHA20_POLY1305", 256, 0, CALG_SHA_256},
+            {0xC02F, "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "AES", 128, CALG_AES_128, CALG_SHA_256},
+            {0xC030, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384", "AES", 256, CALG_AES_256, CALG_SHA_384},
+            {0xCCA8, "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256", "CHACHA20_POLY1305", 256, 0,
+             CALG_SHA_256},
+        };
+        int tls13 = proto == SP_PROT_TLS1_3_SERVER;
+        for (int side = 0; side < 2; side++) {
+            CtxtHandle *ctx = side ? &sv.ctx : &cl.ctx;
+            const char *who = side ? "server" : "client";
+            DWORD want_proto = side ? (tls13 ? SP_PROT_TLS1_3_SERVER : SP_PROT_TLS1_2_SERVER)
+                                    : (tls13 ? SP_PROT_TLS1_3_CLIENT : SP_PROT_TLS1_2_CLIENT);
+            SecPkgContext_CipherInfo c2;
+            SecPkgContext_ConnectionInfo n2;
+            memset(&c2, 0xAA, sizeof c2);
+            memset(&n2, 0xAA, sizeof n2);
+            SECURITY_STATUS sc = QueryContextAttributesA(ctx, SECPKG_ATTR_CIPHER_INFO, &c2);
+            SECURITY_STATUS sn = QueryContextAttributesA(ctx, SECPKG_ATTR_CONNECTION_INFO, &n2);
+            int k = -1;
+            for (size_t j = 0; j < sizeof suites / sizeof suites[0]; j++)
+                if (sc == SEC_E_OK && suites[j].suite == c2.dwCipherSuite) k = (int)j;
+            snprintf(name, sizeof name, "%s: %s CIPHER_INFO suite, cipher, exchange, certificate", label,
+                     who);
+            CHECK(k >= 0 && c2.dwVersion == SECPKGCONTEXT_CIPHERINFO_V1 &&
+                      c2.dwProtocol == (tls13 ? 0x0304u : 0x0303u) &&
+                      c2.dwBaseCipherSuite == c2.dwCipherSuite && wide_is(c2.szCipherSuite, suites[k].name) &&
+                      wide_is(c2.szCipher, suites[k].cipher) && c2.dwCipherLen == suites[k].bits &&
+                      c2.dwCipherBlockLen == 16 && wide_is(c2.szHash, "") && c2.dwHashLen == 0 &&
+                      wide_is(c2.szExchange, "ECDH") && c2.dwMinExchangeLen == 255 &&
+                      c2.dwMaxExchangeLen == 521 && wide_is(c2.szCertificate, "RSA") &&
+                      (c2.dwKeyType == 0x1d || c2.dwKeyType == 0x17 || c2.dwKeyType == 0x18),
+                  name, "%s suite 0x%x proto 0x%x len %u block %u exch %u-%u key %u", status_name(sc),
+                  (unsigned)c2.dwCipherSuite, (unsigned)c2.dwProtocol, (unsigned)c2.dwCipherLen,
+                  (unsigned)c2.dwCipherBlockLen, (unsigned)c2.dwMinExchangeLen,
+                  (unsigned)c2.dwMaxExchangeLen, (unsigned)c2.dwKeyType);
+            snprintf(name, sizeof name, "%s: %s CONNECTION_INFO fields", label, who);
+            CHECK(k >= 0 && sn == SEC_E_OK && n2.dwProtocol == want_proto && n2.aiCipher == suites[k].calg &&
+                      n2.dwCipherStrength == suites[k].bits && n2.aiHash == suites[k].hash &&
+                      n2.dwHashStrength == 0 && n2.aiExch == CALG_ECDH_EPHEM && n2.dwExchStrength == 256,
+                  name, "%s proto 0x%x cipher 0x%x/%u hash 0x%x/%u exch 0x%x/%u", status_name(sn),
+                  (unsigned)n2.dwProtocol, (unsigned)n2.aiCipher, (unsigned)n2.dwCipherStrength,
+                  (unsigned)n2.aiHash, (unsigned)n2.dwHashStrength, (unsigned)n2.aiExch,
+                  (unsigned)n2.dwExchStrength);
+        }
+        /* The Ex functions take each struct at exactly its size and refuse one byte less with
+           SEC_E_BUFFER_TOO_SMALL (as NTLM's SIZES in ntlm.c). */
+        {
+            static unsigned char xb[sizeof(SecPkgContext_CipherInfo)];
+            const struct {
+                ULONG attr;
+                ULONG size;
+                int cred;
+            } ex[] = {
+                {SECPKG_ATTR_CONNECTION_INFO, sizeof(SecPkgContext_ConnectionInfo), 0},
+                {SECPKG_ATTR_CIPHER_INFO, sizeof(SecPkgContext_CipherInfo), 0},
+                {SECPKG_ATTR_SESSION_INFO, sizeof(SecPkgContext_SessionInfo), 0},
+                {SECPKG_ATTR_SUPPORTED_PROTOCOLS, sizeof(SecPkgCred_SupportedProtocols), 1},
+                {SECPKG_ATTR_CIPHER_STRENGTHS, sizeof(SecPkgCred_CipherStrengths), 1},
+            };
+            int bad = -1;
+            SECURITY_STATUS e1 = SEC_E_OK, e2 = SEC_E_OK;
+            for (size_t j = 0; j < sizeof ex / sizeof ex[0] && bad < 0; j++) {
+                if (ex[j].cred) {
+                    e1 = QueryCredentialsAttributesExW(&cl.cred, ex[j].attr, xb, ex[j].size);
+                    e2 = QueryCredentialsAttributesExW(&cl.cred, ex[j].attr, xb, ex[j].size - 1);
+                } else {
+                    e1 = QueryContextAttributesExW(&cl.ctx, ex[j].attr, xb, ex[j].size);
+                    e2 = QueryContextAttributesExW(&cl.ctx, ex[j].attr, xb, ex[j].size - 1);
+                }
+                if (e1 != SEC_E_OK || e2 != SEC_E_BUFFER_TOO_SMALL) bad = (int)j;
+            }
+            snprintf(name, sizeof name, "%s: Ex cbBuffer = Schannel struct sizes", label);
+            CHECK(bad < 0, name, "attr 0x%x: %s / %s", bad < 0 ? 0u : (unsigned)ex[bad].attr,
+                  status_name(e1), status_name(e2));
+        }
+        /* SUPPORTED_PROTOCOLS: the SP_PROT_* versions each credential enables, both directions'
+           bits as this library reports them: the default client credential TLS 1.2 and 1.3,
+           the server credential only the version it was restricted to. */
+        {
+            SecPkgCred_SupportedProtocols pc = {0}, ps = {0};
+            SECURITY_STATUS s1 = QueryCredentialsAttributesA(&cl.cred, SECPKG_ATTR_SUPPORTED_PROTOCOLS, &pc);
+            SECURITY_STATUS s2 = QueryCredentialsAttributesA(&sv.cred, SECPKG_ATTR_SUPPORTED_PROTOCOLS, &ps);
+            snprintf(name, sizeof name, "%s: SUPPORTED_PROTOCOLS", label);
+            CHECK(s1 == SEC_E_OK && s2 == SEC_E_OK && pc.grbitProtocol == (SP_PROT_TLS1_2 | SP_PROT_TLS1_3) &&
+                      ps.grbitProtocol == (tls13 ? SP_PROT_TLS1_3 : SP_PROT_TLS1_2),
+                  name, "%s / %s client 0x%x server 0x%x", status_name(s1), status_name(s2),
+                  (unsigned)pc.grbitProtocol, (unsigned)ps.grbitProtocol);
+        }
         /* ISC/ASC return flags describe the context (curl's schannel.c checks them). */
         snprintf(name, sizeof name, "%s: ISC/ASC return flags", label);
         CHECK(cl.attrs == (ISC_RET_SEQUENCE_DETECT | ISC_RET_REPLAY_DETECT | ISC_RET_CONFIDENTIALITY |

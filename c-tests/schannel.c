@@ -114,7 +114,6 @@ typedef struct {
     unsigned long alpn_len;
 } conn_t;
 
-/* A TCP connection to 127.0.0.1:port, or -1. */
 /* Whether a WCHAR[] field holds exactly the ASCII string `a`, NUL-terminated. */
 static int wide_is(const SEC_WCHAR *w, const char *a) {
     size_t i = 0;
@@ -123,6 +122,7 @@ static int wide_is(const SEC_WCHAR *w, const char *a) {
     return w[i] == 0;
 }
 
+/* A TCP connection to 127.0.0.1:port, or -1. */
 static int connect_loopback(int port) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {0};
@@ -980,9 +980,11 @@ static void loopback_one(const char *pfx, const char *pw, DWORD proto, const cha
                   (unsigned)n2.dwExchStrength);
         }
         /* The Ex functions take each struct at exactly its size and refuse one byte less with
-           SEC_E_BUFFER_TOO_SMALL (as NTLM's SIZES in ntlm.c). */
+           SEC_E_BUFFER_TOO_SMALL (as NTLM's SIZES in ntlm.c), writing nothing past cbBuffer:
+           canary bytes after the struct stay as they were, and a refused call writes nothing. */
         {
-            static unsigned char xb[sizeof(SecPkgContext_CipherInfo)];
+            enum { CANARY = 32 };
+            static unsigned char xb[sizeof(SecPkgContext_CipherInfo) + CANARY];
             const struct {
                 ULONG attr;
                 ULONG size;
@@ -996,30 +998,38 @@ static void loopback_one(const char *pfx, const char *pw, DWORD proto, const cha
             };
             int bad = -1;
             SECURITY_STATUS e1 = SEC_E_OK, e2 = SEC_E_OK;
+            int overrun = 0;
             for (size_t j = 0; j < sizeof ex / sizeof ex[0] && bad < 0; j++) {
-                if (ex[j].cred) {
+                memset(xb, 0xA5, sizeof xb);
+                if (ex[j].cred)
                     e1 = QueryCredentialsAttributesExW(&cl.cred, ex[j].attr, xb, ex[j].size);
-                    e2 = QueryCredentialsAttributesExW(&cl.cred, ex[j].attr, xb, ex[j].size - 1);
-                } else {
+                else
                     e1 = QueryContextAttributesExW(&cl.ctx, ex[j].attr, xb, ex[j].size);
+                for (size_t b = ex[j].size; b < ex[j].size + CANARY; b++) overrun |= xb[b] != 0xA5;
+                memset(xb, 0xA5, sizeof xb);
+                if (ex[j].cred)
+                    e2 = QueryCredentialsAttributesExW(&cl.cred, ex[j].attr, xb, ex[j].size - 1);
+                else
                     e2 = QueryContextAttributesExW(&cl.ctx, ex[j].attr, xb, ex[j].size - 1);
-                }
-                if (e1 != SEC_E_OK || e2 != SEC_E_BUFFER_TOO_SMALL) bad = (int)j;
+                for (size_t b = 0; b < ex[j].size + CANARY; b++) overrun |= xb[b] != 0xA5;
+                if (e1 != SEC_E_OK || e2 != SEC_E_BUFFER_TOO_SMALL || overrun) bad = (int)j;
             }
             snprintf(name, sizeof name, "%s: Ex cbBuffer = Schannel struct sizes", label);
-            CHECK(bad < 0, name, "attr 0x%x: %s / %s", bad < 0 ? 0u : (unsigned)ex[bad].attr,
-                  status_name(e1), status_name(e2));
+            CHECK(bad < 0, name, "attr 0x%x: %s / %s%s", bad < 0 ? 0u : (unsigned)ex[bad].attr,
+                  status_name(e1), status_name(e2), overrun ? ", wrote past cbBuffer" : "");
         }
-        /* SUPPORTED_PROTOCOLS: the SP_PROT_* versions each credential enables, both directions'
-           bits as this library reports them: the default client credential TLS 1.2 and 1.3,
-           the server credential only the version it was restricted to. */
+        /* SUPPORTED_PROTOCOLS: the SP_PROT_* versions each credential enables, with the bits of
+           its own direction only, as Windows reports them (an outbound credential limited to
+           TLS 1.0 answers SP_PROT_TLS1_CLIENT in Wine's test_cread_attrs, run on Windows): the
+           default client credential TLS 1.2 and 1.3 client bits, the server credential the
+           server bit of the version it was restricted to. */
         {
             SecPkgCred_SupportedProtocols pc = {0}, ps = {0};
             SECURITY_STATUS s1 = QueryCredentialsAttributesA(&cl.cred, SECPKG_ATTR_SUPPORTED_PROTOCOLS, &pc);
             SECURITY_STATUS s2 = QueryCredentialsAttributesA(&sv.cred, SECPKG_ATTR_SUPPORTED_PROTOCOLS, &ps);
             snprintf(name, sizeof name, "%s: SUPPORTED_PROTOCOLS", label);
-            CHECK(s1 == SEC_E_OK && s2 == SEC_E_OK && pc.grbitProtocol == (SP_PROT_TLS1_2 | SP_PROT_TLS1_3) &&
-                      ps.grbitProtocol == (tls13 ? SP_PROT_TLS1_3 : SP_PROT_TLS1_2),
+            CHECK(s1 == SEC_E_OK && s2 == SEC_E_OK && pc.grbitProtocol == (SP_PROT_TLS1_2_CLIENT | SP_PROT_TLS1_3_CLIENT) &&
+                      ps.grbitProtocol == (tls13 ? SP_PROT_TLS1_3_SERVER : SP_PROT_TLS1_2_SERVER),
                   name, "%s / %s client 0x%x server 0x%x", status_name(s1), status_name(s2),
                   (unsigned)pc.grbitProtocol, (unsigned)ps.grbitProtocol);
         }

@@ -227,7 +227,8 @@ pub enum Attribute {
     },
     /// SECPKG_ATTR_CONNECTION_INFO (Schannel): SecPkgContext_ConnectionInfo, Microsoft Learn
     /// "SecPkgContext_ConnectionInfo structure (schannel.h)". Seven DWORDs (28 bytes); the
-    /// algorithms are CALG_* ALG_IDs, the strengths in bits.
+    /// algorithms are CALG_* ALG_IDs (0 where none exists, e.g. ChaCha20-Poly1305's cipher),
+    /// the strengths in bits.
     ConnectionInfo {
         /// dwProtocol: the SP_PROT_*_CLIENT / _SERVER bit of the negotiated version.
         protocol: u32,
@@ -247,7 +248,8 @@ pub enum Attribute {
     /// SECPKG_ATTR_CIPHER_INFO (Schannel): SecPkgContext_CipherInfo, Microsoft Learn
     /// "SecPkgContext_CipherInfo structure (schannel.h)". The boundary writes dwVersion
     /// (SECPKGCONTEXT_CIPHERINFO_V1) and each string as a NUL-terminated
-    /// WCHAR[SZ_ALG_MAX_SIZE] (64, at most 63 characters kept); lengths are in bits.
+    /// WCHAR[SZ_ALG_MAX_SIZE] (64, at most 63 characters kept); key and exchange lengths in
+    /// bits, the cipher block length in bytes.
     CipherInfo {
         /// dwProtocol: the TLS wire version (0x0303, 0x0304).
         protocol: u32,
@@ -259,9 +261,9 @@ pub enum Attribute {
         cipher_suite_name: &'static str,
         /// szCipher.
         cipher: &'static str,
-        /// dwCipherLen.
+        /// dwCipherLen: the key length in bits.
         cipher_len: u32,
-        /// dwCipherBlockLen.
+        /// dwCipherBlockLen: the cipher's block length in bytes (16 for AES).
         cipher_block_len: u32,
         /// szHash.
         hash: &'static str,
@@ -281,7 +283,10 @@ pub enum Attribute {
     /// SECPKG_ATTR_SESSION_INFO (Schannel): SecPkgContext_SessionInfo, Microsoft Learn
     /// "SecPkgContext_SessionInfo structure (schannel.h)". dwFlags (SSL_SESSION_RECONNECT for
     /// a resumed session); the boundary writes cbSessionId 0 and rgbSessionId zeroed.
-    SessionInfo { flags: u32 },
+    SessionInfo {
+        /// dwFlags: SSL_SESSION_RECONNECT when the session was resumed, else 0.
+        flags: u32,
+    },
     /// SECPKG_ATTR_SUPPORTED_PROTOCOLS (QueryCredentialsAttributes, Schannel):
     /// SecPkgCred_SupportedProtocols.grbitProtocol, the SP_PROT_* bits a credential enables
     /// (Microsoft Learn "SecPkgCred_SupportedProtocols structure (schannel.h)").

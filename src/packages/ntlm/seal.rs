@@ -551,6 +551,9 @@ mod zeroize_tests {
     #[test]
     fn secret_state_is_zeroize_on_drop() {
         zeroize_on_drop::<super::Rc4>(); // RC4 state
+                                         // HMAC-MD5 keyed states (HmacKey, MacState): two MD5 cores and a block buffer.
+        zeroize_on_drop::<md5::block_api::Md5Core>();
+        zeroize_on_drop::<hmac::digest::block_api::Buffer<hmac::block_api::HmacCore<md5::Md5>>>();
         zeroize_on_drop::<super::Key16>(); // session, signing and sealing keys, NT hash
         zeroize_on_drop::<zeroize::Zeroizing<String>>(); // passwords
     }

@@ -17,14 +17,25 @@ impl Credentials for SchannelCredentials {
     }
     fn query_attribute(&self, attr: u32) -> SecResult<Attribute> {
         match attr {
+            // The SP_PROT_* bits of the versions enabled, for the credential's direction only,
+            // as Windows answers: an outbound credential restricted to TLS 1.0 reports
+            // SP_PROT_TLS1_CLIENT alone (Wine's test_cread_attrs, which runs on Windows).
             SECPKG_ATTR_SUPPORTED_PROTOCOLS => {
+                let client = self.usage & SECPKG_CRED_OUTBOUND != 0;
+                let server = self.usage & SECPKG_CRED_INBOUND != 0;
                 let mut p = 0;
                 for v in &self.versions {
-                    p |= if v.version == rustls::ProtocolVersion::TLSv1_3 {
-                        SP_PROT_TLS1_3
+                    let (c, s) = if v.version == rustls::ProtocolVersion::TLSv1_3 {
+                        (SP_PROT_TLS1_3_CLIENT, SP_PROT_TLS1_3_SERVER)
                     } else {
-                        SP_PROT_TLS1_2
+                        (SP_PROT_TLS1_2_CLIENT, SP_PROT_TLS1_2_SERVER)
                     };
+                    if client {
+                        p |= c;
+                    }
+                    if server {
+                        p |= s;
+                    }
                 }
                 Ok(Attribute::SupportedProtocols(p))
             }

@@ -4,7 +4,8 @@
 //! HMAC-MD5 over 4 + 1 bytes costs once the keyed ipad/opad states are cached; the two rows
 //! after it are the `hmac` crate's buffered `Hmac<Md5>` and the block-level `HmacCore` that
 //! `src/packages/ntlm/hmac_md5.rs` drives (that file, compiled in here). Their distance to the
-//! floor is the crates' finalisation (padding, copies), which the library takes as it is.
+//! floor is the crates' finalisation (padding, copies, and wiping with their `zeroize`
+//! features), which the library takes as it is.
 
 mod common;
 

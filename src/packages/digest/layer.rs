@@ -165,17 +165,10 @@ impl Crypt {
     }
 }
 
-/// A keyed HMAC-MD5, cloned per message (no allocation).
-struct SignKey(Hmac<Md5>);
-
-impl Drop for SignKey {
-    fn drop(&mut self) {
-        self.0 = <Hmac<Md5> as hmac::KeyInit>::new(&Default::default());
-    }
-}
-
 struct Direction {
-    sign: SignKey,
+    /// The keyed HMAC-MD5 (Ki), cloned per message (no allocation); wiped on drop (`md-5` and
+    /// `hmac` are built with their `zeroize` features).
+    sign: Hmac<Md5>,
     crypt: Option<Crypt>,
     seq: u32,
 }
@@ -188,16 +181,14 @@ impl Direction {
             Crypt::new(c, &kc)
         });
         Direction {
-            sign: SignKey(
-                <Hmac<Md5> as hmac::KeyInit>::new_from_slice(&ki[..]).expect("any key length"),
-            ),
+            sign: <Hmac<Md5> as hmac::KeyInit>::new_from_slice(&ki[..]).expect("any key length"),
             crypt,
             seq: 0,
         }
     }
 
     fn mac(&self, seq: u32, data: &[u8]) -> [u8; MAC_LEN] {
-        let mut m = self.sign.0.clone();
+        let mut m = self.sign.clone();
         m.update(&seq.to_be_bytes());
         m.update(data);
         let full = m.finalize().into_bytes();

@@ -14,6 +14,7 @@ use md5::Md5;
 /// a message MAC copies only the two states and keeps its partial block on the stack
 /// ([`MacState`]). Wiped on drop, as is every clone and every [`MacState`]: `md-5` and `hmac`
 /// are built with their `zeroize` features (`Md5Core` and the block buffer zeroize themselves).
+#[derive(Clone)]
 pub struct HmacKey(HmacCore<Md5>);
 
 /// One HMAC-MD5 computation in progress: the keyed core and its partial-block buffer, driven
@@ -85,11 +86,5 @@ impl HmacKey {
             m.update(p);
         }
         m.finalize()
-    }
-}
-
-impl Clone for HmacKey {
-    fn clone(&self) -> Self {
-        HmacKey(self.0.clone())
     }
 }

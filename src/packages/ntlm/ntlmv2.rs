@@ -3,7 +3,6 @@
 use super::hmac_md5::HmacKey;
 use super::seal::Keystream;
 use super::wire::utf16le;
-use hmac::{Hmac, Mac};
 use md4::Md4;
 use md5::{Digest, Md5};
 use zeroize::Zeroizing;
@@ -13,12 +12,7 @@ pub type Key16 = Zeroizing<[u8; 16]>;
 
 /// HMAC_MD5(key, concatenation of parts).
 pub fn hmac_md5(key: &[u8], parts: &[&[u8]]) -> [u8; 16] {
-    let mut m =
-        <Hmac<Md5> as hmac::KeyInit>::new_from_slice(key).expect("HMAC takes any key length");
-    for p in parts {
-        m.update(p);
-    }
-    m.finalize().into_bytes().into()
+    HmacKey::new(key).mac(parts)
 }
 
 /// MD5 of the concatenation of parts.
